@@ -1,0 +1,150 @@
+/**
+ * One small client interface over a PostgreSQL server (node-postgres) and the
+ * embedded PGlite database, so the source and the local warehouse run on either.
+ *
+ * Value conventions (both backends): date, time, timestamp and numeric come back
+ * as their PostgreSQL text form (no JS Date, no float rounding); bigint comes
+ * back as a JS number (counts and ids here stay far below 2^53).
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Client, types as pgTypes } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export type Row = Record<string, unknown>;
+
+export interface PgClient {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs one statement with bound parameters (`$1`, `$2`, …); returns its rows. */
+  query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs one or more statements with no parameters (DDL, scripts). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Runs `COPY … FROM STDIN (FORMAT csv)` (the given statement) fed with CSV
+   * text chunks. PGlite has no COPY protocol: each chunk is sent as a blob
+   * (`FROM '/dev/blob'`), so keep chunks a few MB at most.
+   */
+  copyFromCsv(copySql: string, chunks: AsyncIterable<string>): Promise<number>;
+  /** Runs `fn` in one transaction: commits when it resolves, rolls back and rethrows when it throws. */
+  transaction<T>(fn: (tx: PgClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const TEXT_TYPES = { numeric: 1700, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, int8: 20 } as const;
+const asText = (value: string) => value;
+const asNumber = (value: string) => Number(value);
+
+/** Where a database lives: a server URL, or a PGlite data folder (created when missing). */
+export type PgTarget = { url: string } | { dataDir: string } | { memory: true };
+
+/** Opens a client for `target`. Throws when the server cannot be reached. */
+export async function openPg(target: PgTarget): Promise<PgClient> {
+  if ('url' in target) {
+    const client = new Client({
+      connectionString: target.url,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+          if (oid === TEXT_TYPES.int8) return asNumber;
+          if (Object.values(TEXT_TYPES).includes(oid as 1700)) return asText;
+          return pgTypes.getTypeParser(oid, format);
+        }) as typeof pgTypes.getTypeParser,
+      },
+    });
+    await client.connect();
+    return new NodePgClient(client);
+  }
+  const parsers = {
+    [TEXT_TYPES.numeric]: asText,
+    [TEXT_TYPES.date]: asText,
+    [TEXT_TYPES.time]: asText,
+    [TEXT_TYPES.timestamp]: asText,
+    [TEXT_TYPES.timestamptz]: asText,
+    [TEXT_TYPES.int8]: asNumber,
+  };
+  if ('dataDir' in target) mkdirSync(target.dataDir, { recursive: true });
+  const db = await PGlite.create('dataDir' in target ? target.dataDir : undefined, { parsers });
+  void pgliteTypes;
+  return new PgliteClient(db, db);
+}
+
+class NodePgClient implements PgClient {
+  readonly kind = 'postgres' as const;
+  constructor(
+    private readonly client: Client,
+    private readonly inTransaction = false,
+  ) {}
+
+  async query<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = await this.client.query(sql, params);
+    return result.rows as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.client.query(sql);
+  }
+
+  async copyFromCsv(copySql: string, chunks: AsyncIterable<string>): Promise<number> {
+    const stream = this.client.query(copyFrom(copySql));
+    await pipeline(Readable.from(chunks), stream);
+    return Number(stream.rowCount ?? 0);
+  }
+
+  async transaction<T>(fn: (tx: PgClient) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    await this.client.query('begin');
+    try {
+      const result = await fn(new NodePgClient(this.client, true));
+      await this.client.query('commit');
+      return result;
+    } catch (error) {
+      await this.client.query('rollback');
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.inTransaction) await this.client.end();
+  }
+}
+
+type PgliteQueryable = Pick<PGlite, 'query' | 'exec'>;
+
+class PgliteClient implements PgClient {
+  readonly kind = 'pglite' as const;
+  constructor(
+    private readonly db: PGlite,
+    private readonly q: PgliteQueryable,
+    private readonly inTransaction = false,
+  ) {}
+
+  async query<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = await this.q.query<T>(sql, params);
+    return result.rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.q.exec(sql);
+  }
+
+  async copyFromCsv(copySql: string, chunks: AsyncIterable<string>): Promise<number> {
+    const sql = copySql.replace(/\bfrom\s+stdin\b/i, "from '/dev/blob'");
+    let rows = 0;
+    for await (const chunk of chunks) {
+      if (!chunk) continue;
+      const result = await this.q.query(sql, [], { blob: new Blob([chunk]) });
+      rows += result.affectedRows ?? 0;
+    }
+    return rows;
+  }
+
+  async transaction<T>(fn: (tx: PgClient) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.db.transaction((tx) => fn(new PgliteClient(this.db, tx as unknown as PgliteQueryable, true)));
+  }
+
+  async close(): Promise<void> {
+    if (!this.inTransaction) await this.db.close();
+  }
+}

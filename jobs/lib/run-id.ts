@@ -1,0 +1,35 @@
+/**
+ * Run ids (DESIGN.md §3): a sortable, identifier-safe UTC stamp such as
+ * `20250225t132609z`, plus `_<n>` when two runs start in the same second.
+ */
+
+const RUN_ID = /^\d{8}t\d{6}z(_\d+)?$/;
+
+/** Formats a UTC instant as a run id stamp (`yyyymmddthhmmssz`). */
+export function runStamp(at: Date): string {
+  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'z').toLowerCase();
+}
+
+/**
+ * Returns a new run id for `at` that is not in `taken` (ids already used),
+ * adding `_2`, `_3`, … on a clash within one second.
+ */
+export function newRunId(at: Date, taken: ReadonlySet<string> = new Set()): string {
+  const stamp = runStamp(at);
+  if (!taken.has(stamp)) return stamp;
+  for (let n = 2; ; n++) {
+    const id = `${stamp}_${n}`;
+    if (!taken.has(id)) return id;
+  }
+}
+
+/** True for a well-formed run id; use before putting one in a path or SQL literal. */
+export function isRunId(value: string): boolean {
+  return RUN_ID.test(value);
+}
+
+/** Throws TypeError unless `value` is a well-formed run id; returns it. */
+export function assertRunId(value: string): string {
+  if (!isRunId(value)) throw new TypeError(`not a run id: ${JSON.stringify(value)}`);
+  return value;
+}
