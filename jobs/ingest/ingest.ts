@@ -1,0 +1,163 @@
+/**
+ * The ingest job: turns a file a user dropped under `landing/<table>/` in the
+ * raw zone into a run, exactly like an extract (DESIGN.md §3): part files under
+ * `<table>/run_id=<run>/`, a ledger record, then the manifest that starts the
+ * chain. Accepted formats: JSON Lines (`.jsonl`, `.ndjson`, optionally `.gz`),
+ * a JSON array of objects (`.json`), CSV with a header row (`.csv`).
+ *
+ * A file that cannot be read is moved to `_quarantine/<original key>` with a
+ * `.error.txt` beside it, logged at error level (so scan-logs alerts), and
+ * nothing else happens: no run, no data lost. An ingested file is moved to
+ * `_processed/<original key>` (expired later by the zone's lifecycle rule).
+ */
+import { gunzipSync } from 'node:zlib';
+import { TerminalError, errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { manifestSchema, type Manifest } from '../lib/manifest';
+import { keys, LANDING_PREFIX } from '../lib/pipeline';
+import type { Clock, ObjectStore, RawRow, RunLedger } from '../lib/ports';
+import { RawPartWriter } from '../lib/raw-part-writer';
+import { newRunId } from '../lib/run-id';
+import { parse as parseCsvText } from 'csv-parse/sync';
+
+export interface IngestInput {
+  /** Raw-zone key of the landed file: `landing/<table>/<file>`. */
+  key: string;
+}
+
+export interface IngestDeps {
+  raw: ObjectStore;
+  ledger: RunLedger;
+  clock: Clock;
+  logger: Logger;
+}
+
+export type IngestResult =
+  | { status: 'ingested'; runId: string; table: string; rows: number; manifestKey: string }
+  | { status: 'quarantined'; key: string; reason: string }
+  | { status: 'ignored'; key: string; reason: string };
+
+const LANDED = /^landing\/([a-z][a-z0-9_]*)\/([^/]+)$/;
+
+/** Parses a landed file's bytes into row objects; throws TerminalError naming the problem. */
+export function parseLandedFile(name: string, body: Buffer): RawRow[] {
+  const lower = name.toLowerCase();
+  const text = (lower.endsWith('.gz') ? gunzipSync(body) : body).toString('utf8');
+  const base = lower.replace(/\.gz$/, '');
+  let rows: unknown[];
+  if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) {
+    rows = text
+      .split('\n')
+      .map((line, i) => [line.trim(), i + 1] as const)
+      .filter(([line]) => line.length > 0)
+      .map(([line, n]) => {
+        try {
+          return JSON.parse(line);
+        } catch (error) {
+          throw new TerminalError(`line ${n} is not JSON: ${errorMessage(error)}`, { cause: error });
+        }
+      });
+  } else if (base.endsWith('.json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new TerminalError(`not JSON: ${errorMessage(error)}`, { cause: error });
+    }
+    if (!Array.isArray(parsed)) throw new TerminalError('a .json file must hold one JSON array of row objects');
+    rows = parsed;
+  } else if (base.endsWith('.csv')) {
+    try {
+      // Header row names the columns; an empty field is a null (CSV cannot tell them apart).
+      rows = (parseCsvText(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[]).map(
+        (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === '' ? null : v])),
+      );
+    } catch (error) {
+      throw new TerminalError(`not valid CSV: ${errorMessage(error)}`, { cause: error });
+    }
+  } else {
+    throw new TerminalError(`unsupported file type: ${name} (use .jsonl, .ndjson, .json or .csv, optionally gzipped)`);
+  }
+  rows.forEach((row, i) => {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      throw new TerminalError(`row ${i + 1} is not an object`);
+    }
+    for (const [column, value] of Object.entries(row)) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(column)) throw new TerminalError(`row ${i + 1}: bad column name ${JSON.stringify(column)}`);
+      if (typeof value === 'object' && value !== null) {
+        throw new TerminalError(`row ${i + 1}: column ${column} holds a nested value`);
+      }
+    }
+  });
+  return rows as RawRow[];
+}
+
+/**
+ * Ingests one landed file. Returns what happened; throws only on storage or
+ * ledger failures (transient or terminal as they come), never on bad input.
+ */
+export async function ingest(input: IngestInput, deps: IngestDeps): Promise<IngestResult> {
+  const m = LANDED.exec(input.key);
+  if (!m || !input.key.startsWith(LANDING_PREFIX)) {
+    deps.logger.warn('landed file ignored', { step: 'ingest', key: input.key });
+    return { status: 'ignored', key: input.key, reason: 'not of the form landing/<table>/<file>' };
+  }
+  const [, table, name] = m;
+  if (!(await deps.raw.exists(input.key))) {
+    return { status: 'ignored', key: input.key, reason: 'already ingested or removed' };
+  }
+  const body = await deps.raw.get(input.key);
+
+  let rows: RawRow[];
+  try {
+    rows = parseLandedFile(name, body);
+    if (rows.length === 0) throw new TerminalError('the file holds no rows');
+  } catch (error) {
+    const reason = errorMessage(error);
+    await moveObject(deps.raw, input.key, `_quarantine/${input.key}`, body);
+    await deps.raw.put(`_quarantine/${input.key}.error.txt`, `${reason}\n`);
+    deps.logger.error('landed file quarantined', { step: 'ingest', key: input.key, reason });
+    return { status: 'quarantined', key: input.key, reason };
+  }
+
+  const now = deps.clock.now();
+  const taken = new Set((await deps.ledger.listRuns()).map((r) => r.runId));
+  const runId = newRunId(now, taken);
+  const writer = new RawPartWriter(deps.raw, table, runId);
+  await writer.write(rows);
+  const files = await writer.close();
+
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const manifest: Manifest = manifestSchema.parse({
+    runId,
+    origin: 'ingest',
+    createdAt: now.toISOString(),
+    tables: {
+      [table]: {
+        files,
+        rows: rows.length,
+        schema: columns.map((c) => ({ name: c, dataType: 'text', nullable: true })),
+      },
+    },
+  });
+  const at = now.toISOString();
+  await deps.ledger.createRun({
+    runId,
+    origin: 'ingest',
+    stage: 'extracted',
+    createdAt: at,
+    updatedAt: at,
+    history: { extracted: at },
+    counts: { extracted: { [table]: rows.length } },
+  });
+  const manifestKey = keys.manifest(runId);
+  await deps.raw.put(manifestKey, JSON.stringify(manifest, null, 2));
+  await moveObject(deps.raw, input.key, `_processed/${input.key}`, body);
+  deps.logger.info('landed file ingested', { step: 'ingest', runId, table, rows: rows.length, key: input.key });
+  return { status: 'ingested', runId, table, rows: rows.length, manifestKey };
+}
+
+async function moveObject(store: ObjectStore, from: string, to: string, body: Buffer): Promise<void> {
+  await store.put(to, body);
+  await store.delete(from);
+}

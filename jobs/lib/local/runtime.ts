@@ -1,0 +1,152 @@
+/**
+ * The local composition root: wires the embedded adapters (folders, DuckDB,
+ * PGlite or a PostgreSQL URL, the in-process bus) into the same job functions
+ * the Lambda handlers use, and dispatches routed events to them.
+ */
+import { join } from 'node:path';
+import { crawl } from '../../crawl/crawl';
+import { extract } from '../../extract/extract';
+import { ingest } from '../../ingest/ingest';
+import { load } from '../../load/load';
+import { transform } from '../../transform/transform';
+import { fileLogger, type Logger } from '../logger';
+import { ZONES, type PipelineEvent, type Route, type Zone } from '../pipeline';
+import type { Clock, Lake, SourceDb, Warehouse } from '../ports';
+import { DuckDbCatalog } from './duckdb-catalog';
+import { openDuckDb, type DuckDBConnection } from './duckdb';
+import { DuckDbQueryEngine } from './duckdb-query-engine';
+import { LocalEventBus } from './event-bus';
+import { FileRunLedger } from './file-run-ledger';
+import { FsObjectStore } from './fs-object-store';
+import { openPg, type PgClient, type PgTarget } from './pg-client';
+import { PgSourceDb } from './pg-source-db';
+import { duckDbParquetReader, PgWarehouse } from './pg-warehouse';
+import { homePaths, type LocalSettings } from './settings';
+
+/** The crawler name a zone's local crawl reports, matching the Glue naming of the stacks. */
+export const localCrawlerName = (zone: Zone) => `lakehouse-${zone}`;
+
+export interface LocalRuntime {
+  settings: LocalSettings;
+  paths: ReturnType<typeof homePaths>;
+  bus: LocalEventBus;
+  lake: Lake;
+  ledger: FileRunLedger;
+  catalog: DuckDbCatalog;
+  engine: DuckDbQueryEngine;
+  duck: DuckDBConnection;
+  logger: Logger;
+  /** Path of the JSON-lines log the jobs write. */
+  logFile: string;
+  clock: Clock;
+  /** The source database client (opened on first use). */
+  sourceClient(): Promise<PgClient>;
+  /** The source as the extract job sees it (opened on first use). */
+  source(): Promise<SourceDb>;
+  /** The warehouse (opened on first use). */
+  warehouse(): Promise<Warehouse>;
+  /** Runs the step a route names for an event. */
+  dispatch(route: Route, event: PipelineEvent): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Where the source lives: `LAKEHOUSE_SOURCE_URL`, else the embedded PGlite under the home. */
+export function sourceTarget(settings: LocalSettings): PgTarget {
+  return settings.sourceUrl ? { url: settings.sourceUrl } : { dataDir: homePaths(settings.home).sourceDb };
+}
+
+/** Where the warehouse lives: `LAKEHOUSE_WAREHOUSE_URL`, else the embedded PGlite under the home. */
+export function warehouseTarget(settings: LocalSettings): PgTarget {
+  return settings.warehouseUrl ? { url: settings.warehouseUrl } : { dataDir: homePaths(settings.home).warehouseDb };
+}
+
+/**
+ * Opens the local runtime for `settings`. Databases are opened lazily, so
+ * commands that need only the lake never start PGlite. Close it when done.
+ */
+export async function openLocalRuntime(settings: LocalSettings, options: { clock?: Clock } = {}): Promise<LocalRuntime> {
+  const paths = homePaths(settings.home);
+  const clock = options.clock ?? { now: () => new Date() };
+  const bus = new LocalEventBus();
+  const logFile = join(paths.logs, 'lakehouse.log');
+  const { logger, close: closeLog } = fileLogger('lakehouse', logFile);
+
+  const lake = Object.fromEntries(
+    ZONES.map((zone) => [
+      zone,
+      new FsObjectStore(zone, paths.zone(zone), (key, size) =>
+        bus.publish({
+          source: 'aws.s3',
+          'detail-type': 'Object Created',
+          detail: { bucket: { name: zone }, object: { key, size }, zone },
+        }),
+      ),
+    ]),
+  ) as unknown as Lake;
+
+  const { conn: duck, close: closeDuck } = await openDuckDb(paths.catalog);
+  const catalog = new DuckDbCatalog(duck, paths.zone, (report) =>
+    bus.publish({
+      source: 'aws.glue',
+      'detail-type': 'Glue Crawler State Change',
+      detail: { crawlerName: localCrawlerName(report.zone), state: 'Succeeded', zone: report.zone },
+    }),
+  );
+  const engine = new DuckDbQueryEngine(duck, paths.zone);
+  const ledger = new FileRunLedger(paths.ledger);
+
+  let sourceClient: Promise<PgClient> | undefined;
+  let warehouseClient: Promise<PgClient> | undefined;
+  let warehouse: Promise<Warehouse> | undefined;
+  const openSource = () => (sourceClient ??= openPg(sourceTarget(settings)));
+  const openWarehouse = () =>
+    (warehouse ??= (async () => {
+      warehouseClient = openPg(warehouseTarget(settings));
+      return new PgWarehouse(await warehouseClient, duckDbParquetReader(duck));
+    })());
+
+  const runtime: LocalRuntime = {
+    settings,
+    paths,
+    bus,
+    lake,
+    ledger,
+    catalog,
+    engine,
+    duck,
+    logger,
+    logFile,
+    clock,
+    sourceClient: openSource,
+    source: async () => new PgSourceDb(await openSource()),
+    warehouse: openWarehouse,
+    async dispatch(route, event) {
+      switch (route.step) {
+        case 'extract':
+          return extract(
+            { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs },
+            { source: await runtime.source(), raw: lake.raw, ledger, clock, logger },
+          );
+        case 'ingest':
+          if (event.source !== 'aws.s3') throw new Error(`ingest needs an S3 event, got ${event['detail-type']}`);
+          return ingest({ key: event.detail.object.key }, { raw: lake.raw, ledger, clock, logger });
+        case 'crawl':
+          return crawl({ zone: route.input.zone! }, { catalog, logger });
+        case 'transform':
+          return transform({ target: route.input.target! }, { engine, ledger, events: bus, clock, logger });
+        case 'load':
+          return load({}, { warehouse: await openWarehouse(), transformed: lake.transformed, ledger, clock, logger });
+        default:
+          throw new Error(`step ${route.step} has no local dispatch`);
+      }
+    },
+    async close() {
+      if (warehouse) await (await warehouse).close();
+      else if (warehouseClient) await (await warehouseClient).close();
+      if (sourceClient) await (await sourceClient).close();
+      closeDuck();
+      await closeLog();
+    },
+  };
+  return runtime;
+}

@@ -1,0 +1,100 @@
+/**
+ * The transform job: for every run waiting for the next zone, materialises
+ * each SQL model of that zone for the run (Athena CTAS or DuckDB COPY), moves
+ * the run on in the ledger, and announces `ZoneWritten` so the zone is crawled
+ * (DESIGN.md §4–5). Runs are processed oldest first because dimension
+ * snapshots read every run up to their own.
+ */
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { STAGE_BEFORE, type RunStage } from '../lib/pipeline';
+import type { Clock, EventPublisher, ModelResult, QueryEngine, RunLedger } from '../lib/ports';
+import { loadModels, type ModelFile } from '../lib/sql/models';
+
+export interface TransformInput {
+  /** The zone to write: cleaned (from raw) or transformed (from cleaned). */
+  target: 'cleaned' | 'transformed';
+}
+
+export interface TransformDeps {
+  engine: QueryEngine;
+  ledger: RunLedger;
+  events: EventPublisher;
+  clock: Clock;
+  logger: Logger;
+  /** The zone's models; defaults to the files under `sql/<target>/`. */
+  models?: ModelFile[];
+}
+
+export interface TransformRunResult {
+  runId: string;
+  models: ModelResult[];
+}
+
+export interface TransformResult {
+  target: 'cleaned' | 'transformed';
+  runs: TransformRunResult[];
+}
+
+/**
+ * Transforms every waiting run into `input.target`, oldest first. On a model
+ * failure the run is marked failed in the ledger, runs already done are still
+ * announced, and the error is rethrown (later runs wait for a retry or the sweep).
+ */
+export async function transform(input: TransformInput, deps: TransformDeps): Promise<TransformResult> {
+  const { target } = input;
+  const models = deps.models ?? loadModels(target);
+  const waiting = await deps.ledger.runsAt(STAGE_BEFORE[target]);
+  const done: TransformRunResult[] = [];
+  deps.logger.info('runs waiting for transform', { step: 'transform', target, runs: waiting.map((r) => r.runId) });
+
+  try {
+    for (const run of waiting) {
+      const results: ModelResult[] = [];
+      try {
+        for (const model of models) {
+          results.push(await deps.engine.materialize({ zone: target, table: model.table, sql: model.sql, runId: run.runId }));
+        }
+      } catch (error) {
+        const at = deps.clock.now().toISOString();
+        await deps.ledger.updateRun(run.runId, (r) => ({
+          ...r,
+          updatedAt: at,
+          failed: { step: `transform:${target}`, at, error: errorMessage(error) },
+        }));
+        deps.logger.error('transform failed', { step: 'transform', target, runId: run.runId, error: errorMessage(error) });
+        throw error;
+      }
+      await recordRun(deps, run.runId, target, results);
+      done.push({ runId: run.runId, models: results });
+    }
+  } finally {
+    if (done.length) {
+      await deps.events.publish({
+        source: 'lakehouse',
+        'detail-type': 'ZoneWritten',
+        detail: { zone: target, runs: done.map((d) => d.runId) },
+      });
+    }
+  }
+  return { target, runs: done };
+}
+
+async function recordRun(deps: TransformDeps, runId: string, target: RunStage, results: ModelResult[]): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  const counts = Object.fromEntries(results.map((m) => [m.table, m.rows]));
+  const rejects = Object.fromEntries(results.filter((m) => m.rejects > 0).map((m) => [m.table, m.rejects]));
+  await deps.ledger.updateRun(runId, (r) => ({
+    ...r,
+    stage: target,
+    updatedAt: at,
+    history: { ...r.history, [target]: at },
+    counts: { ...r.counts, [target]: counts },
+    ...(target === 'cleaned' ? { rejects } : {}),
+  }));
+  for (const [table, count] of Object.entries(rejects)) {
+    // Rejected rows are never dropped silently: logged at error level so scan-logs alerts on them.
+    deps.logger.error('rows rejected', { step: 'transform', runId, table, rejects: count, where: `_rejects/${table}/run_id=${runId}/` });
+  }
+  deps.logger.info('run transformed', { step: 'transform', target, runId, rows: counts });
+}

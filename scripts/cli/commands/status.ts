@@ -1,0 +1,67 @@
+/** `lakehouse status`: runs, watermarks, and row counts per zone table and warehouse table. */
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { queryRows } from '../../../jobs/lib/local/duckdb';
+import type { LocalRuntime } from '../../../jobs/lib/local/runtime';
+import { ZONES } from '../../../jobs/lib/pipeline';
+import type { RunRecord, Watermarks } from '../../../jobs/lib/ports';
+import { withRuntime } from '../with-runtime';
+import { warehouseCounts } from './run';
+
+export interface StatusReport {
+  runs: RunRecord[];
+  watermarks: Watermarks;
+  /** zone → table → rows (all runs). */
+  zones: Record<string, Record<string, number>>;
+  warehouse: Record<string, number>;
+}
+
+/** Collects the status of the local lakehouse (reads the ledger, the catalog and the warehouse). */
+export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport> {
+  const zones: Record<string, Record<string, number>> = {};
+  for (const zone of ZONES) {
+    zones[zone] = {};
+    for (const table of await runtime.catalog.tables(zone)) {
+      const [row] = await queryRows(runtime.duck, `select count(*) as n from "${zone}"."${table.name}"`);
+      zones[zone][table.name] = Number(row.n);
+    }
+  }
+  return {
+    runs: await runtime.ledger.listRuns(),
+    watermarks: (await runtime.ledger.getWatermarks()).watermarks,
+    zones,
+    warehouse: await warehouseCounts(runtime),
+  };
+}
+
+/** Renders a status report as text tables. */
+export function renderStatus(status: StatusReport): string {
+  const runs = new Table({ head: ['run', 'origin', 'stage', 'failed', 'created (UTC)'] });
+  for (const r of status.runs) runs.push([r.runId, r.origin, r.stage, r.failed ? `${r.failed.step}: ${r.failed.error}` : '', r.createdAt]);
+  const marks = new Table({ head: ['source table', 'watermark (last_updated)'] });
+  for (const [table, w] of Object.entries(status.watermarks).sort()) marks.push([table, w.lastUpdated]);
+  const rows = new Table({ head: ['zone', 'table', 'rows'], colAligns: ['left', 'left', 'right'] });
+  for (const [zone, tables] of Object.entries(status.zones)) {
+    for (const [table, n] of Object.entries(tables)) rows.push([zone, table, n.toLocaleString('en-GB')]);
+  }
+  for (const [table, n] of Object.entries(status.warehouse)) rows.push(['warehouse', table, n.toLocaleString('en-GB')]);
+  return [
+    status.runs.length ? runs.toString() : 'no runs yet',
+    Object.keys(status.watermarks).length ? marks.toString() : 'no watermarks yet',
+    rows.toString(),
+  ].join('\n');
+}
+
+export function registerStatus(program: Command, setCode: (code: number) => void): void {
+  program
+    .command('status')
+    .description('show runs, watermarks, and row counts per zone table and warehouse table')
+    .option('--json', 'print the status as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        const status = await collectStatus(runtime);
+        console.log(options.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+        setCode(0);
+      });
+    });
+}

@@ -1,0 +1,35 @@
+/**
+ * The `lakehouse` CLI (commander). Each command lives in `commands/<name>.ts`.
+ * Returns the process exit code instead of exiting, so tests can call it.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerQuery } from './commands/query';
+import { registerRun } from './commands/run';
+import { registerSeed } from './commands/seed';
+import { registerStatus } from './commands/status';
+import { registerWatch } from './commands/watch';
+
+/** Parses `argv` (as process.argv: node, script, args…) and runs the command; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name('lakehouse')
+    .description('Keep a star-schema warehouse in step with a PostgreSQL OLTP source through a lakehouse.')
+    .exitOverride()
+    .showHelpAfterError();
+  const setCode = (c: number) => {
+    code = c;
+  };
+  registerSeed(program, setCode);
+  registerRun(program, setCode);
+  registerStatus(program, setCode);
+  registerQuery(program, setCode);
+  registerWatch(program, setCode);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+  return code;
+}

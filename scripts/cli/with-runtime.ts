@@ -1,0 +1,13 @@
+/** Opens the local runtime from the environment for one CLI command and always closes it. */
+import { openLocalRuntime, type LocalRuntime } from '../../jobs/lib/local/runtime';
+import { readSettings } from '../../jobs/lib/local/settings';
+
+/** Runs `fn` with a runtime built from `process.env`; closes the runtime even when `fn` throws. */
+export async function withRuntime<T>(fn: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
+  const runtime = await openLocalRuntime(readSettings());
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { parseDuration, readSettings } from '../../jobs/lib/local/settings';
+
+describe('local settings', () => {
+  it('default to the embedded runtime under .lakehouse', () => {
+    const s = readSettings({}, '/project');
+    expect(s.home).toBe(join('/project', '.lakehouse'));
+    expect(s.sourceUrl).toBeUndefined();
+    expect(s.warehouseUrl).toBeUndefined();
+    expect(s.lookbackMs).toBe(5 * 60_000);
+    expect(s.include).toEqual(['*']);
+    expect(s.exclude).toEqual(['_prisma_migrations']);
+  });
+
+  it('read every variable', () => {
+    const s = readSettings(
+      {
+        LAKEHOUSE_HOME: 'h',
+        LAKEHOUSE_SOURCE_URL: 'postgres://s',
+        LAKEHOUSE_WAREHOUSE_URL: 'postgres://w',
+        LAKEHOUSE_LOOKBACK: '30s',
+        LAKEHOUSE_TABLES_INCLUDE: 'sales_*, staff',
+        LAKEHOUSE_TABLES_EXCLUDE: '',
+        LAKEHOUSE_SMTP_URL: 'smtp://127.0.0.1:2525',
+        LAKEHOUSE_ALERT_EMAIL: 'a@b.c',
+      },
+      '/p',
+    );
+    expect(s).toMatchObject({
+      home: join('/p', 'h'),
+      sourceUrl: 'postgres://s',
+      warehouseUrl: 'postgres://w',
+      lookbackMs: 30_000,
+      include: ['sales_*', 'staff'],
+      exclude: [],
+      smtpUrl: 'smtp://127.0.0.1:2525',
+      alertEmail: 'a@b.c',
+    });
+  });
+
+  it('parse durations and reject nonsense', () => {
+    expect(parseDuration('0')).toBe(0);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('2d')).toBe(172_800_000);
+    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+  });
+});
