@@ -1,0 +1,49 @@
+-- transformed.dim_currency: the currency dimension, with each code's English ISO 4217 name (DESIGN.md §3).
+-- grain: one currency (currency_id); a full current snapshot holding the latest version
+--        (max last_updated, then latest run) of every currency across all runs so far.
+--        currency_name comes from the lookup below; a code not in it gets a null name.
+-- upstream: cleaned.currency (all runs up to this one)
+
+with
+
+currencies as (
+    select * from {{ cleaned.currency:all }}
+),
+
+latest_currencies as (
+    select
+        *,
+        row_number() over (
+            partition by currency_id
+            order by
+                last_updated desc,
+                run_id desc
+        ) as recency
+    from currencies
+),
+
+final as (
+    select
+        currency_id,
+        currency_code,
+        case upper(currency_code)
+            when 'GBP' then 'British Pound'
+            when 'USD' then 'US Dollar'
+            when 'EUR' then 'Euro'
+            when 'JPY' then 'Japanese Yen'
+            when 'CHF' then 'Swiss Franc'
+            when 'CAD' then 'Canadian Dollar'
+            when 'AUD' then 'Australian Dollar'
+            when 'NZD' then 'New Zealand Dollar'
+            when 'CNY' then 'Chinese Yuan'
+            when 'HKD' then 'Hong Kong Dollar'
+            when 'SEK' then 'Swedish Krona'
+            when 'NOK' then 'Norwegian Krone'
+            when 'DKK' then 'Danish Krone'
+            when 'INR' then 'Indian Rupee'
+        end as currency_name
+    from latest_currencies
+    where recency = 1
+)
+
+select * from final

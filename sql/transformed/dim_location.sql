@@ -1,0 +1,38 @@
+-- transformed.dim_location: the location dimension, one row per ToteSys address (DESIGN.md §3).
+-- grain: one address (location_id = address_id); a full current snapshot holding the latest
+--        version (max last_updated, then latest run) of every address across all runs so far.
+-- upstream: cleaned.address (all runs up to this one)
+
+with
+
+addresses as (
+    select * from {{ cleaned.address:all }}
+),
+
+latest_addresses as (
+    select
+        *,
+        row_number() over (
+            partition by address_id
+            order by
+                last_updated desc,
+                run_id desc
+        ) as recency
+    from addresses
+),
+
+final as (
+    select
+        address_id as location_id,
+        address_line_1,
+        address_line_2,
+        district,
+        city,
+        postal_code,
+        country,
+        phone
+    from latest_addresses
+    where recency = 1
+)
+
+select * from final

@@ -1,0 +1,127 @@
+/**
+ * Test fixture for the SQL models: an in-memory DuckDB with the catalog shape
+ * the local crawler registers (schemas raw/cleaned/transformed), a temporary
+ * lake folder, the real DuckDbQueryEngine over both, and helpers to create
+ * given rows and read written Parquet back.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execSql, openDuckDb, queryRows, sqlString, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
+import { DuckDbQueryEngine } from '../../jobs/lib/local/duckdb-query-engine';
+import { quoteIdent } from '../../jobs/lib/identifiers';
+import { keys, sourceTable, type ColumnType, type Zone } from '../../jobs/lib/pipeline';
+import type { ModelResult } from '../../jobs/lib/ports';
+import { loadModel } from '../../jobs/lib/sql/models';
+
+export type Row = Record<string, unknown>;
+/** A given row: column → value as SQL text (NULL for null); DuckDB casts it to the column's type. */
+export type GivenRow = Record<string, string | null>;
+
+/** DuckDB type of a cleaned-zone column (the crawler's view of the cleaned Parquet). */
+const CLEANED_TYPE: Record<ColumnType, string> = {
+  int: 'INTEGER',
+  bigint: 'BIGINT',
+  varchar: 'VARCHAR',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  time: 'VARCHAR',
+  timestamp: 'TIMESTAMP',
+  'decimal(10,2)': 'DECIMAL(10,2)',
+};
+
+export interface SqlTestLake {
+  conn: DuckDBConnection;
+  root: string;
+  zoneRoot: (zone: Zone) => string;
+  engine: DuckDbQueryEngine;
+  /** Materialises the repo's model `sql/<zone>/<table>.sql` for a run through the engine. */
+  run: (zone: 'cleaned' | 'transformed', table: string, runId: string) => Promise<ModelResult>;
+  /** Rows of the table's Parquet for a run (none when the file is absent), ordered by `orderBy`. */
+  written: (zone: 'cleaned' | 'transformed', table: string, runId: string, orderBy: string) => Promise<Row[]>;
+  /** Rejected rows of a cleaned table for a run, ordered by `orderBy`. */
+  rejected: (table: string, runId: string, orderBy: string) => Promise<Row[]>;
+  close: () => void;
+}
+
+/** Opens an in-memory DuckDB with schemas raw/cleaned/transformed and a temporary lake folder. */
+export async function openSqlTestLake(): Promise<SqlTestLake> {
+  const { conn, close } = await openDuckDb();
+  for (const zone of ['raw', 'cleaned', 'transformed']) await execSql(conn, `create schema ${zone}`);
+  const root = mkdtempSync(join(tmpdir(), 'lakehouse-sql-test-'));
+  const zoneRoot = (zone: Zone) => join(root, zone);
+  const engine = new DuckDbQueryEngine(conn, zoneRoot);
+  const readIfPresent = async (file: string, orderBy: string): Promise<Row[]> => {
+    const found = await queryRows(conn, `select count(*) as n from glob(${sqlString(file)})`);
+    if (Number(found[0].n) === 0) return [];
+    return queryRows(conn, `select * from read_parquet(${sqlString(file)}, hive_partitioning = false) order by ${orderBy}`);
+  };
+  return {
+    conn,
+    root,
+    zoneRoot,
+    engine,
+    run: (zone, table, runId) => engine.materialize({ zone, table, sql: loadModel(zone, table).sql, runId }),
+    written: (zone, table, runId, orderBy) =>
+      readIfPresent(join(zoneRoot(zone), keys.runFolder(table, runId), 'part-00000.parquet'), orderBy),
+    rejected: (table, runId, orderBy) =>
+      readIfPresent(join(zoneRoot('cleaned'), keys.rejectsFolder(table, runId), 'part-00000.parquet'), orderBy),
+    close: () => {
+      close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function insertRows(table: string, columns: string[], rows: GivenRow[]): string {
+  const values = rows.map(
+    (row) => `(${columns.map((c) => (row[c] === null || row[c] === undefined ? 'null' : sqlString(row[c] as string))).join(', ')})`,
+  );
+  return `insert into ${table} (${columns.map(quoteIdent).join(', ')}) values ${values.join(',\n')}`;
+}
+
+/**
+ * (Re)creates `raw.<table>` as the crawler does: every source column VARCHAR
+ * plus `run_id`, and any extra columns the rows carry (a column a later run added).
+ * Each row must set `run_id`; missing columns are NULL.
+ */
+export async function givenRaw(conn: DuckDBConnection, table: string, rows: GivenRow[]): Promise<void> {
+  const known = sourceTable(table).columns.map((c) => c.name);
+  const extra = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => !known.includes(c) && c !== 'run_id');
+  const columns = [...known, ...extra, 'run_id'];
+  const relation = `raw.${quoteIdent(table)}`;
+  await execSql(conn, `create or replace table ${relation} (${columns.map((c) => `${quoteIdent(c)} VARCHAR`).join(', ')})`);
+  if (rows.length) await execSql(conn, insertRows(relation, columns, rows));
+}
+
+/**
+ * (Re)creates `cleaned.<table>` with the cleaned zone's typed columns plus
+ * `run_id`, holding the given rows (values as SQL text, cast by DuckDB).
+ */
+export async function givenCleaned(conn: DuckDBConnection, table: string, rows: GivenRow[]): Promise<void> {
+  const def = sourceTable(table).columns;
+  const columns = [...def.map((c) => c.name), 'run_id'];
+  const relation = `cleaned.${quoteIdent(table)}`;
+  const ddl = [...def.map((c) => `${quoteIdent(c.name)} ${CLEANED_TYPE[c.type]}`), 'run_id VARCHAR'].join(', ');
+  await execSql(conn, `create or replace table ${relation} (${ddl})`);
+  if (rows.length) await execSql(conn, insertRows(relation, columns, rows));
+}
+
+/** Asserts the key columns are never null and unique across `rows` (a model's grain). */
+export function expectUniqueNotNull(rows: Row[], keyColumns: string[]): void {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    for (const c of keyColumns) {
+      if (row[c] === null || row[c] === undefined) throw new Error(`key column ${c} is null in ${JSON.stringify(row)}`);
+    }
+    const key = JSON.stringify(keyColumns.map((c) => row[c]));
+    if (seen.has(key)) throw new Error(`duplicate key ${key} on (${keyColumns.join(', ')})`);
+    seen.add(key);
+  }
+  expect(seen.size).toBe(rows.length);
+}
+
+/** Picks `columns` from each row (to compare only the columns a test is about). */
+export function pick(rows: Row[], columns: string[]): Row[] {
+  return rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
+}
