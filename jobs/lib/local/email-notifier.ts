@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { Notifier } from '../ports';
 
 export interface EmailNotifierOptions {
@@ -22,7 +22,7 @@ export interface EmailNotifierOptions {
 }
 
 export class EmailNotifier implements Notifier {
-  private readonly transport: nodemailer.Transporter;
+  private readonly transport: Transporter;
   private counter = 0;
 
   constructor(private readonly options: EmailNotifierOptions) {

@@ -102,7 +102,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
   const openWarehouse = () =>
     (warehouse ??= (async () => {
       warehouseClient = openPg(warehouseTarget(settings));
-      return new PgWarehouse(await warehouseClient, duckDbParquetReader(duck));
+      return new PgWarehouse(await warehouseClient, duckDbParquetReader(duck), (key) => lake.transformed.uri(key), clock);
     })());
 
   const runtime: LocalRuntime = {

@@ -1,0 +1,100 @@
+/**
+ * The load job: moves every run waiting at stage `transformed` into the
+ * warehouse (DESIGN.md §3 "Loader", §4: started when the transformed zone's
+ * crawler succeeds), oldest first, and marks each run `loaded` in the ledger.
+ */
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { keys, STAR_TABLES } from '../lib/pipeline';
+import type { Clock, LoadResult, LoadTable, ObjectStore, RunLedger, Warehouse } from '../lib/ports';
+
+export interface LoadDeps {
+  warehouse: Warehouse;
+  /** The transformed zone: `<star table>/run_id=<run>/*.parquet`. */
+  transformed: ObjectStore;
+  ledger: RunLedger;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface LoadJobResult {
+  /** One result per run handled, in load order (`loaded: false` = it was already in the warehouse). */
+  runs: LoadResult[];
+}
+
+/**
+ * The run's Parquet files per star table, as object keys of the transformed
+ * zone (the warehouse adapter resolves them: `ObjectStore.uri`). A table
+ * without files gets an empty list (nothing staged for it).
+ */
+export async function loadTablesForRun(transformed: ObjectStore, runId: string): Promise<LoadTable[]> {
+  const tables: LoadTable[] = [];
+  for (const table of STAR_TABLES) {
+    const objects = await transformed.list(keys.runFolder(table.name, runId));
+    tables.push({ table, files: objects.map((o) => o.key).filter((key) => key.endsWith('.parquet')) });
+  }
+  return tables;
+}
+
+/**
+ * Loads every run waiting at stage 'transformed' (not failed), oldest first.
+ * Calls `warehouse.ensureSchema()` once when any run waits, then per run
+ * `warehouse.loadRun` and, on success, moves the run to stage 'loaded'
+ * (`history.loaded` = now, `counts.loaded` = rows changed per table; a run the
+ * warehouse already had is marked loaded with its counts left as they were).
+ * On a failure it records `failed: {step: 'load', at, error}` on the run, logs
+ * an error with the run id, and rethrows without touching later runs (they
+ * build on this one). Errors are the warehouse's / ledger's (TransientError or
+ * TerminalError, see Warehouse.loadRun).
+ */
+export async function load(_input: Record<string, never>, deps: LoadDeps): Promise<LoadJobResult> {
+  const { warehouse, transformed, ledger, clock, logger } = deps;
+  const waiting = await ledger.runsAt('transformed');
+  if (waiting.length === 0) {
+    logger.info('no runs waiting for load', { step: 'load' });
+    return { runs: [] };
+  }
+  await warehouse.ensureSchema();
+
+  const results: LoadResult[] = [];
+  for (const { runId } of waiting) {
+    let result: LoadResult;
+    try {
+      result = await warehouse.loadRun(runId, await loadTablesForRun(transformed, runId));
+    } catch (error) {
+      const at = clock.now().toISOString();
+      logger.error('load failed', { step: 'load', runId, error: errorMessage(error) });
+      try {
+        await ledger.updateRun(runId, (run) => ({
+          ...run,
+          failed: { step: 'load', at, error: errorMessage(error) },
+          updatedAt: at,
+        }));
+      } catch (ledgerError) {
+        logger.error('could not record the load failure', { step: 'load', runId, error: errorMessage(ledgerError) });
+      }
+      throw error;
+    }
+
+    const at = clock.now().toISOString();
+    await ledger.updateRun(runId, (run) => {
+      const { failed: _failed, ...rest } = run;
+      return {
+        ...rest,
+        stage: 'loaded',
+        updatedAt: at,
+        history: { ...run.history, loaded: at },
+        counts: result.loaded
+          ? { ...run.counts, loaded: Object.fromEntries(Object.entries(result.tables).map(([t, c]) => [t, c.changed])) }
+          : run.counts,
+      };
+    });
+    if (result.loaded) {
+      logger.info('run loaded', { step: 'load', runId, tables: result.tables });
+    } else {
+      logger.info('run already in the warehouse; marked loaded', { step: 'load', runId });
+    }
+    results.push(result);
+  }
+  return { runs: results };
+}

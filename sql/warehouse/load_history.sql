@@ -1,0 +1,9 @@
+-- load_history: one row per run loaded into the warehouse (DESIGN.md §3 "Loader").
+-- A run found here is never loaded again; table_counts is JSON:
+-- {"<table>": {"staged": n, "changed": n}, …}. loaded_at is UTC.
+create table if not exists load_history (
+    run_id varchar(64) not null,
+    loaded_at timestamp not null,
+    table_counts varchar(65535) not null,
+    primary key (run_id)
+);
