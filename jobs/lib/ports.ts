@@ -47,6 +47,8 @@ export interface SourceColumn {
   /** The source's type name (`integer`, `numeric`, `timestamp without time zone`, `USER-DEFINED`, …). */
   dataType: string;
   nullable: boolean;
+  /** True for the columns of the table's primary key, when the source reports it (extract keys its watermark window on them). */
+  primaryKey?: boolean;
 }
 
 /** A source row as it lands in the raw zone (see DESIGN.md §3: exact numbers and timestamps are strings). */

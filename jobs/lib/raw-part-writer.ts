@@ -3,6 +3,7 @@
  * DESIGN.md §3) as gzip JSON Lines, streaming: each part is piped to the
  * object store while rows arrive, and a new part starts every `partRows` rows.
  */
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { keys } from './pipeline';
@@ -37,7 +38,11 @@ export class RawPartWriter {
       const ok = this.current!.gzip.write(`${JSON.stringify(row)}\n`);
       this.rowsInPart++;
       this.rows++;
-      if (!ok) await new Promise<void>((resolve) => this.current!.gzip.once('drain', resolve));
+      if (!ok) {
+        // Wait for room, but let a failed upload end the wait with its error instead of hanging.
+        const { gzip, done } = this.current!;
+        await Promise.race([once(gzip, 'drain'), done.then(() => undefined)]);
+      }
     }
   }
 

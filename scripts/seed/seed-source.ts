@@ -1,0 +1,281 @@
+/**
+ * Seeds the demo source database (ToteSys) on a PostgreSQL server or PGlite:
+ * creates the schema from `totesys-schema.sql`, loads the vendored JSON
+ * exports (`totesys/<table>.json.gz`) with COPY in FK order, synthesises the
+ * `payment` table (`payment-synthesis.ts`) and moves the id sequences past the
+ * loaded ids, so the source behaves like the live system for the pipeline.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { TerminalError, errorMessage } from '../../jobs/lib/errors';
+import { quoteIdent } from '../../jobs/lib/identifiers';
+import type { PgClient } from '../../jobs/lib/local/pg-client';
+import {
+  moneyText,
+  synthesisePayments,
+  type PaymentSampleRow,
+  type PurchaseOrderRow,
+  type SalesOrderRow,
+  type TransactionRow,
+} from './payment-synthesis';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Folder of the vendored seed files (`<table>.json.gz`). */
+export const SEED_DATA_DIR = join(__dirname, 'totesys');
+/** The source DDL the seed runs on an empty database. */
+export const SEED_SCHEMA_FILE = join(__dirname, 'totesys-schema.sql');
+
+/** Tables loaded from a JSON export, in foreign-key order (parents first). `payment` is synthesised last. */
+export const SEED_TABLES = [
+  'address',
+  'currency',
+  'department',
+  'design',
+  'payment_type',
+  'counterparty',
+  'staff',
+  'sales_order',
+  'purchase_order',
+  'transaction',
+] as const;
+
+/** Every table the schema creates (the loaded ones, `payment`, and the empty `_prisma_migrations`). */
+const SCHEMA_TABLES = [...SEED_TABLES, 'payment', '_prisma_migrations'];
+
+/** Target size of one COPY chunk in characters (PGlite sends each chunk as one blob). */
+const CHUNK_CHARS = 2 * 1024 * 1024;
+
+/** What a seed loaded: rows per table (the ten exported tables and `payment`). */
+export interface SeedResult {
+  tables: Record<string, number>;
+}
+
+export interface SeedOptions {
+  /**
+   * Folder holding `<table>.json.gz` (or plain `<table>.json`) for the ten
+   * exported tables and `payment_sample`. Default: the vendored {@link SEED_DATA_DIR}.
+   */
+  dataDir?: string;
+}
+
+type JsonRow = Record<string, unknown>;
+interface ColumnInfo {
+  name: string;
+  dataType: string;
+}
+
+/**
+ * True when the source has not been seeded: schema `public` has no
+ * `sales_order` table, or that table has no rows.
+ * @throws whatever the client throws when the database cannot be reached.
+ */
+export async function isSourceEmpty(db: PgClient): Promise<boolean> {
+  const [{ present }] = await db.query<{ present: boolean }>(
+    "select to_regclass('public.sales_order') is not null as present",
+  );
+  if (!present) return true;
+  const [{ has_rows }] = await db.query<{ has_rows: boolean }>(
+    'select exists (select 1 from public.sales_order) as has_rows',
+  );
+  return !has_rows;
+}
+
+/**
+ * Reads one exported table: `<dir>/<name>.json.gz`, else `<dir>/<name>.json`;
+ * each file is one JSON array of row objects.
+ * @throws TerminalError when neither file exists or the content is not a JSON array.
+ */
+export async function readSeedFile(dir: string, name: string): Promise<JsonRow[]> {
+  let text: string;
+  try {
+    text = (await gunzipAsync(await fs.readFile(join(dir, `${name}.json.gz`)))).toString('utf8');
+  } catch (gzError) {
+    if ((gzError as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new TerminalError(`cannot read seed file ${name}.json.gz: ${errorMessage(gzError)}`, { cause: gzError });
+    }
+    try {
+      text = await fs.readFile(join(dir, `${name}.json`), 'utf8');
+    } catch (error) {
+      throw new TerminalError(`no seed file ${name}.json.gz or ${name}.json in ${dir}`, { cause: error });
+    }
+  }
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch (error) {
+    throw new TerminalError(`seed file ${name} is not valid JSON: ${errorMessage(error)}`, { cause: error });
+  }
+  if (!Array.isArray(rows) || rows.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
+    throw new TerminalError(`seed file ${name} is not a JSON array of row objects`);
+  }
+  return rows as JsonRow[];
+}
+
+/**
+ * Seeds an empty source database in one transaction: runs the DDL (unless the
+ * ToteSys tables already exist and are all empty), loads every exported table
+ * in FK order with COPY (CSV chunks of about 2 MB), synthesises and loads
+ * `payment`, and sets each id sequence to the highest loaded id. Timestamps
+ * are stored as given (timestamp without time zone, no zone conversion);
+ * money is loaded as exact two-decimal text.
+ *
+ * Returns the row count of each loaded table, counted in the database.
+ *
+ * @throws TerminalError when the database already holds ToteSys rows (call
+ *   {@link isSourceEmpty} first), when only part of the schema exists, when a
+ *   seed file is missing or malformed, or when a table's rows do not fit the
+ *   schema (the transaction is rolled back; a retry will not help).
+ */
+export async function seedSource(db: PgClient, opts: SeedOptions = {}): Promise<SeedResult> {
+  const dataDir = opts.dataDir ?? SEED_DATA_DIR;
+  const files = new Map<string, JsonRow[]>();
+  for (const name of [...SEED_TABLES, 'payment_sample']) files.set(name, await readSeedFile(dataDir, name));
+
+  let payments: JsonRow[];
+  try {
+    payments = synthesisePayments({
+      transactions: files.get('transaction') as unknown as TransactionRow[],
+      salesOrders: files.get('sales_order') as unknown as SalesOrderRow[],
+      purchaseOrders: files.get('purchase_order') as unknown as PurchaseOrderRow[],
+      sample: files.get('payment_sample') as unknown as PaymentSampleRow[],
+    }) as unknown as JsonRow[];
+  } catch (error) {
+    throw new TerminalError(`cannot synthesise payments from the seed files: ${errorMessage(error)}`, { cause: error });
+  }
+
+  const ddl = await fs.readFile(SEED_SCHEMA_FILE, 'utf8');
+  return db.transaction(async (tx) => {
+    // When the tables already exist (and are all empty) they are seeded as they are.
+    if (!(await schemaPresent(tx))) await tx.exec(ddl);
+    const tables: Record<string, number> = {};
+    const load: [string, JsonRow[]][] = [...SEED_TABLES.map((t) => [t, files.get(t)!] as [string, JsonRow[]]), ['payment', payments]];
+    for (const [table, rows] of load) {
+      tables[table] = await loadTable(tx, table, rows);
+    }
+    for (const table of Object.keys(tables)) await advanceSequences(tx, table);
+    return { tables };
+  });
+}
+
+/** True when the ToteSys tables exist and are all empty; throws when some exist, or any holds rows. */
+async function schemaPresent(db: PgClient): Promise<boolean> {
+  const present: string[] = [];
+  for (const table of SCHEMA_TABLES) {
+    const [{ found }] = await db.query<{ found: boolean }>('select to_regclass($1) is not null as found', [
+      `public.${quoteIdent(table)}`,
+    ]);
+    if (found) present.push(table);
+  }
+  if (present.length === 0) return false;
+  const filled: string[] = [];
+  for (const table of present) {
+    const [{ n }] = await db.query<{ n: number }>(`select count(*)::int as n from public.${quoteIdent(table)}`);
+    if (n > 0) filled.push(`${table} (${n} rows)`);
+  }
+  if (filled.length > 0) {
+    throw new TerminalError(
+      `the source database already holds data in ${filled.join(', ')}; seed only an empty database (check isSourceEmpty first)`,
+    );
+  }
+  if (present.length !== SCHEMA_TABLES.length) {
+    const missing = SCHEMA_TABLES.filter((t) => !present.includes(t));
+    throw new TerminalError(`the source database has part of the ToteSys schema (missing ${missing.join(', ')}); use an empty database`);
+  }
+  return true;
+}
+
+async function columnsOf(db: PgClient, table: string): Promise<ColumnInfo[]> {
+  const rows = await db.query<{ name: string; data_type: string }>(
+    `select column_name as name, data_type
+       from information_schema.columns
+      where table_schema = 'public' and table_name = $1
+      order by ordinal_position`,
+    [table],
+  );
+  return rows.map((r) => ({ name: r.name, dataType: r.data_type }));
+}
+
+/** One value in CSV: NULL is an empty unquoted field, text is always quoted (so '' stays a string). */
+function csvField(value: unknown, column: ColumnInfo, table: string): string {
+  if (value === null || value === undefined) return '';
+  const where = () => `${table}.${column.name}`;
+  switch (column.dataType) {
+    case 'integer':
+    case 'smallint':
+    case 'bigint':
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        throw new TerminalError(`${where()}: not an integer: ${JSON.stringify(value)}`);
+      }
+      return String(value);
+    case 'numeric':
+      if (typeof value !== 'number' && typeof value !== 'string') {
+        throw new TerminalError(`${where()}: not a decimal: ${JSON.stringify(value)}`);
+      }
+      try {
+        return moneyText(value);
+      } catch (error) {
+        throw new TerminalError(`${where()}: ${errorMessage(error)}`, { cause: error });
+      }
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new TerminalError(`${where()}: not a boolean: ${JSON.stringify(value)}`);
+      return value ? 'true' : 'false';
+    default:
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        throw new TerminalError(`${where()}: unexpected value ${JSON.stringify(value)}`);
+      }
+      return `"${String(value).replace(/"/g, '""')}"`;
+  }
+}
+
+async function* csvChunks(table: string, columns: ColumnInfo[], rows: JsonRow[]): AsyncGenerator<string> {
+  const known = new Set(columns.map((c) => c.name));
+  let chunk = '';
+  for (const row of rows) {
+    for (const key of Object.keys(row)) {
+      if (!known.has(key)) throw new TerminalError(`seed rows of ${table} have a field the schema lacks: ${key}`);
+    }
+    chunk += columns.map((c) => csvField(row[c.name], c, table)).join(',') + '\n';
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+/** COPYs `rows` into `public.<table>`; returns the table's row count afterwards. */
+async function loadTable(db: PgClient, table: string, rows: JsonRow[]): Promise<number> {
+  const columns = await columnsOf(db, table);
+  if (columns.length === 0) throw new TerminalError(`table public.${table} does not exist`);
+  const copySql = `copy public.${quoteIdent(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) from stdin with (format csv)`;
+  try {
+    await db.copyFromCsv(copySql, csvChunks(table, columns, rows));
+  } catch (error) {
+    if (error instanceof TerminalError) throw error;
+    throw new TerminalError(`loading ${table} failed: ${errorMessage(error)}`, { cause: error });
+  }
+  const [{ n }] = await db.query<{ n: number }>(`select count(*)::int as n from public.${quoteIdent(table)}`);
+  if (n !== rows.length) throw new TerminalError(`loaded ${n} rows into ${table}, expected ${rows.length}`);
+  return n;
+}
+
+/** Sets each serial column's sequence of `table` to its highest value, so new rows get fresh ids. */
+async function advanceSequences(db: PgClient, table: string): Promise<void> {
+  const serials = await db.query<{ name: string }>(
+    `select column_name as name
+       from information_schema.columns
+      where table_schema = 'public' and table_name = $1 and column_default like 'nextval(%'`,
+    [table],
+  );
+  for (const { name } of serials) {
+    await db.query(
+      `select setval(pg_get_serial_sequence($1, $2), max_id)
+         from (select max(${quoteIdent(name)}) as max_id from public.${quoteIdent(table)}) m
+        where max_id is not null`,
+      [`public.${quoteIdent(table)}`, name],
+    );
+  }
+}

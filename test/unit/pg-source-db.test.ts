@@ -1,0 +1,188 @@
+import { NotFoundError, TerminalError } from '../../jobs/lib/errors';
+import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/local/pg-client';
+import { PgSourceDb } from '../../jobs/lib/local/pg-source-db';
+import type { RawRow } from '../../jobs/lib/ports';
+
+const url = process.env.TEST_DATABASE_URL;
+const targets: { name: string; target: PgTarget }[] = [
+  { name: 'pglite', target: { memory: true } },
+  ...(url ? [{ name: 'postgres', target: { url } }] : []),
+];
+
+/** Opens a fresh database for the suite: in-memory PGlite, or a uniquely named database on the server. */
+async function openFresh(target: PgTarget, purpose: string): Promise<{ db: PgClient; drop: () => Promise<void> }> {
+  if (!('url' in target)) {
+    const db = await openPg(target);
+    return { db, drop: () => db.close() };
+  }
+  const name = `lakehouse_test_${purpose}_${process.pid}`;
+  const admin = await openPg(target);
+  await admin.exec(`drop database if exists ${name}`);
+  await admin.exec(`create database ${name}`);
+  const u = new URL(target.url);
+  u.pathname = `/${name}`;
+  const db = await openPg({ url: u.toString() });
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      await admin.exec(`drop database if exists ${name}`);
+      await admin.close();
+    },
+  };
+}
+
+async function collect(pages: AsyncIterable<RawRow[]>): Promise<RawRow[][]> {
+  const out: RawRow[][] = [];
+  for await (const page of pages) out.push(page);
+  return out;
+}
+
+describe.each(targets)('PgSourceDb on $name', ({ target }) => {
+  let db: PgClient;
+  let drop: () => Promise<void>;
+  let source: PgSourceDb;
+
+  beforeAll(async () => {
+    ({ db, drop } = await openFresh(target, 'pgsource'));
+    await db.exec(`
+      create type "Kind" as enum ('SALE', 'PURCHASE');
+      create table item (
+        item_id integer primary key,
+        name text,
+        price numeric(10,2) not null,
+        kind "Kind" not null,
+        due text,
+        paid boolean not null,
+        created_at timestamp(3) without time zone not null,
+        last_updated timestamp(3) without time zone not null
+      );
+      create table pair (
+        a integer not null,
+        b text not null,
+        last_updated timestamp(3) not null,
+        primary key (b, a)
+      );
+      create table no_stamp (id integer primary key, name text);
+      create table no_key (id integer, last_updated timestamp(3));
+      create view item_view as select * from item;
+    `);
+    // 23 rows over 5 distinct last_updated values, inserted out of order.
+    const stamps = [
+      '2022-11-03 14:20:52.186',
+      '2022-11-03 14:20:52.187',
+      '2022-11-03 14:20:52',
+      '2023-01-01 00:00:00.5',
+      '2025-02-25 13:26:09.875',
+    ];
+    for (let i = 23; i >= 1; i--) {
+      const stamp = stamps[(i * 7) % stamps.length];
+      await db.query(
+        `insert into item values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [i, i === 5 ? null : `item ${i}`, i === 1 ? '3.9' : `${i}.05`, i % 2 ? 'SALE' : 'PURCHASE', '2022-11-07', i % 3 === 0, stamp, stamp],
+      );
+    }
+    for (const [a, b, lu] of [
+      [2, 'x', '2022-01-01 00:00:00'],
+      [1, 'x', '2022-01-01 00:00:00'],
+      [1, 'w', '2022-01-01 00:00:00'],
+      [3, 'a', '2022-01-02 00:00:00'],
+    ] as const) {
+      await db.query('insert into pair values ($1, $2, $3)', [a, b, lu]);
+    }
+    source = new PgSourceDb(db);
+  });
+
+  afterAll(async () => {
+    await source.close();
+    await drop();
+  });
+
+  test('lists base tables that have last_updated, sorted by name', async () => {
+    expect(await source.listTables()).toEqual(['item', 'no_key', 'pair']);
+  });
+
+  test('describes columns in order, enums as USER-DEFINED, with nullability and the primary key', async () => {
+    const columns = await source.describe('item');
+    expect(columns.map((c) => c.name)).toEqual([
+      'item_id', 'name', 'price', 'kind', 'due', 'paid', 'created_at', 'last_updated',
+    ]);
+    expect(columns[0]).toEqual({ name: 'item_id', dataType: 'integer', nullable: false, primaryKey: true });
+    expect(columns[1]).toEqual({ name: 'name', dataType: 'text', nullable: true });
+    expect(columns[2].dataType).toBe('numeric');
+    expect(columns[3].dataType).toBe('USER-DEFINED');
+    expect(columns[7].dataType).toBe('timestamp without time zone');
+    expect(await source.primaryKey('pair')).toEqual(['b', 'a']);
+  });
+
+  test('pages in (last_updated, key) order across boundaries inside runs of equal last_updated', async () => {
+    const all = (await db.query<{ item_id: number }>('select item_id from item order by last_updated, item_id')).map(
+      (r) => r.item_id,
+    );
+    const pages = await collect(source.streamChanged('item', null, 4));
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 4, 4, 4, 3]);
+    expect(pages.flat().map((r) => r.item_id)).toEqual(all);
+    // Five stamps over 23 rows: some page boundary must fall between two rows with the same last_updated.
+    const boundarySplitsAGroup = pages.slice(1).some((p, i) => p[0].last_updated === pages[i][pages[i].length - 1].last_updated);
+    expect(boundarySplitsAGroup).toBe(true);
+    // One page when it fits; an exact multiple ends without an empty page.
+    expect((await collect(source.streamChanged('item', null))).map((p) => p.length)).toEqual([23]);
+    expect((await collect(source.streamChanged('item', null, 23))).map((p) => p.length)).toEqual([23]);
+  });
+
+  test('renders timestamps as ISO with milliseconds, numerics and enums as text, others as themselves', async () => {
+    const rows = (await collect(source.streamChanged('item', null, 100))).flat();
+    const byId = new Map(rows.map((r) => [r.item_id, r]));
+    expect(byId.get(1)).toEqual({
+      item_id: 1,
+      name: 'item 1',
+      price: '3.90',
+      kind: 'SALE',
+      due: '2022-11-07',
+      paid: false,
+      created_at: '2022-11-03T14:20:52.000',
+      last_updated: '2022-11-03T14:20:52.000',
+    });
+    expect(Object.keys(byId.get(1)!)).toEqual(['item_id', 'name', 'price', 'kind', 'due', 'paid', 'created_at', 'last_updated']);
+    expect(byId.get(5)!.name).toBeNull();
+    expect(byId.get(2)!.kind).toBe('PURCHASE');
+    expect(byId.get(3)!.paid).toBe(true);
+    expect(byId.get(3)!.price).toBe('3.05');
+    const stamps = new Set(rows.map((r) => r.last_updated));
+    expect([...stamps].sort()).toEqual([
+      '2022-11-03T14:20:52.000',
+      '2022-11-03T14:20:52.186',
+      '2022-11-03T14:20:52.187',
+      '2023-01-01T00:00:00.500',
+      '2025-02-25T13:26:09.875',
+    ]);
+  });
+
+  test('filters on last_updated >= since (inclusive), bound as a parameter', async () => {
+    const since = '2022-11-03T14:20:52.187';
+    const rows = (await collect(source.streamChanged('item', since, 3))).flat();
+    const expected = await db.query<{ item_id: number }>(
+      `select item_id from item where last_updated >= '2022-11-03 14:20:52.187' order by last_updated, item_id`,
+    );
+    expect(rows.map((r) => r.item_id)).toEqual(expected.map((r) => r.item_id));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => (r.last_updated as string) >= since)).toBe(true);
+    expect(rows.some((r) => r.last_updated === since)).toBe(true);
+    expect(await collect(source.streamChanged('item', '2030-01-01T00:00:00.000'))).toEqual([]);
+    // A value that would break out of a literal is just a bad timestamp parameter.
+    await expect(collect(source.streamChanged('item', "x' or true --"))).rejects.toThrow();
+  });
+
+  test('pages on a composite primary key in key order', async () => {
+    const rows = (await collect(source.streamChanged('pair', null, 1))).flat();
+    expect(rows.map((r) => `${r.b}${r.a}`)).toEqual(['w1', 'x1', 'x2', 'a3']);
+  });
+
+  test('rejects unsafe names, missing tables, and tables it cannot page', async () => {
+    await expect(source.describe('item; drop table item')).rejects.toThrow(TypeError);
+    await expect(source.describe('missing')).rejects.toThrow(NotFoundError);
+    await expect(collect(source.streamChanged('no_stamp', null))).rejects.toThrow(TerminalError);
+    await expect(collect(source.streamChanged('no_key', null))).rejects.toThrow(/no primary key/);
+    await expect(collect(source.streamChanged('item', null, 0))).rejects.toThrow(RangeError);
+  });
+});
