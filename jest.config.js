@@ -1,10 +1,10 @@
-/** Jest: ts-jest in isolatedModules mode (fast; type checking is `npm run typecheck`). */
+/** Jest: ts-jest, transpiling each file alone (tsconfig isolatedModules; type checking is `npm run typecheck`). */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 120000,
   maxWorkers: 2,

@@ -2,7 +2,7 @@
  * The summary `lakehouse run` prints: rows per table per stage, rejects, and
  * time per stage, for the runs one pass touched.
  */
-import Table from 'cli-table3';
+import { textTable } from './text-table';
 import type { Delivery } from '../../jobs/lib/local/event-bus';
 import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/pipeline';
 import type { RunRecord } from '../../jobs/lib/ports';
@@ -41,16 +41,13 @@ export function renderSummary(input: {
   const out: string[] = [];
   out.push(`runs: ${runs.map((r) => `${r.runId} (${r.origin}, ${r.failed ? `failed at ${r.failed.step}` : r.stage})`).join(', ')}`);
 
-  const source = new Table({ head: ['source table', 'extracted', 'cleaned', 'rejected'], colAligns: ['left', 'right', 'right', 'right'] });
+  const source = textTable(['source table', 'extracted', 'cleaned', 'rejected'], ['left', 'right', 'right', 'right']);
   for (const t of SOURCE_TABLES) {
     source.push([t.name, fmt(sum(runs, (r) => r.counts.extracted, t.name)), fmt(sum(runs, (r) => r.counts.cleaned, t.name)), fmt(sum(runs, (r) => r.rejects, t.name))]);
   }
   out.push(source.toString());
 
-  const star = new Table({
-    head: ['star table', 'transformed', 'loaded (new/changed)', 'in warehouse'],
-    colAligns: ['left', 'right', 'right', 'right'],
-  });
+  const star = textTable(['star table', 'transformed', 'loaded (new/changed)', 'in warehouse'], ['left', 'right', 'right', 'right']);
   for (const t of STAR_TABLES) {
     star.push([
       t.name,
@@ -61,7 +58,7 @@ export function renderSummary(input: {
   }
   out.push(star.toString());
 
-  const times = new Table({ head: ['stage', 'seconds'], colAligns: ['left', 'right'] });
+  const times = textTable(['stage', 'seconds'], ['left', 'right']);
   for (const [label, seconds] of stageTimes(input.deliveries)) times.push([label, seconds.toFixed(2)]);
   times.push(['total', (input.totalMs / 1000).toFixed(2)]);
   out.push(times.toString());

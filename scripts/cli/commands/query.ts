@@ -1,5 +1,5 @@
 /** `lakehouse query "<sql>"`: ad-hoc SQL on the lake catalog (DuckDB) or, with --warehouse, on the warehouse. */
-import Table from 'cli-table3';
+import { textTable } from '../text-table';
 import type { Command } from 'commander';
 import { withRuntime } from '../with-runtime';
 
@@ -7,7 +7,7 @@ import { withRuntime } from '../with-runtime';
 export function renderRows(rows: Record<string, unknown>[]): string {
   if (!rows.length) return '(no rows)';
   const head = Object.keys(rows[0]);
-  const table = new Table({ head });
+  const table = textTable(head);
   for (const row of rows) table.push(head.map((c) => (row[c] === null || row[c] === undefined ? '' : String(row[c]))));
   return `${table.toString()}\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
 }

@@ -1,5 +1,5 @@
 /** `lakehouse status`: runs, watermarks, and row counts per zone table and warehouse table. */
-import Table from 'cli-table3';
+import { textTable } from '../text-table';
 import type { Command } from 'commander';
 import { queryRows } from '../../../jobs/lib/local/duckdb';
 import type { LocalRuntime } from '../../../jobs/lib/local/runtime';
@@ -36,11 +36,11 @@ export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport
 
 /** Renders a status report as text tables. */
 export function renderStatus(status: StatusReport): string {
-  const runs = new Table({ head: ['run', 'origin', 'stage', 'failed', 'created (UTC)'] });
+  const runs = textTable(['run', 'origin', 'stage', 'failed', 'created (UTC)']);
   for (const r of status.runs) runs.push([r.runId, r.origin, r.stage, r.failed ? `${r.failed.step}: ${r.failed.error}` : '', r.createdAt]);
-  const marks = new Table({ head: ['source table', 'watermark (last_updated)'] });
+  const marks = textTable(['source table', 'watermark (last_updated)']);
   for (const [table, w] of Object.entries(status.watermarks).sort()) marks.push([table, w.lastUpdated]);
-  const rows = new Table({ head: ['zone', 'table', 'rows'], colAligns: ['left', 'left', 'right'] });
+  const rows = textTable(['zone', 'table', 'rows'], ['left', 'left', 'right']);
   for (const [zone, tables] of Object.entries(status.zones)) {
     for (const [table, n] of Object.entries(tables)) rows.push([zone, table, n.toLocaleString('en-GB')]);
   }

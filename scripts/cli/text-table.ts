@@ -1,0 +1,8 @@
+/** Text tables for the CLI (cli-table3), plain when stdout is not a terminal so logs and pipes get no colour codes. */
+import Table from 'cli-table3';
+
+/** A table with the given header; numbers are right-aligned by the caller through `colAligns`. */
+export function textTable(head: string[], colAligns?: ('left' | 'right' | 'center')[]): Table.Table {
+  const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  return new Table({ head, colAligns, style: colour ? {} : { head: [], border: [] } });
+}

@@ -1,0 +1,212 @@
+/**
+ * The whole chain on the real ToteSys data: seed → extract → crawl → cleaned →
+ * transformed → load, then no-change and incremental passes.
+ *
+ * Runs on the embedded defaults (PGlite source and warehouse, no server), and
+ * again against a real PostgreSQL server when TEST_DATABASE_URL is set (source
+ * and warehouse in their own fresh databases).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { openLocalRuntime, type LocalRuntime } from '../../jobs/lib/local/runtime';
+import { readSettings } from '../../jobs/lib/local/settings';
+import { runOnce } from '../../scripts/cli/commands/run';
+import { loadTablesForRun } from '../../jobs/load/load';
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+interface Backend {
+  name: string;
+  /** Extra environment for the runtime (database URLs). */
+  env: () => Promise<Record<string, string>>;
+  cleanup: () => Promise<void>;
+}
+
+const created: string[] = [];
+async function createDatabase(purpose: string): Promise<string> {
+  const name = `lakehouse_test_${purpose}_${process.pid}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  created.push(name);
+  const url = new URL(serverUrl!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+async function dropDatabases(): Promise<void> {
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  for (const name of created.splice(0)) await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+}
+
+const backends: Backend[] = [
+  { name: 'embedded PGlite', env: async () => ({}), cleanup: async () => undefined },
+  ...(serverUrl
+    ? [
+        {
+          name: 'PostgreSQL server',
+          env: async () => ({
+            LAKEHOUSE_SOURCE_URL: await createDatabase('source'),
+            LAKEHOUSE_WAREHOUSE_URL: await createDatabase('warehouse'),
+          }),
+          cleanup: dropDatabases,
+        },
+      ]
+    : []),
+];
+
+const count = async (rt: LocalRuntime, table: string) =>
+  Number((await (await rt.warehouse()).query(`select count(*) as n from ${table}`))[0].n);
+
+/** Sum of a money expression in integer cents, computed by the database itself. */
+const cents = async (query: (sql: string) => Promise<Record<string, unknown>[]>, sql: string) =>
+  String((await query(`select (${sql})::text as v`))[0].v);
+
+describe.each(backends)('the whole pipeline on the real ToteSys data ($name)', (backend) => {
+  let rt: LocalRuntime;
+  let clockNow = new Date('2026-01-01T09:00:00Z');
+
+  beforeAll(async () => {
+    const home = join(mkdtempSync(join(tmpdir(), 'lakehouse-it-')), '.lakehouse');
+    const env = { ...(await backend.env()), LAKEHOUSE_HOME: home, LAKEHOUSE_LOOKBACK: '5m' };
+    rt = await openLocalRuntime(readSettings(env), { clock: { now: () => clockNow } });
+  });
+
+  afterAll(async () => {
+    await rt?.close();
+    await backend.cleanup();
+  });
+
+  const source = async () => rt.sourceClient();
+  const warehouse = async () => rt.warehouse();
+
+  it('takes an empty source to a loaded star schema in one pass', async () => {
+    const { ok, text } = await runOnce(rt, { seedIfEmpty: true });
+    expect(text).not.toMatch(/FAILED/);
+    expect(ok).toBe(true);
+
+    const expected: Record<string, number> = {
+      fact_sales_order: 12836,
+      fact_purchase_order: 5300,
+      fact_payment: 18136,
+      dim_transaction: 18136,
+      dim_counterparty: 20,
+      dim_location: 30,
+      dim_staff: 20,
+      dim_currency: 3,
+      dim_design: 535,
+      dim_payment_type: 4,
+    };
+    for (const [table, rows] of Object.entries(expected)) expect([table, await count(rt, table)]).toEqual([table, rows]);
+
+    const runs = await rt.ledger.listRuns();
+    expect(runs).toHaveLength(1);
+    expect(runs[0].stage).toBe('loaded');
+    expect(runs[0].rejects ?? {}).toEqual({});
+  });
+
+  it('carries money to the cent', async () => {
+    const src = await source();
+    const wh = await warehouse();
+    const q = (db: { query: (s: string) => Promise<Record<string, unknown>[]> }) => (sql: string) => db.query(sql);
+    expect(await cents(q(wh), 'select sum(units_sold * unit_price) from fact_sales_order')).toBe(
+      await cents(q(src), 'select sum(units_sold * unit_price) from sales_order'),
+    );
+    expect(await cents(q(wh), 'select sum(item_quantity * item_unit_price) from fact_purchase_order')).toBe(
+      await cents(q(src), 'select sum(item_quantity * item_unit_price) from purchase_order'),
+    );
+    expect(await cents(q(wh), 'select sum(payment_amount) from fact_payment')).toBe(
+      await cents(q(src), 'select sum(payment_amount) from payment'),
+    );
+  });
+
+  it('builds dim_date with ISO weekdays and covers every fact date', async () => {
+    const wh = await warehouse();
+    const [thursday] = await wh.query(`select * from dim_date where date_id = '2022-11-03'`);
+    expect(thursday).toMatchObject({ year: 2022, month: 11, day: 3, day_of_week: 4, day_name: 'Thursday', month_name: 'November', quarter: 4 });
+    const [missing] = await wh.query(`
+      select count(*) as n from (
+        select created_date as d from fact_sales_order union select last_updated_date from fact_sales_order
+        union select agreed_payment_date from fact_sales_order union select agreed_delivery_date from fact_sales_order
+        union select created_date from fact_purchase_order union select agreed_delivery_date from fact_purchase_order
+        union select agreed_payment_date from fact_purchase_order
+        union select created_date from fact_payment union select payment_date from fact_payment
+      ) dates left join dim_date on dim_date.date_id = dates.d where dim_date.date_id is null`);
+    expect(Number(missing.n)).toBe(0);
+    const [leds] = await wh.query(`select count(*) as n from dim_staff where location = 'Leds'`);
+    expect(Number(leds.n)).toBeGreaterThan(0);
+  });
+
+  it('makes no run and changes nothing when the source has not changed', async () => {
+    const before = await (await warehouse()).query('select count(*) as n, max(sales_record_id) as m from fact_sales_order');
+    clockNow = new Date('2026-01-01T09:05:00Z');
+    const { ok, text } = await runOnce(rt);
+    expect(ok).toBe(true);
+    expect(text).toMatch(/no changes/);
+    expect(await rt.ledger.listRuns()).toHaveLength(1);
+    expect(await (await warehouse()).query('select count(*) as n, max(sales_record_id) as m from fact_sales_order')).toEqual(before);
+  });
+
+  it('picks up only the changed rows: a new order, an updated order and a moved counterparty', async () => {
+    const src = await source();
+    const [cp] = await src.query<{ counterparty_id: number; legal_address_id: number }>(
+      'select counterparty_id, legal_address_id from counterparty order by counterparty_id limit 1',
+    );
+    const stamp = '2026-01-02 10:00:00.123';
+    await src.exec(`
+      update sales_order set units_sold = units_sold + 1, last_updated = '${stamp}' where sales_order_id = 2;
+      update address set address_line_1 = '1 New Street', last_updated = '${stamp}' where address_id = ${cp.legal_address_id};
+      insert into sales_order (sales_order_id, created_at, last_updated, design_id, staff_id, counterparty_id, units_sold,
+        unit_price, currency_id, agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id)
+        values (20001, '${stamp}', '${stamp}', 3, 19, 8, 100, 2.50, 1, '2026-01-09', '2026-01-10', 8);
+      insert into transaction (transaction_id, transaction_type, sales_order_id, purchase_order_id, created_at, last_updated)
+        values (30001, 'SALE', 20001, null, '${stamp}', '${stamp}');
+      insert into payment (payment_id, created_at, last_updated, transaction_id, counterparty_id, payment_amount, currency_id,
+        payment_type_id, paid, payment_date, company_ac_number, counterparty_ac_number)
+        values (30001, '${stamp}', '${stamp}', 30001, 8, 250.00, 1, 1, false, '2026-01-12', 12345678, 87654321);
+    `);
+    const factsBefore = await count(rt, 'fact_purchase_order');
+
+    clockNow = new Date('2026-01-02T11:00:00Z');
+    const { ok } = await runOnce(rt);
+    expect(ok).toBe(true);
+    const runs = await rt.ledger.listRuns();
+    expect(runs).toHaveLength(2);
+    const latest = runs[1];
+    expect(latest.stage).toBe('loaded');
+    expect(latest.counts.extracted).toEqual({ address: 1, payment: 1, sales_order: 2, transaction: 1 });
+
+    const wh = await warehouse();
+    const versions = await wh.query(
+      'select units_sold, last_updated_date::text as d from fact_sales_order where sales_order_id = 2 order by last_updated_date',
+    );
+    expect(versions).toHaveLength(2);
+    expect(Number(versions[1].units_sold)).toBe(Number(versions[0].units_sold) + 1);
+    expect(await count(rt, 'fact_sales_order')).toBe(12836 + 2);
+    expect(await count(rt, 'fact_purchase_order')).toBe(factsBefore);
+    expect(await count(rt, 'fact_payment')).toBe(18137);
+    expect(await count(rt, 'dim_transaction')).toBe(18137);
+    const [moved] = await wh.query('select counterparty_legal_address_line_1 as a from dim_counterparty where counterparty_id = $1', [cp.counterparty_id]);
+    expect(moved.a).toBe('1 New Street');
+    expect(await count(rt, 'dim_counterparty')).toBe(20);
+    expect(await count(rt, 'dim_location')).toBe(30);
+  });
+
+  it('changes nothing when a run is loaded twice', async () => {
+    const wh = await warehouse();
+    const snapshot = async () => ({
+      facts: await wh.query('select count(*) as n from fact_sales_order'),
+      history: await wh.query('select count(*) as n from load_history'),
+    });
+    const before = await snapshot();
+    const [first] = await rt.ledger.listRuns();
+    const result = await wh.loadRun(first.runId, await loadTablesForRun(rt.lake.transformed, first.runId));
+    expect(result.loaded).toBe(false);
+    expect(await snapshot()).toEqual(before);
+  });
+});
