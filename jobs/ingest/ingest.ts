@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { TerminalError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { manifestSchema, type Manifest } from '../lib/manifest';
-import { keys, LANDING_PREFIX } from '../lib/pipeline';
+import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../lib/pipeline';
 import type { Clock, ObjectStore, RawRow, RunLedger } from '../lib/ports';
 import { RawPartWriter } from '../lib/raw-part-writer';
 import { newRunId } from '../lib/run-id';
@@ -114,9 +114,9 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
     if (rows.length === 0) throw new TerminalError('the file holds no rows');
   } catch (error) {
     const reason = errorMessage(error);
-    await moveObject(deps.raw, input.key, `_quarantine/${input.key}`, body);
-    await deps.raw.put(`_quarantine/${input.key}.error.txt`, `${reason}\n`);
-    deps.logger.error('landed file quarantined', { step: 'ingest', key: input.key, reason });
+    await moveObject(deps.raw, input.key, `${QUARANTINE_PREFIX}${input.key}`, body);
+    await deps.raw.put(`${QUARANTINE_PREFIX}${input.key}.error.txt`, `${reason}\n`);
+    deps.logger.error('landed file quarantined', { step: 'ingest', key: input.key, error: `${input.key}: ${reason}` });
     return { status: 'quarantined', key: input.key, reason };
   }
 
@@ -152,7 +152,7 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
   });
   const manifestKey = keys.manifest(runId);
   await deps.raw.put(manifestKey, JSON.stringify(manifest, null, 2));
-  await moveObject(deps.raw, input.key, `_processed/${input.key}`, body);
+  await moveObject(deps.raw, input.key, `${PROCESSED_LANDING_PREFIX}${input.key}`, body);
   deps.logger.info('landed file ingested', { step: 'ingest', runId, table, rows: rows.length, key: input.key });
   return { status: 'ingested', runId, table, rows: rows.length, manifestKey };
 }

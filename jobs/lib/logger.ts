@@ -5,8 +5,9 @@
  * free for the CLI's own output.
  */
 import { Console } from 'node:console';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Writable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 export type { Logger };
@@ -18,14 +19,26 @@ export function lambdaLogger(serviceName: string): Logger {
 
 /**
  * A logger that appends JSON lines to `file` (created with its folder).
- * Returns the logger and a `close()` that flushes the file.
+ * Lines are written synchronously, so once a job returns its lines are in the
+ * file (the local scan-logs step reads them right after a pass).
+ * Returns the logger and a `close()` that closes the file.
  */
 export function fileLogger(serviceName: string, file: string): { logger: Logger; close: () => Promise<void> } {
   mkdirSync(dirname(file), { recursive: true });
-  const stream = createWriteStream(file, { flags: 'a' });
+  const fd = openSync(file, 'a');
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      writeSync(fd, chunk);
+      callback();
+    },
+  });
   const logger = new Logger({ serviceName, logLevel: (process.env.LOG_LEVEL ?? 'INFO') as 'INFO' });
   // Powertools writes through a private Console; point it at the file instead of stdout.
   (logger as unknown as { console: Console }).console = new Console({ stdout: stream, stderr: stream });
-  const close = () => new Promise<void>((resolve) => stream.end(resolve));
+  let closed = false;
+  const close = async () => {
+    if (!closed) closeSync(fd);
+    closed = true;
+  };
   return { logger, close };
 }

@@ -294,6 +294,10 @@ export function starTable(name: string): StarTableDef {
 export const MANIFEST_PREFIX = '_manifests/';
 export const LANDING_PREFIX = 'landing/';
 export const REJECTS_PREFIX = '_rejects/';
+/** Where ingest moves a landed file once it became a run (`_processed/landing/<table>/<file>`); expired by lifecycle. */
+export const PROCESSED_LANDING_PREFIX = '_processed/';
+/** Where ingest moves a landed file it cannot read (`_quarantine/landing/…`, with `.error.txt`); kept for a person. */
+export const QUARANTINE_PREFIX = '_quarantine/';
 
 export const keys = {
   /** Raw part file: `<table>/run_id=<run>/part-00000.jsonl.gz`. */
@@ -402,6 +406,14 @@ export const ROUTES: Route[] = [
   {
     name: 'manifest-crawl-raw',
     on: { source: 'aws.s3', detailType: 'Object Created', zone: 'raw', keyPrefix: MANIFEST_PREFIX, keySuffix: '.json' },
+    step: 'crawl',
+    input: { zone: 'raw' },
+  },
+  {
+    // The stuck-run sweep's nudge for runs waiting at `extracted` (jobs/sweep/sweep.ts):
+    // EventBridge does not let us re-publish an aws.s3 "Object Created", so the sweep says "raw written".
+    name: 'raw-written-crawl',
+    on: { source: 'lakehouse', detailType: 'ZoneWritten', zone: 'raw' },
     step: 'crawl',
     input: { zone: 'raw' },
   },

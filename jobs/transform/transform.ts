@@ -94,7 +94,13 @@ async function recordRun(deps: TransformDeps, runId: string, target: RunStage, r
   }));
   for (const [table, count] of Object.entries(rejects)) {
     // Rejected rows are never dropped silently: logged at error level so scan-logs alerts on them.
-    deps.logger.error('rows rejected', { step: 'transform', runId, table, rejects: count, where: `_rejects/${table}/run_id=${runId}/` });
+    deps.logger.error('rows rejected', {
+      step: 'transform',
+      runId,
+      table,
+      rejects: count,
+      error: `${count} row(s) could not be typed; kept with the reason under cleaned/_rejects/${table}/run_id=${runId}/`,
+    });
   }
   deps.logger.info('run transformed', { step: 'transform', target, runId, rows: counts });
 }

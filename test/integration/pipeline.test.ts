@@ -6,7 +6,7 @@
  * again against a real PostgreSQL server when TEST_DATABASE_URL is set (source
  * and warehouse in their own fresh databases).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -254,5 +254,44 @@ describe.each(backends)('the whole pipeline on the real ToteSys data ($name)', (
     const result = await wh.loadRun(first.runId, await loadTablesForRun(rt.lake.transformed, first.runId));
     expect(result.loaded).toBe(false);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('ingests a dropped file as a run, quarantines a malformed one, keeps rejected rows and alerts once', async () => {
+    const good = JSON.stringify({
+      sales_order_id: 20002, created_at: '2026-01-03 08:00:00.000000', last_updated: '2026-01-03 08:00:00.000000',
+      design_id: 3.0, staff_id: 19, counterparty_id: 8, units_sold: 10, unit_price: '4.25', currency_id: 1,
+      agreed_delivery_date: '2026-01-09', agreed_payment_date: '2026-01-10', agreed_delivery_location_id: 8,
+    });
+    const bad = good.replace('20002', '20003').replace('"4.25"', '"abc"');
+    await rt.lake.raw.put('landing/sales_order/late-orders.jsonl', `${good}\n${bad}\n`);
+    await rt.lake.raw.put('landing/sales_order/broken.json', '[{"sales_order_id": 1,');
+
+    clockNow = new Date('2026-01-03T09:00:00Z');
+    const { ok, text } = await runOnce(rt);
+    expect(ok).toBe(true);
+    expect(text).toMatch(/rejected rows, kept under cleaned\/_rejects\/: 1 in sales_order/);
+    expect(text).toMatch(/alert sent/);
+
+    const [ingested] = (await rt.ledger.listRuns()).filter((r) => r.origin === 'ingest');
+    expect(ingested).toMatchObject({ stage: 'loaded', counts: { extracted: { sales_order: 2 }, cleaned: { sales_order: 1 } }, rejects: { sales_order: 1 } });
+    expect(await rt.lake.raw.exists('_quarantine/landing/sales_order/broken.json')).toBe(true);
+    expect((await rt.lake.raw.list('landing/')).map((o) => o.key)).toEqual([]);
+    const [rejectFile] = await rt.lake.cleaned.list(`_rejects/sales_order/run_id=${ingested.runId}/`);
+    const rejects = await rt.engine.query(`select sales_order_id, reject_reason from read_parquet('${rt.lake.cleaned.uri(rejectFile.key)}')`);
+    expect(rejects).toEqual([{ sales_order_id: 20003, reject_reason: "unit_price is not a decimal: 'abc'" }]);
+    const [fact] = await (await warehouse()).query('select unit_price::text as p, design_id from fact_sales_order where sales_order_id = 20002');
+    expect(fact).toEqual({ p: '4.25', design_id: 3 });
+
+    const outbox = readdirSync(rt.paths.outbox);
+    expect(outbox).toHaveLength(1);
+    // The body is quoted-printable: join soft line breaks and decode =XX escapes.
+    const email = readFileSync(join(rt.paths.outbox, outbox[0]), 'utf8')
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    expect(email).toMatch(/^Subject: lakehouse: 2 errors in 2 jobs \(ingest, transform\)/m);
+    expect(email).toMatch(/rows rejected: .*\(table sales_order\)/);
+    expect(email).toMatch(/landed file quarantined: landing\/sales_order\/broken.json: not JSON/);
+    expect(email).toMatch(/1 row\(s\) could not be typed/);
+    expect(email).toContain(ingested.runId);
   });
 });

@@ -49,3 +49,10 @@ describe('event routes', () => {
     expect(routesFor(tick('sweep')).map((r) => r.step)).toEqual(['sweep']);
   });
 });
+
+describe('the sweep nudge for runs waiting on their raw crawl', () => {
+  it('routes ZoneWritten raw to a raw crawl', () => {
+    const event: PipelineEvent = { source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'raw', runs: ['20250225t132609z'] } };
+    expect(routesFor(event).map((r) => [r.step, r.input.zone])).toEqual([['crawl', 'raw']]);
+  });
+});

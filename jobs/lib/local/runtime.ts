@@ -13,6 +13,7 @@ import { fileLogger, type Logger } from '../logger';
 import { ZONES, type PipelineEvent, type Route, type Zone } from '../pipeline';
 import type { Clock, Lake, SourceDb, Warehouse } from '../ports';
 import { DuckDbCatalog } from './duckdb-catalog';
+import { EmailNotifier } from './email-notifier';
 import { openDuckDb, type DuckDBConnection } from './duckdb';
 import { DuckDbQueryEngine } from './duckdb-query-engine';
 import { LocalEventBus } from './event-bus';
@@ -38,6 +39,8 @@ export interface LocalRuntime {
   logger: Logger;
   /** Path of the JSON-lines log the jobs write. */
   logFile: string;
+  /** Where alerts go: SMTP (`LAKEHOUSE_SMTP_URL`) or `.eml` files in the outbox. */
+  notifier: EmailNotifier;
   clock: Clock;
   /** The source database client (opened on first use). */
   sourceClient(): Promise<PgClient>;
@@ -94,6 +97,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
   );
   const engine = new DuckDbQueryEngine(duck, paths.zone);
   const ledger = new FileRunLedger(paths.ledger);
+  const notifier = new EmailNotifier({ to: settings.alertEmail, smtpUrl: settings.smtpUrl, outbox: paths.outbox, now: () => clock.now() });
 
   let sourceClient: Promise<PgClient> | undefined;
   let warehouseClient: Promise<PgClient> | undefined;
@@ -116,6 +120,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
     duck,
     logger,
     logFile,
+    notifier,
     clock,
     sourceClient: openSource,
     source: async () => new PgSourceDb(await openSource()),
@@ -145,6 +150,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
       else if (warehouseClient) await (await warehouseClient).close();
       if (sourceClient) await (await sourceClient).close();
       closeDuck();
+      notifier.close();
       await closeLog();
     },
   };

@@ -40,6 +40,10 @@ export async function runOnce(runtime: LocalRuntime, options: { seedIfEmpty?: bo
   for (const f of pass.failures) lines.push(`FAILED ${f.route} (${f.step}): ${f.error}`);
   const rejected = runs.flatMap((r) => Object.entries(r.rejects ?? {}).map(([t, n]) => `${n} in ${t} (run ${r.runId})`));
   if (rejected.length) lines.push(`rejected rows, kept under cleaned/_rejects/: ${rejected.join(', ')}`);
+  if (pass.alerts.notified) {
+    const where = runtime.settings.smtpUrl ? `emailed to ${runtime.settings.alertEmail}` : `written to ${runtime.paths.outbox}`;
+    lines.push(`alert sent (${where}): ${pass.alerts.subject}`);
+  }
   lines.push(`log: ${runtime.logFile}`);
   return { ok: pass.failures.length === 0, text: lines.join('\n') };
 }
