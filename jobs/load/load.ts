@@ -3,7 +3,7 @@
  * warehouse (DESIGN.md §3 "Loader", §4: started when the transformed zone's
  * crawler succeeds), oldest first, and marks each run `loaded` in the ledger.
  */
-import { errorMessage } from '../lib/errors';
+import { errorMessage, isTransient } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { keys, STAR_TABLES } from '../lib/pipeline';
 import type { Clock, LoadResult, LoadTable, ObjectStore, RunLedger, Warehouse } from '../lib/ports';
@@ -42,7 +42,8 @@ export async function loadTablesForRun(transformed: ObjectStore, runId: string):
  * `warehouse.loadRun` and, on success, moves the run to stage 'loaded'
  * (`history.loaded` = now, `counts.loaded` = rows changed per table; a run the
  * warehouse already had is marked loaded with its counts left as they were).
- * On a failure it records `failed: {step: 'load', at, error}` on the run, logs
+ * On a terminal failure it records `failed: {step: 'load', at, error}` on the run
+ * (a transient one leaves the run waiting for a retry), logs
  * an error with the run id, and rethrows without touching later runs (they
  * build on this one). Errors are the warehouse's / ledger's (TransientError or
  * TerminalError, see Warehouse.loadRun).
@@ -62,6 +63,11 @@ export async function load(_input: Record<string, never>, deps: LoadDeps): Promi
     try {
       result = await warehouse.loadRun(runId, await loadTablesForRun(transformed, runId));
     } catch (error) {
+      if (isTransient(error)) {
+        // Left waiting, not failed: the retry (Lambda's, or the stuck-run sweep's) picks it up again.
+        logger.warn('load interrupted; will be retried', { step: 'load', runId, error: errorMessage(error) });
+        throw error;
+      }
       const at = clock.now().toISOString();
       logger.error('load failed', { step: 'load', runId, error: errorMessage(error) });
       try {

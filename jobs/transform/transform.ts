@@ -5,7 +5,7 @@
  * (DESIGN.md §4–5). Runs are processed oldest first because dimension
  * snapshots read every run up to their own.
  */
-import { errorMessage } from '../lib/errors';
+import { errorMessage, isTransient } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { STAGE_BEFORE, type RunStage } from '../lib/pipeline';
 import type { Clock, EventPublisher, ModelResult, QueryEngine, RunLedger } from '../lib/ports';
@@ -37,9 +37,10 @@ export interface TransformResult {
 }
 
 /**
- * Transforms every waiting run into `input.target`, oldest first. On a model
- * failure the run is marked failed in the ledger, runs already done are still
- * announced, and the error is rethrown (later runs wait for a retry or the sweep).
+ * Transforms every waiting run into `input.target`, oldest first. On a terminal
+ * model failure the run is marked failed in the ledger; on a transient one it
+ * stays waiting. Either way runs already done are still announced and the
+ * error is rethrown (later runs wait for a retry or the sweep).
  */
 export async function transform(input: TransformInput, deps: TransformDeps): Promise<TransformResult> {
   const { target } = input;
@@ -56,6 +57,11 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
           results.push(await deps.engine.materialize({ zone: target, table: model.table, sql: model.sql, runId: run.runId }));
         }
       } catch (error) {
+        if (isTransient(error)) {
+          // Left waiting, not failed: the retry (Lambda's, or the stuck-run sweep's) picks it up again.
+          deps.logger.warn('transform interrupted; will be retried', { step: 'transform', target, runId: run.runId, error: errorMessage(error) });
+          throw error;
+        }
         const at = deps.clock.now().toISOString();
         await deps.ledger.updateRun(run.runId, (r) => ({
           ...r,

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerQuery } from './commands/query';
+import { registerRetry } from './commands/retry';
 import { registerRun } from './commands/run';
 import { registerSeed } from './commands/seed';
 import { registerStatus } from './commands/status';
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerSeed(program, setCode);
   registerRun(program, setCode);
+  registerRetry(program, setCode);
   registerStatus(program, setCode);
   registerQuery(program, setCode);
   registerWatch(program, setCode);

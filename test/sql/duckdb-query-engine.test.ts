@@ -107,13 +107,19 @@ describe('DuckDbQueryEngine.materialize', () => {
   });
 
   it('keeps the cause of a SQL error', async () => {
+    await givenRaw(lake.conn, 'currency', [currency('1', RUN_1)]);
     const error = await lake.engine
-      .materialize({ zone: 'cleaned', table: 'currency', sql: loadModel('cleaned', 'currency').sql, runId: RUN_1 })
+      .materialize({ zone: 'cleaned', table: 'currency', sql: 'select no_such_column from {{ raw.currency }}', runId: RUN_1 })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TerminalError);
-    // The original DuckDB error (a missing raw table here) is kept as the cause.
-    expect(String((error as { cause?: { message?: string } }).cause?.message)).toMatch(/raw\.currency|currency.*does not exist/i);
+    // The original DuckDB error is kept as the cause.
+    expect(String((error as { cause?: { message?: string } }).cause?.message)).toMatch(/no_such_column/);
     expect((error as Error).message).toMatch(/^model cleaned\.currency \(run 20250101t090000z\) failed in DuckDB/);
+  });
+
+  it('reads a table the lake has never seen as empty, with its columns (a run holding only some tables)', async () => {
+    const result = await lake.engine.materialize({ zone: 'cleaned', table: 'currency', sql: loadModel('cleaned', 'currency').sql, runId: RUN_1 });
+    expect(result).toEqual({ table: 'currency', runId: RUN_1, rows: 0, rejects: 0 });
   });
 
   it('rejects an unknown placeholder before touching the run folder', async () => {

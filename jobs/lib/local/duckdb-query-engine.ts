@@ -57,11 +57,18 @@ export class DuckDbQueryEngine implements QueryEngine {
     }
 
     let rendered: string;
+    const registered = new Set(
+      // Tables and views alike (the crawler makes views; tests may make tables).
+      (await queryRows(this.conn, 'select table_schema, table_name from information_schema.tables')).map(
+        (r) => `${r.table_schema}.${r.table_name}`,
+      ),
+    );
     try {
       rendered = renderModel(model.sql, {
         engine: 'duckdb',
         runId,
         relation: (z, t) => `${quoteIdent(z)}.${quoteIdent(t)}`,
+        exists: (z, t) => registered.has(`${z}.${t}`),
       });
     } catch (error) {
       throw new TerminalError(`model ${name} (run ${runId}) cannot be rendered: ${errorMessage(error)}`, { cause: error });

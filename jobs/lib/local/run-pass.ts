@@ -57,8 +57,8 @@ export async function logRecordsSince(file: string, offset: number): Promise<Log
 
 /**
  * Runs one pass: files waiting under `landing/` are announced as "Object
- * Created" (the local stand-in for S3 notifications), then a scheduled extract
- * tick; the bus drains; the lines the pass logged are scanned and one alert is
+ * Created" (the local stand-in for S3 notifications), then a sweep tick (runs
+ * an earlier pass left waiting are re-announced) and an extract tick; the bus drains; the lines the pass logged are scanned and one alert is
  * sent if any is an error (rejected rows, failed steps, quarantined files).
  * Returns every delivery made; never throws for a step's failure (see `failures`).
  */
@@ -72,6 +72,8 @@ export async function runPass(runtime: LocalRuntime): Promise<PassResult> {
       detail: { bucket: { name: 'raw' }, object: { key: object.key, size: object.size }, zone: 'raw' },
     });
   }
+  // The sweep first re-announces runs left waiting by an earlier pass (e.g. a transient failure), then the extract tick.
+  await runtime.bus.publish({ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'sweep' } });
   await runtime.bus.publish({ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'extract' } });
   const deliveries = await runtime.bus.drain((route, event) => runtime.dispatch(route, event));
   for (const failure of deliveries.filter((d) => d.error)) {

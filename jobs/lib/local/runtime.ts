@@ -8,6 +8,7 @@ import { crawl } from '../../crawl/crawl';
 import { extract } from '../../extract/extract';
 import { ingest } from '../../ingest/ingest';
 import { load } from '../../load/load';
+import { sweep } from '../../sweep/sweep';
 import { transform } from '../../transform/transform';
 import { fileLogger, type Logger } from '../logger';
 import { ZONES, type PipelineEvent, type Route, type Zone } from '../pipeline';
@@ -141,6 +142,9 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
           return transform({ target: route.input.target! }, { engine, ledger, events: bus, clock, logger });
         case 'load':
           return load({}, { warehouse: await openWarehouse(), transformed: lake.transformed, ledger, clock, logger });
+        case 'sweep':
+          // Locally every waiting run is "stuck" once a pass starts: nothing else will move it.
+          return sweep({ thresholdMs: 0 }, { ledger, events: bus, clock, logger });
         default:
           throw new Error(`step ${route.step} has no local dispatch`);
       }

@@ -18,7 +18,8 @@ export const REJECT_REASON_COLUMN = 'reject_reason';
  * (Athena tables have no time type); `timestamp` is millisecond precision
  * (Trino's `timestamp` means timestamp(3); DuckDB's holds the same values).
  */
-const LAKE_TYPE: Record<ColumnType, string> = {
+/** The SQL type a column has in the lake (Parquet via DuckDB or Athena): times are `HH:MM:SS.mmm` text. */
+export const LAKE_TYPE: Record<ColumnType, string> = {
   int: 'integer',
   bigint: 'bigint',
   varchar: 'varchar',

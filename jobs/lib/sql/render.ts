@@ -12,7 +12,8 @@
  * Anything else inside braces is an error, so a typo never reaches an engine.
  */
 import { TerminalError } from '../errors';
-import { SOURCE_TABLES, STAR_TABLES, ZONES, type Zone } from '../pipeline';
+import { SOURCE_TABLES, STAR_TABLES, ZONES, type ColumnDef, type Zone } from '../pipeline';
+import { LAKE_TYPE } from './materialize';
 import { assertRunId } from '../run-id';
 import { SHIMS, shimNames } from './shims';
 
@@ -26,6 +27,12 @@ export interface RenderContext {
   runId: string;
   /** SQL relation for a zone table, e.g. duckdb `raw.sales_order`, athena `"lakehouse_raw"."sales_order"`. */
   relation: (zone: Zone, table: string) => string;
+  /**
+   * Whether the catalog has the table yet. A table never written (a run that
+   * holds only some source tables, on a fresh lake) renders as an empty
+   * relation with the table's columns from pipeline.ts. Default: every table exists.
+   */
+  exists?: (zone: Zone, table: string) => boolean;
 }
 
 const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
@@ -80,8 +87,25 @@ function renderTable(zone: string, table: string, qualifier: string | undefined,
   if (qualifier !== undefined && qualifier !== 'all') {
     throw new TerminalError(`unknown qualifier :${qualifier} in placeholder {{ ${zone}.${table} }}: only :all exists`);
   }
+  if (ctx.exists && !ctx.exists(zone as Zone, table)) return emptyRelation(zone as Zone, table);
   const comparison = qualifier === 'all' ? '<=' : '=';
   return `(select * from ${ctx.relation(zone as Zone, table)} where run_id ${comparison} '${runId}')`;
+}
+
+/**
+ * A relation with no rows and the columns the catalog would show for the
+ * table: raw columns as varchar (text as landed), cleaned and transformed
+ * columns in their lake types, plus `run_id`.
+ */
+export function emptyRelation(zone: Zone, table: string): string {
+  const columns: ColumnDef[] =
+    zone === 'raw'
+      ? SOURCE_TABLES.find((t) => t.name === table)!.columns.map((c) => ({ name: c.name, type: 'varchar' as const }))
+      : zone === 'cleaned'
+        ? SOURCE_TABLES.find((t) => t.name === table)!.columns
+        : STAR_TABLES.find((t) => t.name === table)!.columns;
+  const list = [...columns.map((c) => `cast(null as ${LAKE_TYPE[c.type]}) as ${c.name}`), 'cast(null as varchar) as run_id'];
+  return `(select ${list.join(', ')} where 1 = 0)`;
 }
 
 function renderShim(name: string, argText: string, engine: Engine): string {
