@@ -1,0 +1,54 @@
+/**
+ * Forwards error lines of every job's log group to the scan-logs job
+ * (CloudWatch Logs subscription filters), which groups them and emails one
+ * alert per batch. scan-logs' own log group is not forwarded to itself, so a
+ * failing scan cannot feed itself; its failures reach the alert topic
+ * through its dead-letter alarm instead.
+ */
+import { CloudwatchLogSubscriptionFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-subscription-filter';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { Construct } from 'constructs';
+import type { Step } from '../../jobs/lib/pipeline';
+import type { AwsContext } from './aws-context';
+import type { JobFunction } from './job-function';
+
+/**
+ * CloudWatch Logs filter pattern of the lines forwarded: Powertools error
+ * lines (`"level":"ERROR"`), the runtime's uncaught-error lines (`ERROR\tInvoke Error`),
+ * timeouts and init failures. Terms are case-sensitive; `?` means "any of".
+ */
+export const ERROR_FILTER_PATTERN = '?ERROR ?"Task timed out" ?"Status: error"';
+
+export interface LogSubscriptionsProps {
+  aws: AwsContext;
+  jobs: Record<Step, JobFunction>;
+  /** The step that receives the logs (scan-logs). */
+  scanner: Step;
+}
+
+/** Subscription filters from every job's log group (but the scanner's) to the scanner Lambda. */
+export class LogSubscriptions extends Construct {
+  readonly filters: Partial<Record<Step, CloudwatchLogSubscriptionFilter>> = {};
+
+  constructor(scope: Construct, id: string, props: LogSubscriptionsProps) {
+    super(scope, id);
+    const scanner = props.jobs[props.scanner];
+    for (const [step, job] of Object.entries(props.jobs) as [Step, JobFunction][]) {
+      if (step === props.scanner) continue;
+      const permission = new LambdaPermission(this, `${step}-invoke`, {
+        statementId: `logs-${step}`,
+        action: 'lambda:InvokeFunction',
+        functionName: scanner.fn.functionName,
+        principal: 'logs.amazonaws.com',
+        sourceArn: props.aws.logStreamsArn(job.logGroup.name),
+      });
+      this.filters[step] = new CloudwatchLogSubscriptionFilter(this, `${step}-errors`, {
+        name: `${step}-errors-to-${props.scanner}`,
+        logGroupName: job.logGroup.name,
+        filterPattern: ERROR_FILTER_PATTERN,
+        destinationArn: scanner.fn.arn,
+        dependsOn: [permission],
+      });
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * IAM policy documents as data: statements are plain objects, rendered into
+ * `aws_iam_policy_document` data sources so the synthesized Terraform shows
+ * every action and resource (which the stack security tests walk).
+ */
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { Construct } from 'constructs';
+
+/** One policy statement. `effect` defaults to Allow. */
+export interface Statement {
+  sid?: string;
+  effect?: 'Allow' | 'Deny';
+  actions: string[];
+  /** Omitted only in trust policies (which name no resource). */
+  resources?: string[];
+  /** Resource policies only: who the statement applies to. */
+  principals?: { type: 'AWS' | 'Service' | '*'; identifiers: string[] }[];
+  conditions?: { test: string; variable: string; values: string[] }[];
+}
+
+/** Renders `statements` as a policy document data source named `id`; use `.json` as the policy text. */
+export function policyDocument(scope: Construct, id: string, statements: Statement[]): DataAwsIamPolicyDocument {
+  return new DataAwsIamPolicyDocument(scope, id, {
+    statement: statements.map((s) => ({
+      sid: s.sid,
+      effect: s.effect ?? 'Allow',
+      actions: s.actions,
+      resources: s.resources,
+      principals: s.principals,
+      condition: s.conditions,
+    })),
+  });
+}
+
+/** A trust policy letting AWS service `service` (e.g. `lambda.amazonaws.com`) assume a role, optionally only for `sourceAccount`. */
+export function trustPolicy(scope: Construct, id: string, services: string[], sourceAccount?: string): DataAwsIamPolicyDocument {
+  return policyDocument(scope, id, [
+    {
+      actions: ['sts:AssumeRole'],
+      principals: [{ type: 'Service', identifiers: services }],
+      conditions: sourceAccount ? [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [sourceAccount] }] : undefined,
+    },
+  ]);
+}

@@ -1,0 +1,207 @@
+/**
+ * What each job's Lambda may do, as data: the IAM statements of every step,
+ * naming exact buckets, prefixes, databases, crawlers, workgroups, secrets,
+ * the event bus and the alert topic. The only `*` resources are for actions
+ * AWS authorizes on no narrower resource (Redshift Data API statement reads,
+ * and EC2 describe calls of a VPC-attached Lambda); the stack security tests
+ * enforce that list.
+ *
+ * Sources: the Service Authorization Reference pages of each service, and
+ * what the job code calls (jobs/<step>/, jobs/lib/aws/).
+ */
+import { LEDGER_PREFIX } from '../jobs/lib/aws/env-names';
+import { LANDING_PREFIX, type Step } from '../jobs/lib/pipeline';
+import type { NetworkPlacement } from './config';
+import type { AwsContext } from './constructs/aws-context';
+import type { Statement } from './constructs/policy';
+import type { LakeExports } from './lake-stack';
+
+/** The resources job statements refer to. */
+export interface JobResources {
+  aws: AwsContext;
+  lake: LakeExports;
+  eventBusArn: string;
+  alertTopicArn: string;
+  /** Present when the extract Lambda runs inside a VPC. */
+  sourceNetwork?: NetworkPlacement;
+}
+
+/** Catalog reads a CTAS needs on its source tables. */
+const CATALOG_READ = [
+  'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions',
+  'glue:BatchGetPartition',
+];
+
+/** Catalog writes of a CTAS (its temporary table) and of the following DROP TABLE. */
+const CATALOG_WRITE = ['glue:CreateTable', 'glue:DeleteTable'];
+
+/** Athena calls of the query engine adapter. */
+const ATHENA_QUERY = [
+  'athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution',
+];
+
+/**
+ * The IAM statements of `step`'s role (besides its own log group and
+ * on-failure queue, which the job function construct adds).
+ */
+export function jobStatements(step: Step, r: JobResources): Statement[] {
+  const { aws, lake } = r;
+  const n = lake.names;
+  const bucket = (name: string) => aws.bucketArn(name);
+  const objects = (name: string, pattern = '*') => aws.objectsArn(name, pattern);
+  const raw = n.zoneBuckets.raw;
+  const cleaned = n.zoneBuckets.cleaned;
+  const transformed = n.zoneBuckets.transformed;
+
+  /** The run ledger (`_ledger/` in the raw bucket): read, and write unless `readOnly`. */
+  const ledger = (readOnly = false): Statement[] => [
+    // ListBucket lists the runs, and makes a missing ledger record a 404 (not a 403) for GetObject.
+    { sid: 'ListLedgerBucket', actions: ['s3:ListBucket'], resources: [bucket(raw)] },
+    {
+      sid: readOnly ? 'ReadRunLedger' : 'ReadWriteRunLedger',
+      actions: readOnly ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject'],
+      resources: [objects(raw, `${LEDGER_PREFIX}*`)],
+    },
+  ];
+  const kms: Statement[] = lake.kmsKeyArn
+    ? [{ sid: 'UseLakeKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [lake.kmsKeyArn] }]
+    : [];
+  const putEvents: Statement = { sid: 'PublishPipelineEvents', actions: ['events:PutEvents'], resources: [r.eventBusArn] };
+
+  switch (step) {
+    case 'extract':
+      return [
+        ...ledger(),
+        {
+          // Parts, then the manifest; DeleteObject removes the parts of a run that failed before its manifest.
+          sid: 'WriteRawRuns',
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
+          resources: [objects(raw)],
+        },
+        { sid: 'ReadSourceSecret', actions: ['secretsmanager:GetSecretValue'], resources: [lake.sourceSecretArn] },
+        ...kms,
+        ...(r.sourceNetwork ? vpcStatements(aws, r.sourceNetwork) : []),
+      ];
+    case 'ingest':
+      return [
+        ...ledger(),
+        {
+          // Read a landed file, then move it away (to _processed/ or _quarantine/) once handled.
+          sid: 'TakeLandedFiles',
+          actions: ['s3:GetObject', 's3:DeleteObject'],
+          resources: [objects(raw, `${LANDING_PREFIX}*`)],
+        },
+        {
+          sid: 'WriteRawRuns',
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [objects(raw)],
+        },
+        ...kms,
+      ];
+    case 'crawl':
+      return [
+        {
+          sid: 'StartZoneCrawlers',
+          actions: ['glue:StartCrawler', 'glue:GetCrawler'],
+          resources: Object.values(n.crawlers).map((c) => aws.glueArn(`crawler/${c}`)),
+        },
+      ];
+    case 'transform':
+      return [
+        ...ledger(),
+        { sid: 'RunQueries', actions: ATHENA_QUERY, resources: [aws.arn('athena', `workgroup/${n.athenaWorkgroup}`)] },
+        {
+          sid: 'ReadSourceTables',
+          actions: CATALOG_READ,
+          resources: [
+            aws.glueArn('catalog'),
+            ...[n.databases.raw, n.databases.cleaned].flatMap((db) => [aws.glueArn(`database/${db}`), aws.glueArn(`table/${db}/*`)]),
+          ],
+        },
+        {
+          sid: 'WriteTargetTables',
+          actions: [...CATALOG_READ, ...CATALOG_WRITE],
+          resources: [
+            aws.glueArn('catalog'),
+            ...[n.databases.cleaned, n.databases.transformed].flatMap((db) => [
+              aws.glueArn(`database/${db}`),
+              aws.glueArn(`table/${db}/*`),
+            ]),
+          ],
+        },
+        {
+          sid: 'ListZones',
+          actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+          resources: [bucket(raw), bucket(cleaned), bucket(transformed)],
+        },
+        { sid: 'ReadSourceZones', actions: ['s3:GetObject'], resources: [objects(raw), objects(cleaned)] },
+        {
+          sid: 'WriteTargetZones',
+          actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+          resources: [objects(cleaned), objects(transformed)],
+        },
+        {
+          sid: 'QueryResultsBucket',
+          actions: ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+          resources: [bucket(n.queryResultsBucket)],
+        },
+        {
+          sid: 'QueryResults',
+          actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+          resources: [objects(n.queryResultsBucket)],
+        },
+        putEvents,
+        ...kms,
+      ];
+    case 'load':
+      return [
+        ...ledger(),
+        { sid: 'ListTransformedZone', actions: ['s3:ListBucket'], resources: [bucket(transformed)] },
+        {
+          sid: 'RunWarehouseStatements',
+          actions: ['redshift-data:BatchExecuteStatement', 'redshift-data:ExecuteStatement'],
+          resources: [lake.redshiftWorkgroupArn],
+        },
+        {
+          // DescribeStatement / GetStatementResult authorize on no resource type; the condition limits
+          // them to statements this role ran (AWS's own Data API policies use the same condition).
+          sid: 'ReadOwnStatements',
+          actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
+          resources: ['*'],
+          conditions: [{ test: 'StringEquals', variable: 'redshift-data:statement-owner-iam-userid', values: ['$${aws:userid}'] }],
+        },
+        { sid: 'ReadWarehouseSecret', actions: ['secretsmanager:GetSecretValue'], resources: [lake.redshiftAdminSecretArn] },
+        ...kms,
+      ];
+    case 'scan-logs':
+      return [{ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [r.alertTopicArn] }];
+    case 'sweep':
+      return [...ledger(true), putEvents, ...kms];
+  }
+}
+
+/**
+ * What a Lambda attached to a VPC needs to manage its network interfaces:
+ * create them only in the given subnets and security groups, delete and
+ * re-address only network interfaces; the two describe calls authorize on `*` only.
+ */
+function vpcStatements(aws: AwsContext, network: NetworkPlacement): Statement[] {
+  const eni = aws.arn('ec2', 'network-interface/*');
+  return [
+    {
+      sid: 'CreateInterfacesInSourceSubnets',
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [
+        eni,
+        ...network.subnetIds.map((s) => aws.arn('ec2', `subnet/${s}`)),
+        ...network.securityGroupIds.map((g) => aws.arn('ec2', `security-group/${g}`)),
+      ],
+    },
+    {
+      sid: 'ManageOwnInterfaces',
+      actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: [eni],
+    },
+    { sid: 'DescribeNetwork', actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] },
+  ];
+}

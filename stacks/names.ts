@@ -1,0 +1,87 @@
+/**
+ * Names of every deployed resource, derived from the configuration alone.
+ * Both stacks (and the tests) compute them here, so the pipeline stack refers
+ * to lake resources by the same plain names the lake stack creates, and the
+ * EventBridge patterns hold literal names instead of cross-stack tokens.
+ */
+import type { DeployedNames } from '../jobs/lib/event-patterns';
+import { ZONES, type Step, type Zone } from '../jobs/lib/pipeline';
+import type { StackConfig } from './config';
+
+/** Every resource name of one environment. */
+export interface ResourceNames {
+  zoneBuckets: Record<Zone, string>;
+  archiveBuckets: Record<Zone, string>;
+  queryResultsBucket: string;
+  /** Glue database per zone (underscores: Athena-friendly identifiers). */
+  databases: Record<Zone, string>;
+  crawlers: Record<Zone, string>;
+  crawlerRoles: Record<Zone, string>;
+  replicationRoles: Record<Zone, string>;
+  kmsAlias: string;
+  athenaWorkgroup: string;
+  redshiftNamespace: string;
+  redshiftWorkgroup: string;
+  redshiftCopyRole: string;
+  sourceSecret: string;
+  eventBus: string;
+  alertTopic: string;
+  schedulerRole: string;
+  /** Lambda function name of a job. */
+  jobFunction: (step: Step) => string;
+  /** IAM role of a job. */
+  jobRole: (step: Step) => string;
+  /** On-failure queue of a job. */
+  jobDeadLetterQueue: (step: Step) => string;
+  /** Log group of a job (Lambda's default `/aws/lambda/<function>`). */
+  jobLogGroup: (step: Step) => string;
+  /** EventBridge rule of a route. */
+  rule: (routeName: string) => string;
+  /** Scheduler schedule of a scheduled step. */
+  schedule: (step: Step) => string;
+}
+
+const perZone = (f: (zone: Zone) => string) =>
+  Object.fromEntries(ZONES.map((z) => [z, f(z)])) as Record<Zone, string>;
+
+/** The resource names of `config`'s environment. Pure. */
+export function resourceNames(config: StackConfig): ResourceNames {
+  const p = config.namePrefix;
+  const b = config.bucketPrefix;
+  const underscored = p.replace(/-/g, '_');
+  return {
+    zoneBuckets: perZone((z) => `${b}-${z}`),
+    archiveBuckets: perZone((z) => `${b}-${z}-archive`),
+    queryResultsBucket: `${b}-athena-results`,
+    databases: perZone((z) => `${underscored}_${z}`),
+    crawlers: perZone((z) => `${p}-${z}`),
+    crawlerRoles: perZone((z) => `${p}-crawler-${z}`),
+    replicationRoles: perZone((z) => `${p}-replicate-${z}`),
+    kmsAlias: `alias/${p}`,
+    athenaWorkgroup: p,
+    redshiftNamespace: p,
+    redshiftWorkgroup: p,
+    redshiftCopyRole: `${p}-redshift-copy`,
+    sourceSecret: `${p}/source-db`,
+    eventBus: p,
+    alertTopic: `${p}-alerts`,
+    schedulerRole: `${p}-scheduler`,
+    jobFunction: (step) => `${p}-${step}`,
+    jobRole: (step) => `${p}-${step}`,
+    jobDeadLetterQueue: (step) => `${p}-${step}-dlq`,
+    jobLogGroup: (step) => `/aws/lambda/${p}-${step}`,
+    rule: (routeName) => `${p}-${routeName}`,
+    schedule: (step) => `${p}-${step}`,
+  };
+}
+
+/** The names the event patterns depend on (event-patterns.ts `DeployedNames`). */
+export function deployedNames(config: StackConfig): DeployedNames {
+  const names = resourceNames(config);
+  return {
+    buckets: names.zoneBuckets,
+    crawlers: names.crawlers,
+    eventBusName: names.eventBus,
+    athenaWorkgroup: names.athenaWorkgroup,
+  };
+}

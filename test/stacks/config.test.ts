@@ -1,0 +1,106 @@
+/**
+ * The typed per-environment configuration (stacks/config.ts) and the
+ * resource names derived from it (stacks/names.ts).
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TerminalError } from '../../jobs/lib/errors';
+import { STEPS } from '../../jobs/lib/pipeline';
+import { defaultLambdaAssets, ENVIRONMENTS, resolveLambdaAssets, stackConfig, validateConfig } from '../../stacks/config';
+import { deployedNames, resourceNames } from '../../stacks/names';
+import { lakeLifecycle } from '../../lifecycle/rules';
+
+describe('stackConfig', () => {
+  it('has a valid dev environment whose bundles default to the build output', () => {
+    const dev = stackConfig('dev');
+    expect(dev.environment).toBe('dev');
+    for (const step of STEPS) expect(dev.lambdaAssets[step]).toMatch(new RegExp(`dist[\\\\/]lambda[\\\\/]${step}\\.zip$`));
+    expect(dev.jobs.transform.timeoutSeconds).toBeGreaterThan(dev.jobs.crawl.timeoutSeconds);
+  });
+
+  it('applies the environment-variable overrides', () => {
+    const config = stackConfig('dev', {
+      LAKEHOUSE_BUCKET_PREFIX: 'acme-lake-123456789012',
+      LAKEHOUSE_ALERT_EMAIL: 'oncall@acme.test',
+      LAKEHOUSE_REGION: 'us-east-1',
+      LAKEHOUSE_LAMBDA_DIR: '/opt/bundles',
+      LAKEHOUSE_STATE_BUCKET: 'acme-terraform-state',
+    });
+    expect(config.bucketPrefix).toBe('acme-lake-123456789012');
+    expect(config.alertEmail).toBe('oncall@acme.test');
+    expect(config.region).toBe('us-east-1');
+    expect(config.lambdaAssets.load).toBe(join('/opt/bundles', 'load.zip'));
+    expect(config.stateBackend).toEqual({ bucket: 'acme-terraform-state', keyPrefix: 'lakehouse/dev' });
+    expect(resourceNames(config).zoneBuckets.raw).toBe('acme-lake-123456789012-raw');
+  });
+
+  it('rejects an unknown environment and invalid values, listing every problem', () => {
+    expect(() => stackConfig('staging')).toThrow(TerminalError);
+    expect(() => stackConfig('dev', { LAKEHOUSE_ALERT_EMAIL: 'not-an-address' })).toThrow(/alertEmail/);
+    const bad = {
+      ...ENVIRONMENTS.dev,
+      bucketPrefix: 'Has_Capitals',
+      logRetentionDays: 10,
+      schedules: { extract: 'every 5 minutes', sweep: 'rate(1 hour)' },
+      jobs: { ...ENVIRONMENTS.dev.jobs, load: { timeoutSeconds: 1200, memoryMb: 512 } },
+      lifecycle: { ...lakeLifecycle(), archive: { ...lakeLifecycle().archive, expiryDays: 380 } },
+    };
+    let message = '';
+    try {
+      validateConfig(bad);
+    } catch (error) {
+      expect(error).toBeInstanceOf(TerminalError);
+      message = (error as Error).message;
+    }
+    for (const field of ['bucketPrefix', 'logRetentionDays', 'schedules.extract', 'jobs.load.timeoutSeconds', 'lifecycle.archive.expiryDays']) {
+      expect(message).toContain(field);
+    }
+  });
+});
+
+describe('resolveLambdaAssets', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lakehouse-assets-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes each zip, else the folder of the same name, and names every missing bundle', () => {
+    const assets = defaultLambdaAssets(dir);
+    expect(() => resolveLambdaAssets(assets)).toThrow(/npm run build/);
+    for (const step of STEPS) {
+      if (step === 'crawl') mkdirSync(join(dir, step));
+      else writeFileSync(join(dir, `${step}.zip`), 'PK');
+    }
+    const resolved = resolveLambdaAssets(assets);
+    expect(resolved.crawl).toBe(join(dir, 'crawl'));
+    expect(resolved.load).toBe(join(dir, 'load.zip'));
+    rmSync(join(dir, 'sweep.zip'));
+    expect(() => resolveLambdaAssets(assets)).toThrow(/sweep: /);
+  });
+});
+
+describe('resource names', () => {
+  it('derive every name from the prefixes and stay within AWS length limits', () => {
+    const config = stackConfig('dev', { LAKEHOUSE_BUCKET_PREFIX: 'a'.repeat(40) });
+    const names = resourceNames(config);
+    for (const bucket of [...Object.values(names.zoneBuckets), ...Object.values(names.archiveBuckets), names.queryResultsBucket]) {
+      expect(bucket.length).toBeLessThanOrEqual(63);
+    }
+    expect(names.databases.cleaned).toBe('lakehouse_dev_cleaned');
+    const long = { ...config, namePrefix: 'x'.repeat(24) };
+    const longNames = resourceNames(long);
+    for (const step of STEPS) {
+      expect(longNames.jobFunction(step).length).toBeLessThanOrEqual(64);
+      expect(longNames.jobRole(step).length).toBeLessThanOrEqual(64);
+    }
+    expect(longNames.rule('cleaned-crawled-transform-transformed').length).toBeLessThanOrEqual(64);
+    expect(deployedNames(config)).toEqual({
+      buckets: names.zoneBuckets,
+      crawlers: names.crawlers,
+      eventBusName: names.eventBus,
+      athenaWorkgroup: names.athenaWorkgroup,
+    });
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The zone crawlers as data (crawlers/zone-crawlers.ts): which keys each
+ * crawler reads, judged with a glob matcher of the same syntax Glue uses for
+ * exclude patterns, and the configuration JSON Glue receives.
+ */
+import picomatch from 'picomatch';
+import { crawlerConfigurationJson, ZONE_CRAWLERS } from '../../crawlers/zone-crawlers';
+import { keys, ZONES, type Zone } from '../../jobs/lib/pipeline';
+
+/** True when the crawler of `zone` would skip `key`. */
+const excluded = (zone: Zone, key: string) => ZONE_CRAWLERS[zone].exclusions.some((glob) => picomatch(glob, { dot: true })(key));
+
+const RUN = '20250225t132609z';
+
+describe('zone crawlers', () => {
+  it('crawl the table data of every zone', () => {
+    expect(excluded('raw', keys.rawPart('sales_order', RUN, 0))).toBe(false);
+    expect(excluded('cleaned', `${keys.runFolder('sales_order', RUN)}part-0.parquet`)).toBe(false);
+    expect(excluded('transformed', `${keys.runFolder('fact_sales_order', RUN)}20250225_abc.parquet`)).toBe(false);
+  });
+
+  it('skip manifests, landing files, rejects, the ledger and temporary paths', () => {
+    expect(excluded('raw', keys.manifest(RUN))).toBe(true);
+    expect(excluded('raw', 'landing/sales_order/new.csv')).toBe(true);
+    expect(excluded('raw', '_processed/landing/sales_order/new.csv')).toBe(true);
+    expect(excluded('raw', '_quarantine/landing/sales_order/bad.csv')).toBe(true);
+    expect(excluded('cleaned', `${keys.rejectsFolder('sales_order', RUN)}part-0.parquet`)).toBe(true);
+    for (const zone of ZONES) {
+      expect(excluded(zone, `_ledger/runs/${RUN}.json`)).toBe(true);
+      expect(excluded(zone, 'sales_order/_temporary/0/part-0.parquet')).toBe(true);
+      expect(excluded(zone, 'sales_order/run_id=x_$folder$')).toBe(true);
+    }
+  });
+
+  it('update tables on schema changes, keep tables when objects expire, and recrawl everything', () => {
+    for (const zone of ZONES) {
+      const c = ZONE_CRAWLERS[zone];
+      expect(c.zone).toBe(zone);
+      expect(c.schemaChangePolicy).toEqual({ updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' });
+      expect(c.recrawlBehavior).toBe('CRAWL_EVERYTHING');
+    }
+  });
+
+  it('give Glue partitions that inherit the table schema, combined compatible schemas and tables at the bucket’s top level', () => {
+    expect(JSON.parse(crawlerConfigurationJson(ZONE_CRAWLERS.cleaned))).toEqual({
+      Version: 1,
+      CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
+      Grouping: { TableGroupingPolicy: 'CombineCompatibleSchemas', TableLevelConfiguration: 2 },
+    });
+  });
+});

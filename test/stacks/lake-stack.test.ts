@@ -1,0 +1,169 @@
+/**
+ * The lake stack (stateful), synthesized offline from a dev configuration
+ * with a non-default landing expiry: zone and archive buckets, replication,
+ * lifecycle, EventBridge notifications, Glue databases and crawlers, the
+ * Athena workgroup, the Redshift Serverless warehouse and the secrets.
+ */
+import { ZONE_CRAWLERS } from '../../crawlers/zone-crawlers';
+import { PROCESSED_LANDING_PREFIX, ZONES } from '../../jobs/lib/pipeline';
+import { lakeLifecycle } from '../../lifecycle/rules';
+import { resourceNames } from '../../stacks/names';
+import { fixtureConfig, nameOf, only, parseRef, ref, resourcesOf, statementsOf, synthesize, type Synthesized } from './support/synth';
+
+const config = fixtureConfig({ lifecycle: lakeLifecycle(45) });
+const names = resourceNames(config);
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthesize(config);
+});
+afterAll(() => synth?.cleanup());
+
+const lake = () => synth.lake;
+/** Terraform name of the bucket called `bucketName`. */
+const bucket = (bucketName: string) => nameOf(lake(), 'aws_s3_bucket', (b) => b.bucket === bucketName);
+/** The resource of `type` attached to bucket `bucketName`. */
+const onBucket = (type: string, bucketName: string) => only(lake(), type, (b) => b.bucket === ref('aws_s3_bucket', bucket(bucketName), 'id'));
+
+describe('lake stack', () => {
+  it('pins the AWS provider exactly and deploys to the configured region with default tags', () => {
+    expect(lake().terraform!.required_providers.aws.version).toMatch(/^\d+\.\d+\.\d+$/);
+    const provider = lake().provider!.aws[0];
+    expect(provider.region).toBe(config.region);
+    expect(provider.default_tags[0].tags).toMatchObject({ project: 'lakehouse', environment: 'dev' });
+  });
+
+  it('has three zone buckets and three archive buckets, all versioned', () => {
+    for (const zone of ZONES) {
+      for (const name of [names.zoneBuckets[zone], names.archiveBuckets[zone]]) {
+        expect(onBucket('aws_s3_bucket_versioning', name).versioning_configuration).toEqual({ status: 'Enabled' });
+      }
+    }
+    expect(resourcesOf(lake(), 'aws_s3_bucket').map((b) => b.body.bucket).sort()).toEqual(
+      [...Object.values(names.zoneBuckets), ...Object.values(names.archiveBuckets), names.queryResultsBucket].sort(),
+    );
+  });
+
+  it('replicates every object written to a zone into its archive, deletes excluded', () => {
+    for (const zone of ZONES) {
+      const replication = onBucket('aws_s3_bucket_replication_configuration', names.zoneBuckets[zone]);
+      expect(replication.rule).toHaveLength(1);
+      const [rule] = replication.rule;
+      expect(rule).toMatchObject({
+        status: 'Enabled',
+        filter: { prefix: '' },
+        delete_marker_replication: { status: 'Disabled' },
+        destination: { bucket: ref('aws_s3_bucket', bucket(names.archiveBuckets[zone]), 'arn') },
+      });
+      const role = lake().resource.aws_iam_role[parseRef(replication.role)!.name];
+      expect(statementsOf(lake(), role.assume_role_policy)[0].principals).toEqual([{ type: 'Service', identifiers: ['s3.amazonaws.com'] }]);
+    }
+  });
+
+  it('moves archives to Glacier after 365 days (small objects too), expires them at 455, aborts stale uploads', () => {
+    for (const zone of ZONES) {
+      const lifecycle = onBucket('aws_s3_bucket_lifecycle_configuration', names.archiveBuckets[zone]);
+      expect(lifecycle.transition_default_minimum_object_size).toBe('varies_by_storage_class');
+      const archive = lifecycle.rule.find((r: any) => r.transition);
+      expect(archive.transition).toEqual([{ days: 365, storage_class: 'GLACIER' }]);
+      expect(archive.expiration[0].days).toBeGreaterThanOrEqual(455);
+      expect(archive.filter).toEqual([{ prefix: '' }]);
+      const abort = lifecycle.rule.find((r: any) => r.abort_incomplete_multipart_upload);
+      expect(abort.abort_incomplete_multipart_upload[0].days_after_initiation).toBeGreaterThan(0);
+    }
+  });
+
+  it('expires processed landing data in the raw zone after the configured period', () => {
+    const raw = onBucket('aws_s3_bucket_lifecycle_configuration', names.zoneBuckets.raw);
+    expect(raw.rule.find((r: any) => r.id === 'landing-expiry')).toMatchObject({
+      status: 'Enabled',
+      filter: [{ prefix: PROCESSED_LANDING_PREFIX }],
+      expiration: [{ days: 45 }],
+    });
+    for (const zone of ['cleaned', 'transformed'] as const) {
+      const rules = onBucket('aws_s3_bucket_lifecycle_configuration', names.zoneBuckets[zone]).rule;
+      expect(rules.map((r: any) => r.id)).not.toContain('landing-expiry');
+      expect(rules.find((r: any) => r.noncurrent_version_expiration)).toBeDefined();
+    }
+  });
+
+  it('sends zone bucket events to EventBridge, and only those', () => {
+    const notified = resourcesOf(lake(), 'aws_s3_bucket_notification').map((n) => {
+      expect(n.body.eventbridge).toBe(true);
+      return lake().resource.aws_s3_bucket[parseRef(n.body.bucket)!.name].bucket;
+    });
+    expect(notified.sort()).toEqual(Object.values(names.zoneBuckets).sort());
+  });
+
+  it('has one Glue database and one crawler per zone, defined by crawlers/', () => {
+    for (const zone of ZONES) {
+      const db = nameOf(lake(), 'aws_glue_catalog_database', (d) => d.name === names.databases[zone]);
+      const crawler = only(lake(), 'aws_glue_crawler', (c) => c.name === names.crawlers[zone]);
+      const definition = ZONE_CRAWLERS[zone];
+      expect(crawler.database_name).toBe(ref('aws_glue_catalog_database', db, 'name'));
+      expect(crawler.s3_target).toEqual([{ path: `s3://${names.zoneBuckets[zone]}/`, exclusions: definition.exclusions }]);
+      expect(crawler.schema_change_policy).toEqual({ update_behavior: 'UPDATE_IN_DATABASE', delete_behavior: 'LOG' });
+      expect(JSON.parse(crawler.configuration)).toEqual(definition.configuration);
+      expect(crawler.schedule).toBeUndefined();
+    }
+  });
+
+  it('lets each crawler read only its zone bucket and write only its zone database', () => {
+    for (const zone of ZONES) {
+      const crawler = only(lake(), 'aws_glue_crawler', (c) => c.name === names.crawlers[zone]);
+      const roleName = parseRef(crawler.role)!.name;
+      const policy = only(lake(), 'aws_iam_role_policy', (p) => p.role === ref('aws_iam_role', roleName, 'id'));
+      const resources = statementsOf(lake(), policy.policy).flatMap((s) => s.resources);
+      const zoneArn = ref('aws_s3_bucket', bucket(names.zoneBuckets[zone]), 'arn');
+      expect(resources.filter((r: string) => r.includes('aws_s3_bucket'))).toEqual([zoneArn, `${zoneArn}/*`]);
+      const glue = resources.filter((r: string) => r.includes(':glue:'));
+      expect(glue.filter((r: string) => !r.endsWith(':catalog'))).toEqual([
+        expect.stringMatching(new RegExp(`:database/${names.databases[zone]}$`)),
+        expect.stringMatching(new RegExp(`:table/${names.databases[zone]}/\\*$`)),
+      ]);
+    }
+  });
+
+  it('has an Athena workgroup with its own results location, enforced settings and a scan limit', () => {
+    const wg = only(lake(), 'aws_athena_workgroup', (w) => w.name === names.athenaWorkgroup);
+    expect(wg.configuration).toMatchObject({
+      enforce_workgroup_configuration: true,
+      bytes_scanned_cutoff_per_query: config.athena.bytesScannedCutoffPerQuery,
+      result_configuration: {
+        output_location: `s3://${names.queryResultsBucket}/results/`,
+        encryption_configuration: { encryption_option: 'SSE_S3' },
+      },
+    });
+    const results = onBucket('aws_s3_bucket_lifecycle_configuration', names.queryResultsBucket);
+    expect(results.rule.find((r: any) => r.id === 'results-expiry').expiration).toEqual([{ days: config.lifecycle.queryResultsExpiryDays }]);
+  });
+
+  it('has a private Redshift Serverless warehouse with managed admin credentials and a COPY role on the transformed zone', () => {
+    const ns = only(lake(), 'aws_redshiftserverless_namespace', (n) => n.namespace_name === names.redshiftNamespace);
+    expect(ns).toMatchObject({ manage_admin_password: true, db_name: 'warehouse', admin_username: 'lakehouse_admin' });
+    const wg = only(lake(), 'aws_redshiftserverless_workgroup', (w) => w.workgroup_name === names.redshiftWorkgroup);
+    expect(wg).toMatchObject({ publicly_accessible: false, base_capacity: 8 });
+    const copyRole = parseRef(ns.default_iam_role_arn)!.name;
+    expect(ns.iam_roles).toEqual([ref('aws_iam_role', copyRole, 'arn')]);
+    const role = lake().resource.aws_iam_role[copyRole];
+    expect(role.name).toBe(names.redshiftCopyRole);
+    expect(statementsOf(lake(), role.assume_role_policy)[0].principals[0].identifiers).toContain('redshift.amazonaws.com');
+    const policy = only(lake(), 'aws_iam_role_policy', (p) => p.role === ref('aws_iam_role', copyRole, 'id'));
+    const statements = statementsOf(lake(), policy.policy);
+    expect(statements.flatMap((s) => s.actions).sort()).toEqual(['s3:GetBucketLocation', 's3:GetObject', 's3:ListBucket']);
+    const transformed = ref('aws_s3_bucket', bucket(names.zoneBuckets.transformed), 'arn');
+    expect(statements.flatMap((s) => s.resources).sort()).toEqual([transformed, `${transformed}/*`]);
+  });
+
+  it('has a secret for the source database connection', () => {
+    const secret = only(lake(), 'aws_secretsmanager_secret', (s) => s.name === names.sourceSecret);
+    expect(secret.description).toMatch(/host/);
+    expect(resourcesOf(lake(), 'aws_secretsmanager_secret_version')).toHaveLength(0);
+  });
+
+  it('exports what the pipeline stack refers to as cross-stack outputs', () => {
+    const outputs = Object.keys(lake().output ?? {}).filter((o) => o.startsWith('cross-stack-output-'));
+    for (const attribute of ['admin_password_secret_arn', 'aws_redshiftserverless_workgroup', 'aws_secretsmanager_secretsource-secretarn']) {
+      expect(outputs.some((o) => o.includes(attribute))).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,293 @@
+/**
+ * The pipeline stack (stateless), synthesized offline from the dev
+ * configuration with fixture bundles: one Lambda per job with its own role,
+ * log group and dead-letter queue; a rule or schedule for every route of the
+ * pipeline definition, with the shared event patterns; alerts.
+ */
+import { ENV, ENV_BY_STEP } from '../../jobs/lib/aws/env-names';
+import { routeFor, toPipelineEvent } from '../../jobs/lib/aws/event-schemas';
+import { alertPatterns, eventPattern, matchesEventPattern, scheduledTick } from '../../jobs/lib/event-patterns';
+import { ROUTES, STEPS, type Route, type Step } from '../../jobs/lib/pipeline';
+import { ERROR_FILTER_PATTERN } from '../../stacks/constructs/log-subscriptions';
+import { deployedNames, resourceNames } from '../../stacks/names';
+import { athenaQueryStateChange, crawlerStateChange, s3ObjectCreated, zoneWritten } from './support/aws-events';
+import { fixtureConfig, nameOf, only, parseRef, ref, resourcesOf, statementsOf, synthesize, type Synthesized } from './support/synth';
+
+const config = fixtureConfig();
+const names = resourceNames(config);
+const deployed = deployedNames(config);
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthesize(config);
+});
+afterAll(() => synth?.cleanup());
+
+const tf = () => synth.pipeline;
+/** Terraform name of a job's Lambda. */
+const fnName = (step: Step) => nameOf(tf(), 'aws_lambda_function', (f) => f.function_name === names.jobFunction(step));
+const fn = (step: Step) => tf().resource.aws_lambda_function[fnName(step)];
+/** Every statement of a job role's inline policy. */
+function jobStatements(step: Step): Record<string, any>[] {
+  const role = parseRef(fn(step).role)!.name;
+  return statementsOf(tf(), only(tf(), 'aws_iam_role_policy', (p) => p.role === ref('aws_iam_role', role, 'id')).policy);
+}
+const actionsOf = (step: Step) => new Set(jobStatements(step).flatMap((s) => s.actions as string[]));
+const queueArn = (step: Step) => ref('aws_sqs_queue', nameOf(tf(), 'aws_sqs_queue', (q) => q.name === names.jobDeadLetterQueue(step)), 'arn');
+
+/** A real-shaped AWS event that should start `route`. */
+function sampleEvent(route: Route): Record<string, any> {
+  const on = route.on;
+  if (on.source === 'aws.s3') return s3ObjectCreated(deployed.buckets[on.zone!], `${on.keyPrefix ?? ''}sales_order/sample${on.keySuffix ?? '.csv'}`);
+  if (on.source === 'aws.glue') return crawlerStateChange(deployed.crawlers[on.zone!], on.state ?? 'Succeeded');
+  return zoneWritten(on.zone!);
+}
+
+describe('jobs', () => {
+  it('are one Lambda per step, from the given bundles, sized per job', () => {
+    expect(resourcesOf(tf(), 'aws_lambda_function')).toHaveLength(STEPS.length);
+    for (const step of STEPS) {
+      const f = fn(step);
+      expect(f).toMatchObject({
+        handler: 'index.handler',
+        runtime: 'nodejs20.x',
+        timeout: config.jobs[step].timeoutSeconds,
+        memory_size: config.jobs[step].memoryMb,
+        logging_config: { log_group: names.jobLogGroup(step) },
+      });
+      expect(f.filename).toMatch(/^assets\/.+\.zip$/);
+      expect(f.source_code_hash).toEqual(expect.any(String));
+    }
+    expect(fn('transform').timeout).toBe(900);
+    expect(fn('crawl').timeout).toBeLessThan(fn('extract').timeout);
+  });
+
+  it('each get their own role, log group with retention and on-failure queue', () => {
+    const roles = new Set(STEPS.map((s) => fn(s).role));
+    expect(roles.size).toBe(STEPS.length);
+    for (const step of STEPS) {
+      const logGroup = only(tf(), 'aws_cloudwatch_log_group', (g) => g.name === names.jobLogGroup(step));
+      expect(logGroup.retention_in_days).toBe(config.logRetentionDays);
+      const invoke = only(tf(), 'aws_lambda_function_event_invoke_config', (c) => c.function_name === ref('aws_lambda_function', fnName(step), 'function_name'));
+      expect(invoke.destination_config).toEqual({ on_failure: { destination: queueArn(step) } });
+      expect(invoke.maximum_retry_attempts).toBeGreaterThan(0);
+      const statements = jobStatements(step);
+      const logs = statements.find((s) => s.actions.includes('logs:PutLogEvents'))!;
+      expect(logs.resources).toEqual([expect.stringMatching(new RegExp(`:log-group:${names.jobLogGroup(step)}:\\*$`))]);
+      expect(statements.filter((s) => s.actions.includes('sqs:SendMessage')).flatMap((s) => s.resources)).toEqual([queueArn(step)]);
+    }
+  });
+
+  it('receive exactly the environment variables env-names.ts gives them', () => {
+    for (const step of STEPS) {
+      const vars = fn(step).environment.variables as Record<string, string>;
+      expect(Object.keys(vars).sort()).toEqual(ENV_BY_STEP[step].map((k) => ENV[k]).sort());
+      expect(vars[ENV.serviceName]).toBe(step);
+    }
+    expect(fn('extract').environment.variables).toMatchObject({
+      [ENV.rawBucket]: names.zoneBuckets.raw,
+      [ENV.ledgerBucket]: names.zoneBuckets.raw,
+      [ENV.ledgerPrefix]: '_ledger/',
+      [ENV.lookback]: config.extract.lookback,
+      [ENV.sourceSecretArn]: expect.stringMatching(/^\$\{data\.terraform_remote_state\..+source-secret/),
+    });
+    expect(fn('transform').environment.variables).toMatchObject({
+      [ENV.cleanedDatabase]: names.databases.cleaned,
+      [ENV.athenaWorkgroup]: names.athenaWorkgroup,
+      [ENV.eventBusName]: names.eventBus,
+      [ENV.sqlDir]: '/var/task/sql',
+    });
+    expect(fn('load').environment.variables).toMatchObject({
+      [ENV.redshiftWorkgroup]: names.redshiftWorkgroup,
+      [ENV.redshiftDatabase]: config.warehouse.databaseName,
+      [ENV.redshiftSecretArn]: expect.stringContaining('admin_password_secret_arn'),
+      [ENV.redshiftCopyRoleArn]: expect.stringContaining('copy-role'),
+    });
+    expect(fn('scan-logs').environment.variables[ENV.alertTopicArn]).toMatch(/^\$\{aws_sns_topic\./);
+  });
+});
+
+describe('least privilege', () => {
+  const holders = (action: string) => STEPS.filter((s) => actionsOf(s).has(action));
+
+  it('gives each service action only to the jobs that call it', () => {
+    expect(holders('glue:StartCrawler')).toEqual(['crawl']);
+    expect(holders('athena:StartQueryExecution')).toEqual(['transform']);
+    expect(holders('glue:CreateTable')).toEqual(['transform']);
+    expect(holders('redshift-data:BatchExecuteStatement')).toEqual(['load']);
+    expect(holders('events:PutEvents')).toEqual(['transform', 'sweep']);
+    expect(holders('sns:Publish')).toEqual(['scan-logs']);
+    expect(holders('secretsmanager:GetSecretValue')).toEqual(['extract', 'load']);
+  });
+
+  it('scopes each job to the names it works on', () => {
+    expect([...actionsOf('crawl')].sort()).toEqual(['glue:GetCrawler', 'glue:StartCrawler', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    const crawl = jobStatements('crawl').find((s) => s.actions.includes('glue:StartCrawler'))!;
+    expect(crawl.resources).toEqual(Object.values(names.crawlers).map((c) => expect.stringMatching(new RegExp(`:crawler/${c}$`))));
+    const secret = (step: Step) => jobStatements(step).find((s) => s.actions.includes('secretsmanager:GetSecretValue'))!.resources;
+    expect(secret('extract')).toEqual([expect.stringContaining('source-secret')]);
+    expect(secret('load')).toEqual([expect.stringContaining('admin_password_secret_arn')]);
+    const put = jobStatements('transform').find((s) => s.actions.includes('events:PutEvents'))!;
+    expect(put.resources).toEqual([ref('aws_cloudwatch_event_bus', nameOf(tf(), 'aws_cloudwatch_event_bus', () => true), 'arn')]);
+    const workgroup = jobStatements('transform').find((s) => s.actions.includes('athena:StartQueryExecution'))!;
+    expect(workgroup.resources).toEqual([expect.stringMatching(new RegExp(`:workgroup/${names.athenaWorkgroup}$`))]);
+  });
+
+  it('keeps every job away from the archives, and writers to their own zones', () => {
+    const s3Resources = (step: Step, action: string) =>
+      jobStatements(step).filter((s) => s.actions.includes(action)).flatMap((s) => s.resources as string[]);
+    for (const step of STEPS) {
+      for (const r of jobStatements(step).flatMap((s) => s.resources as string[])) expect(r).not.toMatch(/-archive/);
+    }
+    const paths = (step: Step, action: string) => s3Resources(step, action).map((r) => r.split(':::')[1]).sort();
+    expect(paths('extract', 's3:PutObject')).toEqual(['lakehouse-dev-raw/*', 'lakehouse-dev-raw/_ledger/*']);
+    expect(paths('transform', 's3:PutObject')).toEqual([
+      'lakehouse-dev-athena-results/*',
+      'lakehouse-dev-cleaned/*',
+      'lakehouse-dev-raw/_ledger/*',
+      'lakehouse-dev-transformed/*',
+    ]);
+    expect(paths('load', 's3:PutObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
+    expect(paths('sweep', 's3:PutObject')).toEqual([]);
+    expect(paths('sweep', 's3:GetObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
+    expect(paths('ingest', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/landing/*']);
+  });
+
+  it('limits the Data API statement reads to the role’s own statements', () => {
+    const reads = jobStatements('load').find((s) => s.actions.includes('redshift-data:DescribeStatement'))!;
+    expect(reads.resources).toEqual(['*']);
+    expect(reads.condition).toEqual([
+      { test: 'StringEquals', variable: 'redshift-data:statement-owner-iam-userid', values: ['$${aws:userid}'] },
+    ]);
+    const runs = jobStatements('load').find((s) => s.actions.includes('redshift-data:BatchExecuteStatement'))!;
+    expect(runs.resources).toEqual([expect.stringContaining('aws_redshiftserverless_workgroup')]);
+  });
+});
+
+describe('routes', () => {
+  const ruleRoutes = ROUTES.filter((r) => r.on.source !== 'aws.scheduler');
+  const scheduleRoutes = ROUTES.filter((r) => r.on.source === 'aws.scheduler');
+  const rule = (route: Route) => only(tf(), 'aws_cloudwatch_event_rule', (r) => r.name === names.rule(route.name));
+  const ruleName = (route: Route) => nameOf(tf(), 'aws_cloudwatch_event_rule', (r) => r.name === names.rule(route.name));
+
+  it('deploy one rule per event route, with the pattern event-patterns.ts gives it', () => {
+    for (const route of ruleRoutes) {
+      expect({ route: route.name, pattern: JSON.parse(rule(route).event_pattern) }).toEqual({
+        route: route.name,
+        pattern: eventPattern(route, deployed),
+      });
+      expect(rule(route).event_bus_name).toBe(route.on.source === 'lakehouse' ? names.eventBus : 'default');
+    }
+  });
+
+  it('send each rule’s events to its step’s Lambda, which allows exactly that rule to invoke it', () => {
+    for (const route of ruleRoutes) {
+      const target = only(tf(), 'aws_cloudwatch_event_target', (t) => t.rule === ref('aws_cloudwatch_event_rule', ruleName(route), 'name'));
+      expect(target.arn).toBe(ref('aws_lambda_function', fnName(route.step), 'arn'));
+      expect(target.event_bus_name).toBe(rule(route).event_bus_name);
+      expect(target.input_transformer).toBeUndefined();
+      const permission = only(tf(), 'aws_lambda_permission', (p) => p.source_arn === ref('aws_cloudwatch_event_rule', ruleName(route), 'arn'));
+      expect(permission).toMatchObject({
+        action: 'lambda:InvokeFunction',
+        principal: 'events.amazonaws.com',
+        function_name: ref('aws_lambda_function', fnName(route.step), 'function_name'),
+      });
+    }
+  });
+
+  it('let through real-shaped AWS events that the handlers turn into their route, and no others', () => {
+    const deployedPatterns = ruleRoutes.map((r) => ({ route: r, pattern: JSON.parse(rule(r).event_pattern) }));
+    for (const route of ruleRoutes) {
+      const event = sampleEvent(route);
+      const matched = deployedPatterns.filter((p) => matchesEventPattern(p.pattern, event)).map((p) => p.route.name);
+      expect({ route: route.name, matched }).toEqual({ route: route.name, matched: [route.name] });
+      expect(routeFor(toPipelineEvent(event, deployed), route.step).name).toBe(route.name);
+    }
+    const ignored = [
+      s3ObjectCreated(names.zoneBuckets.raw, 'sales_order/run_id=20250225t132609z/part-00000.jsonl.gz'),
+      s3ObjectCreated(names.archiveBuckets.raw, '_manifests/20250225t132609z.json'),
+      crawlerStateChange(names.crawlers.raw, 'Started'),
+      crawlerStateChange('someone-elses-crawler', 'Succeeded'),
+    ];
+    for (const event of ignored) {
+      expect(deployedPatterns.filter((p) => matchesEventPattern(p.pattern, event)).map((p) => p.route.name)).toEqual([]);
+    }
+  });
+
+  it('run the scheduled steps from EventBridge Scheduler with the tick the handler expects', () => {
+    expect(resourcesOf(tf(), 'aws_scheduler_schedule')).toHaveLength(scheduleRoutes.length);
+    for (const route of scheduleRoutes) {
+      const step = route.on.step!;
+      const schedule = only(tf(), 'aws_scheduler_schedule', (s) => s.name === names.schedule(route.step));
+      expect(schedule.schedule_expression).toBe(config.schedules[step]);
+      expect(schedule.target.arn).toBe(ref('aws_lambda_function', fnName(route.step), 'arn'));
+      expect(JSON.parse(schedule.target.input)).toEqual(scheduledTick(step));
+      expect(routeFor(toPipelineEvent(JSON.parse(schedule.target.input), deployed), route.step).name).toBe(route.name);
+      expect(schedule.target.dead_letter_config).toEqual({ arn: queueArn(route.step) });
+      const role = tf().resource.aws_iam_role[parseRef(schedule.target.role_arn)!.name];
+      expect(statementsOf(tf(), role.assume_role_policy)[0].principals).toEqual([{ type: 'Service', identifiers: ['scheduler.amazonaws.com'] }]);
+    }
+    const schedulerPolicy = only(tf(), 'aws_iam_role_policy', (p) => String(p.role).includes('scheduler-role'));
+    const invoke = statementsOf(tf(), schedulerPolicy.policy).find((s) => s.actions.includes('lambda:InvokeFunction'))!;
+    expect(invoke.resources.sort()).toEqual(scheduleRoutes.map((r) => ref('aws_lambda_function', fnName(r.step), 'arn')).sort());
+  });
+
+  it('carry our ZoneWritten events on a custom bus', () => {
+    const bus = only(tf(), 'aws_cloudwatch_event_bus', () => true);
+    expect(bus.name).toBe(names.eventBus);
+    for (const route of ruleRoutes.filter((r) => r.on.source === 'lakehouse')) {
+      expect(rule(route).depends_on).toEqual([`aws_cloudwatch_event_bus.${nameOf(tf(), 'aws_cloudwatch_event_bus', () => true)}`]);
+    }
+  });
+});
+
+describe('alerts', () => {
+  const topic = () => ref('aws_sns_topic', nameOf(tf(), 'aws_sns_topic', (t) => t.name === names.alertTopic), 'arn');
+
+  it('email the configured address', () => {
+    const sub = only(tf(), 'aws_sns_topic_subscription', () => true);
+    expect(sub).toMatchObject({ protocol: 'email', endpoint: config.alertEmail, topic_arn: topic() });
+  });
+
+  it('forward error lines of every other job’s log group to scan-logs', () => {
+    const scan = fnName('scan-logs');
+    const filters = resourcesOf(tf(), 'aws_cloudwatch_log_subscription_filter').map((f) => f.body);
+    expect(filters).toHaveLength(STEPS.length - 1);
+    for (const step of STEPS.filter((s) => s !== 'scan-logs')) {
+      const logGroup = nameOf(tf(), 'aws_cloudwatch_log_group', (g) => g.name === names.jobLogGroup(step));
+      const filter = filters.find((f) => f.log_group_name === ref('aws_cloudwatch_log_group', logGroup, 'name'))!;
+      expect(filter).toMatchObject({ filter_pattern: ERROR_FILTER_PATTERN, destination_arn: ref('aws_lambda_function', scan, 'arn') });
+      const permission = tf().resource.aws_lambda_permission[filter.depends_on[0].split('.')[1]];
+      expect(permission).toMatchObject({ principal: 'logs.amazonaws.com', function_name: ref('aws_lambda_function', scan, 'function_name') });
+      expect(permission.source_arn).toMatch(/:log-group:\$\{aws_cloudwatch_log_group\..+\.name\}:\*$/);
+    }
+  });
+
+  it('alert on failed crawlers and failed Athena queries through the topic', () => {
+    const patterns = alertPatterns(deployed);
+    const failureRules = resourcesOf(tf(), 'aws_cloudwatch_event_rule').filter((r) => /-(crawler-failed|athena-query-failed)$/.test(r.body.name));
+    expect(failureRules.map((r) => JSON.parse(r.body.event_pattern))).toEqual(
+      expect.arrayContaining([patterns.crawlerFailed, patterns.athenaQueryFailed]),
+    );
+    const crawlerRule = failureRules.find((r) => r.body.name.endsWith('crawler-failed'))!;
+    expect(matchesEventPattern(JSON.parse(crawlerRule.body.event_pattern), crawlerStateChange(names.crawlers.cleaned, 'Failed'))).toBe(true);
+    const athenaRule = failureRules.find((r) => r.body.name.endsWith('athena-query-failed'))!;
+    expect(matchesEventPattern(JSON.parse(athenaRule.body.event_pattern), athenaQueryStateChange(names.athenaWorkgroup, 'FAILED'))).toBe(true);
+    for (const { name } of failureRules) {
+      const target = only(tf(), 'aws_cloudwatch_event_target', (t) => t.rule === ref('aws_cloudwatch_event_rule', name, 'name'));
+      expect(target.arn).toBe(topic());
+      expect(target.input_transformer.input_template).toMatch(/^"lakehouse: .+"$/);
+    }
+    const policy = only(tf(), 'aws_sns_topic_policy', () => true);
+    const events = statementsOf(tf(), policy.policy).find((s) => s.principals[0].identifiers.includes('events.amazonaws.com'))!;
+    const sourceArns = events.condition.find((c: any) => c.variable === 'aws:SourceArn').values;
+    expect(sourceArns.sort()).toEqual(failureRules.map((r) => ref('aws_cloudwatch_event_rule', r.name, 'arn')).sort());
+  });
+
+  it('alarm when any job’s dead-letter queue holds a failed event', () => {
+    const alarms = resourcesOf(tf(), 'aws_cloudwatch_metric_alarm').map((a) => a.body);
+    expect(alarms).toHaveLength(STEPS.length);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({ namespace: 'AWS/SQS', metric_name: 'ApproximateNumberOfMessagesVisible', threshold: 0, alarm_actions: [topic()] });
+    }
+  });
+});
