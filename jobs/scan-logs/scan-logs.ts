@@ -31,6 +31,7 @@ export interface LogRecord {
   logFile?: string;
 }
 
+/** What to scan: a batch of log records and how to present it. */
 export interface ScanLogsInput {
   records: LogRecord[];
   /** AWS region of the log groups, for console links. */
@@ -39,6 +40,7 @@ export interface ScanLogsInput {
   maxLinesPerGroup?: number;
 }
 
+/** Where the alert goes (and an optional logger for the job's own counts). */
 export interface ScanLogsDeps {
   notifier: Notifier;
   logger?: Logger;
@@ -56,6 +58,7 @@ export interface ErrorGroup {
   link?: string;
 }
 
+/** What the scan found and whether it alerted. */
 export interface ScanLogsResult {
   errors: number;
   groups: ErrorGroup[];

@@ -1,0 +1,24 @@
+/**
+ * Lambda: crawl. Started by a manifest's "Object Created" in the raw bucket or
+ * by `ZoneWritten` (cleaned, transformed); starts that zone's Glue crawler.
+ * Error policy: handler-kit.ts (transient → rethrow; terminal → log, return failed).
+ */
+import { GlueClient } from '@aws-sdk/client-glue';
+import { deployedNamesFromEnv } from '../lib/aws/env-names';
+import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
+import { GlueCatalog } from '../lib/aws/glue-catalog';
+import { clientConfig, runStep } from '../lib/aws/handler-kit';
+import { lambdaLogger } from '../lib/logger';
+import { crawl } from './crawl';
+
+const glue = new GlueClient(clientConfig());
+const logger = lambdaLogger('crawl');
+
+/** Event: S3 Object Created (raw `_manifests/*.json`) or ZoneWritten, as EventBridge delivers them. */
+export const handler = (event: unknown) =>
+  runStep('crawl', logger, async () => {
+    const names = deployedNamesFromEnv();
+    const route = routeFor(toPipelineEvent(event, names), 'crawl');
+    const catalog = new GlueCatalog(glue, { crawlers: names.crawlers });
+    return crawl({ zone: route.input.zone! }, { catalog, logger });
+  });

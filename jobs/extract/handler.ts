@@ -1,0 +1,39 @@
+/**
+ * Lambda: extract. Started by the extract schedule; reads the source
+ * connection from Secrets Manager (cached in the container), streams the
+ * changed rows to the raw bucket, writes the manifest and advances the
+ * watermarks with a conditional write. Error policy: handler-kit.ts.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV, deployedNamesFromEnv, requireEnv } from '../lib/aws/env-names';
+import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
+import { ledgerFromEnv, zoneStore } from '../lib/aws/from-env';
+import { clientConfig, runStep, systemClock } from '../lib/aws/handler-kit';
+import { SourceSecret } from '../lib/aws/source-secret';
+import { openPg } from '../lib/local/pg-client';
+import { PgSourceDb } from '../lib/local/pg-source-db';
+import { readSettings } from '../lib/local/settings';
+import { lambdaLogger } from '../lib/logger';
+import { extract } from './extract';
+
+const s3 = new S3Client(clientConfig());
+const secrets = new SecretsManagerClient(clientConfig());
+const logger = lambdaLogger('extract');
+let sourceSecret: SourceSecret | undefined; // one per container, so its cache survives warm invocations
+
+/** Event: the Scheduler's `{ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'extract' } }`. */
+export const handler = (event: unknown) =>
+  runStep('extract', logger, async () => {
+    const names = deployedNamesFromEnv();
+    routeFor(toPipelineEvent(event, names), 'extract');
+    const settings = readSettings(process.env, '/tmp');
+    const url = await (sourceSecret ??= new SourceSecret(secrets, requireEnv(ENV.sourceSecretArn))).url();
+    const source = new PgSourceDb(await openPg({ url }), { closeClient: true });
+    try {
+      const input = { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs };
+      return await extract(input, { source, raw: zoneStore('raw', s3, names), ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+    } finally {
+      await source.close();
+    }
+  });

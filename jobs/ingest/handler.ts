@@ -1,0 +1,25 @@
+/**
+ * Lambda: ingest. Started by "Object Created" under `landing/` in the raw
+ * bucket; turns the landed file into a run and manifest like an extract.
+ * Error policy: handler-kit.ts.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { deployedNamesFromEnv } from '../lib/aws/env-names';
+import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
+import { ledgerFromEnv, zoneStore } from '../lib/aws/from-env';
+import { clientConfig, runStep, systemClock } from '../lib/aws/handler-kit';
+import { lambdaLogger } from '../lib/logger';
+import { ingest } from './ingest';
+
+const s3 = new S3Client(clientConfig());
+const logger = lambdaLogger('ingest');
+
+/** Event: S3 Object Created for `landing/<table>/<file>` in the raw bucket. */
+export const handler = (event: unknown) =>
+  runStep('ingest', logger, async () => {
+    const names = deployedNamesFromEnv();
+    const pipelineEvent = toPipelineEvent(event, names);
+    routeFor(pipelineEvent, 'ingest');
+    const key = pipelineEvent.source === 'aws.s3' ? pipelineEvent.detail.object.key : '';
+    return ingest({ key }, { raw: zoneStore('raw', s3, names), ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+  });

@@ -1,0 +1,35 @@
+/**
+ * Lambda: load. Started by "Glue Crawler State Change" Succeeded of the
+ * transformed crawler; loads every waiting run into Redshift through the Data
+ * API (one BatchExecuteStatement per run). Error policy: handler-kit.ts.
+ */
+import { join } from 'node:path';
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ENV, deployedNamesFromEnv, requireEnv } from '../lib/aws/env-names';
+import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
+import { ledgerFromEnv, zoneStore } from '../lib/aws/from-env';
+import { clientConfig, runStep, systemClock } from '../lib/aws/handler-kit';
+import { RedshiftWarehouse } from '../lib/aws/redshift-warehouse';
+import { lambdaLogger } from '../lib/logger';
+import { sqlDir } from '../lib/sql/models';
+import { load } from './load';
+
+const redshift = new RedshiftDataClient(clientConfig());
+const s3 = new S3Client(clientConfig());
+const logger = lambdaLogger('load');
+
+/** Event: Glue Crawler State Change (Succeeded) for the transformed crawler. */
+export const handler = (event: unknown) =>
+  runStep('load', logger, async () => {
+    const names = deployedNamesFromEnv();
+    routeFor(toPipelineEvent(event, names), 'load');
+    const transformed = zoneStore('transformed', s3, names);
+    const warehouse = new RedshiftWarehouse(redshift, {
+      target: { workgroupName: requireEnv(ENV.redshiftWorkgroup), database: requireEnv(ENV.redshiftDatabase), secretArn: process.env[ENV.redshiftSecretArn] || undefined },
+      iamRoleArn: requireEnv(ENV.redshiftCopyRoleArn),
+      transformedUri: (key) => transformed.uri(key),
+      ddlDir: join(sqlDir(), 'warehouse'),
+    });
+    return load({}, { warehouse, transformed, ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+  });

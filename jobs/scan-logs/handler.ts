@@ -1,0 +1,29 @@
+/**
+ * Lambda: scan-logs. Subscribed to every job's CloudWatch log group (never to
+ * its own); also accepts a Glue crawler "Failed" or Athena query "FAILED"
+ * event. Sends one SNS alert per batch with errors. Error policy: handler-kit.ts.
+ */
+import { SNSClient } from '@aws-sdk/client-sns';
+import { TerminalError } from '../lib/errors';
+import { ENV, requireEnv } from '../lib/aws/env-names';
+import { serviceFailureRecord } from '../lib/aws/event-schemas';
+import { clientConfig, runStep } from '../lib/aws/handler-kit';
+import { SnsNotifier } from '../lib/aws/sns-notifier';
+import { lambdaLogger } from '../lib/logger';
+import { decodeCloudWatchLogs, isCloudWatchLogsEvent } from './cloudwatch-payload';
+import { scanLogs } from './scan-logs';
+
+const sns = new SNSClient(clientConfig());
+const logger = lambdaLogger('scan-logs');
+
+/** Event: a CloudWatch Logs subscription batch (`{ awslogs: { data } }`), or a Glue / Athena failure event. */
+export const handler = (event: unknown) =>
+  runStep('scan-logs', logger, async () => {
+    const failure = isCloudWatchLogsEvent(event) ? undefined : serviceFailureRecord(event);
+    if (!isCloudWatchLogsEvent(event) && !failure) {
+      throw new TerminalError('scan-logs takes a CloudWatch Logs subscription event or a Glue/Athena failure event');
+    }
+    const records = failure ? [failure] : decodeCloudWatchLogs(event);
+    const notifier = new SnsNotifier(sns, requireEnv(ENV.alertTopicArn));
+    return scanLogs({ records, region: process.env.AWS_REGION }, { notifier, logger });
+  });

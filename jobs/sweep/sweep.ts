@@ -1,0 +1,86 @@
+/**
+ * The sweep job: re-emits the event a stuck run is waiting for (DESIGN.md §4).
+ * AWS delivers S3, Glue and EventBridge events on a best-effort basis, and a
+ * crawl requested while the crawler was busy may not cover a run's files; so
+ * on a schedule the sweep looks for runs that have not moved for longer than
+ * a threshold and nudges the step they wait for.
+ *
+ * Every stage's next step starts with a crawl of the zone the run was last
+ * written to, and a crawl's success starts the step after it; so the event
+ * re-emitted is `ZoneWritten { zone, runs }` for that zone (a custom event:
+ * EventBridge does not let us publish `aws.s3` / `aws.glue` events ourselves):
+ *
+ *   extracted   → ZoneWritten { zone: 'raw' }          → crawl raw → transform cleaned
+ *   cleaned     → ZoneWritten { zone: 'cleaned' }      → crawl cleaned → transform transformed
+ *   transformed → ZoneWritten { zone: 'transformed' }  → crawl transformed → load
+ *
+ * Runs already loaded, or marked failed (they wait for a person), are left alone.
+ */
+import type { Logger } from '../lib/logger';
+import type { RunStage, Zone } from '../lib/pipeline';
+import type { Clock, EventPublisher, RunLedger } from '../lib/ports';
+
+/** How long a run may sit at a stage before it counts as stuck. */
+export interface SweepInput {
+  /** A run whose `updatedAt` is older than this many milliseconds counts as stuck. */
+  thresholdMs: number;
+}
+
+/** The ledger to read, the publisher to re-emit through, the clock to measure against. */
+export interface SweepDeps {
+  ledger: RunLedger;
+  events: EventPublisher;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** One re-emitted event. */
+export interface SweepNudge {
+  stage: Exclude<RunStage, 'loaded'>;
+  zone: Zone;
+  runs: string[];
+}
+
+/** What the sweep looked at and what it re-emitted. */
+export interface SweepResult {
+  /** Runs not loaded and not failed that were looked at. */
+  pending: number;
+  nudged: SweepNudge[];
+}
+
+/** The zone whose crawl a run at each stage waits for. */
+export const ZONE_AWAITED: Record<Exclude<RunStage, 'loaded'>, Zone> = {
+  extracted: 'raw',
+  cleaned: 'cleaned',
+  transformed: 'transformed',
+};
+
+/**
+ * Finds runs stuck longer than `input.thresholdMs` (by `updatedAt`, ISO UTC,
+ * against `deps.clock`) and publishes one `ZoneWritten` per stage with those
+ * runs, oldest first. Returns what it published. Throws what the ledger or
+ * the publisher throws (transient or terminal); a stage published before a
+ * failure stays published (re-emitting is harmless: each step re-checks the ledger).
+ */
+export async function sweep(input: SweepInput, deps: SweepDeps): Promise<SweepResult> {
+  const now = deps.clock.now().getTime();
+  const pending = (await deps.ledger.listRuns()).filter((r) => r.stage !== 'loaded' && !r.failed);
+  const stuck = new Map<Exclude<RunStage, 'loaded'>, string[]>();
+  for (const run of pending) {
+    const updated = Date.parse(run.updatedAt);
+    if (Number.isNaN(updated) || now - updated <= input.thresholdMs) continue;
+    const stage = run.stage as Exclude<RunStage, 'loaded'>;
+    stuck.set(stage, [...(stuck.get(stage) ?? []), run.runId]);
+  }
+  const nudged: SweepNudge[] = [];
+  for (const stage of ['extracted', 'cleaned', 'transformed'] as const) {
+    const runs = stuck.get(stage);
+    if (!runs?.length) continue;
+    const zone = ZONE_AWAITED[stage];
+    await deps.events.publish({ source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone, runs } });
+    deps.logger.warn('stuck runs nudged', { step: 'sweep', stage, zone, runs, thresholdMs: input.thresholdMs });
+    nudged.push({ stage, zone, runs });
+  }
+  deps.logger.info('sweep done', { step: 'sweep', pending: pending.length, nudged: nudged.length });
+  return { pending: pending.length, nudged };
+}

@@ -1,0 +1,33 @@
+import '../handler-env';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../../../jobs/ingest/handler';
+import { BUCKETS } from '../handler-env';
+import { fakeS3 } from '../s3-fake';
+import { fixture } from './fixtures';
+
+const s3 = mockClient(S3Client);
+beforeEach(() => s3.reset());
+
+describe('ingest handler', () => {
+  it('turns a landed CSV into a run: parts, ledger record, manifest; the file moves to _processed/', async () => {
+    const lake = fakeS3(s3);
+    const csv = 'sales_order_id,created_at,last_updated,units_sold\n1,2025-03-01T10:00:00.000,2025-03-01T10:00:00.000,5\n';
+    lake.put(BUCKETS.raw, 'landing/sales_order/march-orders.csv', csv);
+    const out = (await handler(fixture('s3-object-created-landing'))) as { status: string; result: { status: string; runId: string; rows: number } };
+    expect(out).toMatchObject({ status: 'ok' });
+    expect(out.result).toMatchObject({ status: 'ingested', rows: 1 });
+    const runId = out.result.runId;
+    const keys = lake.keys(BUCKETS.raw);
+    expect(keys).toContain(`_manifests/${runId}.json`);
+    expect(keys).toContain(`_ledger/runs/${runId}.json`);
+    expect(keys.some((k) => k.startsWith(`sales_order/run_id=${runId}/part-`))).toBe(true);
+    expect(keys).toContain('_processed/landing/sales_order/march-orders.csv');
+    expect(keys).not.toContain('landing/sales_order/march-orders.csv');
+  });
+
+  it('rejects a manifest event (that starts crawl, not ingest)', async () => {
+    fakeS3(s3);
+    expect(await handler(fixture('s3-object-created-manifest'))).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/starts no ingest route/) } });
+  });
+});

@@ -1,0 +1,72 @@
+import '../handler-env';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { RunRecord } from '../../../../jobs/lib/ports';
+import { handler } from '../../../../jobs/transform/handler';
+import { fakeAthena } from '../athena-fake';
+import { BUCKETS } from '../handler-env';
+import { fakeS3 } from '../s3-fake';
+import { fixture } from './fixtures';
+
+const athena = mockClient(AthenaClient);
+const s3 = mockClient(S3Client);
+const eventBridge = mockClient(EventBridgeClient);
+
+const run = (runId: string, stage: RunRecord['stage']): RunRecord => ({
+  runId,
+  origin: 'extract',
+  stage,
+  createdAt: '2025-02-25T13:26:10.000Z',
+  updatedAt: '2025-02-25T13:26:10.000Z',
+  history: { extracted: '2025-02-25T13:26:10.000Z' },
+  counts: {},
+});
+
+beforeEach(() => {
+  athena.reset();
+  s3.reset();
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+});
+
+describe('transform handler', () => {
+  it('on the raw crawler succeeding, writes every cleaned model for each waiting run and announces ZoneWritten', async () => {
+    const lake = fakeS3(s3);
+    lake.put(BUCKETS.raw, '_ledger/runs/20250225t132609z.json', JSON.stringify(run('20250225t132609z', 'extracted')));
+    lake.put(BUCKETS.raw, '_ledger/runs/20250225t120000z.json', JSON.stringify(run('20250225t120000z', 'loaded')));
+    const queries = fakeAthena(athena);
+    const out = await handler(fixture('glue-crawler-succeeded-raw'));
+    expect(out).toMatchObject({ status: 'ok', result: { target: 'cleaned' } });
+    const ctas = queries.sqls().filter((s) => s.startsWith('create table'));
+    expect(ctas).toHaveLength(22); // 11 cleaned tables: rows and rejects
+    expect(ctas.filter((s) => s.includes('run_id=20250225t132609z/')).length).toBe(22);
+    expect(ctas.some((s) => s.includes('20250225t120000z'))).toBe(false);
+    expect(queries.started.every((q) => q.input.WorkGroup === 'lakehouse')).toBe(true);
+    expect(JSON.parse(lake.get(BUCKETS.raw, '_ledger/runs/20250225t132609z.json')!).stage).toBe('cleaned');
+    const entries = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries![0]);
+    expect(entries).toEqual([
+      { EventBusName: 'lakehouse', Source: 'lakehouse', DetailType: 'ZoneWritten', Detail: JSON.stringify({ zone: 'cleaned', runs: ['20250225t132609z'] }) },
+    ]);
+  });
+
+  it('on the cleaned crawler succeeding, writes the transformed models into the transformed bucket', async () => {
+    const lake = fakeS3(s3);
+    lake.put(BUCKETS.raw, '_ledger/runs/20250225t132609z.json', JSON.stringify(run('20250225t132609z', 'cleaned')));
+    const queries = fakeAthena(athena);
+    expect(await handler(fixture('glue-crawler-succeeded-cleaned'))).toMatchObject({ status: 'ok', result: { target: 'transformed' } });
+    const ctas = queries.sqls().filter((s) => s.startsWith('create table'));
+    expect(ctas).toHaveLength(11);
+    expect(ctas.every((s) => s.includes(`external_location = 's3://${BUCKETS.transformed}/`))).toBe(true);
+  });
+
+  it('rejects the transformed crawler (that starts load), a Started event and an unknown crawler', async () => {
+    fakeS3(s3);
+    fakeAthena(athena);
+    for (const event of [fixture('glue-crawler-succeeded-transformed'), fixture('glue-crawler-started'), { ...fixture('glue-crawler-succeeded-raw'), detail: { crawlerName: 'other', state: 'Succeeded' } }]) {
+      expect(await handler(event)).toMatchObject({ status: 'failed', error: { name: 'TerminalError' } });
+    }
+    expect(athena.calls()).toHaveLength(0);
+  });
+});

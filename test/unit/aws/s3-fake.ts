@@ -1,0 +1,79 @@
+/**
+ * An in-memory S3 behind aws-sdk-client-mock for the handler tests: buckets
+ * of objects with ETags, If-None-Match / If-Match preconditions (412 as S3
+ * answers), paginated ListObjectsV2 (`pageSize` keys per page) and deletes.
+ */
+import { createHash } from 'node:crypto';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
+import type { AwsStub } from 'aws-sdk-client-mock';
+import { readBody } from '../../../jobs/lib/aws/s3-object-store';
+import { awsError, sdkBody } from './helpers';
+
+export interface FakeObject {
+  body: Buffer;
+  etag: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function fakeS3(s3: AwsStub<any, any, any>, pageSize = 1000) {
+  const objects = new Map<string, FakeObject>();
+  const at = (bucket: string, key: string) => `${bucket}/${key}`;
+  const put = (bucket: string, key: string, body: Buffer | string) => {
+    const buffer = Buffer.from(body);
+    objects.set(at(bucket, key), { body: buffer, etag: `"${createHash('md5').update(buffer).digest('hex')}"` });
+  };
+  s3.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+    const current = objects.get(at(input.Bucket!, input.Key!));
+    if (input.IfNoneMatch === '*' && current) throw awsError('PreconditionFailed', 412);
+    if (input.IfMatch !== undefined && current?.etag !== input.IfMatch) throw awsError('PreconditionFailed', 412);
+    put(input.Bucket!, input.Key!, await readBody(input.Body));
+    return { ETag: objects.get(at(input.Bucket!, input.Key!))!.etag };
+  });
+  s3.on(GetObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
+    const o = objects.get(at(Bucket, Key));
+    if (!o) throw awsError('NoSuchKey', 404);
+    return { Body: sdkBody(o.body), ETag: o.etag };
+  });
+  s3.on(HeadObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
+    const o = objects.get(at(Bucket, Key));
+    if (!o) throw awsError('NotFound', 404);
+    return { ETag: o.etag, ContentLength: o.body.length };
+  });
+  s3.on(DeleteObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
+    objects.delete(at(Bucket, Key));
+    return {};
+  });
+  s3.on(DeleteObjectsCommand).callsFake(({ Bucket, Delete }: { Bucket: string; Delete: { Objects: { Key: string }[] } }) => {
+    for (const o of Delete.Objects) objects.delete(at(Bucket, o.Key));
+    return {};
+  });
+  s3.on(ListObjectsV2Command).callsFake(({ Bucket, Prefix = '', ContinuationToken }: { Bucket: string; Prefix?: string; ContinuationToken?: string }) => {
+    const keys = [...objects.keys()]
+      .filter((k) => k.startsWith(`${Bucket}/${Prefix}`))
+      .map((k) => k.slice(Bucket.length + 1))
+      .sort();
+    const start = ContinuationToken ? Number(ContinuationToken) : 0;
+    const page = keys.slice(start, start + pageSize);
+    const more = start + pageSize < keys.length;
+    return {
+      Contents: page.map((Key) => ({ Key, Size: objects.get(at(Bucket, Key))!.body.length, LastModified: new Date(0) })),
+      IsTruncated: more,
+      ...(more ? { NextContinuationToken: String(start + pageSize) } : {}),
+    };
+  });
+  return {
+    objects,
+    put,
+    get: (bucket: string, key: string) => objects.get(at(bucket, key))?.body.toString('utf8'),
+    keys: (bucket: string, prefix = '') =>
+      [...objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1)).sort(),
+  };
+}
