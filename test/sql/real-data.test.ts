@@ -1,23 +1,25 @@
 /**
- * All 22 models over the real ToteSys export (the shared data folder, README
- * there): raw text as landed → cleaned (no rejects, every row kept) → star
+ * All 22 models over the real ToteSys export (the vendored copy under
+ * scripts/seed/totesys/, README there): raw text as landed → cleaned (no rejects, every row kept) → star
  * schema (keys unique and not null, every fact date in dim_date), through the
  * real DuckDbQueryEngine, with views over the written Parquet standing in for
  * the local crawler.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { SEED_DATA_DIR } from '../../scripts/seed/seed-source';
 import { execSql, queryRows, sqlString } from '../../jobs/lib/local/duckdb';
 import { quoteIdent } from '../../jobs/lib/identifiers';
 import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/pipeline';
 import { expectUniqueNotNull, openSqlTestLake, type SqlTestLake } from './sql-test-lake';
 
-/** The shared data folder, relative to the repo root (`../shared/data/totesys`). */
-const DATA = resolve(__dirname, '../../../shared/data/totesys');
+/** The vendored real data (gzip copies of the ToteSys export), present in every clone. */
+const DATA = SEED_DATA_DIR;
 const RUN = '20250225t132609z';
 
 /** The export file of a source table: payment only exists as the published sample. */
-const fileOf = (table: string) => join(DATA, table === 'payment' ? 'payment_sample.json' : `${table}.json`);
+const fileOf = (table: string) => join(DATA, table === 'payment' ? 'payment_sample.json.gz' : `${table}.json.gz`);
 
 let lake: SqlTestLake;
 const fileRows: Record<string, number> = {};
@@ -26,7 +28,7 @@ beforeAll(async () => {
   lake = await openSqlTestLake();
   for (const def of SOURCE_TABLES) {
     const file = fileOf(def.name);
-    fileRows[def.name] = (JSON.parse(readFileSync(file, 'utf8')) as unknown[]).length;
+    fileRows[def.name] = (JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as unknown[]).length;
     // Every column VARCHAR, text as in the file (JSON numbers keep their text, e.g. `2.0`), as the raw crawler registers it.
     const columns = def.columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(', ');
     await execSql(
