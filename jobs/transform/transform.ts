@@ -5,7 +5,7 @@
  * (DESIGN.md §4–5). Runs are processed oldest first because dimension
  * snapshots read every run up to their own.
  */
-import { errorMessage, isTransient } from '../lib/errors';
+import { errorMessage, isTransient, TransientError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { STAGE_BEFORE, type RunStage } from '../lib/pipeline';
 import type { Clock, EventPublisher, ModelResult, QueryEngine, RunLedger } from '../lib/ports';
@@ -56,6 +56,7 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
         for (const model of models) {
           results.push(await deps.engine.materialize({ zone: target, table: model.table, sql: model.sql, runId: run.runId }));
         }
+        if (target === 'cleaned') assertNothingMissing(run.runId, run.counts.extracted ?? {}, results);
       } catch (error) {
         if (isTransient(error)) {
           // Left waiting, not failed: the retry (Lambda's, or the stuck-run sweep's) picks it up again.
@@ -84,6 +85,22 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
     }
   }
   return { target, runs: done };
+}
+
+/**
+ * Guards against reading a raw table the catalog does not show yet (a crawl
+ * that has not registered it): a table the run extracted rows for must come
+ * out of its cleaned model with rows or rejects. Throws TransientError, so the
+ * run stays waiting and the next crawl or the sweep transforms it again.
+ */
+function assertNothingMissing(runId: string, extracted: Record<string, number>, results: ModelResult[]): void {
+  for (const result of results) {
+    if ((extracted[result.table] ?? 0) > 0 && result.rows + result.rejects === 0) {
+      throw new TransientError(
+        `run ${runId}: raw ${result.table} has ${extracted[result.table]} extracted rows but the catalog shows none yet (crawl pending?)`,
+      );
+    }
+  }
 }
 
 async function recordRun(deps: TransformDeps, runId: string, target: RunStage, results: ModelResult[]): Promise<void> {
