@@ -2,16 +2,19 @@
  * Lambda: transform. Started by "Glue Crawler State Change" Succeeded of the
  * raw crawler (→ cleaned) or the cleaned crawler (→ transformed); runs the
  * zone's models as Athena CTAS for every waiting run and emits `ZoneWritten`.
+ * Which source tables exist comes from Glue (GetTables), asked per model.
  * The SQL models ship next to the bundle (scripts/build.ts sets LAKEHOUSE_SQL_DIR).
  * Error policy: handler-kit.ts.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AthenaQueryEngine } from '../lib/aws/athena-query-engine';
 import { deployedNamesFromEnv } from '../lib/aws/env-names';
 import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
 import { EventBridgePublisher } from '../lib/aws/eventbridge-publisher';
+import { GlueCatalog } from '../lib/aws/glue-catalog';
 import { ledgerFromEnv, zoneDatabasesFromEnv, zoneStore } from '../lib/aws/from-env';
 import { clientConfig, runStep, systemClock } from '../lib/aws/handler-kit';
 import { lambdaLogger } from '../lib/logger';
@@ -20,6 +23,7 @@ import { transform } from './transform';
 const athena = new AthenaClient(clientConfig());
 const s3 = new S3Client(clientConfig());
 const eventBridge = new EventBridgeClient(clientConfig());
+const glue = new GlueClient(clientConfig());
 const logger = lambdaLogger('transform');
 
 /** Event: Glue Crawler State Change (Succeeded) for the raw or cleaned crawler. */
@@ -28,7 +32,14 @@ export const handler = (event: unknown) =>
     const names = deployedNamesFromEnv();
     const route = routeFor(toPipelineEvent(event, names), 'transform');
     const stores = { cleaned: zoneStore('cleaned', s3, names), transformed: zoneStore('transformed', s3, names) };
-    const engine = new AthenaQueryEngine(athena, stores, { workgroup: names.athenaWorkgroup, databases: zoneDatabasesFromEnv() });
+    const databases = zoneDatabasesFromEnv();
+    // Tables not crawled yet (a run holding only some source tables) read as empty relations.
+    const catalog = new GlueCatalog(glue, { crawlers: names.crawlers, databases });
+    const engine = new AthenaQueryEngine(athena, stores, {
+      workgroup: names.athenaWorkgroup,
+      databases,
+      tables: (zone) => catalog.tableNames(zone),
+    });
     const events = new EventBridgePublisher(eventBridge, names.eventBusName);
     return transform({ target: route.input.target! }, { engine, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger });
   });

@@ -24,6 +24,11 @@
  * location is cleared (objects deleted, temporary table dropped) before each
  * CTAS, because Athena refuses to write into a non-empty location
  * (HIVE_PATH_ALREADY_EXISTS).
+ *
+ * Tables never written: given `tables` (the zone databases' table names, from
+ * Glue), a model reading a table the catalog does not have yet reads an empty
+ * relation instead, as the DuckDB engine does (render.ts `exists`). The CTAS
+ * text, and so its token, then differs from one naming the table.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -40,7 +45,7 @@ import { keys, type Zone } from '../pipeline';
 import type { ModelResult, ModelRun, ObjectInfo, QueryEngine } from '../ports';
 import { assertRunId } from '../run-id';
 import { goodRowsSql, rejectRowsSql } from '../sql/materialize';
-import { renderModel } from '../sql/render';
+import { renderModel, type RenderContext } from '../sql/render';
 import { awsCall } from './classify-aws-error';
 import { pollUntil, type PollOptions } from './retry';
 
@@ -70,6 +75,18 @@ export interface AthenaEngineConfig {
   maxAttempts?: number;
   /** Clock, for telling a cached outcome from an earlier invocation apart from a fresh one. */
   now?: () => Date;
+  /**
+   * Names of the tables a zone's Glue database holds now (e.g.
+   * `GlueCatalog.tableNames`). When given, a model's `{{ zone.table }}` whose
+   * table is not in its zone's set renders as an empty relation with the
+   * table's columns (render.ts `emptyRelation`): a run can hold only some
+   * source tables, and the crawler creates a table only for a folder that
+   * exists. Asked afresh on every `materialize` call (once per zone the model
+   * reads), never cached, because the catalog changes with each crawl.
+   * Without it every table is taken to exist (a missing one fails the CTAS
+   * with TABLE_NOT_FOUND).
+   */
+  tables?: (zone: Zone) => Promise<ReadonlySet<string>>;
 }
 
 /** An execution Athena reports as submitted this long before our request is a cached outcome (same token). */
@@ -165,8 +182,14 @@ export class AthenaQueryEngine implements QueryEngine {
    * `_rejects/<table>/run_id=<run>/`) with one CTAS each, counts them, and
    * drops the temporary tables.
    *
+   * With `config.tables`, the catalog is asked once per zone the model reads
+   * (after the model has rendered without errors, before any query), and a
+   * table not registered there reads as an empty relation.
+   *
    * @returns rows and rejects written
-   * @throws TerminalError on a bad table name or run id, an unknown
+   * @throws whatever `config.tables` throws (GlueCatalog: classified
+   *   TransientError / TerminalError), before any Athena query;
+   *   TerminalError on a bad table name or run id, an unknown
    *   placeholder, or a query Athena fails as not retryable (bad SQL, missing
    *   table: AthenaQueryFailedError with Athena's reason);
    *   TransientError on throttling, 5xx, retryable failures after
@@ -176,7 +199,7 @@ export class AthenaQueryEngine implements QueryEngine {
     const { zone, table } = model;
     const runId = assertRunId(model.runId);
     quoteIdent(table);
-    const rendered = renderModel(model.sql, { engine: 'athena', runId, relation: this.relation });
+    const rendered = await this.render(model.sql, runId);
     const outputs: Output[] = [
       { kind: 'rows', tmpTable: `tmp_${table}_${runId}`, folder: keys.runFolder(table, runId), select: goodRowsSql(zone, table, rendered), store: this.stores[zone] },
     ];
@@ -192,6 +215,30 @@ export class AthenaQueryEngine implements QueryEngine {
     const counts: Record<string, number> = {};
     for (const output of outputs) counts[output.kind] = await this.writeOutput(zone, table, runId, output);
     return { table, runId, rows: counts.rows, rejects: counts.rejects ?? 0 };
+  }
+
+  /**
+   * Renders the model for Athena. With `config.tables`: a first pass collects
+   * the zones the model reads (and surfaces rendering errors before any
+   * catalog call), the catalog is asked for those zones' tables, and the
+   * second pass renders tables missing from it as empty relations.
+   */
+  private async render(sql: string, runId: string): Promise<string> {
+    const context: RenderContext = { engine: 'athena', runId, relation: this.relation };
+    const lookup = this.config.tables;
+    if (!lookup) return renderModel(sql, context);
+    const zones = new Set<Zone>();
+    renderModel(sql, {
+      ...context,
+      exists: (zone) => {
+        zones.add(zone);
+        return true;
+      },
+    });
+    const registered = new Map<Zone, ReadonlySet<string>>(
+      await Promise.all([...zones].map(async (zone) => [zone, await lookup(zone)] as const)),
+    );
+    return renderModel(sql, { ...context, exists: (zone, table) => registered.get(zone)?.has(table) ?? false });
   }
 
   /** Clears the location, runs the CTAS, counts its rows, drops the temporary table. Returns the row count. */

@@ -3,7 +3,7 @@
  * (DESIGN.md §1). `crawl` only starts the crawler; its completion arrives
  * later as a "Glue Crawler State Change" event.
  */
-import { GetPartitionsCommand, GetTablesCommand, StartCrawlerCommand, type GlueClient } from '@aws-sdk/client-glue';
+import { GetPartitionsCommand, GetTablesCommand, StartCrawlerCommand, type GlueClient, type Table } from '@aws-sdk/client-glue';
 import { TerminalError } from '../errors';
 import type { Zone } from '../pipeline';
 import type { Catalog, CatalogTable } from '../ports';
@@ -12,11 +12,14 @@ import { awsCall, awsErrorName, classifyAwsError } from './classify-aws-error';
 /** Glue names per zone (from the handler's environment). */
 export interface GlueNames {
   crawlers: Record<Zone, string>;
-  /** Needed by `tables()` only (the crawl Lambda does not get them). */
+  /** Needed by `tables()` and `tableNames()` only (the crawl Lambda does not get them). */
   databases?: Record<Zone, string>;
 }
 
-/** Catalog over Glue: starts zone crawlers, lists zone tables and their run partitions. */
+/** A Glue table as GetTables returns it, with its name present. */
+type NamedTable = Table & { Name: string };
+
+/** Catalog over Glue: starts zone crawlers, lists zone tables (with or without their run partitions). */
 export class GlueCatalog implements Catalog {
   constructor(
     private readonly client: GlueClient,
@@ -48,28 +51,50 @@ export class GlueCatalog implements Catalog {
    * Throws TerminalError when built without databases; classified SDK errors.
    */
   async tables(zone: Zone): Promise<CatalogTable[]> {
-    if (!this.names.databases) throw new TerminalError('GlueCatalog was built without the zone databases: tables() needs them');
-    const database = this.names.databases[zone];
+    const database = this.database(zone);
     const out: CatalogTable[] = [];
+    for await (const t of this.listTables(database)) {
+      const partitionKeys = t.PartitionKeys ?? [];
+      const columns = [...(t.StorageDescriptor?.Columns ?? []), ...partitionKeys].map((c) => ({
+        name: c.Name ?? '',
+        type: c.Type ?? '',
+      }));
+      const runIndex = partitionKeys.findIndex((k) => k.Name === 'run_id');
+      const partitions = runIndex >= 0 ? await this.partitionValues(database, t.Name, runIndex) : [];
+      out.push({ zone, name: t.Name, columns, partitions });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Names of the tables in the zone's Glue database now (GetTables, every
+   * page; no partition calls). Glue keeps table names in lower case, as the
+   * pipeline names them. For the Athena engine's `tables` option: which model
+   * inputs have been crawled yet.
+   * Throws TerminalError when built without databases; classified SDK errors
+   * (throttling, 5xx → TransientError; EntityNotFoundException → TerminalError).
+   */
+  async tableNames(zone: Zone): Promise<Set<string>> {
+    const names = new Set<string>();
+    for await (const t of this.listTables(this.database(zone))) names.add(t.Name);
+    return names;
+  }
+
+  private database(zone: Zone): string {
+    if (!this.names.databases) throw new TerminalError('GlueCatalog was built without the zone databases: tables() and tableNames() need them');
+    return this.names.databases[zone];
+  }
+
+  /** Every table of a Glue database that has a name, over every GetTables page. */
+  private async *listTables(database: string): AsyncGenerator<NamedTable> {
     let token: string | undefined;
     do {
       const page = await awsCall(`glue GetTables ${database}`, () =>
         this.client.send(new GetTablesCommand({ DatabaseName: database, NextToken: token })),
       );
-      for (const t of page.TableList ?? []) {
-        if (!t.Name) continue;
-        const partitionKeys = t.PartitionKeys ?? [];
-        const columns = [...(t.StorageDescriptor?.Columns ?? []), ...partitionKeys].map((c) => ({
-          name: c.Name ?? '',
-          type: c.Type ?? '',
-        }));
-        const runIndex = partitionKeys.findIndex((k) => k.Name === 'run_id');
-        const partitions = runIndex >= 0 ? await this.partitionValues(database, t.Name, runIndex) : [];
-        out.push({ zone, name: t.Name, columns, partitions });
-      }
+      yield* (page.TableList ?? []).filter((t): t is NamedTable => !!t.Name);
       token = page.NextToken;
     } while (token);
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   private async partitionValues(database: string, table: string, index: number): Promise<string[]> {

@@ -6,7 +6,9 @@
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
+import { SOURCE_TABLES, STAR_TABLES, ZONES } from '../../../jobs/lib/pipeline';
 import { loadModels } from '../../../jobs/lib/sql/models';
+import { emptyRelation } from '../../../jobs/lib/sql/render';
 import { AthenaQueryEngine } from '../../../jobs/lib/aws/athena-query-engine';
 import { MemoryZone, NOW, RUN, fakeAthena } from './athena-fake';
 import { fakeSleep } from './helpers';
@@ -56,4 +58,42 @@ describe('every model as Athena runs it', () => {
     expect(ctas[0]).toMatch(/"lakehouse_(raw|cleaned)"\."[a-z_]+"/);
     expect(ctas[0]).not.toMatch(/\bfrom (raw|cleaned)\.[a-z_]+/);
   });
+});
+
+describe('tables not crawled yet, as Athena reads them', () => {
+  const everyTable = ZONES.flatMap((zone) =>
+    (zone === 'transformed' ? STAR_TABLES : SOURCE_TABLES).map((t) => [`${zone}.${t.name}`, zone, t.name] as const),
+  );
+
+  it.each(everyTable)('the empty relation of %s parses as Trino and names every column', (_name, zone, table) => {
+    const relation = emptyRelation(zone, table);
+    expect(relation).toMatch(/ where 1 = 0\)$/);
+    expect(trinoParser().validate(`select * from ${relation} t`)).toEqual([]);
+    const columns = (zone === 'transformed' ? STAR_TABLES : SOURCE_TABLES).find((t) => t.name === table)!.columns;
+    for (const c of columns) expect(relation).toContain(` as ${c.name}`);
+    expect(relation).toContain('cast(null as varchar) as run_id');
+  });
+
+  it.each(models.map((m) => [`${m.zone}.${m.table}`, m] as const))(
+    '%s with none of its input tables in the catalog sends only Trino, reading no zone table',
+    async (_name, model) => {
+      const fake = fakeAthena(athena);
+      const stores = { cleaned: new MemoryZone('cleaned', 'lake-cleaned'), transformed: new MemoryZone('transformed', 'lake-transformed') };
+      const engine = new AthenaQueryEngine(new AthenaClient({ region: 'eu-west-2' }), stores, {
+        workgroup: 'lakehouse',
+        databases,
+        poll: { sleep: fakeSleep().sleep },
+        now: () => NOW,
+        tables: async () => new Set<string>(),
+      });
+      await engine.materialize({ zone: model.zone, table: model.table, sql: model.sql, runId: RUN });
+      const ctas = fake.sqls().filter((s) => s.startsWith('create table'));
+      expect(ctas).toHaveLength(model.zone === 'cleaned' ? 2 : 1);
+      for (const sql of fake.sqls()) expect(trinoParser().validate(sql)).toEqual([]);
+      for (const sql of ctas) {
+        expect(sql).not.toMatch(/"lakehouse_(raw|cleaned)"\."[a-z_]+" where run_id/);
+        expect(sql).toContain('where 1 = 0)');
+      }
+    },
+  );
 });

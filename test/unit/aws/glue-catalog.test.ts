@@ -68,4 +68,26 @@ describe('GlueCatalog', () => {
     ]);
     expect(glue.commandCalls(GetPartitionsCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 'q2']);
   });
+
+  it('lists table names over every page, without asking for partitions', async () => {
+    glue.on(GetTablesCommand)
+      .resolvesOnce({ NextToken: 'p2', TableList: [{ Name: 'sales_order' }, { Name: 'address' }] })
+      .resolvesOnce({ NextToken: 'p3', TableList: [] })
+      .resolvesOnce({ TableList: [{ Name: 'currency', PartitionKeys: [{ Name: 'run_id', Type: 'string' }] }] });
+    expect(await catalog().tableNames('raw')).toEqual(new Set(['sales_order', 'address', 'currency']));
+    expect(glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input)).toEqual([
+      { DatabaseName: 'lakehouse_raw', NextToken: undefined },
+      { DatabaseName: 'lakehouse_raw', NextToken: 'p2' },
+      { DatabaseName: 'lakehouse_raw', NextToken: 'p3' },
+    ]);
+    expect(glue.commandCalls(GetPartitionsCommand)).toHaveLength(0);
+  });
+
+  it('classifies table-name lookup failures and needs the databases', async () => {
+    glue.on(GetTablesCommand).rejectsOnce(awsError('ThrottlingException', 400)).rejectsOnce(awsError('EntityNotFoundException', 400));
+    await expect(catalog().tableNames('cleaned')).rejects.toBeInstanceOf(TransientError);
+    await expect(catalog().tableNames('cleaned')).rejects.toBeInstanceOf(TerminalError);
+    const noDatabases = new GlueCatalog(new GlueClient({ region: 'eu-west-2' }), { crawlers: names.crawlers });
+    await expect(noDatabases.tableNames('raw')).rejects.toThrow(/without the zone databases/);
+  });
 });
