@@ -3,6 +3,7 @@
  * Returns the process exit code instead of exiting, so tests can call it.
  */
 import { Command, CommanderError } from 'commander';
+import { registerLifecycle } from './commands/lifecycle';
 import { registerQuery } from './commands/query';
 import { registerRetry } from './commands/retry';
 import { registerRun } from './commands/run';
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   registerStatus(program, setCode);
   registerQuery(program, setCode);
   registerWatch(program, setCode);
+  registerLifecycle(program, setCode);
   try {
     await program.parseAsync(argv);
   } catch (error) {
