@@ -27,6 +27,12 @@ export interface JobSizing {
   timeoutSeconds: number;
   /** Memory in MB (128–10240). */
   memoryMb: number;
+  /**
+   * Reserved concurrency: 1 for jobs that work through the run ledger's waiting
+   * runs (two transforms on one run location would delete each other's files;
+   * loads must apply runs in order). Unset: the account's shared pool.
+   */
+  reservedConcurrency?: number;
 }
 
 /** Subnets and security groups for something that runs inside a VPC. */
@@ -100,8 +106,8 @@ const JOB_SIZING: Record<Step, JobSizing> = {
   extract: { timeoutSeconds: 600, memoryMb: 1024 },
   ingest: { timeoutSeconds: 300, memoryMb: 1024 },
   crawl: { timeoutSeconds: 30, memoryMb: 256 },
-  transform: { timeoutSeconds: 900, memoryMb: 512 },
-  load: { timeoutSeconds: 900, memoryMb: 512 },
+  transform: { timeoutSeconds: 900, memoryMb: 512, reservedConcurrency: 1 },
+  load: { timeoutSeconds: 900, memoryMb: 512, reservedConcurrency: 1 },
   'scan-logs': { timeoutSeconds: 60, memoryMb: 256 },
   sweep: { timeoutSeconds: 60, memoryMb: 256 },
 };
@@ -163,7 +169,13 @@ const schema = z.object({
     network: network.optional(),
   }).refine((w) => w.maxCapacityRpu >= w.baseCapacityRpu, 'maxCapacityRpu must be ≥ baseCapacityRpu'),
   sourceNetwork: network.optional(),
-  jobs: stepRecord(z.object({ timeoutSeconds: z.number().int().min(1).max(900), memoryMb: z.number().int().min(128).max(10240) })),
+  jobs: stepRecord(
+    z.object({
+      timeoutSeconds: z.number().int().min(1).max(900),
+      memoryMb: z.number().int().min(128).max(10240),
+      reservedConcurrency: z.number().int().min(1).optional(),
+    }),
+  ),
   lambdaAssets: stepRecord(z.string().min(1)),
   tags: z.record(z.string(), z.string()),
   stateBackend: z.object({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), keyPrefix: z.string().min(1) }).optional(),

@@ -92,6 +92,7 @@ export class JobFunction extends Construct {
       sourceCodeHash: code.assetHash,
       timeout: props.sizing.timeoutSeconds,
       memorySize: props.sizing.memoryMb,
+      ...(props.sizing.reservedConcurrency ? { reservedConcurrentExecutions: props.sizing.reservedConcurrency } : {}),
       environment: { variables: props.environment },
       loggingConfig: { logFormat: 'Text', logGroup: props.logGroupName },
       ...(props.vpc ? { vpcConfig: { subnetIds: props.vpc.subnetIds, securityGroupIds: props.vpc.securityGroupIds } } : {}),

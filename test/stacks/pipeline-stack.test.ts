@@ -61,6 +61,12 @@ describe('jobs', () => {
     expect(fn('crawl').timeout).toBeLessThan(fn('extract').timeout);
   });
 
+  it('run the ledger-driven transform and load one at a time', () => {
+    expect(fn('transform').reserved_concurrent_executions).toBe(1);
+    expect(fn('load').reserved_concurrent_executions).toBe(1);
+    expect(fn('crawl').reserved_concurrent_executions).toBeUndefined();
+  });
+
   it('each get their own role, log group with retention and on-failure queue', () => {
     const roles = new Set(STEPS.map((s) => fn(s).role));
     expect(roles.size).toBe(STEPS.length);
