@@ -26,8 +26,13 @@ export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<str
 export async function runOnce(runtime: LocalRuntime, options: { seedIfEmpty?: boolean } = {}): Promise<{ ok: boolean; text: string }> {
   const lines: string[] = [];
   if (options.seedIfEmpty) {
+    const started = performance.now();
     const seeded = await seedIfEmpty(runtime);
-    if (seeded) lines.push(`seeded the empty source: ${Object.values(seeded).reduce((a, b) => a + b, 0).toLocaleString('en-GB')} rows in ${Object.keys(seeded).length} tables`);
+    if (seeded) {
+      const rows = Object.values(seeded).reduce((a, b) => a + b, 0).toLocaleString('en-GB');
+      const seconds = ((performance.now() - started) / 1000).toFixed(2);
+      lines.push(`seeded the empty source: ${rows} rows in ${Object.keys(seeded).length} tables (${seconds} s)`);
+    }
   }
   const since = runtime.clock.now().toISOString();
   const pass = await runPass(runtime);
