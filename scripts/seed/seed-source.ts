@@ -20,6 +20,7 @@ import {
   type SalesOrderRow,
   type TransactionRow,
 } from './payment-synthesis';
+import { assertScale, SCALED_TABLES, scaledRows, type RealOrderTables } from './scale';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -59,6 +60,12 @@ export interface SeedOptions {
    * exported tables and `payment_sample`. Default: the vendored {@link SEED_DATA_DIR}.
    */
   dataDir?: string;
+  /**
+   * Scale factor N ≥ 1 (default 1, the real data only): N−1 more copies of
+   * sales_order, purchase_order, transaction and payment are loaded after the
+   * real rows (`scale.ts`: shifted ids, jittered prices, times moved forward).
+   */
+  scale?: number;
 }
 
 type JsonRow = Record<string, unknown>;
@@ -122,17 +129,34 @@ export async function readSeedFile(dir: string, name: string): Promise<JsonRow[]
  * are stored as given (timestamp without time zone, no zone conversion);
  * money is loaded as exact two-decimal text.
  *
+ * With `scale` N > 1 the N−1 copies of the order-level tables (`scale.ts`)
+ * are COPYed after the real rows, copy by copy; for that bulk load the keys,
+ * unique indexes and foreign keys of those tables are dropped and rebuilt
+ * afterwards (each rebuild checks every row, in the same transaction).
+ *
  * Returns the row count of each loaded table, counted in the database.
  *
  * @throws TerminalError when the database already holds ToteSys rows (call
  *   {@link isSourceEmpty} first), when only part of the schema exists, when a
- *   seed file is missing or malformed, or when a table's rows do not fit the
- *   schema (the transaction is rolled back; a retry will not help).
+ *   seed file is missing or malformed, when the scale is not a whole number
+ *   from 1 to `maxScale`, or when a table's rows do not fit the schema (the
+ *   transaction is rolled back; a retry will not help).
  */
 export async function seedSource(db: PgClient, opts: SeedOptions = {}): Promise<SeedResult> {
   const dataDir = opts.dataDir ?? SEED_DATA_DIR;
   const files = new Map<string, JsonRow[]>();
   for (const name of [...SEED_TABLES, 'payment_sample']) files.set(name, await readSeedFile(dataDir, name));
+  const real: RealOrderTables = {
+    salesOrders: files.get('sales_order')!,
+    purchaseOrders: files.get('purchase_order')!,
+    transactions: files.get('transaction')!,
+  };
+  const scale = opts.scale ?? 1;
+  try {
+    assertScale(scale, real);
+  } catch (error) {
+    throw new TerminalError(`cannot seed at scale ${scale}: ${errorMessage(error)}`, { cause: error });
+  }
 
   let payments: JsonRow[];
   try {
@@ -154,6 +178,15 @@ export async function seedSource(db: PgClient, opts: SeedOptions = {}): Promise<
     const load: [string, JsonRow[]][] = [...SEED_TABLES.map((t) => [t, files.get(t)!] as [string, JsonRow[]]), ['payment', payments]];
     for (const [table, rows] of load) {
       tables[table] = await loadTable(tx, table, rows);
+    }
+    if (scale > 1) {
+      // Bulk load: checking keys row by row costs more than the COPY itself, so the scaled tables'
+      // keys are dropped for the copies and rebuilt afterwards (each rebuild checks all rows at once).
+      const keys = await dropKeys(tx, SCALED_TABLES);
+      for (const table of SCALED_TABLES) {
+        tables[table] = await loadTable(tx, table, [], scaledRows(table, real, scale), tables[table] * scale);
+      }
+      await restoreKeys(tx, keys);
     }
     for (const table of Object.keys(tables)) await advanceSequences(tx, table);
     return { tables };
@@ -201,65 +234,151 @@ async function columnsOf(db: PgClient, table: string): Promise<ColumnInfo[]> {
 /** One value in CSV: NULL is an empty unquoted field, text is always quoted (so '' stays a string). */
 function csvField(value: unknown, column: ColumnInfo, table: string): string {
   if (value === null || value === undefined) return '';
-  const where = () => `${table}.${column.name}`;
   switch (column.dataType) {
     case 'integer':
     case 'smallint':
     case 'bigint':
       if (typeof value !== 'number' || !Number.isInteger(value)) {
-        throw new TerminalError(`${where()}: not an integer: ${JSON.stringify(value)}`);
+        throw new TerminalError(`${table}.${column.name}: not an integer: ${JSON.stringify(value)}`);
       }
       return String(value);
     case 'numeric':
       if (typeof value !== 'number' && typeof value !== 'string') {
-        throw new TerminalError(`${where()}: not a decimal: ${JSON.stringify(value)}`);
+        throw new TerminalError(`${table}.${column.name}: not a decimal: ${JSON.stringify(value)}`);
       }
       try {
         return moneyText(value);
       } catch (error) {
-        throw new TerminalError(`${where()}: ${errorMessage(error)}`, { cause: error });
+        throw new TerminalError(`${table}.${column.name}: ${errorMessage(error)}`, { cause: error });
       }
     case 'boolean':
-      if (typeof value !== 'boolean') throw new TerminalError(`${where()}: not a boolean: ${JSON.stringify(value)}`);
+      if (typeof value !== 'boolean') throw new TerminalError(`${table}.${column.name}: not a boolean: ${JSON.stringify(value)}`);
       return value ? 'true' : 'false';
     default:
       if (typeof value !== 'string' && typeof value !== 'number') {
-        throw new TerminalError(`${where()}: unexpected value ${JSON.stringify(value)}`);
+        throw new TerminalError(`${table}.${column.name}: unexpected value ${JSON.stringify(value)}`);
       }
       return `"${String(value).replace(/"/g, '""')}"`;
   }
 }
 
-async function* csvChunks(table: string, columns: ColumnInfo[], rows: JsonRow[]): AsyncGenerator<string> {
+/**
+ * CSV chunks of about {@link CHUNK_CHARS} for `batches`. Rows of the first
+ * `checkedBatches` batches (the ones read from files) are checked for fields
+ * the schema lacks; later batches are scale copies of checked rows.
+ */
+async function* csvChunks(
+  table: string,
+  columns: ColumnInfo[],
+  batches: Iterable<JsonRow[]>,
+  checkedBatches: number,
+): AsyncGenerator<string> {
   const known = new Set(columns.map((c) => c.name));
   let chunk = '';
-  for (const row of rows) {
-    for (const key of Object.keys(row)) {
-      if (!known.has(key)) throw new TerminalError(`seed rows of ${table} have a field the schema lacks: ${key}`);
-    }
-    chunk += columns.map((c) => csvField(row[c.name], c, table)).join(',') + '\n';
-    if (chunk.length >= CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
+  let batchIndex = 0;
+  for (const rows of batches) {
+    const check = batchIndex++ < checkedBatches;
+    for (const row of rows) {
+      if (check) {
+        for (const key in row) {
+          if (!known.has(key)) throw new TerminalError(`seed rows of ${table} have a field the schema lacks: ${key}`);
+        }
+      }
+      const fields = new Array<string>(columns.length);
+      for (let i = 0; i < columns.length; i++) fields[i] = csvField(row[columns[i].name], columns[i], table);
+      chunk += `${fields.join(',')}\n`;
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
     }
   }
   if (chunk) yield chunk;
 }
 
-/** COPYs `rows` into `public.<table>`; returns the table's row count afterwards. */
-async function loadTable(db: PgClient, table: string, rows: JsonRow[]): Promise<number> {
+/**
+ * COPYs `rows` (then every batch of `more`) into `public.<table>`; returns the
+ * table's row count afterwards, which must equal `expected` (default: `rows.length`).
+ */
+async function loadTable(
+  db: PgClient,
+  table: string,
+  rows: JsonRow[],
+  more: Iterable<JsonRow[]> = [],
+  expected = rows.length,
+): Promise<number> {
   const columns = await columnsOf(db, table);
   if (columns.length === 0) throw new TerminalError(`table public.${table} does not exist`);
   const copySql = `copy public.${quoteIdent(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) from stdin with (format csv)`;
+  function* batches(): Generator<JsonRow[]> {
+    if (rows.length) yield rows;
+    yield* more;
+  }
   try {
-    await db.copyFromCsv(copySql, csvChunks(table, columns, rows));
+    await db.copyFromCsv(copySql, csvChunks(table, columns, batches(), rows.length ? 1 : 0));
   } catch (error) {
     if (error instanceof TerminalError) throw error;
     throw new TerminalError(`loading ${table} failed: ${errorMessage(error)}`, { cause: error });
   }
   const [{ n }] = await db.query<{ n: number }>(`select count(*)::int as n from public.${quoteIdent(table)}`);
-  if (n !== rows.length) throw new TerminalError(`loaded ${n} rows into ${table}, expected ${rows.length}`);
+  if (n !== expected) throw new TerminalError(`loaded ${n} rows into ${table}, expected ${expected}`);
   return n;
+}
+
+/** A dropped key: how to re-create it. */
+interface DroppedKey {
+  table: string;
+  name: string;
+  /** `alter table … add constraint …` or `create unique index …`. */
+  create: string;
+}
+
+/**
+ * Drops the primary keys, unique indexes and foreign keys of `tables` (and the
+ * foreign keys of other tables that point at them); returns what re-creates
+ * them, in a safe order (primary keys and unique indexes, then foreign keys).
+ */
+async function dropKeys(db: PgClient, tables: readonly string[]): Promise<DroppedKey[]> {
+  const relations = tables.map((t) => `public.${quoteIdent(t)}`);
+  const constraints = await db.query<{ rel: string; name: string; def: string; kind: string }>(
+    `select c.conrelid::regclass::text as rel, c.conname as name, pg_get_constraintdef(c.oid) as def, c.contype as kind
+       from pg_constraint c
+      where c.contype in ('p', 'u', 'f')
+        and (c.conrelid = any ($1::regclass[]) or c.confrelid = any ($1::regclass[]))`,
+    [relations],
+  );
+  const indexes = await db.query<{ rel: string; name: string; def: string }>(
+    `select i.indrelid::regclass::text as rel, c.relname as name, pg_get_indexdef(i.indexrelid) as def
+       from pg_index i
+       join pg_class c on c.oid = i.indexrelid
+      where i.indrelid = any ($1::regclass[])
+        and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)`,
+    [relations],
+  );
+  const foreign = constraints.filter((c) => c.kind === 'f');
+  const unique = constraints.filter((c) => c.kind !== 'f');
+  for (const c of foreign) await db.exec(`alter table ${c.rel} drop constraint ${quoteIdent(c.name)}`);
+  for (const c of unique) await db.exec(`alter table ${c.rel} drop constraint ${quoteIdent(c.name)}`);
+  for (const i of indexes) await db.exec(`drop index public.${quoteIdent(i.name)}`);
+  return [
+    ...unique.map((c) => ({ table: c.rel, name: c.name, create: `alter table ${c.rel} add constraint ${quoteIdent(c.name)} ${c.def}` })),
+    ...indexes.map((i) => ({ table: i.rel, name: i.name, create: i.def })),
+    ...foreign.map((c) => ({ table: c.rel, name: c.name, create: `alter table ${c.rel} add constraint ${quoteIdent(c.name)} ${c.def}` })),
+  ];
+}
+
+/**
+ * Re-creates the keys {@link dropKeys} dropped; each one checks every row.
+ * @throws TerminalError naming the key when the loaded rows break it.
+ */
+async function restoreKeys(db: PgClient, keys: DroppedKey[]): Promise<void> {
+  for (const key of keys) {
+    try {
+      await db.exec(key.create);
+    } catch (error) {
+      throw new TerminalError(`the scaled rows break ${key.name} on ${key.table}: ${errorMessage(error)}`, { cause: error });
+    }
+  }
 }
 
 /** Sets each serial column's sequence of `table` to its highest value, so new rows get fresh ids. */
