@@ -10,8 +10,8 @@ import { ConflictError, TerminalError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { manifestSchema, type Manifest } from '../lib/manifest';
 import { SOURCE_TABLES, keys } from '../lib/pipeline';
-import type { Clock, ObjectStore, RawRow, RunLedger, SourceColumn, SourceDb, TableWatermark, Watermarks } from '../lib/ports';
-import { RawPartWriter } from '../lib/raw-part-writer';
+import type { Clock, ObjectStore, RawLinePage, RunLedger, SourceColumn, SourceDb, TableWatermark, Watermarks } from '../lib/ports';
+import { RawPartWriter, rawLinePage, withoutRows } from '../lib/raw-part-writer';
 import { newRunId } from '../lib/run-id';
 
 export interface ExtractInput {
@@ -59,15 +59,19 @@ function localIso(ms: number): string {
   return new Date(ms).toISOString().slice(0, 23);
 }
 
-/** The `<pk>@<last_updated>` identity of a row version (composite keys: the key values as a JSON array). */
-function versionKey(row: RawRow, key: string[], lastUpdated: string): string {
-  const id = key.length === 1 ? String(row[key[0]]) : JSON.stringify(key.map((k) => row[k]));
-  return `${id}@${lastUpdated}`;
-}
-
 /** The last_updated part of a window key (after the last `@`). */
 function keyStamp(windowKey: string): string {
   return windowKey.slice(windowKey.lastIndexOf('@') + 1);
+}
+
+/**
+ * A last_updated text in the fixed 23-character form `yyyy-mm-ddThh:mm:ss.mmm`,
+ * in which text order is time order (what the source returns; anything else
+ * is parsed and rewritten).
+ * @throws TerminalError when it is not an ISO timestamp.
+ */
+function comparableStamp(stamp: string, what: string): string {
+  return stamp.length === 23 && stamp.charCodeAt(10) === 84 /* T */ ? stamp : localIso(localMs(stamp, what));
 }
 
 /** Primary key columns: as the source reports them, else as the pipeline definition names them. */
@@ -92,11 +96,29 @@ interface TableOutcome {
   schema: SourceColumn[];
 }
 
+/** The source's changed rows of `table` as raw line pages: its fast path when it has one, else rendered here. */
+async function* linePages(source: SourceDb, table: string, since: string | null, key: string[], pageSize?: number): AsyncIterable<RawLinePage> {
+  if (source.streamChangedLines) {
+    yield* source.streamChangedLines(table, since, pageSize);
+    return;
+  }
+  for await (const rows of source.streamChanged(table, since, pageSize)) {
+    try {
+      yield rawLinePage(rows, key);
+    } catch (error) {
+      throw new TerminalError(`${table}: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+}
+
 /**
  * Streams one table's changes since its watermark into the run's parts.
- * Window bookkeeping: rows arrive in last_updated order, so the keys inside
- * `[current max − lookback, current max]` are kept in a queue whose head is
- * dropped as the max moves on; memory is bounded by the window, not the table.
+ *
+ * Per row only text comparisons are made: stamps are compared in their fixed
+ * ISO form, a row can only be a re-read of an extracted version when its
+ * stamp is not after the prior watermark, and the lookback window (the rows
+ * within `lookbackMs` of the newest stamp, whose keys the next extract skips)
+ * is trimmed in batches, so memory is bounded by the window, not the table.
  */
 async function extractTable(
   table: string,
@@ -107,37 +129,48 @@ async function extractTable(
 ): Promise<TableOutcome> {
   const schema = await deps.source.describe(table);
   const key = primaryKeyOf(table, schema);
-  const from = prior ? localIso(localMs(prior.lastUpdated, `watermark of ${table}`) - input.lookbackMs) : null;
+  const priorMs = prior ? localMs(prior.lastUpdated, `watermark of ${table}`) : undefined;
+  const from = priorMs === undefined ? null : localIso(priorMs - input.lookbackMs);
+  const priorStamp = priorMs === undefined ? undefined : localIso(priorMs);
   const seen = new Set(prior?.windowKeys ?? []);
+  const what = `${table}.last_updated`;
 
   const writer = new RawPartWriter(deps.raw, table, runId, input.partRows);
-  let maxMs = prior ? localMs(prior.lastUpdated, `watermark of ${table}`) : -Infinity;
-  let max = prior?.lastUpdated;
-  const window: { ms: number; key: string }[] = [];
-  let head = 0; // window[0 .. head) fell out of the lookback window
+  let max = priorStamp;
+  // The lookback window candidates, as parallel arrays: comparable stamp, row stamp text, key text.
+  let windowStamps: string[] = [];
+  let windowRaw: string[] = [];
+  let windowIds: string[] = [];
+  let trimAt = 4096;
+  const trim = (floor: string) => {
+    const keep = windowStamps.map((stamp) => stamp >= floor);
+    windowStamps = windowStamps.filter((_, i) => keep[i]);
+    windowRaw = windowRaw.filter((_, i) => keep[i]);
+    windowIds = windowIds.filter((_, i) => keep[i]);
+  };
+  const floorOf = (stamp: string) => localIso(localMs(stamp, what) - input.lookbackMs);
   let reRead = 0;
   try {
-    for await (const page of deps.source.streamChanged(table, from, input.pageSize)) {
-      const fresh: RawRow[] = [];
-      for (const row of page) {
-        const stamp = row.last_updated;
-        if (typeof stamp !== 'string') throw new TerminalError(`${table}: a row has no last_updated text`);
-        const ms = localMs(stamp, `${table}.last_updated`);
-        const id = versionKey(row, key, stamp);
-        if (seen.has(id)) reRead++;
-        else fresh.push(row);
-        if (ms > maxMs) {
-          maxMs = ms;
-          max = stamp;
+    for await (const page of linePages(deps.source, table, from, key, input.pageSize)) {
+      let skip: boolean[] | undefined;
+      for (let i = 0; i < page.starts.length; i++) {
+        const raw = page.lastUpdated[i];
+        if (typeof raw !== 'string') throw new TerminalError(`${table}: a row has no last_updated text`);
+        const stamp = comparableStamp(raw, what);
+        if (priorStamp !== undefined && stamp <= priorStamp && seen.has(`${page.keys[i]}@${raw}`)) {
+          reRead++;
+          (skip ??= new Array<boolean>(page.starts.length).fill(false))[i] = true;
         }
-        window.push({ ms, key: id });
-        while (head < window.length && window[head].ms < maxMs - input.lookbackMs) head++;
-        if (head > 4096 && head * 2 > window.length) {
-          window.splice(0, head);
-          head = 0;
-        }
+        if (max === undefined || stamp > max) max = stamp;
+        windowStamps.push(stamp);
+        windowRaw.push(raw);
+        windowIds.push(page.keys[i]);
       }
-      if (fresh.length > 0) await writer.write(fresh);
+      if (windowStamps.length > trimAt) {
+        trim(floorOf(max!));
+        trimAt = Math.max(4096, 2 * windowStamps.length);
+      }
+      await writer.writePage(skip ? withoutRows(page, skip) : page);
     }
   } finally {
     await writer.close();
@@ -145,10 +178,12 @@ async function extractTable(
 
   let next: TableWatermark | undefined;
   if (max !== undefined) {
-    const floor = maxMs - input.lookbackMs;
-    const windowKeys = new Set(window.slice(head).filter((w) => w.ms >= floor).map((w) => w.key));
+    const floor = floorOf(max);
+    const floorMs = localMs(floor, what);
+    trim(floor);
+    const windowKeys = new Set(windowIds.map((id, i) => `${id}@${windowRaw[i]}`));
     for (const old of prior?.windowKeys ?? []) {
-      if (localMs(keyStamp(old), `window key of ${table}`) >= floor) windowKeys.add(old);
+      if (localMs(keyStamp(old), `window key of ${table}`) >= floorMs) windowKeys.add(old);
     }
     next = { lastUpdated: max, windowKeys: [...windowKeys].sort() };
   }

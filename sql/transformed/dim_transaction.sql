@@ -1,7 +1,10 @@
 -- transformed.dim_transaction: the transaction dimension (DESIGN.md §3).
--- grain: one transaction (transaction_id); a full current snapshot holding the latest
---        version (max last_updated, then latest run) of every transaction across all runs so far.
--- upstream: cleaned.transaction (all runs up to this one)
+-- grain: one transaction (transaction_id), for every transaction with a version in this run: its
+--        latest version (max last_updated, then latest run) across all runs so far. Transactions
+--        the run did not touch are left out: one is added per order, so a full snapshot would grow
+--        with the order volume, and the warehouse's SCD type 1 upsert of an untouched transaction
+--        changes nothing, so the warehouse ends in the same state as with a full snapshot.
+-- upstream: cleaned.transaction (this run, and all runs up to this one)
 
 with
 
@@ -9,16 +12,24 @@ transactions as (
     select * from {{ cleaned.transaction:all }}
 ),
 
+touched as (
+    select distinct
+        transaction_id
+    from {{ cleaned.transaction }}
+),
+
 latest_transactions as (
     select
-        *,
+        transactions.*,
         row_number() over (
-            partition by transaction_id
+            partition by transactions.transaction_id
             order by
-                last_updated desc,
-                run_id desc
+                transactions.last_updated desc,
+                transactions.run_id desc
         ) as recency
     from transactions
+    inner join touched
+        on touched.transaction_id = transactions.transaction_id
 ),
 
 final as (

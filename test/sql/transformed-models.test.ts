@@ -2,7 +2,8 @@
  * Given cleaned rows (typed, across two runs) → expected star rows, for every
  * transformed model, through the real DuckDbQueryEngine. Covers the snapshot
  * rules of DESIGN.md §3: dimensions hold the latest version of every key across
- * all runs up to the one being written; facts hold only that run's versions.
+ * all runs up to the one being written (dim_transaction: of every key the run
+ * touched); facts hold only that run's versions.
  */
 import { STAR_TABLES } from '../../jobs/lib/pipeline';
 import { queryRows, sqlString } from '../../jobs/lib/local/duckdb';
@@ -277,15 +278,24 @@ describe('transformed.dim_design, dim_payment_type, dim_transaction', () => {
     ]);
   });
 
-  it('dim_transaction keeps null order ids and the latest version', async () => {
+  it('dim_transaction keeps null order ids and the latest version of every transaction the run touched', async () => {
     const stamps = { created_at: '2022-11-03 14:20:52.186', last_updated: '2022-11-03 14:20:52.186' };
     await givenCleaned(lake.conn, 'transaction', [
       { transaction_id: '1', transaction_type: 'PURCHASE', sales_order_id: null, purchase_order_id: '2', ...stamps, run_id: RUN_1 },
       { transaction_id: '3', transaction_type: 'SALE', sales_order_id: '1', purchase_order_id: null, ...stamps, run_id: RUN_1 },
       { transaction_id: '3', transaction_type: 'SALE', sales_order_id: '7', purchase_order_id: null, created_at: stamps.created_at, last_updated: '2023-01-01 00:00:00', run_id: RUN_2 },
+      // A late copy of an older version arrives in run 3: the newer version from run 2 still wins.
+      { transaction_id: '3', transaction_type: 'SALE', sales_order_id: '1', purchase_order_id: null, ...stamps, run_id: RUN_3 },
     ]);
-    expect(await star('dim_transaction', RUN_2, 'transaction_id')).toEqual([
+    expect(await star('dim_transaction', RUN_1, 'transaction_id')).toEqual([
       { transaction_id: 1, transaction_type: 'PURCHASE', sales_order_id: null, purchase_order_id: 2 },
+      { transaction_id: 3, transaction_type: 'SALE', sales_order_id: 1, purchase_order_id: null },
+    ]);
+    // Transaction 1 has no version in run 2 or 3, so neither writes it (the warehouse keeps it as loaded).
+    expect(await star('dim_transaction', RUN_2, 'transaction_id')).toEqual([
+      { transaction_id: 3, transaction_type: 'SALE', sales_order_id: 7, purchase_order_id: null },
+    ]);
+    expect(await star('dim_transaction', RUN_3, 'transaction_id')).toEqual([
       { transaction_id: 3, transaction_type: 'SALE', sales_order_id: 7, purchase_order_id: null },
     ]);
   });

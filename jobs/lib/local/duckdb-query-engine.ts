@@ -38,7 +38,8 @@ export class DuckDbQueryEngine implements QueryEngine {
    * then writes its good rows to `<zone root>/<table>/run_id=<run>/part-00000.parquet`
    * (always, even with zero rows, so the schema is crawlable) and, for cleaned
    * models, its rejected rows to `<cleaned root>/_rejects/<table>/run_id=<run>/part-00000.parquet`
-   * (only when there are any). Both run folders are emptied first, so a re-run
+   * (only when there are any; the model is evaluated once, into a scratch
+   * file, and both outputs are read from it). Both run folders are emptied first, so a re-run
    * replaces its own output and never touches another run's. Each file is
    * written under a hidden `.tmp-` name and renamed once complete.
    *
@@ -80,10 +81,28 @@ export class DuckDbQueryEngine implements QueryEngine {
     await fs.rm(folder, { recursive: true, force: true });
     if (zone === 'cleaned') await fs.rm(rejectsFolder, { recursive: true, force: true });
 
-    const rows = await this.copyToParquet(name, runId, goodRowsSql(zone, table, rendered), folder, true);
-    const rejects =
-      zone === 'cleaned' ? await this.copyToParquet(name, runId, rejectRowsSql(table, rendered), rejectsFolder, false) : 0;
-    return { table, runId, rows, rejects };
+    if (zone !== 'cleaned') {
+      const rows = await this.copyToParquet(name, runId, goodRowsSql(zone, table, rendered), folder, true);
+      return { table, runId, rows, rejects: 0 };
+    }
+    // A cleaned model is evaluated once, streamed to a scratch Parquet file in the run's folder (a name
+    // no crawler or glob picks up), and both outputs are read from that file; evaluating the model twice,
+    // once per output, costs about twice as much, and a temp table would hold every row in memory.
+    await fs.mkdir(folder, { recursive: true });
+    const scratch = join(folder, `.model.tmp-${randomUUID()}`);
+    try {
+      try {
+        await this.conn.run(`copy (\n${rendered}\n) to ${sqlString(scratch)} (format parquet, compression uncompressed)`);
+      } catch (error) {
+        throw new TerminalError(`model ${name} (run ${runId}) failed in DuckDB: ${errorMessage(error)}`, { cause: error });
+      }
+      const evaluated = `select * from read_parquet(${sqlString(scratch)})`;
+      const rows = await this.copyToParquet(name, runId, goodRowsSql(zone, table, evaluated), folder, true);
+      const rejects = await this.copyToParquet(name, runId, rejectRowsSql(table, evaluated), rejectsFolder, false);
+      return { table, runId, rows, rejects };
+    } finally {
+      await fs.rm(scratch, { force: true });
+    }
   }
 
   /**

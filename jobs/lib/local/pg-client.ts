@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Client, types as pgTypes } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -21,12 +21,23 @@ export interface PgClient {
   query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs one or more statements with no parameters (DDL, scripts). */
   exec(sql: string): Promise<void>;
+  /** Runs one statement with bound parameters; returns how many rows it inserted, updated or deleted. */
+  command(sql: string, params?: unknown[]): Promise<number>;
   /**
    * Runs `COPY … FROM STDIN (FORMAT csv)` (the given statement) fed with CSV
-   * text chunks. PGlite has no COPY protocol: each chunk is sent as a blob
-   * (`FROM '/dev/blob'`), so keep chunks a few MB at most.
+   * chunks; returns the rows copied. Text chunks must hold whole rows; byte
+   * chunks may be cut anywhere. PGlite has no COPY protocol: each chunk is
+   * sent as a blob (`FROM '/dev/blob'`), byte chunks first regrouped at row
+   * ends into blobs of about 1 MB, so keep text chunks a few MB at most.
    */
-  copyFromCsv(copySql: string, chunks: AsyncIterable<string>): Promise<number>;
+  copyFromCsv(copySql: string, chunks: AsyncIterable<string | Buffer>): Promise<number>;
+  /**
+   * Server only (undefined on PGlite, which cannot stream COPY out): runs
+   * `COPY … TO STDOUT` (the given statement) and streams its output as it
+   * arrives, with backpressure. A consumer that stops early makes the rest be
+   * read and discarded, so the connection is usable again afterwards.
+   */
+  copyOut?(copySql: string): AsyncIterable<Buffer>;
   /** Runs `fn` in one transaction: commits when it resolves, rolls back and rethrows when it throws. */
   transaction<T>(fn: (tx: PgClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -85,10 +96,38 @@ class NodePgClient implements PgClient {
     await this.client.query(sql);
   }
 
-  async copyFromCsv(copySql: string, chunks: AsyncIterable<string>): Promise<number> {
+  async command(sql: string, params: unknown[] = []): Promise<number> {
+    return (await this.client.query(sql, params)).rowCount ?? 0;
+  }
+
+  async copyFromCsv(copySql: string, chunks: AsyncIterable<string | Buffer>): Promise<number> {
     const stream = this.client.query(copyFrom(copySql));
     await pipeline(Readable.from(chunks), stream);
     return Number(stream.rowCount ?? 0);
+  }
+
+  async *copyOut(copySql: string): AsyncIterable<Buffer> {
+    const iterator = this.client.query(copyTo(copySql))[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) {
+          finished = true;
+          return;
+        }
+        yield next.value;
+      }
+    } finally {
+      if (!finished) {
+        // Stopped early: destroying a COPY stream would leave the connection mid-COPY, so read it out.
+        try {
+          while (!(await iterator.next()).done);
+        } catch {
+          // the stream failed; the error was already raised to the consumer or the connection is gone
+        }
+      }
+    }
   }
 
   async transaction<T>(fn: (tx: PgClient) => Promise<T>): Promise<T> {
@@ -107,6 +146,42 @@ class NodePgClient implements PgClient {
   async close(): Promise<void> {
     if (!this.inTransaction) await this.client.end();
   }
+}
+
+/** Size PGlite COPY blobs are regrouped to (whole rows). */
+const BLOB_BYTES = 1 << 20;
+
+/**
+ * Regroups CSV byte chunks into chunks of whole rows of about {@link BLOB_BYTES}
+ * (a row ends at a newline outside double quotes; a doubled quote inside a
+ * quoted field toggles twice, so counting quotes is enough). Text chunks
+ * already hold whole rows and pass through unchanged.
+ */
+async function* csvRowChunks(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<string | Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let inQuote = false;
+  for await (const chunk of chunks) {
+    if (typeof chunk === 'string') {
+      yield chunk;
+      continue;
+    }
+    let rowEnd = -1;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === 0x22) inQuote = !inQuote;
+      else if (b === 0x0a && !inQuote) rowEnd = i;
+    }
+    if (rowEnd === -1 || pendingBytes + rowEnd + 1 < BLOB_BYTES) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      continue;
+    }
+    yield Buffer.concat([...pending, chunk.subarray(0, rowEnd + 1)]);
+    pending = rowEnd + 1 < chunk.length ? [chunk.subarray(rowEnd + 1)] : [];
+    pendingBytes = chunk.length - rowEnd - 1;
+  }
+  if (pendingBytes) yield Buffer.concat(pending);
 }
 
 type PgliteQueryable = Pick<PGlite, 'query' | 'exec'>;
@@ -128,10 +203,14 @@ class PgliteClient implements PgClient {
     await this.q.exec(sql);
   }
 
-  async copyFromCsv(copySql: string, chunks: AsyncIterable<string>): Promise<number> {
+  async command(sql: string, params: unknown[] = []): Promise<number> {
+    return (await this.q.query(sql, params)).affectedRows ?? 0;
+  }
+
+  async copyFromCsv(copySql: string, chunks: AsyncIterable<string | Buffer>): Promise<number> {
     const sql = copySql.replace(/\bfrom\s+stdin\b/i, "from '/dev/blob'");
     let rows = 0;
-    for await (const chunk of chunks) {
+    for await (const chunk of csvRowChunks(chunks)) {
       if (!chunk) continue;
       const result = await this.q.query(sql, [], { blob: new Blob([chunk]) });
       rows += result.affectedRows ?? 0;

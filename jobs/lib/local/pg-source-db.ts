@@ -1,13 +1,20 @@
 /**
  * SourceDb over a PostgreSQL server or PGlite (one PgClient): lists the
  * tables that carry a `last_updated` column, describes them from
- * information_schema, and streams changed rows in pages with keyset
- * pagination on `(last_updated, primary key)`, so no table is ever held in
- * memory and the same SQL runs on both backends.
+ * information_schema, and streams changed rows in `(last_updated, primary
+ * key)` order without ever holding a table in memory:
+ *
+ * - on a server, with one `COPY (select …) TO STDOUT` per table (read-only,
+ *   repeatable-read snapshot), parsed as it streams (`copy-text.ts`) into row
+ *   objects or straight into raw-zone JSON lines (`streamChangedLines`);
+ * - on PGlite (which cannot stream COPY out), with keyset pagination on
+ *   `(last_updated, primary key)`, one bounded query per page.
  */
 import { NotFoundError, TerminalError } from '../errors';
-import { assertIdentifier, quoteIdent } from '../identifiers';
-import type { RawRow, SourceColumn, SourceDb } from '../ports';
+import { assertIdentifier, quoteIdent, quoteLiteral } from '../identifiers';
+import type { RawLinePage, RawRow, SourceColumn, SourceDb } from '../ports';
+import { rawLinePage } from '../raw-part-writer';
+import { CopyJsonLines, copyRows, type CopyColumn, type CopyValueKind } from './copy-text';
 import type { PgClient, Row } from './pg-client';
 
 /** ISO timestamp with milliseconds and no zone (DESIGN.md §3): `2022-11-03T14:20:52.186`. */
@@ -34,6 +41,43 @@ export interface PgSourceDbOptions {
   schema?: string;
   /** Whether close() also closes the client. Default false: whoever opened the client closes it. */
   closeClient?: boolean;
+}
+
+/** A `since` bound: ISO date and time, `T` or space, up to microseconds, no zone. */
+const SINCE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
+
+/** How a column's COPY text becomes a raw value (see copy-text.ts), by information_schema type name. */
+function copyKind(dataType: string): CopyValueKind {
+  switch (dataType) {
+    case 'integer':
+    case 'smallint':
+    case 'bigint':
+      return 'int';
+    case 'real':
+    case 'double precision':
+      return 'float';
+    case 'boolean':
+      return 'bool';
+    case 'timestamp without time zone':
+    case 'timestamp with time zone':
+      return 'timestamp';
+    default:
+      return 'text';
+  }
+}
+
+/** How one column is selected for COPY: as itself, timestamptz converted to UTC (a plain timestamp). */
+function copyColumn(column: SourceColumn): string {
+  const col = `t.${quoteIdent(column.name)}`;
+  return column.dataType === 'timestamp with time zone' ? `(${col} at time zone 'UTC') as ${quoteIdent(column.name)}` : col;
+}
+
+/** What one table's COPY stream needs: the statement, the columns and where the key and stamp are. */
+interface CopyPlan {
+  sql: string;
+  columns: CopyColumn[];
+  keyIndexes: number[];
+  lastUpdatedIndex: number;
 }
 
 /** How one column is selected for a raw row. */
@@ -126,30 +170,118 @@ export class PgSourceDb implements SourceDb {
 
   /**
    * Streams rows with `last_updated >= since` (every row when `since` is
-   * null) in `(last_updated, primary key)` order, `pageSize` rows per page.
-   * Each page is one bounded query continuing after the last row of the
-   * previous one (keyset pagination), so rows that share a `last_updated`
-   * across a page boundary are neither skipped nor repeated. Rows with a null
-   * `last_updated` are never returned (they cannot be watermarked).
+   * null) in `(last_updated, primary key)` order, `pageSize` rows per page
+   * (the last page may be shorter). On a server this is one COPY of the
+   * table's changed rows in a read-only snapshot; on PGlite each page is one
+   * bounded query continuing after the last row of the previous one (keyset
+   * pagination), so rows that share a `last_updated` across a page boundary
+   * are neither skipped nor repeated. Rows with a null `last_updated` are
+   * never returned (they cannot be watermarked).
    *
    * Rows have the table's columns in source order: timestamps as
    * `YYYY-MM-DDTHH:MM:SS.mmm` (no zone; timestamptz converted to UTC),
    * numerics and enums as their PostgreSQL text, dates as `YYYY-MM-DD`,
-   * integers/booleans/text as such, any other type as its text form.
+   * integers, floats and booleans as such, text as text, any other type as its text form.
    *
-   * @param since ISO timestamp (source-local, no zone), bound as a parameter
+   * @param since ISO timestamp (source-local, no zone): bound as a parameter
+   *   on PGlite; on a server, where COPY takes no parameters, checked to be an
+   *   ISO timestamp and quoted as a literal
    * @throws TypeError for an unsafe table name; NotFoundError for a missing
-   *   table; TerminalError when it has no `last_updated` column or no primary key.
+   *   table; TerminalError when it has no `last_updated` column or no primary
+   *   key, or (server) when `since` is not an ISO timestamp.
    */
   async *streamChanged(table: string, since: string | null, pageSize = 10_000): AsyncIterable<RawRow[]> {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer: ${pageSize}`);
+    if (!this.db.copyOut) {
+      yield* this.keysetPages(table, since, pageSize);
+      return;
+    }
+    const plan = await this.copyPlan(table, since);
+    yield* this.inSnapshot(copyRows(this.copyStream(plan), plan.columns, pageSize));
+  }
+
+  /**
+   * The rows of {@link streamChanged}, in the same order and in pages of at
+   * most `pageSize` rows (and about 1 MB), as raw-zone JSON lines with their
+   * `last_updated` and key text (ports.ts RawLinePage). On a server the lines
+   * are rendered straight from the COPY text, without row objects; on PGlite
+   * they are `JSON.stringify` of the rows.
+   * @throws as {@link streamChanged}
+   */
+  async *streamChangedLines(table: string, since: string | null, pageSize = 10_000): AsyncIterable<RawLinePage> {
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer: ${pageSize}`);
+    if (!this.db.copyOut) {
+      const key = await this.primaryKey(table);
+      for await (const rows of this.keysetPages(table, since, pageSize)) yield rawLinePage(rows, key);
+      return;
+    }
+    const plan = await this.copyPlan(table, since);
+    const lines = new CopyJsonLines(plan.columns, plan.keyIndexes, plan.lastUpdatedIndex, pageSize);
+    yield* this.inSnapshot(
+      (async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) yield* lines.push(chunk);
+        yield* lines.end();
+      })(this.copyStream(plan)),
+    );
+  }
+
+  /** The COPY statement and row layout of `table`'s changes since `since`. */
+  private async copyPlan(table: string, since: string | null): Promise<CopyPlan> {
+    const { columns, key } = await this.pageable(table);
+    if (since !== null && !SINCE.test(since)) {
+      throw new TerminalError(`since must be an ISO timestamp (yyyy-mm-ddThh:mm:ss.mmm): ${JSON.stringify(since)}`);
+    }
+    const lastUpdated = `t.${quoteIdent('last_updated')}`;
+    const where = [`${lastUpdated} is not null`, ...(since === null ? [] : [`${lastUpdated} >= ${quoteLiteral(since)}`])];
+    const orderBy = [lastUpdated, ...key.map((k) => `t.${quoteIdent(k)}`)].join(', ');
+    const sql =
+      `copy (select ${columns.map(copyColumn).join(', ')} from ${this.relation(table)} t ` +
+      `where ${where.join(' and ')} order by ${orderBy}) to stdout`;
+    return {
+      sql,
+      columns: columns.map((c) => ({ name: c.name, kind: copyKind(c.dataType) })),
+      keyIndexes: key.map((k) => columns.findIndex((c) => c.name === k)),
+      lastUpdatedIndex: columns.findIndex((c) => c.name === 'last_updated'),
+    };
+  }
+
+  /** The plan's COPY output, as it streams. */
+  private copyStream(plan: CopyPlan): AsyncIterable<Buffer> {
+    return this.db.copyOut!(plan.sql);
+  }
+
+  /**
+   * Runs `items` (which read a COPY stream) inside a read-only repeatable-read
+   * transaction with DateStyle ISO, so the output has one snapshot and the
+   * text forms copy-text.ts expects; commits at the end, rolls back on an error.
+   */
+  private async *inSnapshot<T>(items: AsyncIterable<T>): AsyncGenerator<T> {
+    await this.db.exec('begin transaction isolation level repeatable read, read only');
+    let ok = false;
+    try {
+      await this.db.exec("set local datestyle to 'ISO, YMD'");
+      yield* items;
+      ok = true;
+    } finally {
+      if (ok) await this.db.exec('commit');
+      else await this.db.exec('rollback').catch(() => undefined); // keep the error that stopped the stream
+    }
+  }
+
+  /** Columns and primary key of a table that can be streamed. */
+  private async pageable(table: string): Promise<{ columns: SourceColumn[]; key: string[] }> {
     const columns = await this.describe(table);
     if (!columns.some((c) => c.name === 'last_updated')) {
       throw new TerminalError(`source table ${table} has no last_updated column`);
     }
     const key = await this.primaryKey(table);
     if (key.length === 0) throw new TerminalError(`source table ${table} has no primary key to page on`);
+    return { columns, key };
+  }
 
+  /** Keyset pagination on `(last_updated, primary key)`, one bounded query per page (PGlite). */
+  private async *keysetPages(table: string, since: string | null, pageSize: number): AsyncGenerator<RawRow[]> {
+    const { columns, key } = await this.pageable(table);
     const lastUpdated = `t.${quoteIdent('last_updated')}`;
     const keyCols = key.map((k) => `t.${quoteIdent(k)}`);
     const select = [

@@ -1,34 +1,65 @@
 /**
  * The local warehouse: the star schema in PostgreSQL (a server, or embedded
- * PGlite) behind the Warehouse port. A run's Parquet files are read with DuckDB
- * and streamed as CSV into `COPY … FROM STDIN`; the staging, dedupe, MERGE /
- * insert-where-absent and load-history statements are the portable ones of
- * `jobs/lib/warehouse/load-statements.ts` (the same ones Redshift runs).
+ * PGlite) behind the Warehouse port (DESIGN.md §3 "Loader").
+ *
+ * With a DuckDB reader ({@link duckDbParquetReader}) each table of a run is
+ * loaded in few passes: DuckDB reads the run's Parquet files, keeps one row
+ * per grain (the rule of `dedupeSpec`), checks and types the times and writes
+ * the rows as CSV to a scratch file (the next table is prepared while
+ * PostgreSQL loads the current one); PostgreSQL COPYs the file into a temp
+ * staging table and applies it with one MERGE (dimensions: only changed keys)
+ * or INSERT of absent versions (facts), all in one transaction with the
+ * load-history row (`postgresStagedLoadStatements`).
+ *
+ * With any other reader the portable statements of `tableLoadStatements`
+ * (the ones Redshift runs: staging, dedupe, change table, MERGE / INSERT) are used.
  */
+import { createReadStream, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, TerminalError, TransientError } from '../errors';
 import { quoteIdent } from '../identifiers';
+import type { ColumnDef } from '../pipeline';
 import type { Clock, LoadResult, LoadTable, Warehouse } from '../ports';
 import { assertRunId } from '../run-id';
 import {
   copyFromStdin,
+  dedupeSpec,
   inLoadOrder,
   loadHistoryInsert,
   loadHistoryLookup,
   loadHistoryValues,
+  postgresStagedLoadStatements,
   tableLoadStatements,
   warehouseSchema,
+  type DedupeSpec,
   type TableLoadStatements,
 } from '../warehouse/load-statements';
 import { sqlString } from './duckdb';
 import type { PgClient } from './pg-client';
 
 /**
+ * Reads a star table's run files for staging, in one engine pass each:
+ * `count` the rows the files hold, and `exportDeduped` the rows deduplicated
+ * by `spec`, `time` columns read as times, to a CSV file in PostgreSQL
+ * `FORMAT csv` (columns in the given order, no header).
+ */
+export interface ParquetStaging {
+  /** Rows in the files. Throws when a file cannot be read. */
+  count(paths: string[]): Promise<number>;
+  /** Writes the deduplicated rows, sorted by grain, to `csvPath`; returns how many. Throws on a file or value error. */
+  exportDeduped(paths: string[], columns: ColumnDef[], spec: DedupeSpec, csvPath: string): Promise<number>;
+}
+
+/**
  * Reads Parquet files and yields their rows as CSV text (no header), `columns`
  * in the given order, in chunks of whole rows (a few MB at most). CSV follows
- * PostgreSQL `FORMAT csv`: NULL is an empty unquoted field, an empty string is `""`.
+ * PostgreSQL `FORMAT csv`: NULL is an empty unquoted field, an empty string is
+ * `""`. A reader that also has `staging` lets the warehouse dedupe and type
+ * the rows while reading them (module comment).
  */
-export type ParquetReader = (paths: string[], columns: string[]) => AsyncIterable<string>;
+export type ParquetReader = ((paths: string[], columns: string[]) => AsyncIterable<string>) & { staging?: ParquetStaging };
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -50,7 +81,7 @@ function csvField(value: JsonValue | undefined): string {
  * DuckDB errors (missing file, missing column) surface from the iteration.
  */
 export function duckDbParquetReader(conn: DuckDBConnection, chunkChars = 1 << 20): ParquetReader {
-  return async function* readParquet(paths: string[], columns: string[]): AsyncIterable<string> {
+  const reader: ParquetReader = async function* readParquet(paths: string[], columns: string[]): AsyncIterable<string> {
     if (paths.length === 0) return;
     if (columns.length === 0) throw new TerminalError('readParquet needs at least one column');
     const sql = `select ${columns.map(quoteIdent).join(', ')} from read_parquet([${paths.map(sqlString).join(', ')}])`;
@@ -66,6 +97,34 @@ export function duckDbParquetReader(conn: DuckDBConnection, chunkChars = 1 << 20
       }
     }
     if (buffer) yield buffer;
+  };
+  reader.staging = duckDbStaging(conn);
+  return reader;
+}
+
+/**
+ * ParquetStaging over DuckDB. `exportDeduped` runs
+ * `copy (select … from read_parquet([…]) qualify row_number() over (partition by <grain> order by <others> nulls last) = 1 order by <grain>) to '<csv>' (format csv)`,
+ * with `time` columns cast from their lake text (a bad time fails here); the
+ * grain order makes PostgreSQL's index inserts sequential.
+ */
+export function duckDbStaging(conn: DuckDBConnection): ParquetStaging {
+  const list = (paths: string[]) => `[${paths.map(sqlString).join(', ')}]`;
+  return {
+    async count(paths) {
+      const reader = await conn.runAndReadAll(`select count(*) as n from read_parquet(${list(paths)})`);
+      return Number(reader.getRows()[0][0]);
+    },
+    async exportDeduped(paths, columns, spec, csvPath) {
+      const times = new Set(spec.timeColumns);
+      const select = columns.map((c) => (times.has(c.name) ? `cast(${quoteIdent(c.name)} as time) as ${quoteIdent(c.name)}` : quoteIdent(c.name)));
+      const grain = spec.grain.map(quoteIdent).join(', ');
+      const sql =
+        `copy (select * from (select ${select.join(', ')} from read_parquet(${list(paths)})) s ` +
+        `qualify row_number() over (partition by ${grain} order by ${spec.orderBy.map((c) => `${quoteIdent(c)} asc nulls last`).join(', ')}) = 1 ` +
+        `order by ${grain}) to ${sqlString(csvPath)} (format csv, header false)`;
+      return Number((await conn.run(sql)).rowsChanged);
+    },
   };
 }
 
@@ -148,11 +207,12 @@ export class PgWarehouse implements Warehouse {
   /**
    * Loads run `runId` (see the Warehouse port): returns `{loaded: false}` and
    * changes nothing when `load_history` already has the run. Otherwise, in one
-   * transaction and dimensions before facts, per table: stage its files (none →
-   * empty staging, no COPY), dedupe, collect the rows that change the target,
-   * MERGE (dimensions, SCD1) or insert the new versions (facts); then record the
-   * run in `load_history`. `tables[t].staged` = rows read from the files,
-   * `changed` = rows inserted or updated.
+   * transaction and dimensions before facts, per table: stage its files,
+   * dedupe, and MERGE the changed keys (dimensions, SCD1) or insert the new
+   * versions (facts); then record the run in `load_history`. With a DuckDB
+   * reader the dedupe happens while reading (module comment), a table without
+   * files is skipped, and an empty target table is COPYed into directly.
+   * `tables[t].staged` = rows read from the files, `changed` = rows inserted or updated.
    * Any failure rolls the whole run back (the warehouse is exactly as before)
    * and throws TerminalError (bad data, SQL, unreadable file) or TransientError
    * (connection lost, deadlock), naming the table and the failing statement.
@@ -163,55 +223,137 @@ export class PgWarehouse implements Warehouse {
     } catch (error) {
       throw new TerminalError(errorMessage(error), { cause: error });
     }
-    const plans = inLoadOrder(tables).map((t) => ({ files: t.files, statements: tableLoadStatements(t.table) }));
-    const context = (table: string, step: string) => `load of run ${runId} failed at ${table}, ${step}`;
+    const staging = this.readParquet.staging;
     try {
-      return await this.db.transaction(async (tx) => {
-        const run = async <T>(table: string, step: string, fn: () => Promise<T>): Promise<T> => {
-          try {
-            return await fn();
-          } catch (error) {
-            throw classify(error, context(table, step));
-          }
-        };
-        const exec = (s: TableLoadStatements, step: string, sql: string) =>
-          run(s.table, `${step} (${firstLine(sql)})`, () => tx.exec(sql));
-        const count = async (s: TableLoadStatements, sql: string) => {
-          const rows = await run(s.table, `count (${sql})`, () => tx.query<{ row_count: number | string }>(sql));
-          return Number(rows[0]?.row_count ?? 0);
-        };
-
-        const seen = await run('load_history', 'lookup', () => tx.query(loadHistoryLookup('postgres'), [runId]));
-        if (seen.length > 0) return { runId, loaded: false, tables: {} };
-
-        const counts: LoadResult['tables'] = {};
-        for (const { files, statements: s } of plans) {
-          for (const sql of s.createStaging) await exec(s, 'create staging', sql);
-          if (files.length > 0) {
-            const copySql = copyFromStdin(s);
-            await run(s.table, `copy of ${files.length} file(s) (${copySql})`, () =>
-              tx.copyFromCsv(copySql, this.readParquet(files.map(this.uri), s.stagingColumns)),
-            );
-          }
-          await exec(s, 'dedupe', s.dedupe);
-          await exec(s, 'collect changes', s.collectChanges);
-          const staged = await count(s, s.countStaged);
-          const changed = await count(s, s.countChanges);
-          await exec(s, s.kind === 'dimension' ? 'merge' : 'insert', s.apply);
-          for (const sql of s.dropTemp) await exec(s, 'drop staging', sql);
-          counts[s.table] = { staged, changed };
-        }
-        await run('load_history', 'insert', () =>
-          tx.query(loadHistoryInsert('postgres'), loadHistoryValues(runId, this.clock.now(), counts)),
-        );
-        return { runId, loaded: true, tables: counts };
-      });
+      return staging ? await this.loadStaged(runId, tables, staging) : await this.loadPortable(runId, tables);
     } catch (error) {
       // Errors from inside are classified already; others come from begin/commit/rollback.
       throw error instanceof TransientError || error instanceof TerminalError
         ? error
         : classify(error, `load of run ${runId} failed`);
     }
+  }
+
+  /** Runs `fn` as step `step` of `table`, classifying its failure (module comment of loadRun). */
+  private async step<T>(runId: string, table: string, step: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw classify(error, `load of run ${runId} failed at ${table}, ${step}`);
+    }
+  }
+
+  /** True (and nothing to do) when load_history already has the run. */
+  private async alreadyLoaded(tx: PgClient, runId: string): Promise<boolean> {
+    const seen = await this.step(runId, 'load_history', 'lookup', () => tx.query(loadHistoryLookup('postgres'), [runId]));
+    return seen.length > 0;
+  }
+
+  /** The load with DuckDB staging: dedupe and typing while reading, one COPY and one MERGE / INSERT per table. */
+  private async loadStaged(runId: string, tables: LoadTable[], staging: ParquetStaging): Promise<LoadResult> {
+    const plans = inLoadOrder(tables).map((t) => ({
+      paths: t.files.map(this.uri),
+      def: t.table,
+      spec: dedupeSpec(t.table),
+      statements: postgresStagedLoadStatements(t.table),
+    }));
+    const scratch = await fs.mkdtemp(join(tmpdir(), 'lakehouse-load-'));
+    try {
+      return await this.db.transaction(async (tx) => {
+        if (await this.alreadyLoaded(tx, runId)) return { runId, loaded: false, tables: {} };
+        /** DuckDB's part of table i: rows in its files, and its deduplicated rows as a CSV file (none without files). */
+        const prepare = async (i: number): Promise<{ staged: number; csv?: string }> => {
+          const { paths, def, spec } = plans[i];
+          if (paths.length === 0) return { staged: 0 };
+          const staged = await this.step(runId, def.name, `copy of ${paths.length} file(s) (read_parquet)`, () => staging.count(paths));
+          const csv = join(scratch, `${def.name}.csv`);
+          await this.step(runId, def.name, 'dedupe (duckdb: one row per grain, times typed)', () =>
+            staging.exportDeduped(paths, def.columns, spec, csv),
+          );
+          return { staged, csv };
+        };
+        const counts: LoadResult['tables'] = {};
+        // DuckDB prepares the next table while PostgreSQL loads this one.
+        let next: Promise<{ staged: number; csv?: string }> | undefined = plans.length ? prepare(0) : undefined;
+        next?.catch(() => undefined);
+        try {
+          for (let i = 0; i < plans.length; i++) {
+            const { paths, statements: s } = plans[i];
+            const prepared = await next!;
+            next = i + 1 < plans.length ? prepare(i + 1) : undefined;
+            next?.catch(() => undefined);
+            if (!prepared.csv) {
+              counts[s.table] = { staged: 0, changed: 0 };
+              continue;
+            }
+            const csv = () => createReadStream(prepared.csv!, { highWaterMark: 1 << 20 });
+            await this.step(runId, s.table, 'lock', () => tx.exec(s.lockTarget));
+            const [{ empty }] = await this.step(runId, s.table, 'check empty', () => tx.query<{ empty: boolean }>(s.targetEmpty));
+            let changed: number;
+            if (empty) {
+              // Nothing to compare with: the first load COPYs straight into the table.
+              changed = await this.step(runId, s.table, `copy of ${paths.length} file(s) (${s.copyTarget})`, () =>
+                tx.copyFromCsv(s.copyTarget, csv()),
+              );
+            } else {
+              for (const sql of s.createStaging) await this.step(runId, s.table, `create staging (${firstLine(sql)})`, () => tx.exec(sql));
+              await this.step(runId, s.table, `copy of ${paths.length} file(s) (${s.copy})`, () => tx.copyFromCsv(s.copy, csv()));
+              changed = await this.step(runId, s.table, `${s.kind === 'dimension' ? 'merge' : 'insert'} (${firstLine(s.apply)})`, () =>
+                tx.command(s.apply),
+              );
+              await this.step(runId, s.table, 'drop staging', () => tx.exec(s.dropStaging));
+            }
+            await fs.rm(prepared.csv, { force: true });
+            counts[s.table] = { staged: prepared.staged, changed };
+          }
+        } finally {
+          // Never leave DuckDB writing into a folder about to be removed.
+          await next?.catch(() => undefined);
+        }
+        await this.step(runId, 'load_history', 'insert', () =>
+          tx.query(loadHistoryInsert('postgres'), loadHistoryValues(runId, this.clock.now(), counts)),
+        );
+        return { runId, loaded: true, tables: counts };
+      });
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** The load with the portable statements (any ParquetReader). */
+  private async loadPortable(runId: string, tables: LoadTable[]): Promise<LoadResult> {
+    const plans = inLoadOrder(tables).map((t) => ({ files: t.files, statements: tableLoadStatements(t.table) }));
+    return this.db.transaction(async (tx) => {
+      const exec = (s: TableLoadStatements, step: string, sql: string) =>
+        this.step(runId, s.table, `${step} (${firstLine(sql)})`, () => tx.exec(sql));
+      const count = async (s: TableLoadStatements, sql: string) => {
+        const rows = await this.step(runId, s.table, `count (${sql})`, () => tx.query<{ row_count: number | string }>(sql));
+        return Number(rows[0]?.row_count ?? 0);
+      };
+      if (await this.alreadyLoaded(tx, runId)) return { runId, loaded: false, tables: {} };
+
+      const counts: LoadResult['tables'] = {};
+      for (const { files, statements: s } of plans) {
+        for (const sql of s.createStaging) await exec(s, 'create staging', sql);
+        if (files.length > 0) {
+          const copySql = copyFromStdin(s);
+          await this.step(runId, s.table, `copy of ${files.length} file(s) (${copySql})`, () =>
+            tx.copyFromCsv(copySql, this.readParquet(files.map(this.uri), s.stagingColumns)),
+          );
+        }
+        await exec(s, 'dedupe', s.dedupe);
+        await exec(s, 'collect changes', s.collectChanges);
+        const staged = await count(s, s.countStaged);
+        const changed = await count(s, s.countChanges);
+        await exec(s, s.kind === 'dimension' ? 'merge' : 'insert', s.apply);
+        for (const sql of s.dropTemp) await exec(s, 'drop staging', sql);
+        counts[s.table] = { staged, changed };
+      }
+      await this.step(runId, 'load_history', 'insert', () =>
+        tx.query(loadHistoryInsert('postgres'), loadHistoryValues(runId, this.clock.now(), counts)),
+      );
+      return { runId, loaded: true, tables: counts };
+    });
   }
 
   /** Runs a query with bound parameters (`$1`…) on the warehouse; dates, times and numerics come back as text. */

@@ -25,6 +25,16 @@ import { PgSourceDb } from './pg-source-db';
 import { duckDbParquetReader, PgWarehouse } from './pg-warehouse';
 import { homePaths, type LocalSettings } from './settings';
 
+/**
+ * DuckDB settings of the local runtime: its buffer memory is capped at 192 MB
+ * (it spills to a temp folder beside the catalog beyond that), which keeps the
+ * whole process near half a GB at a hundred times the ToteSys data
+ * (docs/performance.md); and COPY may write rows in any order (nothing depends
+ * on the order of rows inside a file), which lets DuckDB stream instead of
+ * buffering to keep order.
+ */
+export const DUCKDB_SETTINGS = ["set memory_limit = '192MB'", 'set preserve_insertion_order = false'];
+
 /** The crawler name a zone's local crawl reports, matching the Glue naming of the stacks. */
 export const localCrawlerName = (zone: Zone) => `lakehouse-${zone}`;
 
@@ -89,6 +99,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
   ) as unknown as Lake;
 
   const { conn: duck, close: closeDuck } = await openDuckDb(paths.catalog);
+  for (const setting of DUCKDB_SETTINGS) await duck.run(setting);
   const catalog = new DuckDbCatalog(duck, paths.zone, (report) =>
     bus.publish({
       source: 'aws.glue',

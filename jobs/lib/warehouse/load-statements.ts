@@ -23,6 +23,11 @@
  * Redshift's MERGE only takes a table (not a subquery) as its source and requires
  * the source keys to be unique; it also gives exact change counts on both engines.
  *
+ * The local PostgreSQL adapter, which deduplicates and types the rows while
+ * reading the Parquet files (DuckDB), uses the shorter sequence of
+ * {@link postgresStagedLoadStatements} with the same end state; the rule it
+ * deduplicates by is {@link dedupeSpec}.
+ *
  * Every identifier is validated (`[a-z_][a-z0-9_]*`) and double-quoted.
  * Statements carry no trailing semicolon (the Data API wants one statement per string).
  */
@@ -334,4 +339,132 @@ export function loadHistoryValues(runId: string, loadedAt: Date, tables: LoadRes
 /** The tables in load order: dimensions before facts, otherwise as given (facts point at dimension keys). */
 export function inLoadOrder<T extends { table: StarTableDef }>(tables: readonly T[]): T[] {
   return [...tables.filter((t) => t.table.kind === 'dimension'), ...tables.filter((t) => t.table.kind !== 'dimension')];
+}
+
+/**
+ * How one run's staged rows of a star table are deduplicated (the rule
+ * {@link tableLoadStatements}' `dedupe` applies): one row per grain (dimension
+ * key, or fact key + version), the first in column-value order of the other
+ * columns (ascending, nulls last). `time` columns are compared as times, not
+ * as their `HH:MM:SS.mmm` text.
+ */
+export interface DedupeSpec {
+  /** Grain columns, in order. */
+  grain: string[];
+  /** The other columns (all columns when every column is in the grain), in order. */
+  orderBy: string[];
+  /** Columns of type `time` (lake text, to be read as times). */
+  timeColumns: string[];
+}
+
+/** The dedupe rule of a star table (see {@link DedupeSpec}). Throws TerminalError on an invalid definition. */
+export function dedupeSpec(def: StarTableDef): DedupeSpec {
+  const grain = checkDefinition(def);
+  const rest = def.columns.filter((c) => !grain.includes(c.name));
+  return {
+    grain,
+    orderBy: (rest.length ? rest : def.columns).map((c) => c.name),
+    timeColumns: def.columns.filter((c) => c.type === 'time').map((c) => c.name),
+  };
+}
+
+/**
+ * PostgreSQL statements that load one star table from a staging table whose
+ * rows were already deduplicated ({@link dedupeSpec}) and typed before the
+ * COPY, which the local adapter does in DuckDB while reading the Parquet
+ * files. The end state is the one {@link tableLoadStatements} gives, in fewer
+ * passes over the rows (no second temp table, no separate change table):
+ *
+ *   1. `createStaging`  drop a leftover, create temp table `stage_<table>` with the
+ *                       **warehouse** types (times as `time`), lake column order
+ *   2. `copy`           `COPY stage_<table> (…) FROM STDIN (FORMAT csv)`
+ *   3. `apply`          dimensions: `MERGE` updating only keys whose values differ
+ *                       (null-safe) and inserting new keys (SCD type 1); facts:
+ *                       `INSERT … SELECT` of versions whose grain is absent (history).
+ *                       Its row count is the number of rows changed.
+ *   4. `dropStaging`
+ *
+ * When the target table is empty (checked with `targetEmpty` after
+ * `lockTarget`, which keeps other writers out but lets readers in) nothing
+ * can be absent or differ, so the rows are COPYed straight into it with
+ * `copyTarget` (the first, bulk load) and steps 1–4 are skipped.
+ *
+ * Identifiers are validated and quoted. Throws TerminalError on an invalid definition.
+ */
+export interface StagedLoadStatements {
+  table: string;
+  kind: StarTableDef['kind'];
+  staging: string;
+  /** Lake columns in order: the staging table's columns and the COPY column order. */
+  columns: string[];
+  createStaging: string[];
+  copy: string;
+  apply: string;
+  dropStaging: string;
+  /** `lock table <target> in exclusive mode`: no other writer until commit; readers go on. */
+  lockTarget: string;
+  /** One row, `empty` true when the target has no rows. */
+  targetEmpty: string;
+  /** `COPY <target> (…) FROM STDIN (FORMAT csv)`, for an empty target. */
+  copyTarget: string;
+}
+
+/** See {@link StagedLoadStatements}. */
+export function postgresStagedLoadStatements(def: StarTableDef): StagedLoadStatements {
+  const grain = checkDefinition(def);
+  const q = quoteIdent;
+  const staging = `stage_${def.name}`;
+  const target = q(def.name);
+  const names = def.columns.map((c) => c.name);
+  const sourceCols = names.map((n) => `s.${q(n)}`);
+  let apply: string;
+  if (def.kind === 'dimension') {
+    const valueCols = names.filter((n) => !def.key.includes(n));
+    apply = [
+      `merge into ${target} t`,
+      `using ${q(staging)} s`,
+      `on ${def.key.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ')}`,
+      ...(valueCols.length
+        ? [
+            `when matched and (${valueCols.map((n) => `t.${q(n)} is distinct from s.${q(n)}`).join(' or ')}) then update set`,
+            ...indent(commaList(valueCols.map((n) => `${q(n)} = s.${q(n)}`))),
+          ]
+        : []),
+      'when not matched then insert (',
+      ...indent(commaList(names.map(q))),
+      ') values (',
+      ...indent(commaList(sourceCols)),
+      ')',
+    ].join('\n');
+  } else {
+    apply = [
+      `insert into ${target} (`,
+      ...indent(commaList(names.map(q))),
+      ')',
+      'select',
+      ...indent(commaList(sourceCols)),
+      `from ${q(staging)} s`,
+      'where not exists (',
+      '    select 1',
+      `    from ${target} f`,
+      `    where ${grain.map((k) => `f.${q(k)} = s.${q(k)}`).join('\n        and ')}`,
+      ')',
+    ].join('\n');
+  }
+  return {
+    table: def.name,
+    kind: def.kind,
+    staging,
+    columns: names,
+    createStaging: [
+      `drop table if exists ${q(staging)}`,
+      [`create temp table ${q(staging)} (`, ...indent(commaList(def.columns.map((c) => `${q(c.name)} ${WAREHOUSE_TYPES[c.type]}`))), ')'].join('\n'),
+    ],
+    copy: `copy ${q(staging)} (${names.map(q).join(', ')}) from stdin (format csv)`,
+    apply,
+    dropStaging: `drop table ${q(staging)}`,
+    lockTarget: `lock table ${target} in exclusive mode`,
+    targetEmpty: `select not exists (select 1 from ${target}) as "empty"`,
+    copyTarget: `copy ${target} (${names.map(q).join(', ')}) from stdin (format csv)`,
+  };
 }
