@@ -5,37 +5,12 @@
  * the same rows every time.
  */
 import { TerminalError } from '../../jobs/lib/errors';
-import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/local/pg-client';
+import { type PgClient } from '../../jobs/lib/local/pg-client';
 import { SCALED_TABLES } from '../../scripts/seed/scale';
 import { readSeedFile, SEED_DATA_DIR, seedSource } from '../../scripts/seed/seed-source';
+import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
-const url = process.env.TEST_DATABASE_URL;
-const targets: { name: string; target: PgTarget }[] = [
-  { name: 'pglite', target: { memory: true } },
-  ...(url ? [{ name: 'postgres', target: { url } }] : []),
-];
-
-async function openFresh(target: PgTarget, purpose: string): Promise<{ db: PgClient; drop: () => Promise<void> }> {
-  if (!('url' in target)) {
-    const db = await openPg(target);
-    return { db, drop: () => db.close() };
-  }
-  const name = `lakehouse_test_${purpose}_${process.pid}`;
-  const admin = await openPg(target);
-  await admin.exec(`drop database if exists ${name}`);
-  await admin.exec(`create database ${name}`);
-  const u = new URL(target.url);
-  u.pathname = `/${name}`;
-  const db = await openPg({ url: u.toString() });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await admin.exec(`drop database if exists ${name}`);
-      await admin.close();
-    },
-  };
-}
+const targets = pgTargets();
 
 /** A digest of a table's rows in key order, computed by the database. */
 async function digest(db: PgClient, table: string, key: string): Promise<string> {
@@ -57,7 +32,7 @@ describe.each(targets)('seedSource at scale 2 on $name', ({ target }) => {
   let realRows: Record<string, number>;
 
   beforeAll(async () => {
-    ({ db, drop } = await openFresh(target, 'scaleseed'));
+    ({ db, drop } = await openFreshDb(target, 'scaleseed'));
     tables = (await seedSource(db, { scale: 2 })).tables;
     realRows = {
       sales_order: (await readSeedFile(SEED_DATA_DIR, 'sales_order')).length,
@@ -132,7 +107,7 @@ describe.each(targets)('seedSource at scale 2 on $name', ({ target }) => {
   });
 
   test('gives the same rows on a second database, and refuses a bad scale', async () => {
-    const other = await openFresh(target, 'scaleseed2');
+    const other = await openFreshDb(target, 'scaleseed2');
     try {
       await expect(seedSource(other.db, { scale: 0 })).rejects.toThrow(TerminalError);
       await seedSource(other.db, { scale: 2 });

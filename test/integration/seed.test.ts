@@ -2,39 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { TerminalError } from '../../jobs/lib/errors';
-import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/local/pg-client';
 import { isSourceEmpty, readSeedFile, SEED_DATA_DIR, SEED_TABLES, seedSource } from '../../scripts/seed/seed-source';
+import { openPg, type PgClient } from '../../jobs/lib/local/pg-client';
+import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
-const url = process.env.TEST_DATABASE_URL;
-const targets: { name: string; target: PgTarget }[] = [
-  { name: 'pglite', target: { memory: true } },
-  ...(url ? [{ name: 'postgres', target: { url } }] : []),
-];
+const targets = pgTargets();
 /** The shared reference data, beside the repository (absent in a plain clone). */
 const SHARED = resolve(__dirname, '../../../shared/data/totesys');
 const FILES = [...SEED_TABLES, 'payment_sample'];
-
-async function openFresh(target: PgTarget): Promise<{ db: PgClient; drop: () => Promise<void> }> {
-  if (!('url' in target)) {
-    const db = await openPg(target);
-    return { db, drop: () => db.close() };
-  }
-  const name = `lakehouse_test_seed_${process.pid}`;
-  const admin = await openPg(target);
-  await admin.exec(`drop database if exists ${name}`);
-  await admin.exec(`create database ${name}`);
-  const u = new URL(target.url);
-  u.pathname = `/${name}`;
-  const db = await openPg({ url: u.toString() });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await admin.exec(`drop database if exists ${name}`);
-      await admin.close();
-    },
-  };
-}
 
 /** Cents of a JSON money value: two-decimal numbers × 100 round to their exact cents; strings parse digit by digit. */
 function fileCents(value: unknown): bigint {
@@ -61,7 +36,7 @@ describe.each(targets)('seedSource on $name', ({ target }) => {
   let emptyBefore: boolean;
 
   beforeAll(async () => {
-    ({ db, drop } = await openFresh(target));
+    ({ db, drop } = await openFreshDb(target, 'seed'));
     files = Object.fromEntries(await Promise.all(FILES.map(async (f) => [f, await readSeedFile(SEED_DATA_DIR, f)] as const)));
     emptyBefore = await isSourceEmpty(db);
     result = await seedSource(db);

@@ -4,35 +4,10 @@
  * same rows, `command` counts affected rows, and (server) `copyOut` streams
  * COPY TO output and leaves the connection usable when stopped early.
  */
-import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/local/pg-client';
+import { type PgClient } from '../../jobs/lib/local/pg-client';
+import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
-const url = process.env.TEST_DATABASE_URL;
-const targets: { name: string; target: PgTarget }[] = [
-  { name: 'pglite', target: { memory: true } },
-  ...(url ? [{ name: 'postgres', target: { url } }] : []),
-];
-
-async function openFresh(target: PgTarget): Promise<{ db: PgClient; drop: () => Promise<void> }> {
-  if (!('url' in target)) {
-    const db = await openPg(target);
-    return { db, drop: () => db.close() };
-  }
-  const name = `lakehouse_test_pgcopy_${process.pid}`;
-  const admin = await openPg(target);
-  await admin.exec(`drop database if exists ${name}`);
-  await admin.exec(`create database ${name}`);
-  const u = new URL(target.url);
-  u.pathname = `/${name}`;
-  const db = await openPg({ url: u.toString() });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await admin.exec(`drop database if exists ${name}`);
-      await admin.close();
-    },
-  };
-}
+const targets = pgTargets();
 
 /** A CSV of `n` rows whose text holds quotes, commas and newlines. */
 function csv(n: number): { text: Buffer; rows: { id: number; note: string | null }[] } {
@@ -50,7 +25,7 @@ describe.each(targets)('PgClient COPY on $name', ({ target }) => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ db, drop } = await openFresh(target));
+    ({ db, drop } = await openFreshDb(target, 'pgcopy'));
     await db.exec('create table note (id integer primary key, note text)');
   });
   afterAll(async () => {

@@ -4,40 +4,15 @@
  * a server (where both read one COPY stream).
  */
 import { gunzipSync } from 'node:zlib';
-import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/local/pg-client';
+import { type PgClient } from '../../jobs/lib/local/pg-client';
 import { PgSourceDb } from '../../jobs/lib/local/pg-source-db';
 import type { RawLinePage, RawRow } from '../../jobs/lib/ports';
 import { RawPartWriter } from '../../jobs/lib/raw-part-writer';
 import type { ObjectStore } from '../../jobs/lib/ports';
 import type { Readable } from 'node:stream';
+import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
-const url = process.env.TEST_DATABASE_URL;
-const targets: { name: string; target: PgTarget }[] = [
-  { name: 'pglite', target: { memory: true } },
-  ...(url ? [{ name: 'postgres', target: { url } }] : []),
-];
-
-async function openFresh(target: PgTarget): Promise<{ db: PgClient; drop: () => Promise<void> }> {
-  if (!('url' in target)) {
-    const db = await openPg(target);
-    return { db, drop: () => db.close() };
-  }
-  const name = `lakehouse_test_sourcelines_${process.pid}`;
-  const admin = await openPg(target);
-  await admin.exec(`drop database if exists ${name}`);
-  await admin.exec(`create database ${name}`);
-  const u = new URL(target.url);
-  u.pathname = `/${name}`;
-  const db = await openPg({ url: u.toString() });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await admin.exec(`drop database if exists ${name}`);
-      await admin.close();
-    },
-  };
-}
+const targets = pgTargets();
 
 async function rowsOf(pages: AsyncIterable<RawRow[]>): Promise<RawRow[]> {
   const out: RawRow[] = [];
@@ -67,7 +42,7 @@ describe.each(targets)('PgSourceDb raw lines on $name', ({ target }) => {
   let source: PgSourceDb;
 
   beforeAll(async () => {
-    ({ db, drop } = await openFresh(target));
+    ({ db, drop } = await openFreshDb(target, 'sourcelines'));
     await db.exec(`
       create type "Mood" as enum ('ok', 'meh');
       create table odd (

@@ -1,36 +1,10 @@
 import { NotFoundError, TerminalError } from '../../jobs/lib/errors';
-import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/local/pg-client';
+import { type PgClient } from '../../jobs/lib/local/pg-client';
 import { PgSourceDb } from '../../jobs/lib/local/pg-source-db';
 import type { RawRow } from '../../jobs/lib/ports';
+import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
-const url = process.env.TEST_DATABASE_URL;
-const targets: { name: string; target: PgTarget }[] = [
-  { name: 'pglite', target: { memory: true } },
-  ...(url ? [{ name: 'postgres', target: { url } }] : []),
-];
-
-/** Opens a fresh database for the suite: in-memory PGlite, or a uniquely named database on the server. */
-async function openFresh(target: PgTarget, purpose: string): Promise<{ db: PgClient; drop: () => Promise<void> }> {
-  if (!('url' in target)) {
-    const db = await openPg(target);
-    return { db, drop: () => db.close() };
-  }
-  const name = `lakehouse_test_${purpose}_${process.pid}`;
-  const admin = await openPg(target);
-  await admin.exec(`drop database if exists ${name}`);
-  await admin.exec(`create database ${name}`);
-  const u = new URL(target.url);
-  u.pathname = `/${name}`;
-  const db = await openPg({ url: u.toString() });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await admin.exec(`drop database if exists ${name}`);
-      await admin.close();
-    },
-  };
-}
+const targets = pgTargets();
 
 async function collect(pages: AsyncIterable<RawRow[]>): Promise<RawRow[][]> {
   const out: RawRow[][] = [];
@@ -44,7 +18,7 @@ describe.each(targets)('PgSourceDb on $name', ({ target }) => {
   let source: PgSourceDb;
 
   beforeAll(async () => {
-    ({ db, drop } = await openFresh(target, 'pgsource'));
+    ({ db, drop } = await openFreshDb(target, 'pgsource'));
     await db.exec(`
       create type "Kind" as enum ('SALE', 'PURCHASE');
       create table item (
