@@ -9,9 +9,9 @@ import picomatch from 'picomatch';
 import { ConflictError, TerminalError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { manifestSchema, type Manifest } from '../lib/manifest';
-import { SOURCE_TABLES, keys } from '../lib/pipeline';
-import type { Clock, ObjectStore, RawLinePage, RunLedger, SourceColumn, SourceDb, TableWatermark, Watermarks } from '../lib/ports';
-import { RawPartWriter, rawLinePage, withoutRows } from '../lib/raw-part-writer';
+import { keys } from '../lib/pipeline';
+import type { Clock, ObjectStore, RunLedger, SourceColumn, SourceDb, TableWatermark, Watermarks } from '../lib/ports';
+import { RawPartWriter, withoutRows } from '../lib/raw-part-writer';
 import { newRunId } from '../lib/run-id';
 
 export interface ExtractInput {
@@ -74,15 +74,6 @@ function comparableStamp(stamp: string, what: string): string {
   return stamp.length === 23 && stamp.charCodeAt(10) === 84 /* T */ ? stamp : localIso(localMs(stamp, what));
 }
 
-/** Primary key columns: as the source reports them, else as the pipeline definition names them. */
-function primaryKeyOf(table: string, schema: SourceColumn[]): string[] {
-  const reported = schema.filter((c) => c.primaryKey).map((c) => c.name);
-  if (reported.length > 0) return reported;
-  const defined = SOURCE_TABLES.find((t) => t.name === table)?.primaryKey;
-  if (defined) return [defined];
-  throw new TerminalError(`no primary key known for source table ${table}: cannot tell row versions apart`);
-}
-
 /** A glob matcher; an empty list matches nothing. */
 function matcher(globs: string[]): (name: string) => boolean {
   return globs.length === 0 ? () => false : picomatch(globs);
@@ -94,21 +85,6 @@ interface TableOutcome {
   from: string | null;
   next?: TableWatermark;
   schema: SourceColumn[];
-}
-
-/** The source's changed rows of `table` as raw line pages: its fast path when it has one, else rendered here. */
-async function* linePages(source: SourceDb, table: string, since: string | null, key: string[], pageSize?: number): AsyncIterable<RawLinePage> {
-  if (source.streamChangedLines) {
-    yield* source.streamChangedLines(table, since, pageSize);
-    return;
-  }
-  for await (const rows of source.streamChanged(table, since, pageSize)) {
-    try {
-      yield rawLinePage(rows, key);
-    } catch (error) {
-      throw new TerminalError(`${table}: ${errorMessage(error)}`, { cause: error });
-    }
-  }
 }
 
 /**
@@ -128,7 +104,6 @@ async function extractTable(
   deps: ExtractDeps,
 ): Promise<TableOutcome> {
   const schema = await deps.source.describe(table);
-  const key = primaryKeyOf(table, schema);
   const priorMs = prior ? localMs(prior.lastUpdated, `watermark of ${table}`) : undefined;
   const from = priorMs === undefined ? null : localIso(priorMs - input.lookbackMs);
   const priorStamp = priorMs === undefined ? undefined : localIso(priorMs);
@@ -151,7 +126,7 @@ async function extractTable(
   const floorOf = (stamp: string) => localIso(localMs(stamp, what) - input.lookbackMs);
   let reRead = 0;
   try {
-    for await (const page of linePages(deps.source, table, from, key, input.pageSize)) {
+    for await (const page of deps.source.streamChangedLines(table, from, input.pageSize)) {
       let skip: boolean[] | undefined;
       for (let i = 0; i < page.starts.length; i++) {
         const raw = page.lastUpdated[i];
@@ -214,8 +189,8 @@ async function extractTable(
  * event that starts the chain), then advances the watermarks (DESIGN.md §3).
  *
  * @returns the run id (null when nothing changed), rows per table, the manifest key
- * @throws TerminalError for bad input, a table without a known primary key or
- *   malformed timestamps; ConflictError (transient) when another extract
+ * @throws TerminalError for bad input, malformed timestamps or (from the
+ *   source) a table without a primary key; ConflictError (transient) when another extract
  *   advanced the watermarks first, after this run's manifest was written
  *   (downstream dedupe on (pk, last_updated) absorbs the overlap); storage and
  *   source errors as their adapters throw them. On a failure before the run

@@ -68,13 +68,12 @@ export interface SourceDb {
    */
   streamChanged(table: string, since: string | null, pageSize?: number): AsyncIterable<RawRow[]>;
   /**
-   * Optional fast path of {@link streamChanged}: the same rows in the same
-   * order, in pages of at most `pageSize` rows, already rendered as raw-zone
-   * JSON lines (the text `JSON.stringify` gives for each RawRow), for sources
-   * that can render them more cheaply than building row objects. Extract
-   * uses it when present.
+   * The rows of {@link streamChanged} in the same order, in pages of at most
+   * `pageSize` rows, already rendered as raw-zone JSON lines (the text
+   * `JSON.stringify` gives for each RawRow), so a source can render them
+   * without building row objects. Extract reads through this.
    */
-  streamChangedLines?(table: string, since: string | null, pageSize?: number): AsyncIterable<RawLinePage>;
+  streamChangedLines(table: string, since: string | null, pageSize?: number): AsyncIterable<RawLinePage>;
   close(): Promise<void>;
 }
 

@@ -20,9 +20,10 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { quoteIdent } from '../../jobs/lib/identifiers';
-import { sqlString, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
-import type { ColumnType, StarTableDef } from '../../jobs/lib/pipeline';
+import { quoteIdent, quoteLiteral } from '../../jobs/lib/identifiers';
+import { type DuckDBConnection } from '../../jobs/lib/local/duckdb';
+import type { StarTableDef } from '../../jobs/lib/pipeline';
+import { WAREHOUSE_TYPES } from '../../jobs/lib/warehouse/load-statements';
 
 /** One floor: seconds and the rows it moved. */
 export interface FloorMeasure {
@@ -84,28 +85,17 @@ export async function duckDbFloor(duck: DuckDBConnection, inputs: FloorInput[], 
   let rows = 0;
   for (const input of inputs) {
     if (input.files.length === 0) continue;
-    const list = `[${input.files.map(sqlString).join(', ')}]`;
+    const list = `[${input.files.map(quoteLiteral).join(', ')}]`;
     const source =
       input.format === 'json' ? `read_json(${list}, format = 'newline_delimited')` : `read_parquet(${list})`;
     const target = join(scratch, `${input.table}.parquet`);
-    const result = await duck.run(`copy (select * from ${source}) to ${sqlString(target)} (format parquet, compression zstd)`);
+    const result = await duck.run(`copy (select * from ${source}) to ${quoteLiteral(target)} (format parquet, compression zstd)`);
     rows += Number(result.rowsChanged);
   }
   const seconds = (performance.now() - started) / 1000;
   await fs.rm(scratch, { recursive: true, force: true });
   return { seconds, rows };
 }
-
-const FLOOR_TYPES: Record<ColumnType, string> = {
-  int: 'integer',
-  bigint: 'bigint',
-  varchar: 'varchar',
-  boolean: 'boolean',
-  date: 'date',
-  time: 'time',
-  timestamp: 'timestamp',
-  'decimal(10,2)': 'numeric(10,2)',
-};
 
 /** One star table of the load floor: its definition and the run's Parquet files (absolute paths). */
 export interface LoadFloorInput {
@@ -133,7 +123,7 @@ export async function loadFloor(
     const path = join(scratch, `${table.name}.csv`);
     const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
     await duck.run(
-      `copy (select ${columns} from read_parquet([${files.map(sqlString).join(', ')}])) to ${sqlString(path)} (format csv, header false)`,
+      `copy (select ${columns} from read_parquet([${files.map(quoteLiteral).join(', ')}])) to ${quoteLiteral(path)} (format csv, header false)`,
     );
     csvFiles.push({ def: table, path });
   }
@@ -145,7 +135,7 @@ export async function loadFloor(
     await client.query(`drop schema if exists ${schema} cascade`);
     await client.query(`create schema ${schema}`);
     for (const { def } of csvFiles) {
-      const columns = def.columns.map((c) => `${quoteIdent(c.name)} ${FLOOR_TYPES[c.type]}`).join(', ');
+      const columns = def.columns.map((c) => `${quoteIdent(c.name)} ${WAREHOUSE_TYPES[c.type]}`).join(', ');
       await client.query(`create unlogged table ${schema}.${quoteIdent(def.name)} (${columns})`);
     }
     const started = performance.now();

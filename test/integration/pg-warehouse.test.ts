@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { TerminalError } from '../../jobs/lib/errors';
-import { execSql, openDuckDb, sqlString, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
+import { quoteLiteral } from '../../jobs/lib/identifiers';
+import { execSql, openDuckDb, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
 import { FsObjectStore } from '../../jobs/lib/local/fs-object-store';
 import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/local/pg-client';
-import { duckDbParquetReader, PgWarehouse } from '../../jobs/lib/local/pg-warehouse';
+import { duckDbStaging, PgWarehouse } from '../../jobs/lib/local/pg-warehouse';
 import { STAR_TABLES, starTable, type ColumnType, type StarTableDef } from '../../jobs/lib/pipeline';
 import type { LoadTable } from '../../jobs/lib/ports';
 import { loadTablesForRun } from '../../jobs/load/load';
@@ -40,7 +41,7 @@ const DUCK_TYPES: Record<ColumnType, string> = {
 };
 
 const literal = (v: Row[number]) =>
-  v === null ? 'NULL' : typeof v === 'string' ? sqlString(v) : typeof v === 'boolean' ? String(v) : String(v);
+  v === null ? 'NULL' : typeof v === 'string' ? quoteLiteral(v) : typeof v === 'boolean' ? String(v) : String(v);
 
 /** Writes `rows` of a star table as one Parquet file with the lake's column names, order and types. */
 async function writeParquet(duck: DuckDBConnection, def: StarTableDef, rows: Row[], path: string): Promise<void> {
@@ -49,7 +50,7 @@ async function writeParquet(duck: DuckDBConnection, def: StarTableDef, rows: Row
     (row) =>
       `select ${def.columns.map((c, i) => `cast(${literal(row[i])} as ${DUCK_TYPES[c.type]}) as "${c.name}"`).join(', ')}`,
   );
-  await execSql(duck, `copy (${selects.join(' union all ')}) to ${sqlString(path)} (format parquet)`);
+  await execSql(duck, `copy (${selects.join(' union all ')}) to ${quoteLiteral(path)} (format parquet)`);
 }
 
 /** The star rows of run 1, in lake column order. */
@@ -147,7 +148,7 @@ describe.each(targets)('PgWarehouse on $name', ({ target }) => {
     ({ conn: duck, close: closeDuck } = await openDuckDb());
     root = mkdtempSync(join(tmpdir(), 'pg-warehouse-'));
     store = new FsObjectStore('transformed', root);
-    warehouse = new PgWarehouse(db, duckDbParquetReader(duck, 200), (key) => store.uri(key), { now: () => loadedAt });
+    warehouse = new PgWarehouse(db, duckDbStaging(duck), (key) => store.uri(key), { now: () => loadedAt });
     await warehouse.ensureSchema();
   });
 
@@ -328,40 +329,12 @@ describe.each(targets)('PgWarehouse on $name', ({ target }) => {
          select d::date as date_id, year(d)::int as year, month(d)::int as month, day(d)::int as day,
                 isodow(d)::int as day_of_week, dayname(d) as day_name, monthname(d) as month_name, quarter(d)::int as quarter
            from range(date '2023-01-01', date '2024-01-01', interval 1 day) t(d)
-       ) to ${sqlString(store.uri(key))} (format parquet)`,
+       ) to ${quoteLiteral(store.uri(key))} (format parquet)`,
     );
     const result = await warehouse.loadRun(runId, await loadTablesForRun(store, runId));
     expect(result.tables.dim_date).toEqual({ staged: 365, changed: 365 });
     expect(await warehouse.query(`select * from dim_date where date_id = '2023-06-05'`)).toEqual([
       { date_id: '2023-06-05', year: 2023, month: 6, day: 5, day_of_week: 1, day_name: 'Monday', month_name: 'June', quarter: 2 },
     ]);
-  });
-});
-
-describe('duckDbParquetReader', () => {
-  it('yields PostgreSQL CSV in the requested column order, cut at whole rows', async () => {
-    const { conn, close } = await openDuckDb();
-    const dir = mkdtempSync(join(tmpdir(), 'parquet-reader-'));
-    try {
-      const path = join(dir, 'x.parquet');
-      await execSql(
-        conn,
-        `copy (select * from (values
-           (1, 'a,b', cast(NULL as varchar), cast(1.5 as decimal(10,2)), true, date '2022-11-03'),
-           (2, '', 'say "hi"', cast(0 as decimal(10,2)), false, cast(NULL as date))
-         ) t(id, name, note, amount, flag, day)) to ${sqlString(path)} (format parquet)`,
-      );
-      const chunks: string[] = [];
-      for await (const chunk of duckDbParquetReader(conn, 10)([path], ['day', 'id', 'name', 'note', 'amount', 'flag'])) {
-        chunks.push(chunk);
-      }
-      expect(chunks).toEqual(['"2022-11-03",1,"a,b",,"1.50",t\n', ',2,"","say ""hi""","0.00",f\n']);
-      const none: string[] = [];
-      for await (const chunk of duckDbParquetReader(conn)([], ['id'])) none.push(chunk);
-      expect(none).toEqual([]);
-    } finally {
-      close();
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -6,11 +6,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TerminalError } from '../../jobs/lib/errors';
-import { execSql, openDuckDb, sqlString, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
+import { quoteLiteral } from '../../jobs/lib/identifiers';
+import { execSql, openDuckDb, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
 import { FileRunLedger } from '../../jobs/lib/local/file-run-ledger';
 import { FsObjectStore } from '../../jobs/lib/local/fs-object-store';
 import { openPg, type PgClient } from '../../jobs/lib/local/pg-client';
-import { duckDbParquetReader, PgWarehouse } from '../../jobs/lib/local/pg-warehouse';
+import { duckDbStaging, PgWarehouse } from '../../jobs/lib/local/pg-warehouse';
 import { fileLogger, type Logger } from '../../jobs/lib/logger';
 import { STAR_TABLES, type RunStage } from '../../jobs/lib/pipeline';
 import type { Clock, RunRecord } from '../../jobs/lib/ports';
@@ -49,12 +50,12 @@ async function writeRun(
   const write = async (table: string, select: string) => {
     const path = store.uri(`${table}/run_id=${runId}/part-00000.parquet`);
     mkdirSync(dirname(path), { recursive: true });
-    await execSql(duck, `copy (${select}) to ${sqlString(path)} (format parquet)`);
+    await execSql(duck, `copy (${select}) to ${quoteLiteral(path)} (format parquet)`);
   };
   await write(
     'dim_currency',
     currencies
-      .map(([id, code, name]) => `select ${id}::integer as currency_id, ${sqlString(code)} as currency_code, ${sqlString(name)} as currency_name`)
+      .map(([id, code, name]) => `select ${id}::integer as currency_id, ${quoteLiteral(code)} as currency_code, ${quoteLiteral(name)} as currency_name`)
       .join(' union all '),
   );
   await write(
@@ -62,7 +63,7 @@ async function writeRun(
     payments
       .map(
         (p) => `select ${p.id}::integer as payment_id, date '2022-11-03' as created_date, '10:00:00.000' as created_time,
-                date '2022-11-03' as last_updated_date, ${sqlString(p.time)} as last_updated_time, 1::integer as transaction_id,
+                date '2022-11-03' as last_updated_date, ${quoteLiteral(p.time)} as last_updated_time, 1::integer as transaction_id,
                 1::integer as counterparty_id, ${p.amount}::decimal(10,2) as payment_amount, 1::integer as currency_id,
                 1::integer as payment_type_id, true as paid, date '2022-11-04' as payment_date`,
       )
@@ -100,7 +101,7 @@ describe('load job', () => {
     ledger = new FileRunLedger(join(root, 'ledger'));
     ({ conn: duck, close: closeDuck } = await openDuckDb());
     const clock = tickingClock();
-    warehouse = new PgWarehouse(db, duckDbParquetReader(duck), (key) => store.uri(key), clock);
+    warehouse = new PgWarehouse(db, duckDbStaging(duck), (key) => store.uri(key), clock);
     logFile = join(root, 'logs', 'load.jsonl');
     ({ logger, close: closeLog } = fileLogger('load', logFile));
     deps = { warehouse, transformed: store, ledger, clock, logger };

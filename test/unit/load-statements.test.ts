@@ -5,7 +5,6 @@ import { TerminalError } from '../../jobs/lib/errors';
 import { STAR_TABLES, starTable, type StarTableDef } from '../../jobs/lib/pipeline';
 import {
   copyFromS3Parquet,
-  copyFromStdin,
   inLoadOrder,
   loadHistoryInsert,
   loadHistoryLookup,
@@ -43,9 +42,6 @@ describe('tableLoadStatements: a dimension', () => {
       'drop table if exists "change_dim_payment_type"',
       'create temp table "stage_dim_payment_type" (\n    "payment_type_id" integer,\n    "payment_type_name" varchar\n)',
     ]);
-    expect(copyFromStdin(s)).toBe(
-      'copy "stage_dim_payment_type" ("payment_type_id", "payment_type_name") from stdin (format csv)',
-    );
     expect(copyFromS3Parquet(s, 's3://lake-transformed/dim_payment_type/run_id=20250225t132609z/', 'arn:aws:iam::1:role/load')).toBe(
       `copy "stage_dim_payment_type" from 's3://lake-transformed/dim_payment_type/run_id=20250225t132609z/' iam_role 'arn:aws:iam::1:role/load' format as parquet`,
     );

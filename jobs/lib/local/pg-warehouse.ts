@@ -2,41 +2,34 @@
  * The local warehouse: the star schema in PostgreSQL (a server, or embedded
  * PGlite) behind the Warehouse port (DESIGN.md §3 "Loader").
  *
- * With a DuckDB reader ({@link duckDbParquetReader}) each table of a run is
- * loaded in few passes: DuckDB reads the run's Parquet files, keeps one row
- * per grain (the rule of `dedupeSpec`), checks and types the times and writes
- * the rows as CSV to a scratch file (the next table is prepared while
- * PostgreSQL loads the current one); PostgreSQL COPYs the file into a temp
- * staging table and applies it with one MERGE (dimensions: only changed keys)
- * or INSERT of absent versions (facts), all in one transaction with the
- * load-history row (`postgresStagedLoadStatements`).
- *
- * With any other reader the portable statements of `tableLoadStatements`
- * (the ones Redshift runs: staging, dedupe, change table, MERGE / INSERT) are used.
+ * Each table of a run is loaded in few passes: DuckDB ({@link duckDbStaging})
+ * reads the run's Parquet files, keeps one row per grain (the rule of
+ * `dedupeSpec`), checks and types the times and writes the rows as CSV to a
+ * scratch file (the next table is prepared while PostgreSQL loads the current
+ * one); PostgreSQL COPYs the file into a temp staging table and applies it
+ * with one MERGE (dimensions: only changed keys) or INSERT of absent versions
+ * (facts), all in one transaction with the load-history row
+ * (`postgresStagedLoadStatements`).
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, TerminalError, TransientError } from '../errors';
-import { quoteIdent } from '../identifiers';
+import { quoteIdent, quoteLiteral } from '../identifiers';
 import type { ColumnDef } from '../pipeline';
 import type { Clock, LoadResult, LoadTable, Warehouse } from '../ports';
 import { assertRunId } from '../run-id';
 import {
-  copyFromStdin,
   dedupeSpec,
   inLoadOrder,
   loadHistoryInsert,
   loadHistoryLookup,
   loadHistoryValues,
   postgresStagedLoadStatements,
-  tableLoadStatements,
   warehouseSchema,
   type DedupeSpec,
-  type TableLoadStatements,
 } from '../warehouse/load-statements';
-import { sqlString } from './duckdb';
 import type { PgClient } from './pg-client';
 
 /**
@@ -53,63 +46,13 @@ export interface ParquetStaging {
 }
 
 /**
- * Reads Parquet files and yields their rows as CSV text (no header), `columns`
- * in the given order, in chunks of whole rows (a few MB at most). CSV follows
- * PostgreSQL `FORMAT csv`: NULL is an empty unquoted field, an empty string is
- * `""`. A reader that also has `staging` lets the warehouse dedupe and type
- * the rows while reading them (module comment).
- */
-export type ParquetReader = ((paths: string[], columns: string[]) => AsyncIterable<string>) & { staging?: ParquetStaging };
-
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** One CSV field: NULL → empty, booleans → t/f, numbers bare, text (dates, decimals, strings) double-quoted. */
-function csvField(value: JsonValue | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number') return String(value);
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return `"${text.replace(/"/g, '""')}"`;
-}
-
-/**
- * A ParquetReader over DuckDB: `select <columns> from read_parquet([<paths>])`,
- * streamed with DuckDB's chunked result API so no file is held in memory.
- * Values are DuckDB's JSON forms: decimals and bigints as exact text, dates as
- * `yyyy-mm-dd`, booleans as t/f. Chunks are cut at whole rows once they reach
- * `chunkChars` characters (default 1 MiB). Yields nothing for an empty `paths`.
- * DuckDB errors (missing file, missing column) surface from the iteration.
- */
-export function duckDbParquetReader(conn: DuckDBConnection, chunkChars = 1 << 20): ParquetReader {
-  const reader: ParquetReader = async function* readParquet(paths: string[], columns: string[]): AsyncIterable<string> {
-    if (paths.length === 0) return;
-    if (columns.length === 0) throw new TerminalError('readParquet needs at least one column');
-    const sql = `select ${columns.map(quoteIdent).join(', ')} from read_parquet([${paths.map(sqlString).join(', ')}])`;
-    const result = await conn.stream(sql);
-    let buffer = '';
-    for await (const rows of result.yieldRowsJson()) {
-      for (const row of rows) {
-        buffer += `${(row as JsonValue[]).map(csvField).join(',')}\n`;
-        if (buffer.length >= chunkChars) {
-          yield buffer;
-          buffer = '';
-        }
-      }
-    }
-    if (buffer) yield buffer;
-  };
-  reader.staging = duckDbStaging(conn);
-  return reader;
-}
-
-/**
  * ParquetStaging over DuckDB. `exportDeduped` runs
  * `copy (select … from read_parquet([…]) qualify row_number() over (partition by <grain> order by <others> nulls last) = 1 order by <grain>) to '<csv>' (format csv)`,
  * with `time` columns cast from their lake text (a bad time fails here); the
  * grain order makes PostgreSQL's index inserts sequential.
  */
 export function duckDbStaging(conn: DuckDBConnection): ParquetStaging {
-  const list = (paths: string[]) => `[${paths.map(sqlString).join(', ')}]`;
+  const list = (paths: string[]) => `[${paths.map(quoteLiteral).join(', ')}]`;
   return {
     async count(paths) {
       const reader = await conn.runAndReadAll(`select count(*) as n from read_parquet(${list(paths)})`);
@@ -122,7 +65,7 @@ export function duckDbStaging(conn: DuckDBConnection): ParquetStaging {
       const sql =
         `copy (select * from (select ${select.join(', ')} from read_parquet(${list(paths)})) s ` +
         `qualify row_number() over (partition by ${grain} order by ${spec.orderBy.map((c) => `${quoteIdent(c)} asc nulls last`).join(', ')}) = 1 ` +
-        `order by ${grain}) to ${sqlString(csvPath)} (format csv, header false)`;
+        `order by ${grain}) to ${quoteLiteral(csvPath)} (format csv, header false)`;
       return Number((await conn.run(sql)).rowsChanged);
     },
   };
@@ -164,16 +107,16 @@ const systemClock: Clock = { now: () => new Date() };
 
 export class PgWarehouse implements Warehouse {
   /**
-   * @param db          the warehouse database (server or PGlite); owned by this object from now on (`close()` closes it)
-   * @param readParquet reads a table's Parquet files as CSV chunks (see {@link duckDbParquetReader})
-   * @param uri         turns an object key of the transformed zone (`LoadTable.files`) into the path
-   *                    `readParquet` reads, e.g. `(key) => lake.transformed.uri(key)`
-   * @param clock       time source for `load_history.loaded_at` (UTC)
+   * @param db      the warehouse database (server or PGlite); owned by this object from now on (`close()` closes it)
+   * @param staging reads and deduplicates a table's Parquet files (see {@link duckDbStaging})
+   * @param uri     turns an object key of the transformed zone (`LoadTable.files`) into the path
+   *                `staging` reads, e.g. `(key) => lake.transformed.uri(key)`
+   * @param clock   time source for `load_history.loaded_at` (UTC)
    * @throws TypeError when `uri` is not a function
    */
   constructor(
     private readonly db: PgClient,
-    private readonly readParquet: ParquetReader,
+    private readonly staging: ParquetStaging,
     private readonly uri: (key: string) => string,
     private readonly clock: Clock = systemClock,
   ) {
@@ -209,9 +152,9 @@ export class PgWarehouse implements Warehouse {
    * changes nothing when `load_history` already has the run. Otherwise, in one
    * transaction and dimensions before facts, per table: stage its files,
    * dedupe, and MERGE the changed keys (dimensions, SCD1) or insert the new
-   * versions (facts); then record the run in `load_history`. With a DuckDB
-   * reader the dedupe happens while reading (module comment), a table without
-   * files is skipped, and an empty target table is COPYed into directly.
+   * versions (facts); then record the run in `load_history`. The dedupe
+   * happens while reading (module comment), a table without files is
+   * skipped, and an empty target table is COPYed into directly.
    * `tables[t].staged` = rows read from the files, `changed` = rows inserted or updated.
    * Any failure rolls the whole run back (the warehouse is exactly as before)
    * and throws TerminalError (bad data, SQL, unreadable file) or TransientError
@@ -223,9 +166,8 @@ export class PgWarehouse implements Warehouse {
     } catch (error) {
       throw new TerminalError(errorMessage(error), { cause: error });
     }
-    const staging = this.readParquet.staging;
     try {
-      return staging ? await this.loadStaged(runId, tables, staging) : await this.loadPortable(runId, tables);
+      return await this.loadStaged(runId, tables);
     } catch (error) {
       // Errors from inside are classified already; others come from begin/commit/rollback.
       throw error instanceof TransientError || error instanceof TerminalError
@@ -250,7 +192,8 @@ export class PgWarehouse implements Warehouse {
   }
 
   /** The load with DuckDB staging: dedupe and typing while reading, one COPY and one MERGE / INSERT per table. */
-  private async loadStaged(runId: string, tables: LoadTable[], staging: ParquetStaging): Promise<LoadResult> {
+  private async loadStaged(runId: string, tables: LoadTable[]): Promise<LoadResult> {
+    const { staging } = this;
     const plans = inLoadOrder(tables).map((t) => ({
       paths: t.files.map(this.uri),
       def: t.table,
@@ -318,42 +261,6 @@ export class PgWarehouse implements Warehouse {
     } finally {
       await fs.rm(scratch, { recursive: true, force: true });
     }
-  }
-
-  /** The load with the portable statements (any ParquetReader). */
-  private async loadPortable(runId: string, tables: LoadTable[]): Promise<LoadResult> {
-    const plans = inLoadOrder(tables).map((t) => ({ files: t.files, statements: tableLoadStatements(t.table) }));
-    return this.db.transaction(async (tx) => {
-      const exec = (s: TableLoadStatements, step: string, sql: string) =>
-        this.step(runId, s.table, `${step} (${firstLine(sql)})`, () => tx.exec(sql));
-      const count = async (s: TableLoadStatements, sql: string) => {
-        const rows = await this.step(runId, s.table, `count (${sql})`, () => tx.query<{ row_count: number | string }>(sql));
-        return Number(rows[0]?.row_count ?? 0);
-      };
-      if (await this.alreadyLoaded(tx, runId)) return { runId, loaded: false, tables: {} };
-
-      const counts: LoadResult['tables'] = {};
-      for (const { files, statements: s } of plans) {
-        for (const sql of s.createStaging) await exec(s, 'create staging', sql);
-        if (files.length > 0) {
-          const copySql = copyFromStdin(s);
-          await this.step(runId, s.table, `copy of ${files.length} file(s) (${copySql})`, () =>
-            tx.copyFromCsv(copySql, this.readParquet(files.map(this.uri), s.stagingColumns)),
-          );
-        }
-        await exec(s, 'dedupe', s.dedupe);
-        await exec(s, 'collect changes', s.collectChanges);
-        const staged = await count(s, s.countStaged);
-        const changed = await count(s, s.countChanges);
-        await exec(s, s.kind === 'dimension' ? 'merge' : 'insert', s.apply);
-        for (const sql of s.dropTemp) await exec(s, 'drop staging', sql);
-        counts[s.table] = { staged, changed };
-      }
-      await this.step(runId, 'load_history', 'insert', () =>
-        tx.query(loadHistoryInsert('postgres'), loadHistoryValues(runId, this.clock.now(), counts)),
-      );
-      return { runId, loaded: true, tables: counts };
-    });
   }
 
   /** Runs a query with bound parameters (`$1`…) on the warehouse; dates, times and numerics come back as text. */

@@ -30,7 +30,7 @@ async function logSize(file: string): Promise<number> {
 }
 
 /** The log lines appended to `file` since byte `offset`, as scan-logs records. */
-export async function logRecordsSince(file: string, offset: number): Promise<LogRecord[]> {
+async function logRecordsSince(file: string, offset: number): Promise<LogRecord[]> {
   const handle = await fs.open(file, 'r');
   try {
     const { size } = await handle.stat();

@@ -22,7 +22,7 @@ import { FileRunLedger } from './file-run-ledger';
 import { FsObjectStore } from './fs-object-store';
 import { openPg, type PgClient, type PgTarget } from './pg-client';
 import { PgSourceDb } from './pg-source-db';
-import { duckDbParquetReader, PgWarehouse } from './pg-warehouse';
+import { duckDbStaging, PgWarehouse } from './pg-warehouse';
 import { homePaths, type LocalSettings } from './settings';
 
 /**
@@ -118,7 +118,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
   const openWarehouse = () =>
     (warehouse ??= (async () => {
       warehouseClient = openPg(warehouseTarget(settings));
-      return new PgWarehouse(await warehouseClient, duckDbParquetReader(duck), (key) => lake.transformed.uri(key), clock);
+      return new PgWarehouse(await warehouseClient, duckDbStaging(duck), (key) => lake.transformed.uri(key), clock);
     })());
 
   const runtime: LocalRuntime = {

@@ -1,14 +1,13 @@
 /**
- * The warehouse's SQL, shared by both warehouse adapters (PostgreSQL/PGlite
- * locally, Redshift through the Data API): the star-schema DDL read from
- * `sql/warehouse/`, and per star table the statements that load one run
- * (DESIGN.md §3 "Loader"):
+ * The warehouse's SQL: the star-schema DDL read from `sql/warehouse/` (both
+ * warehouse adapters: PostgreSQL/PGlite locally, Redshift through the Data
+ * API), the load-history statements (both), and per star table the
+ * statements that load one run on Redshift (DESIGN.md §3 "Loader"):
  *
  *   1. `createStaging`  drop leftovers, create a temp staging table in **lake** column
  *                       order and types (`time` columns as `varchar(12)`, the lake's
  *                       `HH:MM:SS.mmm` text)
- *   2. COPY             adapter-specific: {@link copyFromStdin} (PostgreSQL) or
- *                       {@link copyFromS3Parquet} (Redshift)
+ *   2. COPY             {@link copyFromS3Parquet}
  *   3. `dedupe`         temp table with one row per grain (dimension key, or fact key +
  *                       version), `time` text cast to `time`
  *   4. `changes`        temp table with the rows that change the target: dimensions → keys
@@ -33,7 +32,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { TerminalError } from '../errors';
+import { errorMessage, TerminalError } from '../errors';
 import { quoteIdent, quoteLiteral } from '../identifiers';
 import { FACT_VERSION_COLUMNS, STAR_TABLES, type ColumnDef, type ColumnType, type StarTableDef } from '../pipeline';
 import type { LoadResult } from '../ports';
@@ -125,7 +124,8 @@ export interface TableLoadStatements {
   dropTemp: string[];
 }
 
-const WAREHOUSE_TYPES: Record<ColumnType, string> = {
+/** The warehouse (PostgreSQL/Redshift) type of each column type. */
+export const WAREHOUSE_TYPES: Record<ColumnType, string> = {
   int: 'integer',
   bigint: 'bigint',
   varchar: 'varchar',
@@ -145,6 +145,15 @@ const typedExpr = (c: ColumnDef) => (c.type === 'time' ? `cast(${quoteIdent(c.na
 const RANK_COLUMN = 'dedupe_rank';
 const indent = (lines: string[], by = '    ') => lines.map((l) => by + l);
 const commaList = (items: string[]) => items.map((item, i) => (i < items.length - 1 ? `${item},` : item));
+
+/** `where not exists` a row of `target` (quoted) with the grain of source row `s`: the fact versions not yet loaded. */
+const absentFrom = (target: string, grain: string[]) => [
+  'where not exists (',
+  '    select 1',
+  `    from ${target} f`,
+  `    where ${grain.map((k) => `f.${quoteIdent(k)} = s.${quoteIdent(k)}`).join('\n        and ')}`,
+  ')',
+];
 
 /** Checks a star table definition; returns its grain columns (dimension key, or fact key + version). */
 function checkDefinition(def: StarTableDef): string[] {
@@ -166,15 +175,14 @@ function checkDefinition(def: StarTableDef): string[] {
     }
     return grain;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new TerminalError(`bad star table definition ${JSON.stringify(def.name)}: ${reason}`, { cause: error });
+    throw new TerminalError(`bad star table definition ${JSON.stringify(def.name)}: ${errorMessage(error)}`, { cause: error });
   }
 }
 
 /**
  * Builds the statements that load one run's rows of star table `def`
- * (module comment: order and semantics). They are the same for PostgreSQL and
- * Redshift; only the COPY and the load-history statements differ.
+ * (module comment: order and semantics), in SQL both Redshift and PostgreSQL
+ * accept; the Redshift adapter runs them with its own COPY.
  * Temp tables are `stage_<table>`, `dedup_<table>` and `change_<table>`.
  *
  * Dedupe keeps one row per grain; when staged rows of one grain differ, the
@@ -260,11 +268,7 @@ export function tableLoadStatements(def: StarTableDef): TableLoadStatements {
       'select',
       ...indent(commaList(sourceCols)),
       `from ${q(deduped)} s`,
-      'where not exists (',
-      '    select 1',
-      `    from ${target} f`,
-      `    where ${grain.map((k) => `f.${q(k)} = s.${q(k)}`).join('\n        and ')}`,
-      ')',
+      ...absentFrom(target, grain),
     ].join('\n');
     apply = [
       `insert into ${target} (`,
@@ -291,11 +295,6 @@ export function tableLoadStatements(def: StarTableDef): TableLoadStatements {
     apply,
     dropTemp: [`drop table ${q(staging)}`, `drop table ${q(deduped)}`, `drop table ${q(changes)}`],
   };
-}
-
-/** PostgreSQL: `copy "<staging>" (<lake columns>) from stdin (format csv)`, fed by the adapter. */
-export function copyFromStdin(statements: TableLoadStatements): string {
-  return `copy ${quoteIdent(statements.staging)} (${statements.stagingColumns.map(quoteIdent).join(', ')}) from stdin (format csv)`;
 }
 
 /**
@@ -417,6 +416,7 @@ export function postgresStagedLoadStatements(def: StarTableDef): StagedLoadState
   const target = q(def.name);
   const names = def.columns.map((c) => c.name);
   const sourceCols = names.map((n) => `s.${q(n)}`);
+  const copyCsv = (table: string) => `copy ${table} (${names.map(q).join(', ')}) from stdin (format csv)`;
   let apply: string;
   if (def.kind === 'dimension') {
     const valueCols = names.filter((n) => !def.key.includes(n));
@@ -444,11 +444,7 @@ export function postgresStagedLoadStatements(def: StarTableDef): StagedLoadState
       'select',
       ...indent(commaList(sourceCols)),
       `from ${q(staging)} s`,
-      'where not exists (',
-      '    select 1',
-      `    from ${target} f`,
-      `    where ${grain.map((k) => `f.${q(k)} = s.${q(k)}`).join('\n        and ')}`,
-      ')',
+      ...absentFrom(target, grain),
     ].join('\n');
   }
   return {
@@ -460,11 +456,11 @@ export function postgresStagedLoadStatements(def: StarTableDef): StagedLoadState
       `drop table if exists ${q(staging)}`,
       [`create temp table ${q(staging)} (`, ...indent(commaList(def.columns.map((c) => `${q(c.name)} ${WAREHOUSE_TYPES[c.type]}`))), ')'].join('\n'),
     ],
-    copy: `copy ${q(staging)} (${names.map(q).join(', ')}) from stdin (format csv)`,
+    copy: copyCsv(q(staging)),
     apply,
     dropStaging: `drop table ${q(staging)}`,
     lockTarget: `lock table ${target} in exclusive mode`,
     targetEmpty: `select not exists (select 1 from ${target}) as "empty"`,
-    copyTarget: `copy ${target} (${names.map(q).join(', ')}) from stdin (format csv)`,
+    copyTarget: copyCsv(target),
   };
 }
