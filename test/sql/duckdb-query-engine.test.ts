@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerminalError } from '../../jobs/lib/errors';
-import { queryRows, sqlString } from '../../jobs/lib/local/duckdb';
+import { queryRows } from '../../jobs/lib/local/duckdb';
+import { quoteLiteral } from '../../jobs/lib/identifiers';
 import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/pipeline';
 import { goodRowsSql, rejectRowsSql } from '../../jobs/lib/sql/materialize';
 import { loadModel } from '../../jobs/lib/sql/models';
@@ -42,7 +43,7 @@ describe('DuckDbQueryEngine.materialize', () => {
     expect(readdirSync(rejectsFolder('currency', RUN_1))).toEqual(['part-00000.parquet']);
     const types = await queryRows(
       lake.conn,
-      `describe select * from read_parquet(${sqlString(join(runFolder('cleaned', 'currency', RUN_1), 'part-00000.parquet'))}, hive_partitioning = false)`,
+      `describe select * from read_parquet(${quoteLiteral(join(runFolder('cleaned', 'currency', RUN_1), 'part-00000.parquet'))}, hive_partitioning = false)`,
     );
     expect(types.map((t) => [t.column_name, t.column_type])).toEqual([
       ['currency_id', 'INTEGER'],
@@ -59,7 +60,7 @@ describe('DuckDbQueryEngine.materialize', () => {
     expect(existsSync(rejectsFolder('currency', RUN_2))).toBe(false);
     const types = await queryRows(
       lake.conn,
-      `describe select * from read_parquet(${sqlString(join(runFolder('cleaned', 'currency', RUN_2), 'part-00000.parquet'))}, hive_partitioning = false)`,
+      `describe select * from read_parquet(${quoteLiteral(join(runFolder('cleaned', 'currency', RUN_2), 'part-00000.parquet'))}, hive_partitioning = false)`,
     );
     expect(types.map((t) => t.column_name)).toEqual(['currency_id', 'currency_code', 'created_at', 'last_updated']);
   });

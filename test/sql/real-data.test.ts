@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SEED_DATA_DIR } from '../../scripts/seed/seed-source';
-import { execSql, queryRows, sqlString } from '../../jobs/lib/local/duckdb';
-import { quoteIdent } from '../../jobs/lib/identifiers';
+import { execSql, queryRows } from '../../jobs/lib/local/duckdb';
+import { quoteIdent, quoteLiteral } from '../../jobs/lib/identifiers';
 import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/pipeline';
 import { expectUniqueNotNull, openSqlTestLake, type SqlTestLake } from './sql-test-lake';
 
@@ -30,11 +30,11 @@ beforeAll(async () => {
     const file = fileOf(def.name);
     fileRows[def.name] = (JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as unknown[]).length;
     // Every column VARCHAR, text as in the file (JSON numbers keep their text, e.g. `2.0`), as the raw crawler registers it.
-    const columns = def.columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(', ');
+    const columns = def.columns.map((c) => `${quoteLiteral(c.name)}: 'VARCHAR'`).join(', ');
     await execSql(
       lake.conn,
       `create table raw.${quoteIdent(def.name)} as
-       select *, ${sqlString(RUN)} as run_id from read_json(${sqlString(file)}, format = 'array', columns = {${columns}})`,
+       select *, ${quoteLiteral(RUN)} as run_id from read_json(${quoteLiteral(file)}, format = 'array', columns = {${columns}})`,
     );
   }
 });
@@ -48,7 +48,7 @@ describe('real ToteSys data', () => {
       const rows = await lake.written('cleaned', def.name, RUN, `${def.primaryKey}, last_updated`);
       expectUniqueNotNull(rows, [def.primaryKey, 'last_updated']);
       // Stand-in for the cleaned crawler: a view over the zone's Parquet with run_id from the folder.
-      const glob = sqlString(join(lake.zoneRoot('cleaned'), def.name, 'run_id=*', '*.parquet'));
+      const glob = quoteLiteral(join(lake.zoneRoot('cleaned'), def.name, 'run_id=*', '*.parquet'));
       await execSql(
         lake.conn,
         `create or replace view cleaned.${quoteIdent(def.name)} as
@@ -88,7 +88,7 @@ describe('real ToteSys data', () => {
     });
 
     const file = (table: string) =>
-      `read_parquet(${sqlString(join(lake.zoneRoot('transformed'), table, `run_id=${RUN}`, 'part-00000.parquet'))}, hive_partitioning = false)`;
+      `read_parquet(${quoteLiteral(join(lake.zoneRoot('transformed'), table, `run_id=${RUN}`, 'part-00000.parquet'))}, hive_partitioning = false)`;
     const [check] = await queryRows(
       lake.conn,
       `with fact_dates as (

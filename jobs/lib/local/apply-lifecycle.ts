@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { planLifecycle, type LifecycleAction, type LifecycleTarget } from '../../../lifecycle/plan';
 import { DEFAULT_LIFECYCLE, type LakeLifecycle } from '../../../lifecycle/rules';
 import { fsFailure } from './fs-errors';
+import type { ObjectInfo } from '../ports';
 import type { FsObjectStore } from './fs-object-store';
 
 /** A lifecycle action with the size of the object it concerns, in bytes. */
@@ -19,6 +20,20 @@ export type AppliedLifecycleAction = LifecycleAction & { size: number };
 export interface ApplyLifecycleOptions {
   /** Plan only: return the due actions and delete nothing. */
   dryRun?: boolean;
+}
+
+/**
+ * The lifecycle actions due at `now` for `objects` (`planLifecycle`), each
+ * with its object's size in bytes. Pure; changes nothing.
+ */
+export function planLifecycleWithSizes(
+  target: LifecycleTarget,
+  objects: ObjectInfo[],
+  now: Date,
+  rules: LakeLifecycle = DEFAULT_LIFECYCLE,
+): AppliedLifecycleAction[] {
+  const sizes = new Map(objects.map((o) => [o.key, o.size]));
+  return planLifecycle(target, objects, now, rules).map((a) => ({ ...a, size: sizes.get(a.key) ?? 0 }));
 }
 
 /**
@@ -69,9 +84,7 @@ export async function applyLifecycle(
   rules: LakeLifecycle = DEFAULT_LIFECYCLE,
   options: ApplyLifecycleOptions = {},
 ): Promise<AppliedLifecycleAction[]> {
-  const objects = await store.list('');
-  const sizes = new Map(objects.map((o) => [o.key, o.size]));
-  const actions = planLifecycle(target, objects, now, rules).map((a) => ({ ...a, size: sizes.get(a.key) ?? 0 }));
+  const actions = planLifecycleWithSizes(target, await store.list(''), now, rules);
   if (options.dryRun) return actions;
   const expired = actions.filter((a) => a.action === 'expire').map((a) => a.key);
   for (const key of expired) {

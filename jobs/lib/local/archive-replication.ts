@@ -17,6 +17,7 @@ import { lifecycleDueAt } from '../../../lifecycle/plan';
 import type { ObjectInfo } from '../ports';
 import { fsFailure } from './fs-errors';
 import type { FsObjectStore } from './fs-object-store';
+import { tempPathFor } from './temp-path';
 
 /** What one replication pass did (or, in a dry run, would do). */
 export interface ReplicationResult {
@@ -46,33 +47,25 @@ export interface ReplicationOptions {
   dryRun?: boolean;
 }
 
-let tmpCounter = 0;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fs.access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
- * Copies `source` to `target` through a temporary file (named like the
- * object store's, so listings skip it) and sets its modification time to
- * `modified`. Resolves false when the source no longer exists.
+ * Copies `object` from `zone` to the same key in `archive` through a
+ * temporary file (named like the object store's, so listings skip it) and
+ * sets the copy's modification time to the object's. Resolves false when the
+ * object no longer exists in the zone.
  */
-async function copyKeepingTime(source: string, target: string, modified: Date, accessed: Date): Promise<boolean> {
+async function copyKeepingTime(zone: FsObjectStore, archive: FsObjectStore, object: ObjectInfo, accessed: Date): Promise<boolean> {
+  const target = archive.uri(object.key);
   await fs.mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${++tmpCounter}`;
+  const tmp = tempPathFor(target);
   try {
-    await fs.copyFile(source, tmp, fsConstants.COPYFILE_FICLONE);
-    await fs.utimes(tmp, accessed, modified);
+    await fs.copyFile(zone.uri(object.key), tmp, fsConstants.COPYFILE_FICLONE);
+    await fs.utimes(tmp, accessed, object.modified);
     await fs.rename(tmp, target);
     return true;
   } catch (error) {
     await fs.rm(tmp, { force: true });
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(source))) return false;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !(await zone.exists(object.key))) return false;
     throw error;
   }
 }
@@ -119,7 +112,7 @@ export async function replicateToArchive(
     if (!options.dryRun) {
       let copied: boolean;
       try {
-        copied = await copyKeepingTime(zone.uri(object.key), archive.uri(object.key), object.modified, now);
+        copied = await copyKeepingTime(zone, archive, object, now);
       } catch (error) {
         throw fsFailure(`copying ${zone.zone}/${object.key} to its archive`, error);
       }

@@ -24,8 +24,9 @@ import { createGunzip } from 'node:zlib';
 import { TerminalError } from '../errors';
 import type { Zone } from '../pipeline';
 import type { Catalog, CatalogTable } from '../ports';
-import { assertIdentifier, quoteIdent } from '../identifiers';
-import { execSql, queryRows, sqlString, type DuckDBConnection } from './duckdb';
+import { assertIdentifier, quoteIdent, quoteLiteral } from '../identifiers';
+import { execSql, queryRows, type DuckDBConnection } from './duckdb';
+import { isTempPath } from './temp-path';
 
 /** What one crawl of a zone found. */
 export interface CrawlReport {
@@ -136,7 +137,7 @@ export class DuckDbCatalog implements Catalog {
     const report: CrawlReport = { zone, tables: [], dropped: [] };
 
     for (const [table, { files, partitions }] of found) {
-      const glob = sqlString(join(root, table, 'run_id=*', `*${FILE_SUFFIX[zone]}`));
+      const glob = quoteLiteral(join(root, table, 'run_id=*', `*${FILE_SUFFIX[zone]}`));
       const source =
         zone === 'raw'
           ? await this.rawSource(root, table, partitions, glob)
@@ -190,7 +191,7 @@ export class DuckDbCatalog implements Catalog {
         const m = part.isDirectory() ? PARTITION.exec(part.name) : null;
         if (!m) continue;
         const data = (await fs.readdir(join(root, table, part.name))).filter(
-          (f) => f.endsWith(FILE_SUFFIX[zone]) && !f.includes('.tmp-'),
+          (f) => f.endsWith(FILE_SUFFIX[zone]) && !isTempPath(f),
         );
         if (data.length) {
           files += data.length;
@@ -215,7 +216,7 @@ export class DuckDbCatalog implements Catalog {
         `create table if not exists ${STATE_TABLE} (table_name varchar, run_id varchar, files varchar, columns varchar, primary key (table_name, run_id))`,
     );
     const known = new Map(
-      (await queryRows(this.conn, `select run_id, files, columns from ${STATE_TABLE} where table_name = ${sqlString(table)}`)).map((r) => [
+      (await queryRows(this.conn, `select run_id, files, columns from ${STATE_TABLE} where table_name = ${quoteLiteral(table)}`)).map((r) => [
         String(r.run_id),
         { files: String(r.files), columns: JSON.parse(String(r.columns)) as string[] },
       ]),
@@ -235,7 +236,7 @@ export class DuckDbCatalog implements Catalog {
         found = { files: signature, columns };
         await execSql(
           this.conn,
-          `insert or replace into ${STATE_TABLE} values (${[table, runId, signature, JSON.stringify(found.columns)].map(sqlString).join(', ')})`,
+          `insert or replace into ${STATE_TABLE} values (${[table, runId, signature, JSON.stringify(found.columns)].map(quoteLiteral).join(', ')})`,
         );
       }
       for (const column of found.columns) {
@@ -249,10 +250,10 @@ export class DuckDbCatalog implements Catalog {
     if (gone.length) {
       await execSql(
         this.conn,
-        `delete from ${STATE_TABLE} where table_name = ${sqlString(table)} and run_id in (${gone.map(sqlString).join(', ')})`,
+        `delete from ${STATE_TABLE} where table_name = ${quoteLiteral(table)} and run_id in (${gone.map(quoteLiteral).join(', ')})`,
       );
     }
-    const declared = columns.map((c) => `${sqlString(assertIdentifier(c))}: 'VARCHAR'`);
+    const declared = columns.map((c) => `${quoteLiteral(assertIdentifier(c))}: 'VARCHAR'`);
     return (
       `read_json(${glob}, format = 'newline_delimited', columns = {${declared.join(', ')}}, ` +
       `records = 'true', maximum_object_size = ${RAW_MAX_OBJECT_BYTES}, hive_partitioning = true, hive_types = {'run_id': 'VARCHAR'})`
@@ -263,19 +264,19 @@ export class DuckDbCatalog implements Catalog {
   private async forgetTablesExcept(tables: string[]): Promise<void> {
     const present = await queryRows(
       this.conn,
-      `select count(*) as n from duckdb_tables() where schema_name = ${sqlString(STATE_SCHEMA)} and table_name = 'raw_partitions'`,
+      `select count(*) as n from duckdb_tables() where schema_name = ${quoteLiteral(STATE_SCHEMA)} and table_name = 'raw_partitions'`,
     );
     if (!Number(present[0]?.n)) return;
     await execSql(
       this.conn,
-      `delete from ${STATE_TABLE}` + (tables.length ? ` where table_name not in (${tables.map(sqlString).join(', ')})` : ''),
+      `delete from ${STATE_TABLE}` + (tables.length ? ` where table_name not in (${tables.map(quoteLiteral).join(', ')})` : ''),
     );
   }
 
   private async viewNames(zone: Zone): Promise<string[]> {
     const rows = await queryRows(
       this.conn,
-      `select view_name from duckdb_views() where schema_name = ${sqlString(zone)} and not internal order by view_name`,
+      `select view_name from duckdb_views() where schema_name = ${quoteLiteral(zone)} and not internal order by view_name`,
     );
     return rows.map((r) => String(r.view_name));
   }

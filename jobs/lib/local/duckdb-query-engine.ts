@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { TerminalError, errorMessage } from '../errors';
-import { quoteIdent } from '../identifiers';
+import { quoteIdent, quoteLiteral } from '../identifiers';
 import { keys, type Zone } from '../pipeline';
 import type { ModelResult, ModelRun, QueryEngine } from '../ports';
 import { assertRunId } from '../run-id';
 import { goodRowsSql, rejectRowsSql } from '../sql/materialize';
 import { renderModel } from '../sql/render';
-import { queryRows, sqlString, type DuckDBConnection } from './duckdb';
+import { queryRows, type DuckDBConnection } from './duckdb';
 
 /** File name of the single Parquet part a model run writes. */
 export const PART_FILE = 'part-00000.parquet';
@@ -92,11 +92,11 @@ export class DuckDbQueryEngine implements QueryEngine {
     const scratch = join(folder, `.model.tmp-${randomUUID()}`);
     try {
       try {
-        await this.conn.run(`copy (\n${rendered}\n) to ${sqlString(scratch)} (format parquet, compression uncompressed)`);
+        await this.conn.run(`copy (\n${rendered}\n) to ${quoteLiteral(scratch)} (format parquet, compression uncompressed)`);
       } catch (error) {
         throw new TerminalError(`model ${name} (run ${runId}) failed in DuckDB: ${errorMessage(error)}`, { cause: error });
       }
-      const evaluated = `select * from read_parquet(${sqlString(scratch)})`;
+      const evaluated = `select * from read_parquet(${quoteLiteral(scratch)})`;
       const rows = await this.copyToParquet(name, runId, goodRowsSql(zone, table, evaluated), folder, true);
       const rejects = await this.copyToParquet(name, runId, rejectRowsSql(table, evaluated), rejectsFolder, false);
       return { table, runId, rows, rejects };
@@ -136,7 +136,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     let count: number;
     try {
       const result = await this.conn.run(
-        `copy (\n${select}\n) to ${sqlString(temp)} (format parquet, compression zstd)`,
+        `copy (\n${select}\n) to ${quoteLiteral(temp)} (format parquet, compression zstd)`,
       );
       count = Number(result.rowsChanged);
     } catch (error) {

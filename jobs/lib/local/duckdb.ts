@@ -35,8 +35,3 @@ export async function queryRows(conn: DuckDBConnection, sql: string): Promise<Re
 export async function execSql(conn: DuckDBConnection, sql: string): Promise<void> {
   await conn.run(sql);
 }
-
-/** Escapes a string as a single-quoted DuckDB literal (file paths, run ids). */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}

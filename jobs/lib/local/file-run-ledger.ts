@@ -10,16 +10,16 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { RunStage } from '../pipeline';
 import type { RunLedger, RunRecord, Watermarks } from '../ports';
 import { assertRunId } from '../run-id';
+import { tempPathFor } from './temp-path';
 
 interface WatermarkFile {
   version: number;
   watermarks: Watermarks;
 }
 
-let tmpCounter = 0;
 
 async function writeAtomic(path: string, body: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}`;
+  const tmp = tempPathFor(path);
   await fs.writeFile(tmp, body);
   await fs.rename(tmp, path);
 }

@@ -2,7 +2,7 @@
  * Classifies a local file system failure as retryable or not (DESIGN.md §6:
  * errors say whether a retry helps).
  */
-import { TerminalError, TransientError } from '../errors';
+import { errorMessage, TerminalError, TransientError } from '../errors';
 
 /** Error codes a retry will not fix: the disk or its permissions need a person. */
 const TERMINAL_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EISDIR', 'ENOTDIR']);
@@ -15,7 +15,7 @@ const TERMINAL_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 
  */
 export function fsFailure(what: string, error: unknown): TerminalError | TransientError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const detail = code ?? (error instanceof Error ? error.message : String(error));
+  const detail = code ?? errorMessage(error);
   if (code && TERMINAL_CODES.has(code)) {
     return new TerminalError(`${what} failed (${detail}): fix the disk or its permissions, then run again`, { cause: error });
   }

@@ -12,8 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { NotFoundError } from '../errors';
 import type { Zone } from '../pipeline';
 import type { ObjectInfo, ObjectStore } from '../ports';
+import { isTempPath, tempPathFor } from './temp-path';
 
-let tmpCounter = 0;
 
 export class FsObjectStore implements ObjectStore {
   /**
@@ -34,9 +34,6 @@ export class FsObjectStore implements ObjectStore {
     return join(this.root, ...key.split('/'));
   }
 
-  private tmpPath(target: string): string {
-    return `${target}.tmp-${process.pid}-${++tmpCounter}`;
-  }
 
   private async created(key: string, size: number): Promise<void> {
     if (this.onCreated) await this.onCreated(key, size);
@@ -45,7 +42,7 @@ export class FsObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | string): Promise<void> {
     const target = this.path(key);
     await fs.mkdir(dirname(target), { recursive: true });
-    const tmp = this.tmpPath(target);
+    const tmp = tempPathFor(target);
     await fs.writeFile(tmp, body);
     await fs.rename(tmp, target);
     await this.created(key, Buffer.byteLength(body));
@@ -54,7 +51,7 @@ export class FsObjectStore implements ObjectStore {
   async putStream(key: string, body: Readable): Promise<void> {
     const target = this.path(key);
     await fs.mkdir(dirname(target), { recursive: true });
-    const tmp = this.tmpPath(target);
+    const tmp = tempPathFor(target);
     try {
       await pipeline(body, createWriteStream(tmp));
       await fs.rename(tmp, target);
@@ -69,7 +66,7 @@ export class FsObjectStore implements ObjectStore {
   async putIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
     const target = this.path(key);
     await fs.mkdir(dirname(target), { recursive: true });
-    const tmp = this.tmpPath(target);
+    const tmp = tempPathFor(target);
     await fs.writeFile(tmp, body);
     try {
       // link() fails with EEXIST when the target exists: an atomic create-if-absent.
@@ -118,7 +115,7 @@ export class FsObjectStore implements ObjectStore {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) {
           await walk(full);
-        } else if (entry.isFile() && !entry.name.includes('.tmp-')) {
+        } else if (entry.isFile() && !isTempPath(entry.name)) {
           const key = relative(this.root, full).split(sep).join('/');
           if (!key.startsWith(prefix)) continue;
           const stat = await fs.stat(full);
