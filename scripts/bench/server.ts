@@ -67,7 +67,7 @@ export function databaseUrl(url: string, name: string): string {
  */
 export async function createDatabase(admin: Client, url: string, name: string): Promise<string> {
   try {
-    await admin.query(`drop database if exists ${quoteIdent(name)} with (force)`);
+    await dropDatabase(admin, name);
     await admin.query(`create database ${quoteIdent(name)}`);
   } catch (error) {
     throw new BenchServerError(`cannot create database ${name} on ${redactUrl(url)}: ${errorMessage(error)}`, { cause: error });

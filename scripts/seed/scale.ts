@@ -154,34 +154,33 @@ const shiftId = (value: unknown, by: number): unknown => (typeof value === 'numb
 const SALES_PRICE_SALT = 0x51a1e;
 const PURCHASE_PRICE_SALT = 0x9a1e5;
 
-/** Copy `copy` (≥ 1) of a real sales order (module comment: shifted id and times, jittered price). */
-export function copySalesOrder(row: OrderRow, copy: number, stride: number): OrderRow {
-  const id = (row.sales_order_id as number) + copy * stride;
+/**
+ * Copy `copy` (≥ 1) of a real order row: id shifted by `copy × stride`, times and
+ * agreed dates moved forward, the price in `priceKey` jittered by a draw keyed by
+ * the new id and `salt` (module comment).
+ */
+function copyOrder(row: OrderRow, copy: number, stride: number, idKey: string, priceKey: string, salt: number): OrderRow {
+  const id = (row[idKey] as number) + copy * stride;
   const days = copy * COPY_STEP_DAYS;
   return {
     ...row,
-    sales_order_id: id,
+    [idKey]: id,
     created_at: shiftTimestamp(row.created_at, days),
     last_updated: shiftTimestamp(row.last_updated, days),
-    unit_price: jitterPrice(row.unit_price as number | string, keyedRandom(id ^ SALES_PRICE_SALT)()),
+    [priceKey]: jitterPrice(row[priceKey] as number | string, keyedRandom(id ^ salt)()),
     agreed_delivery_date: shiftDate(row.agreed_delivery_date, days),
     agreed_payment_date: shiftDate(row.agreed_payment_date, days),
   };
 }
 
+/** Copy `copy` (≥ 1) of a real sales order (module comment: shifted id and times, jittered price). */
+export function copySalesOrder(row: OrderRow, copy: number, stride: number): OrderRow {
+  return copyOrder(row, copy, stride, 'sales_order_id', 'unit_price', SALES_PRICE_SALT);
+}
+
 /** Copy `copy` (≥ 1) of a real purchase order (module comment). */
 export function copyPurchaseOrder(row: OrderRow, copy: number, stride: number): OrderRow {
-  const id = (row.purchase_order_id as number) + copy * stride;
-  const days = copy * COPY_STEP_DAYS;
-  return {
-    ...row,
-    purchase_order_id: id,
-    created_at: shiftTimestamp(row.created_at, days),
-    last_updated: shiftTimestamp(row.last_updated, days),
-    item_unit_price: jitterPrice(row.item_unit_price as number | string, keyedRandom(id ^ PURCHASE_PRICE_SALT)()),
-    agreed_delivery_date: shiftDate(row.agreed_delivery_date, days),
-    agreed_payment_date: shiftDate(row.agreed_payment_date, days),
-  };
+  return copyOrder(row, copy, stride, 'purchase_order_id', 'item_unit_price', PURCHASE_PRICE_SALT);
 }
 
 /** Copy `copy` (≥ 1) of a real transaction: its id and its order's id shifted alike, times moved forward. */

@@ -161,9 +161,9 @@ export async function seedSource(db: PgClient, opts: SeedOptions = {}): Promise<
   let payments: JsonRow[];
   try {
     payments = synthesisePayments({
-      transactions: files.get('transaction') as unknown as TransactionRow[],
-      salesOrders: files.get('sales_order') as unknown as SalesOrderRow[],
-      purchaseOrders: files.get('purchase_order') as unknown as PurchaseOrderRow[],
+      transactions: real.transactions as unknown as TransactionRow[],
+      salesOrders: real.salesOrders as unknown as SalesOrderRow[],
+      purchaseOrders: real.purchaseOrders as unknown as PurchaseOrderRow[],
       sample: files.get('payment_sample') as unknown as PaymentSampleRow[],
     }) as unknown as JsonRow[];
   } catch (error) {

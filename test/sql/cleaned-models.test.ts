@@ -4,7 +4,7 @@
  * includes at least one tricky case from the real exports (DESIGN.md §3) and a
  * row that must be rejected with its reason.
  */
-import { SOURCE_TABLES } from '../../jobs/lib/pipeline';
+import { sourceTable } from '../../jobs/lib/pipeline';
 import { expectUniqueNotNull, givenRaw, openSqlTestLake, type GivenRow, type SqlTestLake } from './sql-test-lake';
 
 const RUN = '20250225t132609z';
@@ -23,7 +23,7 @@ async function clean(table: string, rows: GivenRow[], orderBy: string) {
   const good = await lake.written('cleaned', table, RUN, orderBy);
   const rejects = await lake.rejected(table, RUN, orderBy);
   expect(result).toEqual({ table, runId: RUN, rows: good.length, rejects: rejects.length });
-  const def = SOURCE_TABLES.find((t) => t.name === table)!;
+  const def = sourceTable(table);
   expectUniqueNotNull(good, [def.primaryKey, 'last_updated']);
   for (const row of good) expect(Object.keys(row)).toEqual(def.columns.map((c) => c.name));
   for (const row of rejects) expect(Object.keys(row)).toEqual([...def.columns.map((c) => c.name), 'reject_reason']);

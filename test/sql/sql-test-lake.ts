@@ -7,28 +7,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execSql, openDuckDb, queryRows, sqlString, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
-import { DuckDbQueryEngine } from '../../jobs/lib/local/duckdb-query-engine';
-import { quoteIdent } from '../../jobs/lib/identifiers';
-import { keys, sourceTable, type ColumnType, type Zone } from '../../jobs/lib/pipeline';
+import { execSql, openDuckDb, queryRows, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
+import { quoteIdent, quoteLiteral } from '../../jobs/lib/identifiers';
+import { DuckDbQueryEngine, PART_FILE } from '../../jobs/lib/local/duckdb-query-engine';
+import { keys, sourceTable, type Zone } from '../../jobs/lib/pipeline';
 import type { ModelResult } from '../../jobs/lib/ports';
+import { LAKE_TYPE } from '../../jobs/lib/sql/materialize';
 import { loadModel } from '../../jobs/lib/sql/models';
 
 export type Row = Record<string, unknown>;
 /** A given row: column → value as SQL text (NULL for null); DuckDB casts it to the column's type. */
 export type GivenRow = Record<string, string | null>;
-
-/** DuckDB type of a cleaned-zone column (the crawler's view of the cleaned Parquet). */
-const CLEANED_TYPE: Record<ColumnType, string> = {
-  int: 'INTEGER',
-  bigint: 'BIGINT',
-  varchar: 'VARCHAR',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  time: 'VARCHAR',
-  timestamp: 'TIMESTAMP',
-  'decimal(10,2)': 'DECIMAL(10,2)',
-};
 
 export interface SqlTestLake {
   conn: DuckDBConnection;
@@ -37,6 +26,8 @@ export interface SqlTestLake {
   engine: DuckDbQueryEngine;
   /** Materialises the repo's model `sql/<zone>/<table>.sql` for a run through the engine. */
   run: (zone: 'cleaned' | 'transformed', table: string, runId: string) => Promise<ModelResult>;
+  /** Absolute path of the Parquet part the engine writes for a table and run. */
+  partFile: (zone: 'cleaned' | 'transformed', table: string, runId: string) => string;
   /** Rows of the table's Parquet for a run (none when the file is absent), ordered by `orderBy`. */
   written: (zone: 'cleaned' | 'transformed', table: string, runId: string, orderBy: string) => Promise<Row[]>;
   /** Rejected rows of a cleaned table for a run, ordered by `orderBy`. */
@@ -51,10 +42,12 @@ export async function openSqlTestLake(): Promise<SqlTestLake> {
   const root = mkdtempSync(join(tmpdir(), 'lakehouse-sql-test-'));
   const zoneRoot = (zone: Zone) => join(root, zone);
   const engine = new DuckDbQueryEngine(conn, zoneRoot);
+  const partFile = (zone: 'cleaned' | 'transformed', table: string, runId: string) =>
+    join(zoneRoot(zone), keys.runFolder(table, runId), PART_FILE);
   const readIfPresent = async (file: string, orderBy: string): Promise<Row[]> => {
-    const found = await queryRows(conn, `select count(*) as n from glob(${sqlString(file)})`);
+    const found = await queryRows(conn, `select count(*) as n from glob(${quoteLiteral(file)})`);
     if (Number(found[0].n) === 0) return [];
-    return queryRows(conn, `select * from read_parquet(${sqlString(file)}, hive_partitioning = false) order by ${orderBy}`);
+    return queryRows(conn, `select * from read_parquet(${quoteLiteral(file)}, hive_partitioning = false) order by ${orderBy}`);
   };
   return {
     conn,
@@ -62,10 +55,10 @@ export async function openSqlTestLake(): Promise<SqlTestLake> {
     zoneRoot,
     engine,
     run: (zone, table, runId) => engine.materialize({ zone, table, sql: loadModel(zone, table).sql, runId }),
-    written: (zone, table, runId, orderBy) =>
-      readIfPresent(join(zoneRoot(zone), keys.runFolder(table, runId), 'part-00000.parquet'), orderBy),
+    partFile,
+    written: (zone, table, runId, orderBy) => readIfPresent(partFile(zone, table, runId), orderBy),
     rejected: (table, runId, orderBy) =>
-      readIfPresent(join(zoneRoot('cleaned'), keys.rejectsFolder(table, runId), 'part-00000.parquet'), orderBy),
+      readIfPresent(join(zoneRoot('cleaned'), keys.rejectsFolder(table, runId), PART_FILE), orderBy),
     close: () => {
       close();
       rmSync(root, { recursive: true, force: true });
@@ -75,7 +68,7 @@ export async function openSqlTestLake(): Promise<SqlTestLake> {
 
 function insertRows(table: string, columns: string[], rows: GivenRow[]): string {
   const values = rows.map(
-    (row) => `(${columns.map((c) => (row[c] === null || row[c] === undefined ? 'null' : sqlString(row[c] as string))).join(', ')})`,
+    (row) => `(${columns.map((c) => (row[c] === null || row[c] === undefined ? 'null' : quoteLiteral(row[c] as string))).join(', ')})`,
   );
   return `insert into ${table} (${columns.map(quoteIdent).join(', ')}) values ${values.join(',\n')}`;
 }
@@ -95,14 +88,15 @@ export async function givenRaw(conn: DuckDBConnection, table: string, rows: Give
 }
 
 /**
- * (Re)creates `cleaned.<table>` with the cleaned zone's typed columns plus
- * `run_id`, holding the given rows (values as SQL text, cast by DuckDB).
+ * (Re)creates `cleaned.<table>` with the cleaned zone's lake-typed columns (the
+ * crawler's view of the cleaned Parquet) plus `run_id`, holding the given rows
+ * (values as SQL text, cast by DuckDB).
  */
 export async function givenCleaned(conn: DuckDBConnection, table: string, rows: GivenRow[]): Promise<void> {
   const def = sourceTable(table).columns;
   const columns = [...def.map((c) => c.name), 'run_id'];
   const relation = `cleaned.${quoteIdent(table)}`;
-  const ddl = [...def.map((c) => `${quoteIdent(c.name)} ${CLEANED_TYPE[c.type]}`), 'run_id VARCHAR'].join(', ');
+  const ddl = [...def.map((c) => `${quoteIdent(c.name)} ${LAKE_TYPE[c.type]}`), 'run_id VARCHAR'].join(', ');
   await execSql(conn, `create or replace table ${relation} (${ddl})`);
   if (rows.length) await execSql(conn, insertRows(relation, columns, rows));
 }

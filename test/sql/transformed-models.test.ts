@@ -5,9 +5,9 @@
  * all runs up to the one being written (dim_transaction: of every key the run
  * touched); facts hold only that run's versions.
  */
-import { STAR_TABLES } from '../../jobs/lib/pipeline';
-import { queryRows, sqlString } from '../../jobs/lib/local/duckdb';
-import { join } from 'node:path';
+import { FACT_VERSION_COLUMNS, starTable } from '../../jobs/lib/pipeline';
+import { queryRows } from '../../jobs/lib/local/duckdb';
+import { quoteLiteral } from '../../jobs/lib/identifiers';
 import { expectUniqueNotNull, givenCleaned, openSqlTestLake, pick, type GivenRow, type Row, type SqlTestLake } from './sql-test-lake';
 
 const RUN_1 = '20250101t090000z';
@@ -25,8 +25,8 @@ async function star(table: string, runId: string, orderBy: string): Promise<Row[
   const result = await lake.run('transformed', table, runId);
   const rows = await lake.written('transformed', table, runId, orderBy);
   expect(result).toEqual({ table, runId, rows: rows.length, rejects: 0 });
-  const def = STAR_TABLES.find((t) => t.name === table)!;
-  const grain = def.kind === 'fact' ? [...def.key, 'last_updated_date', 'last_updated_time'] : def.key;
+  const def = starTable(table);
+  const grain = def.kind === 'fact' ? [...def.key, ...FACT_VERSION_COLUMNS] : def.key;
   expectUniqueNotNull(rows, grain);
   for (const row of rows) expect(Object.keys(row)).toEqual(def.columns.map((c) => c.name));
   return rows;
@@ -431,7 +431,7 @@ describe('transformed.dim_date', () => {
   it('holds every date a fact of the run points at', async () => {
     await star('dim_date', RUN_2, 'date_id');
     for (const fact of ['fact_sales_order', 'fact_purchase_order', 'fact_payment']) await lake.run('transformed', fact, RUN_2);
-    const file = (table: string) => sqlString(join(lake.zoneRoot('transformed'), table, `run_id=${RUN_2}`, 'part-00000.parquet'));
+    const file = (table: string) => quoteLiteral(lake.partFile('transformed', table, RUN_2));
     const missing = await queryRows(
       lake.conn,
       `with dates as (

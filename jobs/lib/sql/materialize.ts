@@ -14,11 +14,11 @@ import { SOURCE_TABLES, STAR_TABLES, type ColumnDef, type ColumnType } from '../
 export const REJECT_REASON_COLUMN = 'reject_reason';
 
 /**
- * Lake (Parquet) type per column type. `time` is `HH:MM:SS.mmm` text in the lake
- * (Athena tables have no time type); `timestamp` is millisecond precision
- * (Trino's `timestamp` means timestamp(3); DuckDB's holds the same values).
+ * The SQL type a column has in the lake (Parquet via DuckDB or Athena), per
+ * column type. `time` is `HH:MM:SS.mmm` text in the lake (Athena tables have no
+ * time type); `timestamp` is millisecond precision (Trino's `timestamp` means
+ * timestamp(3); DuckDB's holds the same values).
  */
-/** The SQL type a column has in the lake (Parquet via DuckDB or Athena): times are `HH:MM:SS.mmm` text. */
 export const LAKE_TYPE: Record<ColumnType, string> = {
   int: 'integer',
   bigint: 'bigint',

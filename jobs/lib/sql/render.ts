@@ -12,8 +12,8 @@
  * Anything else inside braces is an error, so a typo never reaches an engine.
  */
 import { TerminalError } from '../errors';
-import { SOURCE_TABLES, STAR_TABLES, ZONES, type ColumnDef, type Zone } from '../pipeline';
-import { LAKE_TYPE } from './materialize';
+import { ZONES, zoneTables, type ColumnDef, type Zone } from '../pipeline';
+import { LAKE_TYPE, zoneColumns } from './materialize';
 import { assertRunId } from '../run-id';
 import { SHIMS, shimNames } from './shims';
 
@@ -39,10 +39,8 @@ const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
 const TABLE_REF = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)(?::([a-z]+))?$/;
 const SHIM_CALL = /^([a-z_][a-z0-9_]*)\s*\(([\s\S]*)\)$/;
 
-/** The tables a zone holds: raw and cleaned mirror the source tables, transformed is the star schema. */
-function tablesOf(zone: Zone): string[] {
-  return zone === 'transformed' ? STAR_TABLES.map((t) => t.name) : SOURCE_TABLES.map((t) => t.name);
-}
+/** The zone whose tables and column names a zone has: raw holds the source tables, as cleaned does (untyped). */
+const typedZone = (zone: Zone): 'cleaned' | 'transformed' => (zone === 'raw' ? 'cleaned' : zone);
 
 /**
  * Resolves every `{{ … }}` placeholder of a model for one engine and run.
@@ -81,7 +79,7 @@ function renderTable(zone: string, table: string, qualifier: string | undefined,
   if (!(ZONES as readonly string[]).includes(zone)) {
     throw new TerminalError(`unknown zone in placeholder {{ ${zone}.${table} }}: zones are ${ZONES.join(', ')}`);
   }
-  if (!tablesOf(zone as Zone).includes(table)) {
+  if (!zoneTables(typedZone(zone as Zone)).includes(table)) {
     throw new TerminalError(`unknown table in placeholder {{ ${zone}.${table} }}: not a ${zone} table in pipeline.ts`);
   }
   if (qualifier !== undefined && qualifier !== 'all') {
@@ -96,15 +94,12 @@ function renderTable(zone: string, table: string, qualifier: string | undefined,
  * A relation with no rows and the columns the catalog would show for the
  * table: raw columns as varchar (text as landed), cleaned and transformed
  * columns in their lake types, plus `run_id`.
+ * @throws TerminalError when the table is not in the zone (pipeline.ts).
  */
 export function emptyRelation(zone: Zone, table: string): string {
-  const columns: ColumnDef[] =
-    zone === 'raw'
-      ? SOURCE_TABLES.find((t) => t.name === table)!.columns.map((c) => ({ name: c.name, type: 'varchar' as const }))
-      : zone === 'cleaned'
-        ? SOURCE_TABLES.find((t) => t.name === table)!.columns
-        : STAR_TABLES.find((t) => t.name === table)!.columns;
-  const list = [...columns.map((c) => `cast(null as ${LAKE_TYPE[c.type]}) as ${c.name}`), 'cast(null as varchar) as run_id'];
+  const typeOf = (c: ColumnDef) => (zone === 'raw' ? 'varchar' : LAKE_TYPE[c.type]);
+  const columns = zoneColumns(typedZone(zone), table).map((c) => `cast(null as ${typeOf(c)}) as ${c.name}`);
+  const list = [...columns, 'cast(null as varchar) as run_id'];
   return `(select ${list.join(', ')} where 1 = 0)`;
 }
 
