@@ -138,32 +138,25 @@ export function zipFolder(dir: string): Buffer {
     const data = readFileSync(join(dir, ...name.split('/')));
     const deflated = deflateRawSync(data, { level: 9 });
     const nameBytes = Buffer.from(name, 'utf8');
-    const crc = crc32(data);
+    // The fields local and central headers share, in the same order (version needed … extra length).
+    const shared = Buffer.alloc(26);
+    shared.writeUInt16LE(20, 0); // version needed: 2.0 (deflate)
+    shared.writeUInt16LE(0x0800, 2); // flags: UTF-8 names
+    shared.writeUInt16LE(8, 4); // method: deflate
+    shared.writeUInt16LE(DOS_TIME, 6);
+    shared.writeUInt16LE(DOS_DATE, 8);
+    shared.writeUInt32LE(crc32(data), 10);
+    shared.writeUInt32LE(deflated.length, 14);
+    shared.writeUInt32LE(data.length, 18);
+    shared.writeUInt16LE(nameBytes.length, 22);
+    shared.writeUInt16LE(0, 24); // extra length
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0); // local file header signature
-    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-    local.writeUInt16LE(0x0800, 6); // flags: UTF-8 names
-    local.writeUInt16LE(8, 8); // method: deflate
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(deflated.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(0, 28); // extra length
+    shared.copy(local, 4);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0); // central directory header signature
     central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(deflated.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt16LE(0, 30); // extra length
+    shared.copy(central, 6);
     central.writeUInt16LE(0, 32); // comment length
     central.writeUInt16LE(0, 34); // disk number
     central.writeUInt16LE(0, 36); // internal attributes

@@ -11,19 +11,22 @@ import { clientConfig, runStep } from '../lib/aws/handler-kit';
 import { SnsNotifier } from '../lib/aws/sns-notifier';
 import { lambdaLogger } from '../lib/logger';
 import { decodeCloudWatchLogs, isCloudWatchLogsEvent } from './cloudwatch-payload';
-import { scanLogs } from './scan-logs';
+import { scanLogs, type LogRecord } from './scan-logs';
 
 const sns = new SNSClient(clientConfig());
 const logger = lambdaLogger('scan-logs');
 
+/** The one record of a Glue / Athena failure event; TerminalError for any other event. */
+function serviceFailure(event: unknown): LogRecord {
+  const failure = serviceFailureRecord(event);
+  if (!failure) throw new TerminalError('scan-logs takes a CloudWatch Logs subscription event or a Glue/Athena failure event');
+  return failure;
+}
+
 /** Event: a CloudWatch Logs subscription batch (`{ awslogs: { data } }`), or a Glue / Athena failure event. */
 export const handler = (event: unknown) =>
   runStep('scan-logs', logger, async () => {
-    const failure = isCloudWatchLogsEvent(event) ? undefined : serviceFailureRecord(event);
-    if (!isCloudWatchLogsEvent(event) && !failure) {
-      throw new TerminalError('scan-logs takes a CloudWatch Logs subscription event or a Glue/Athena failure event');
-    }
-    const records = failure ? [failure] : decodeCloudWatchLogs(event);
+    const records = isCloudWatchLogsEvent(event) ? decodeCloudWatchLogs(event) : [serviceFailure(event)];
     const notifier = new SnsNotifier(sns, requireEnv(ENV.alertTopicArn));
     return scanLogs({ records, region: process.env.AWS_REGION }, { notifier, logger });
   });

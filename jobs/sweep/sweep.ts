@@ -48,7 +48,7 @@ export interface SweepResult {
   nudged: SweepNudge[];
 }
 
-/** The zone whose crawl a run at each stage waits for. */
+/** The zone whose crawl a run at each stage waits for, in the order the sweep publishes them. */
 export const ZONE_AWAITED: Record<Exclude<RunStage, 'loaded'>, Zone> = {
   extracted: 'raw',
   cleaned: 'cleaned',
@@ -65,18 +65,14 @@ export const ZONE_AWAITED: Record<Exclude<RunStage, 'loaded'>, Zone> = {
 export async function sweep(input: SweepInput, deps: SweepDeps): Promise<SweepResult> {
   const now = deps.clock.now().getTime();
   const pending = (await deps.ledger.listRuns()).filter((r) => r.stage !== 'loaded' && !r.failed);
-  const stuck = new Map<Exclude<RunStage, 'loaded'>, string[]>();
-  for (const run of pending) {
-    const updated = Date.parse(run.updatedAt);
-    if (Number.isNaN(updated) || now - updated <= input.thresholdMs) continue;
-    const stage = run.stage as Exclude<RunStage, 'loaded'>;
-    stuck.set(stage, [...(stuck.get(stage) ?? []), run.runId]);
-  }
+  const isStuck = (updatedAt: string) => {
+    const updated = Date.parse(updatedAt);
+    return !Number.isNaN(updated) && now - updated > input.thresholdMs;
+  };
   const nudged: SweepNudge[] = [];
-  for (const stage of ['extracted', 'cleaned', 'transformed'] as const) {
-    const runs = stuck.get(stage);
-    if (!runs?.length) continue;
-    const zone = ZONE_AWAITED[stage];
+  for (const [stage, zone] of Object.entries(ZONE_AWAITED) as [SweepNudge['stage'], Zone][]) {
+    const runs = pending.filter((r) => r.stage === stage && isStuck(r.updatedAt)).map((r) => r.runId);
+    if (!runs.length) continue;
     await deps.events.publish({ source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone, runs } });
     deps.logger.warn('stuck runs nudged', { step: 'sweep', stage, zone, runs, thresholdMs: input.thresholdMs });
     nudged.push({ stage, zone, runs });

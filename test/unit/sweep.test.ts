@@ -5,21 +5,13 @@ import { FileRunLedger } from '../../jobs/lib/local/file-run-ledger';
 import { routesFor, type PipelineEvent } from '../../jobs/lib/pipeline';
 import type { RunRecord } from '../../jobs/lib/ports';
 import { sweep } from '../../jobs/sweep/sweep';
-import { recordingLogger } from './aws/helpers';
+import { recordingLogger, runAt } from './aws/helpers';
 
 const NOW = new Date('2025-02-25T15:00:00.000Z');
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
 
-const run = (runId: string, stage: RunRecord['stage'], updatedAt: string, failed = false): RunRecord => ({
-  runId,
-  origin: 'extract',
-  stage,
-  createdAt: updatedAt,
-  updatedAt,
-  history: {},
-  counts: {},
-  ...(failed ? { failed: { step: 'transform:cleaned', at: updatedAt, error: 'bad SQL' } } : {}),
-});
+const run = (runId: string, stage: RunRecord['stage'], updatedAt: string, failed = false): RunRecord =>
+  runAt(runId, stage, updatedAt, failed ? { failed: { step: 'transform:cleaned', at: updatedAt, error: 'bad SQL' } } : {});
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'lakehouse-sweep-'))));

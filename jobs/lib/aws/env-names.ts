@@ -131,21 +131,30 @@ export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env):
   return value;
 }
 
+/** The value of each zone's variable (`variable(zone)`); TerminalError when one is unset. */
+function perZoneFromEnv(variable: (zone: Zone) => EnvName, env: NodeJS.ProcessEnv): Record<Zone, string> {
+  return {
+    raw: requireEnv(variable('raw'), env),
+    cleaned: requireEnv(variable('cleaned'), env),
+    transformed: requireEnv(variable('transformed'), env),
+  };
+}
+
 /**
  * The deployed names (zone buckets, crawlers, event bus, Athena workgroup)
  * from a Lambda's environment, for `eventPattern` and the zone look-ups of
  * event-patterns.ts. Throws TerminalError when any of them is unset.
  */
 export function deployedNamesFromEnv(env: NodeJS.ProcessEnv = process.env): DeployedNames {
-  const perZone = (f: (z: Zone) => EnvName) => ({
-    raw: requireEnv(f('raw'), env),
-    cleaned: requireEnv(f('cleaned'), env),
-    transformed: requireEnv(f('transformed'), env),
-  });
   return {
-    buckets: perZone(zoneBucketEnv),
-    crawlers: perZone(zoneCrawlerEnv),
+    buckets: perZoneFromEnv(zoneBucketEnv, env),
+    crawlers: perZoneFromEnv(zoneCrawlerEnv, env),
     eventBusName: requireEnv(ENV.eventBusName, env),
     athenaWorkgroup: requireEnv(ENV.athenaWorkgroup, env),
   };
+}
+
+/** The Glue database of every zone (`LAKEHOUSE_<ZONE>_DATABASE`). Throws TerminalError when one is unset. */
+export function zoneDatabasesFromEnv(env: NodeJS.ProcessEnv = process.env): Record<Zone, string> {
+  return perZoneFromEnv(zoneDatabaseEnv, env);
 }

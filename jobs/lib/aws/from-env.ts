@@ -1,11 +1,12 @@
 /**
- * Adapters the handlers build from their environment (variable names in
- * env-names.ts), so each handler stays a short composition root.
+ * Adapters the handlers build from their environment (variable names and the
+ * plain value readers are in env-names.ts), so each handler stays a short
+ * composition root.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DeployedNames } from '../event-patterns';
 import type { Zone } from '../pipeline';
-import { ENV, LEDGER_PREFIX, requireEnv, zoneDatabaseEnv } from './env-names';
+import { ENV, LEDGER_PREFIX, requireEnv } from './env-names';
 import { S3ObjectStore } from './s3-object-store';
 import { S3RunLedger } from './s3-run-ledger';
 
@@ -17,13 +18,4 @@ export function ledgerFromEnv(s3: S3Client, env: NodeJS.ProcessEnv = process.env
 /** The object store of `zone`: its bucket from the deployed names. */
 export function zoneStore(zone: Zone, s3: S3Client, names: DeployedNames): S3ObjectStore {
   return new S3ObjectStore(zone, s3, names.buckets[zone]);
-}
-
-/** The Glue database of every zone (`LAKEHOUSE_<ZONE>_DATABASE`). Throws TerminalError when one is unset. */
-export function zoneDatabasesFromEnv(env: NodeJS.ProcessEnv = process.env): Record<Zone, string> {
-  return {
-    raw: requireEnv(zoneDatabaseEnv('raw'), env),
-    cleaned: requireEnv(zoneDatabaseEnv('cleaned'), env),
-    transformed: requireEnv(zoneDatabaseEnv('transformed'), env),
-  };
 }

@@ -18,6 +18,7 @@ import { RUN_STAGES, type RunStage } from '../pipeline';
 import type { RunLedger, RunRecord, Watermarks } from '../ports';
 import { assertRunId } from '../run-id';
 import { awsCall, awsErrorName, classifyAwsError } from './classify-aws-error';
+import { LEDGER_PREFIX } from './env-names';
 import { isS3NotFound, isS3PreconditionFailed, readBody } from './s3-object-store';
 
 const runRecordSchema = z.looseObject({
@@ -44,13 +45,13 @@ export class S3RunLedger implements RunLedger {
   /**
    * @param client S3 client
    * @param bucket the bucket holding the ledger (the raw zone bucket by default in the stacks)
-   * @param prefix key prefix, ending with `/`. Default `_ledger/`.
+   * @param prefix key prefix, ending with `/`. Default LEDGER_PREFIX (`_ledger/`).
    * @param maxUpdateAttempts read-change-write attempts in updateRun before a ConflictError. Default 3.
    */
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
-    readonly prefix = '_ledger/',
+    readonly prefix = LEDGER_PREFIX,
     private readonly maxUpdateAttempts = 3,
   ) {}
 

@@ -1,5 +1,10 @@
-/** A fake Athena (over aws-sdk-client-mock) and an in-memory zone store for the Athena engine tests. */
+/**
+ * A fake Athena (over aws-sdk-client-mock), an in-memory zone store, the
+ * engine built over them, and the currency model fixtures shared by the
+ * Athena engine tests.
+ */
 import {
+  AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
@@ -7,11 +12,13 @@ import {
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import type { AthenaZoneStore } from '../../../jobs/lib/aws/athena-query-engine';
+import { AthenaQueryEngine, type AthenaEngineConfig, type AthenaZoneStore } from '../../../jobs/lib/aws/athena-query-engine';
 import type { ObjectInfo } from '../../../jobs/lib/ports';
+import { fakeSleep } from './helpers';
 
 export const RUN = '20250225t132609z';
 export const NOW = new Date('2025-02-25T14:00:00Z');
+export const DATABASES = { raw: 'lakehouse_raw', cleaned: 'lakehouse_cleaned', transformed: 'lakehouse_transformed' };
 
 /** An in-memory zone store (the engine only lists, clears and names locations). */
 export class MemoryZone implements AthenaZoneStore {
@@ -88,3 +95,58 @@ export function fakeAthena(athena: AwsStub<any, any, any>, options: {
   return { started, sqls: () => started.map((s) => s.input.QueryString!) };
 }
 
+
+/**
+ * An Athena engine over fresh in-memory cleaned / transformed stores (buckets
+ * `lake-cleaned`, `lake-transformed`): workgroup `lakehouse`, the DATABASES,
+ * clock at NOW, a sleep that does not wait; `config` overrides any of it.
+ */
+export function athenaEngine(config: Partial<AthenaEngineConfig> = {}) {
+  const stores = { cleaned: new MemoryZone('cleaned', 'lake-cleaned'), transformed: new MemoryZone('transformed', 'lake-transformed') };
+  const engine = new AthenaQueryEngine(new AthenaClient({ region: 'eu-west-2' }), stores, {
+    workgroup: 'lakehouse',
+    databases: DATABASES,
+    poll: { sleep: fakeSleep().sleep },
+    now: () => NOW,
+    ...config,
+  });
+  return { engine, stores };
+}
+
+/** A cleaned currency model as sql/cleaned holds them, reading `{{ raw.currency }}`. */
+export const CURRENCY_MODEL = `select
+    currency_id,
+    created_at,
+    last_updated,
+    currency_code,
+    null as reject_reason
+from {{ raw.currency }}`;
+
+/** How CURRENCY_MODEL reads raw currency when the table is there: the run's partition. */
+export const RAW_CURRENCY = `(select * from "lakehouse_raw"."currency" where run_id = '${RUN}')`;
+
+/** The good-rows CTAS the engine sends for CURRENCY_MODEL at RUN, reading `source`. */
+export const currencyCtas = (source: string) =>
+  [
+    `create table "lakehouse_cleaned"."tmp_currency_${RUN}"`,
+    'with (',
+    "    format = 'PARQUET',",
+    "    write_compression = 'ZSTD',",
+    `    external_location = 's3://lake-cleaned/currency/run_id=${RUN}/'`,
+    ') as',
+    'select',
+    '  cast(m."currency_id" as integer) as "currency_id",',
+    '  cast(m."currency_code" as varchar) as "currency_code",',
+    '  cast(m."created_at" as timestamp) as "created_at",',
+    '  cast(m."last_updated" as timestamp) as "last_updated"',
+    'from (',
+    'select',
+    '    currency_id,',
+    '    created_at,',
+    '    last_updated,',
+    '    currency_code,',
+    '    null as reject_reason',
+    `from ${source}`,
+    ') m',
+    'where m."reject_reason" is null',
+  ].join('\n');

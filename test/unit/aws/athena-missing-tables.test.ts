@@ -6,20 +6,16 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TransientError } from '../../../jobs/lib/errors';
-import { AthenaQueryEngine } from '../../../jobs/lib/aws/athena-query-engine';
 import type { Zone } from '../../../jobs/lib/pipeline';
 import { loadModels } from '../../../jobs/lib/sql/models';
-import { MemoryZone, NOW, RUN, fakeAthena } from './athena-fake';
-import { fakeSleep } from './helpers';
+import { CURRENCY_MODEL, RAW_CURRENCY, RUN, athenaEngine, currencyCtas, fakeAthena } from './athena-fake';
 import { trinoParser } from './trino-parser';
 
 const athena = mockClient(AthenaClient);
-const databases = { raw: 'lakehouse_raw', cleaned: 'lakehouse_cleaned', transformed: 'lakehouse_transformed' };
 
 /** An engine whose catalog holds `present` (zone → table names); records each lookup. */
 function engine(present?: Partial<Record<Zone, string[]>>, lookup?: (zone: Zone) => Promise<ReadonlySet<string>>) {
   const asked: Zone[] = [];
-  const stores = { cleaned: new MemoryZone('cleaned', 'lake-cleaned'), transformed: new MemoryZone('transformed', 'lake-transformed') };
   const tables =
     lookup ??
     (present
@@ -28,55 +24,13 @@ function engine(present?: Partial<Record<Zone, string[]>>, lookup?: (zone: Zone)
           return new Set(present[zone] ?? []);
         }
       : undefined);
-  const e = new AthenaQueryEngine(new AthenaClient({ region: 'eu-west-2' }), stores, {
-    workgroup: 'lakehouse',
-    databases,
-    poll: { sleep: fakeSleep().sleep },
-    now: () => NOW,
-    ...(tables ? { tables } : {}),
-  });
-  return { e, asked };
+  return { e: athenaEngine(tables ? { tables } : {}).engine, asked };
 }
-
-const CURRENCY_MODEL = `select
-    currency_id,
-    created_at,
-    last_updated,
-    currency_code,
-    null as reject_reason
-from {{ raw.currency }}`;
-
-/** The rows CTAS of the currency model, reading `source`. */
-const currencyCtas = (source: string) =>
-  [
-    `create table "lakehouse_cleaned"."tmp_currency_${RUN}"`,
-    'with (',
-    "    format = 'PARQUET',",
-    "    write_compression = 'ZSTD',",
-    `    external_location = 's3://lake-cleaned/currency/run_id=${RUN}/'`,
-    ') as',
-    'select',
-    '  cast(m."currency_id" as integer) as "currency_id",',
-    '  cast(m."currency_code" as varchar) as "currency_code",',
-    '  cast(m."created_at" as timestamp) as "created_at",',
-    '  cast(m."last_updated" as timestamp) as "last_updated"',
-    'from (',
-    'select',
-    '    currency_id,',
-    '    created_at,',
-    '    last_updated,',
-    '    currency_code,',
-    '    null as reject_reason',
-    `from ${source}`,
-    ') m',
-    'where m."reject_reason" is null',
-  ].join('\n');
 
 /** Raw currency as landed text, with no rows. */
 const EMPTY_RAW_CURRENCY =
   '(select cast(null as varchar) as currency_id, cast(null as varchar) as currency_code, ' +
   'cast(null as varchar) as created_at, cast(null as varchar) as last_updated, cast(null as varchar) as run_id where 1 = 0)';
-const RAW_CURRENCY = `(select * from "lakehouse_raw"."currency" where run_id = '${RUN}')`;
 
 beforeEach(() => athena.reset());
 

@@ -9,13 +9,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { SOURCE_TABLES, STAR_TABLES, ZONES } from '../../../jobs/lib/pipeline';
 import { loadModels } from '../../../jobs/lib/sql/models';
 import { emptyRelation } from '../../../jobs/lib/sql/render';
-import { AthenaQueryEngine } from '../../../jobs/lib/aws/athena-query-engine';
-import { MemoryZone, NOW, RUN, fakeAthena } from './athena-fake';
-import { fakeSleep } from './helpers';
+import { RUN, athenaEngine, fakeAthena } from './athena-fake';
 import { trinoParser } from './trino-parser';
 
 const athena = mockClient(AthenaClient);
-const databases = { raw: 'lakehouse_raw', cleaned: 'lakehouse_cleaned', transformed: 'lakehouse_transformed' };
 
 const models = [...loadModels('cleaned'), ...loadModels('transformed')];
 
@@ -35,13 +32,7 @@ describe('every model as Athena runs it', () => {
 
   it.each(models.map((m) => [`${m.zone}.${m.table}`, m] as const))('%s renders, and every statement sent parses as Trino', async (_name, model) => {
     const fake = fakeAthena(athena);
-    const stores = { cleaned: new MemoryZone('cleaned', 'lake-cleaned'), transformed: new MemoryZone('transformed', 'lake-transformed') };
-    const engine = new AthenaQueryEngine(new AthenaClient({ region: 'eu-west-2' }), stores, {
-      workgroup: 'lakehouse',
-      databases,
-      poll: { sleep: fakeSleep().sleep },
-      now: () => NOW,
-    });
+    const { engine } = athenaEngine();
     await engine.materialize({ zone: model.zone, table: model.table, sql: model.sql, runId: RUN });
     const sqls = fake.sqls();
     expect(sqls).toHaveLength(model.zone === 'cleaned' ? 8 : 4);
@@ -78,14 +69,7 @@ describe('tables not crawled yet, as Athena reads them', () => {
     '%s with none of its input tables in the catalog sends only Trino, reading no zone table',
     async (_name, model) => {
       const fake = fakeAthena(athena);
-      const stores = { cleaned: new MemoryZone('cleaned', 'lake-cleaned'), transformed: new MemoryZone('transformed', 'lake-transformed') };
-      const engine = new AthenaQueryEngine(new AthenaClient({ region: 'eu-west-2' }), stores, {
-        workgroup: 'lakehouse',
-        databases,
-        poll: { sleep: fakeSleep().sleep },
-        now: () => NOW,
-        tables: async () => new Set<string>(),
-      });
+      const { engine } = athenaEngine({ tables: async () => new Set<string>() });
       await engine.materialize({ zone: model.zone, table: model.table, sql: model.sql, runId: RUN });
       const ctas = fake.sqls().filter((s) => s.startsWith('create table'));
       expect(ctas).toHaveLength(model.zone === 'cleaned' ? 2 : 1);

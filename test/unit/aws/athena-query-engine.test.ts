@@ -6,36 +6,22 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TerminalError, TransientError } from '../../../jobs/lib/errors';
-import { AthenaQueryEngine, AthenaQueryFailedError, requestToken } from '../../../jobs/lib/aws/athena-query-engine';
-import { MemoryZone, NOW, RUN, fakeAthena as fakeAthenaOn } from './athena-fake';
+import { AthenaQueryFailedError, requestToken } from '../../../jobs/lib/aws/athena-query-engine';
+import { CURRENCY_MODEL, NOW, RAW_CURRENCY, RUN, athenaEngine, currencyCtas, fakeAthena as fakeAthenaOn } from './athena-fake';
 import { awsError, fakeSleep } from './helpers';
 
 const athena = mockClient(AthenaClient);
 const fakeAthena = (options: Parameters<typeof fakeAthenaOn>[1] = {}) => fakeAthenaOn(athena, options);
 
-const databases = { raw: 'lakehouse_raw', cleaned: 'lakehouse_cleaned', transformed: 'lakehouse_transformed' };
-
 function engine(extra: { maxAttempts?: number } = {}) {
-  const stores = { cleaned: new MemoryZone('cleaned', 'lake-cleaned'), transformed: new MemoryZone('transformed', 'lake-transformed') };
   const { sleep, delays } = fakeSleep();
-  const e = new AthenaQueryEngine(new AthenaClient({ region: 'eu-west-2' }), stores, {
-    workgroup: 'lakehouse',
-    databases,
+  const { engine: e, stores } = athenaEngine({
     outputLocation: 's3://lake-athena-results/',
     poll: { initialDelayMs: 200, maxDelayMs: 1000, timeoutMs: 60_000, sleep },
-    now: () => NOW,
     ...extra,
   });
   return { e, stores, delays };
 }
-
-const CURRENCY_MODEL = `select
-    currency_id,
-    created_at,
-    last_updated,
-    currency_code,
-    null as reject_reason
-from {{ raw.currency }}`;
 
 beforeEach(() => athena.reset());
 
@@ -48,31 +34,7 @@ describe('AthenaQueryEngine.materialize', () => {
     const sqls = fake.sqls();
     expect(sqls).toHaveLength(8);
     expect(sqls[0]).toBe(`drop table if exists "lakehouse_cleaned"."tmp_currency_${RUN}"`);
-    expect(sqls[1]).toBe(
-      [
-        `create table "lakehouse_cleaned"."tmp_currency_${RUN}"`,
-        'with (',
-        "    format = 'PARQUET',",
-        "    write_compression = 'ZSTD',",
-        `    external_location = 's3://lake-cleaned/currency/run_id=${RUN}/'`,
-        ') as',
-        'select',
-        '  cast(m."currency_id" as integer) as "currency_id",',
-        '  cast(m."currency_code" as varchar) as "currency_code",',
-        '  cast(m."created_at" as timestamp) as "created_at",',
-        '  cast(m."last_updated" as timestamp) as "last_updated"',
-        'from (',
-        'select',
-        '    currency_id,',
-        '    created_at,',
-        '    last_updated,',
-        '    currency_code,',
-        '    null as reject_reason',
-        `from (select * from "lakehouse_raw"."currency" where run_id = '${RUN}')`,
-        ') m',
-        'where m."reject_reason" is null',
-      ].join('\n'),
-    );
+    expect(sqls[1]).toBe(currencyCtas(RAW_CURRENCY));
     expect(sqls[2]).toBe(`select count(*) as "rows" from "lakehouse_cleaned"."tmp_currency_${RUN}"`);
     expect(sqls[3]).toBe(`drop table if exists "lakehouse_cleaned"."tmp_currency_${RUN}"`);
     expect(sqls[4]).toBe(`drop table if exists "lakehouse_cleaned"."tmp_currency_rejects_${RUN}"`);

@@ -1,5 +1,6 @@
 /** Shared helpers for the AWS adapter tests (aws-sdk-client-mock stands in for AWS: there is no account here). */
 import { Readable } from 'node:stream';
+import type { RunRecord } from '../../../jobs/lib/ports';
 
 /** An error shaped like an AWS SDK v3 service exception. */
 export function awsError(name: string, status: number, message = name): Error {
@@ -24,4 +25,9 @@ export function recordingLogger() {
   const at = (level: string) => (message: string, extra?: unknown) => void entries.push({ level, message, extra });
   const logger = { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), appendKeys: () => undefined };
   return { entries, logger: logger as unknown as import('../../../jobs/lib/logger').Logger };
+}
+
+/** A run of an extract at `stage`, created and last updated at `updatedAt` (ISO UTC), with no history or counts; `extra` overrides. */
+export function runAt(runId: string, stage: RunRecord['stage'], updatedAt: string, extra: Partial<RunRecord> = {}): RunRecord {
+  return { runId, origin: 'extract', stage, createdAt: updatedAt, updatedAt, history: {}, counts: {}, ...extra };
 }

@@ -2,24 +2,14 @@ import '../handler-env';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { RunRecord } from '../../../../jobs/lib/ports';
 import { handler } from '../../../../jobs/sweep/handler';
 import { BUCKETS } from '../handler-env';
+import { runAt } from '../helpers';
 import { fakeS3 } from '../s3-fake';
 import { fixture } from './fixtures';
 
 const s3 = mockClient(S3Client);
 const eventBridge = mockClient(EventBridgeClient);
-
-const run = (runId: string, stage: RunRecord['stage'], updatedAt: string): RunRecord => ({
-  runId,
-  origin: 'extract',
-  stage,
-  createdAt: updatedAt,
-  updatedAt,
-  history: {},
-  counts: {},
-});
 
 beforeEach(() => {
   s3.reset();
@@ -31,8 +21,8 @@ describe('sweep handler', () => {
     const lake = fakeS3(s3);
     const long = new Date(Date.now() - 2 * 3_600_000).toISOString();
     const recent = new Date(Date.now() - 60_000).toISOString();
-    lake.put(BUCKETS.raw, '_ledger/runs/20250225t132609z.json', JSON.stringify(run('20250225t132609z', 'cleaned', long)));
-    lake.put(BUCKETS.raw, '_ledger/runs/20250225t140000z.json', JSON.stringify(run('20250225t140000z', 'extracted', recent)));
+    lake.put(BUCKETS.raw, '_ledger/runs/20250225t132609z.json', JSON.stringify(runAt('20250225t132609z', 'cleaned', long)));
+    lake.put(BUCKETS.raw, '_ledger/runs/20250225t140000z.json', JSON.stringify(runAt('20250225t140000z', 'extracted', recent)));
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
     const out = await handler(fixture('scheduled-tick-sweep'));
     expect(out).toEqual({ status: 'ok', step: 'sweep', result: { pending: 2, nudged: [{ stage: 'cleaned', zone: 'cleaned', runs: ['20250225t132609z'] }] } });
