@@ -13,7 +13,7 @@ import { LEDGER_PREFIX } from '../jobs/lib/aws/env-names';
 import { LANDING_PREFIX, type Step } from '../jobs/lib/pipeline';
 import type { NetworkPlacement } from './config';
 import type { AwsContext } from './constructs/aws-context';
-import type { Statement } from './constructs/policy';
+import { lakeKeyStatements, type Statement } from './constructs/policy';
 import type { LakeExports } from './lake-stack';
 
 /** The resources job statements refer to. */
@@ -63,9 +63,7 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
       resources: [objects(raw, `${LEDGER_PREFIX}*`)],
     },
   ];
-  const kms: Statement[] = lake.kmsKeyArn
-    ? [{ sid: 'UseLakeKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [lake.kmsKeyArn] }]
-    : [];
+  const kms = lakeKeyStatements(lake.kmsKeyArn, 'UseLakeKey', ['kms:Decrypt', 'kms:GenerateDataKey']);
   const putEvents: Statement = { sid: 'PublishPipelineEvents', actions: ['events:PutEvents'], resources: [r.eventBusArn] };
 
   switch (step) {
@@ -110,24 +108,11 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
       return [
         ...ledger(),
         { sid: 'RunQueries', actions: ATHENA_QUERY, resources: [aws.arn('athena', `workgroup/${n.athenaWorkgroup}`)] },
-        {
-          sid: 'ReadSourceTables',
-          actions: CATALOG_READ,
-          resources: [
-            aws.glueArn('catalog'),
-            ...[n.databases.raw, n.databases.cleaned].flatMap((db) => [aws.glueArn(`database/${db}`), aws.glueArn(`table/${db}/*`)]),
-          ],
-        },
+        { sid: 'ReadSourceTables', actions: CATALOG_READ, resources: aws.glueTableArns([n.databases.raw, n.databases.cleaned]) },
         {
           sid: 'WriteTargetTables',
           actions: [...CATALOG_READ, ...CATALOG_WRITE],
-          resources: [
-            aws.glueArn('catalog'),
-            ...[n.databases.cleaned, n.databases.transformed].flatMap((db) => [
-              aws.glueArn(`database/${db}`),
-              aws.glueArn(`table/${db}/*`),
-            ]),
-          ],
+          resources: aws.glueTableArns([n.databases.cleaned, n.databases.transformed]),
         },
         {
           sid: 'ListZones',

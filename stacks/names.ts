@@ -35,8 +35,10 @@ export interface ResourceNames {
   jobDeadLetterQueue: (step: Step) => string;
   /** Log group of a job (Lambda's default `/aws/lambda/<function>`). */
   jobLogGroup: (step: Step) => string;
-  /** EventBridge rule of a route. */
+  /** EventBridge rule of a route or of an alert (`crawler-failed`, `athena-query-failed`). */
   rule: (routeName: string) => string;
+  /** CloudWatch alarm on a job's dead-letter queue. */
+  deadLetterAlarm: (step: Step) => string;
   /** Scheduler schedule of a scheduled step. */
   schedule: (step: Step) => string;
 }
@@ -71,13 +73,13 @@ export function resourceNames(config: StackConfig): ResourceNames {
     jobDeadLetterQueue: (step) => `${p}-${step}-dlq`,
     jobLogGroup: (step) => `/aws/lambda/${p}-${step}`,
     rule: (routeName) => `${p}-${routeName}`,
+    deadLetterAlarm: (step) => `${p}-${step}-dead-letters`,
     schedule: (step) => `${p}-${step}`,
   };
 }
 
-/** The names the event patterns depend on (event-patterns.ts `DeployedNames`). */
-export function deployedNames(config: StackConfig): DeployedNames {
-  const names = resourceNames(config);
+/** The names the event patterns depend on (event-patterns.ts `DeployedNames`), picked from `names`. Pure. */
+export function deployedNames(names: ResourceNames): DeployedNames {
   return {
     buckets: names.zoneBuckets,
     crawlers: names.crawlers,

@@ -97,10 +97,11 @@ export class PipelineStack extends TerraformStack {
     }
     this.jobs = jobs;
 
+    const deployed = deployedNames(names);
     this.routes = new EventRoutes(this, 'routes', {
       aws,
       routes: ROUTES,
-      names: deployedNames(config),
+      names: deployed,
       jobs,
       ruleName: names.rule,
       scheduleName: names.schedule,
@@ -109,7 +110,13 @@ export class PipelineStack extends TerraformStack {
       customBus: bus,
     });
     new LogSubscriptions(this, 'log-subscriptions', { aws, jobs, scanner: 'scan-logs' });
-    new FailureAlerts(this, 'failure-alerts', { names: deployedNames(config), namePrefix: config.namePrefix, topic: alerts, jobs });
+    new FailureAlerts(this, 'failure-alerts', {
+      names: deployed,
+      ruleName: names.rule,
+      alarmName: names.deadLetterAlarm,
+      topic: alerts,
+      jobs,
+    });
 
     new TerraformOutput(this, 'event-bus-name', { value: names.eventBus });
     new TerraformOutput(this, 'alert-topic-arn', { value: alerts.topic.arn });

@@ -2,7 +2,7 @@
  * The summary `lakehouse run` prints: rows per table per stage, rejects, and
  * time per stage, for the runs one pass touched.
  */
-import { textTable } from './text-table';
+import { formatCount as fmt, textTable } from './text-table';
 import type { Delivery } from '../../jobs/lib/local/event-bus';
 import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/pipeline';
 import type { RunRecord } from '../../jobs/lib/ports';
@@ -24,8 +24,6 @@ export function stageTimes(deliveries: Delivery[]): Map<string, number> {
 function sum(runs: RunRecord[], pick: (run: RunRecord) => Record<string, number> | undefined, table: string): number {
   return runs.reduce((total, run) => total + (pick(run)?.[table] ?? 0), 0);
 }
-
-const fmt = (n: number) => n.toLocaleString('en-GB');
 
 /**
  * Renders the pass summary as text tables. `runs` are the ledger records the

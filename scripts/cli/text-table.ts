@@ -6,3 +6,8 @@ export function textTable(head: string[], colAligns?: ('left' | 'right' | 'cente
   const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   return new Table({ head, colAligns, style: colour ? {} : { head: [], border: [] } });
 }
+
+/** A count as the CLI prints it: digits grouped in thousands (`12,345`, en-GB). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-GB');
+}

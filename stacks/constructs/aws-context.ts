@@ -50,6 +50,14 @@ export class AwsContext extends Construct {
     return this.arn('glue', resource);
   }
 
+  /**
+   * ARNs a Glue catalog action needs to reach the tables of `databases`: the
+   * catalog, then each database and its tables (`database/<db>`, `table/<db>/*`).
+   */
+  glueTableArns(databases: string[]): string[] {
+    return [this.glueArn('catalog'), ...databases.flatMap((db) => [this.glueArn(`database/${db}`), this.glueArn(`table/${db}/*`)])];
+  }
+
   /** The account root principal ARN (used in key policies to delegate to IAM). */
   get rootArn(): string {
     return `arn:${this.partition}:iam::${this.accountId}:root`;

@@ -15,20 +15,32 @@ import type { JobFunction } from './job-function';
 
 export interface FailureAlertsProps {
   names: DeployedNames;
-  namePrefix: string;
+  /** EventBridge rule name of an alert (`crawler-failed`, `athena-query-failed`); stacks/names.ts `rule`. */
+  ruleName: (alert: string) => string;
+  /** Name of the alarm on a job's dead-letter queue; stacks/names.ts `deadLetterAlarm`. */
+  alarmName: (step: Step) => string;
   topic: AlertTopic;
   jobs: Record<Step, JobFunction>;
 }
 
-/** Readable alert texts, filled from the event by an input transformer (EventBridge `<name>` placeholders). */
-const ALERT_TEXT = {
+/**
+ * Each alert rule: its name, and the readable text an input transformer fills
+ * from the event (EventBridge `<name>` placeholders).
+ */
+const ALERTS = {
   crawlerFailed: {
-    inputPaths: { crawler: '$.detail.crawlerName', message: '$.detail.errorMessage', time: '$.time' },
-    inputTemplate: '"lakehouse: Glue crawler <crawler> failed at <time>: <message>"',
+    name: 'crawler-failed',
+    inputTransformer: {
+      inputPaths: { crawler: '$.detail.crawlerName', message: '$.detail.errorMessage', time: '$.time' },
+      inputTemplate: '"lakehouse: Glue crawler <crawler> failed at <time>: <message>"',
+    },
   },
   athenaQueryFailed: {
-    inputPaths: { query: '$.detail.queryExecutionId', workgroup: '$.detail.workgroupName', time: '$.time' },
-    inputTemplate: '"lakehouse: Athena query <query> in workgroup <workgroup> failed at <time>. See the query history for the reason."',
+    name: 'athena-query-failed',
+    inputTransformer: {
+      inputPaths: { query: '$.detail.queryExecutionId', workgroup: '$.detail.workgroupName', time: '$.time' },
+      inputTemplate: '"lakehouse: Athena query <query> in workgroup <workgroup> failed at <time>. See the query history for the reason."',
+    },
   },
 };
 
@@ -41,26 +53,26 @@ export class FailureAlerts extends Construct {
     super(scope, id);
     const patterns = alertPatterns(props.names);
     for (const key of ['crawlerFailed', 'athenaQueryFailed'] as const) {
-      const suffix = key === 'crawlerFailed' ? 'crawler-failed' : 'athena-query-failed';
-      const rule = new CloudwatchEventRule(this, `${suffix}-rule`, {
-        name: `${props.namePrefix}-${suffix}`,
-        description: `alert: ${suffix.replace(/-/g, ' ')}`,
+      const alert = ALERTS[key];
+      const rule = new CloudwatchEventRule(this, `${alert.name}-rule`, {
+        name: props.ruleName(alert.name),
+        description: `alert: ${alert.name.replace(/-/g, ' ')}`,
         eventBusName: DEFAULT_EVENT_BUS,
         eventPattern: JSON.stringify(patterns[key]),
       });
-      new CloudwatchEventTarget(this, `${suffix}-target`, {
+      new CloudwatchEventTarget(this, `${alert.name}-target`, {
         rule: rule.name,
         eventBusName: DEFAULT_EVENT_BUS,
         targetId: 'alert-topic',
         arn: props.topic.topic.arn,
-        inputTransformer: ALERT_TEXT[key],
+        inputTransformer: alert.inputTransformer,
       });
       this.rules.push(rule);
     }
-    for (const [step, job] of Object.entries(props.jobs)) {
+    for (const [step, job] of Object.entries(props.jobs) as [Step, JobFunction][]) {
       this.alarms.push(
         new CloudwatchMetricAlarm(this, `${step}-dead-letters`, {
-          alarmName: `${props.namePrefix}-${step}-dead-letters`,
+          alarmName: props.alarmName(step),
           alarmDescription: `lakehouse: ${step} failed after its retries; the failed events wait in its dead-letter queue`,
           namespace: 'AWS/SQS',
           metricName: 'ApproximateNumberOfMessagesVisible',

@@ -42,3 +42,28 @@ export function trustPolicy(scope: Construct, id: string, services: string[], so
     },
   ]);
 }
+
+/**
+ * Read-only access to one bucket: list and locate it (sid `List<label>`) and
+ * get its objects (sid `Read<label>`). `bucketArn` is the bucket's ARN
+ * (`arn:<partition>:s3:::<bucket>`); objects are `<bucketArn>/*`.
+ */
+export function bucketReadStatements(bucketArn: string, label: string): Statement[] {
+  return [
+    { sid: `List${label}`, actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucketArn] },
+    { sid: `Read${label}`, actions: ['s3:GetObject'], resources: [`${bucketArn}/*`] },
+  ];
+}
+
+/**
+ * Use of the lake's KMS key: one statement allowing `actions` on `kmsKeyArn`
+ * (optionally under `conditions`), or none when the lake has no key (SSE-S3).
+ */
+export function lakeKeyStatements(
+  kmsKeyArn: string | undefined,
+  sid: string,
+  actions: string[],
+  conditions?: Statement['conditions'],
+): Statement[] {
+  return kmsKeyArn ? [{ sid, actions, resources: [kmsKeyArn], ...(conditions ? { conditions } : {}) }] : [];
+}

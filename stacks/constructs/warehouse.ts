@@ -9,7 +9,7 @@ import { RedshiftserverlessWorkgroup } from '@cdktf/provider-aws/lib/redshiftser
 import { Construct } from 'constructs';
 import type { NetworkPlacement } from '../config';
 import type { AwsContext } from './aws-context';
-import type { Statement } from './policy';
+import { bucketReadStatements, lakeKeyStatements, type Statement } from './policy';
 import { ServiceRole } from './service-role';
 
 export interface WarehouseProps {
@@ -36,14 +36,9 @@ export class Warehouse extends Construct {
   constructor(scope: Construct, id: string, props: WarehouseProps) {
     super(scope, id);
     const statements: Statement[] = [
-      {
-        sid: 'ListTransformedZone',
-        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
-        resources: [props.transformedBucketArn],
-      },
-      { sid: 'ReadTransformedZone', actions: ['s3:GetObject'], resources: [`${props.transformedBucketArn}/*`] },
+      ...bucketReadStatements(props.transformedBucketArn, 'TransformedZone'),
+      ...lakeKeyStatements(props.kmsKeyArn, 'DecryptZone', ['kms:Decrypt']),
     ];
-    if (props.kmsKeyArn) statements.push({ sid: 'DecryptZone', actions: ['kms:Decrypt'], resources: [props.kmsKeyArn] });
     this.copyRole = new ServiceRole(this, 'copy-role', {
       roleName: props.copyRoleName,
       description: 'Redshift COPY from the transformed zone',

@@ -8,7 +8,7 @@ import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler';
 import { Construct } from 'constructs';
 import { crawlerConfigurationJson, type CrawlerDefinition } from '../../crawlers/zone-crawlers';
 import type { AwsContext } from './aws-context';
-import type { Statement } from './policy';
+import { bucketReadStatements, lakeKeyStatements, type Statement } from './policy';
 import type { SecureBucket } from './secure-bucket';
 import { ServiceRole } from './service-role';
 
@@ -47,26 +47,15 @@ export class ZoneCatalog extends Construct {
       description: `lakehouse ${definition.zone} zone`,
     });
     const statements: Statement[] = [
-      { sid: 'ListZone', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [props.bucket.arn] },
-      { sid: 'ReadZone', actions: ['s3:GetObject'], resources: [`${props.bucket.arn}/*`] },
-      {
-        sid: 'WriteZoneCatalog',
-        actions: CRAWLER_CATALOG_ACTIONS,
-        resources: [
-          aws.glueArn('catalog'),
-          aws.glueArn(`database/${props.databaseName}`),
-          aws.glueArn(`table/${props.databaseName}/*`),
-        ],
-      },
+      ...bucketReadStatements(props.bucket.arn, 'Zone'),
+      { sid: 'WriteZoneCatalog', actions: CRAWLER_CATALOG_ACTIONS, resources: aws.glueTableArns([props.databaseName]) },
       {
         sid: 'WriteCrawlerLogs',
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [aws.arn('logs', `log-group:${CRAWLER_LOG_GROUP}`), aws.logStreamsArn(CRAWLER_LOG_GROUP)],
       },
+      ...lakeKeyStatements(props.kmsKeyArn, 'DecryptZone', ['kms:Decrypt']),
     ];
-    if (props.kmsKeyArn) {
-      statements.push({ sid: 'DecryptZone', actions: ['kms:Decrypt'], resources: [props.kmsKeyArn] });
-    }
     this.role = new ServiceRole(this, 'role', {
       roleName: props.roleName,
       description: `Glue crawler of the ${definition.zone} zone`,

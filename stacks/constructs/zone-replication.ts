@@ -6,7 +6,7 @@
 import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-replication-configuration';
 import { Construct } from 'constructs';
 import type { AwsContext } from './aws-context';
-import type { Statement } from './policy';
+import { lakeKeyStatements, type Statement } from './policy';
 import type { SecureBucket } from './secure-bucket';
 import { ServiceRole } from './service-role';
 
@@ -39,15 +39,10 @@ export class ZoneReplication extends Construct {
         actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
         resources: [`${archive.arn}/*`],
       },
+      ...lakeKeyStatements(kmsKeyArn, 'UseLakeKeyThroughS3', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [
+        { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${props.aws.region}.amazonaws.com`] },
+      ]),
     ];
-    if (kmsKeyArn) {
-      statements.push({
-        sid: 'UseLakeKeyThroughS3',
-        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-        resources: [kmsKeyArn],
-        conditions: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${props.aws.region}.amazonaws.com`] }],
-      });
-    }
     this.role = new ServiceRole(this, 'role', {
       roleName: props.roleName,
       description: 'S3 replication of a lake zone into its archive',

@@ -96,7 +96,7 @@ describe('resource names', () => {
       expect(longNames.jobRole(step).length).toBeLessThanOrEqual(64);
     }
     expect(longNames.rule('cleaned-crawled-transform-transformed').length).toBeLessThanOrEqual(64);
-    expect(deployedNames(config)).toEqual({
+    expect(deployedNames(names)).toEqual({
       buckets: names.zoneBuckets,
       crawlers: names.crawlers,
       eventBusName: names.eventBus,

@@ -6,7 +6,7 @@ import { deployedNamesFromEnv, ENV, ENV_BY_STEP, requireEnv, zoneBucketEnv, zone
 import { TerminalError } from '../../jobs/lib/errors';
 import { STEPS, ZONES } from '../../jobs/lib/pipeline';
 import { stackConfig } from '../../stacks/config';
-import { deployedNames } from '../../stacks/names';
+import { deployedNames, resourceNames } from '../../stacks/names';
 
 describe('env names', () => {
   it('are unique, and every job gets logging plus only known variables', () => {
@@ -27,7 +27,7 @@ describe('env names', () => {
 
   it('let every event-started job rebuild the deployed names the stack used', () => {
     const config = stackConfig('dev');
-    const expected = deployedNames(config);
+    const expected = deployedNames(resourceNames(config));
     const env: NodeJS.ProcessEnv = {
       [ENV.eventBusName]: expected.eventBusName,
       [ENV.athenaWorkgroup]: expected.athenaWorkgroup,

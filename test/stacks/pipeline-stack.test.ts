@@ -15,7 +15,7 @@ import { fixtureConfig, nameOf, only, parseRef, ref, resourcesOf, statementsOf, 
 
 const config = fixtureConfig();
 const names = resourceNames(config);
-const deployed = deployedNames(config);
+const deployed = deployedNames(names);
 let synth: Synthesized;
 beforeAll(() => {
   synth = synthesize(config);

@@ -7,14 +7,13 @@
  * does not call it.
  */
 import type { Command } from 'commander';
-import { applyLifecycle, type AppliedLifecycleAction } from '../../../jobs/lib/local/apply-lifecycle';
+import { applyLifecycle, planLifecycleWithSizes, type AppliedLifecycleAction } from '../../../jobs/lib/local/apply-lifecycle';
 import { replicateToArchive, type ReplicationResult } from '../../../jobs/lib/local/archive-replication';
 import { FsObjectStore } from '../../../jobs/lib/local/fs-object-store';
 import type { homePaths } from '../../../jobs/lib/local/settings';
 import { ZONES, type Zone } from '../../../jobs/lib/pipeline';
-import { planLifecycle } from '../../../lifecycle/plan';
 import { DEFAULT_LIFECYCLE, type LakeLifecycle } from '../../../lifecycle/rules';
-import { textTable } from '../text-table';
+import { formatCount as fmt, textTable } from '../text-table';
 import { withRuntime } from '../with-runtime';
 
 /** What one lifecycle pass did (or would do) to one zone and its archive. */
@@ -63,10 +62,7 @@ export async function runLifecycle(
       const objects = new Map((await archive.list('')).map((o) => [o.key, o]));
       for (const o of replication.copied) objects.set(o.key, o);
       const listed = [...objects.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      archiveActions = planLifecycle({ kind: 'archive', zone }, listed, now, rules).map((a) => ({
-        ...a,
-        size: objects.get(a.key)?.size ?? 0,
-      }));
+      archiveActions = planLifecycleWithSizes({ kind: 'archive', zone }, listed, now, rules);
     } else {
       archiveActions = await applyLifecycle(archive, { kind: 'archive', zone }, now, rules);
     }
@@ -74,8 +70,6 @@ export async function runLifecycle(
   }
   return { at: now.toISOString(), dryRun, zones };
 }
-
-const fmt = (n: number) => n.toLocaleString('en-GB');
 
 /** Bytes in B, KB, MB or GB (powers of 1024, one decimal). */
 function formatBytes(bytes: number): string {

@@ -4,6 +4,7 @@ import { runPass } from '../../../jobs/lib/local/run-pass';
 import type { LocalRuntime } from '../../../jobs/lib/local/runtime';
 import { STAR_TABLES } from '../../../jobs/lib/pipeline';
 import { renderSummary } from '../summary';
+import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 import { seedIfEmpty } from './seed';
 
@@ -29,7 +30,7 @@ export async function runOnce(runtime: LocalRuntime, options: { seedIfEmpty?: bo
     const started = performance.now();
     const seeded = await seedIfEmpty(runtime);
     if (seeded) {
-      const rows = Object.values(seeded).reduce((a, b) => a + b, 0).toLocaleString('en-GB');
+      const rows = formatCount(Object.values(seeded).reduce((a, b) => a + b, 0));
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       lines.push(`seeded the empty source: ${rows} rows in ${Object.keys(seeded).length} tables (${seconds} s)`);
     }

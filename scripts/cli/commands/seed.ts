@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { LocalRuntime } from '../../../jobs/lib/local/runtime';
 import { isSourceEmpty, seedSource } from '../../seed/seed-source';
+import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 
 /**
@@ -44,7 +45,7 @@ export function registerSeed(program: Command, setCode: (code: number) => void):
           return;
         }
         console.log(`seeded ${where}${options.scale > 1 ? ` at scale ${options.scale}` : ''}:`);
-        for (const [table, rows] of Object.entries(tables)) console.log(`  ${table.padEnd(16)} ${rows.toLocaleString('en-GB')}`);
+        for (const [table, rows] of Object.entries(tables)) console.log(`  ${table.padEnd(16)} ${formatCount(rows)}`);
         setCode(0);
       });
     });

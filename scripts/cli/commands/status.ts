@@ -1,6 +1,7 @@
 /** `lakehouse status`: runs, watermarks, and row counts per zone table and warehouse table. */
-import { textTable } from '../text-table';
+import { formatCount, textTable } from '../text-table';
 import type { Command } from 'commander';
+import { quoteIdent } from '../../../jobs/lib/identifiers';
 import { queryRows } from '../../../jobs/lib/local/duckdb';
 import type { LocalRuntime } from '../../../jobs/lib/local/runtime';
 import { ZONES } from '../../../jobs/lib/pipeline';
@@ -22,7 +23,7 @@ export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport
   for (const zone of ZONES) {
     zones[zone] = {};
     for (const table of await runtime.catalog.tables(zone)) {
-      const [row] = await queryRows(runtime.duck, `select count(*) as n from "${zone}"."${table.name}"`);
+      const [row] = await queryRows(runtime.duck, `select count(*) as n from ${quoteIdent(zone)}.${quoteIdent(table.name)}`);
       zones[zone][table.name] = Number(row.n);
     }
   }
@@ -42,9 +43,9 @@ export function renderStatus(status: StatusReport): string {
   for (const [table, w] of Object.entries(status.watermarks).sort()) marks.push([table, w.lastUpdated]);
   const rows = textTable(['zone', 'table', 'rows'], ['left', 'left', 'right']);
   for (const [zone, tables] of Object.entries(status.zones)) {
-    for (const [table, n] of Object.entries(tables)) rows.push([zone, table, n.toLocaleString('en-GB')]);
+    for (const [table, n] of Object.entries(tables)) rows.push([zone, table, formatCount(n)]);
   }
-  for (const [table, n] of Object.entries(status.warehouse)) rows.push(['warehouse', table, n.toLocaleString('en-GB')]);
+  for (const [table, n] of Object.entries(status.warehouse)) rows.push(['warehouse', table, formatCount(n)]);
   return [
     status.runs.length ? runs.toString() : 'no runs yet',
     Object.keys(status.watermarks).length ? marks.toString() : 'no watermarks yet',

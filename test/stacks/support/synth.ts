@@ -57,11 +57,16 @@ export function dataOf(tf: TfJson, type: string): { name: string; body: Record<s
   return Object.entries(tf.data?.[type] ?? {}).map(([name, body]) => ({ name, body }));
 }
 
-/** The one resource of `type` satisfying `where`; throws when there is not exactly one. */
-export function only(tf: TfJson, type: string, where: (body: Record<string, any>) => boolean): Record<string, any> {
+/** The one resource of `type` (as `{ name, body }`) satisfying `where`; throws when there is not exactly one. */
+function single(tf: TfJson, type: string, where: (body: Record<string, any>) => boolean): { name: string; body: Record<string, any> } {
   const found = resourcesOf(tf, type).filter((r) => where(r.body));
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
-  return found[0].body;
+  return found[0];
+}
+
+/** The body of the one resource of `type` satisfying `where`; throws when there is not exactly one. */
+export function only(tf: TfJson, type: string, where: (body: Record<string, any>) => boolean): Record<string, any> {
+  return single(tf, type, where).body;
 }
 
 /** `${aws_x.name.attr}` / `${data.aws_y.name.attr}` → its parts, or undefined for anything else. */
@@ -74,11 +79,9 @@ export function parseRef(value: unknown): { data: boolean; type: string; name: s
 /** The reference string to attribute `attr` of resource `type.name`. */
 export const ref = (type: string, name: string, attr: string) => `\${${type}.${name}.${attr}}`;
 
-/** The name (Terraform address part) of the resource of `type` whose body satisfies `where`. */
+/** The name (Terraform address part) of the one resource of `type` whose body satisfies `where`; throws when there is not exactly one. */
 export function nameOf(tf: TfJson, type: string, where: (body: Record<string, any>) => boolean): string {
-  const found = resourcesOf(tf, type).filter((r) => where(r.body));
-  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
-  return found[0].name;
+  return single(tf, type, where).name;
 }
 
 /** The statements of the policy document a `policy` / `assume_role_policy` attribute refers to. */
