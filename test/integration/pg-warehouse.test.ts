@@ -15,6 +15,7 @@ import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/local/pg-cl
 import { duckDbStaging, PgWarehouse } from '../../jobs/lib/local/pg-warehouse';
 import { STAR_TABLES, starTable, type ColumnType, type StarTableDef } from '../../jobs/lib/pipeline';
 import type { LoadTable } from '../../jobs/lib/ports';
+import { postgresStagedLoadStatements } from '../../jobs/lib/warehouse/load-statements';
 import { loadTablesForRun } from '../../jobs/load/load';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -196,9 +197,35 @@ describe.each(targets)('PgWarehouse on $name', ({ target }) => {
     }
   });
 
+  /** Every index and constraint of the schema, by name, with its definition. */
+  const indexes = async () => [
+    ...(await db.query<{ name: string; def: string }>(
+      `select indexname as name, indexdef as def from pg_indexes where schemaname = current_schema() order by indexname`,
+    )),
+    ...(await db.query<{ name: string; def: string }>(
+      `select conname as name, conrelid::regclass::text || ': ' || pg_get_constraintdef(oid) as def
+         from pg_constraint where connamespace = current_schema()::regnamespace order by conname`,
+    )),
+  ];
+
   it('loads a run: every row staged and changed, recorded in load_history', async () => {
     const data = run1();
+    // An index of the user's own and the DDL's keys are dropped for the bulk COPY and rebuilt as they were.
+    await db.exec('create index fact_payment_by_counterparty on fact_payment (counterparty_id)');
+    // A key another table refers to cannot be dropped: that table is loaded with its keys in place.
+    await db.exec('create table currency_note (currency_id integer references dim_currency (currency_id))');
+    const listed = async (table: string) =>
+      (await db.query<{ drop_sql: string }>(postgresStagedLoadStatements(starTable(table)).targetIndexes)).map((r) => r.drop_sql);
+    expect(await listed('fact_payment')).toEqual([
+      'alter table fact_payment drop constraint fact_payment_payment_id_last_updated_date_last_updated_time_key',
+      'alter table fact_payment drop constraint fact_payment_pkey',
+      'drop index fact_payment_by_counterparty',
+    ]);
+    expect(await listed('dim_currency')).toEqual([]);
+    const before = await indexes();
+    expect(before.map((i) => i.name)).toEqual(expect.arrayContaining(['fact_payment_by_counterparty', 'fact_payment_pkey']));
     const result = await warehouse.loadRun(RUN_1, await writeRun(RUN_1, data));
+    expect(await indexes()).toEqual(before);
     expect(result.loaded).toBe(true);
     expect(result.tables).toEqual(
       Object.fromEntries(STAR_TABLES.map((t) => [t.name, { staged: data[t.name].length, changed: data[t.name].length }])),

@@ -9,7 +9,8 @@
  * one); PostgreSQL COPYs the file into a temp staging table and applies it
  * with one MERGE (dimensions: only changed keys) or INSERT of absent versions
  * (facts), all in one transaction with the load-history row
- * (`postgresStagedLoadStatements`).
+ * (`postgresStagedLoadStatements`). Into an empty table (the first load) the
+ * rows are COPYed directly, with its keys and indexes built after the COPY.
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -234,10 +235,15 @@ export class PgWarehouse implements Warehouse {
             const [{ empty }] = await this.step(runId, s.table, 'check empty', () => tx.query<{ empty: boolean }>(s.targetEmpty));
             let changed: number;
             if (empty) {
-              // Nothing to compare with: the first load COPYs straight into the table.
+              // Nothing to compare with: the first load COPYs straight into the table, its keys built after.
+              const indexes = await this.step(runId, s.table, 'list keys and indexes', () =>
+                tx.query<{ drop_sql: string; create_sql: string }>(s.targetIndexes),
+              );
+              for (const { drop_sql } of indexes) await this.step(runId, s.table, drop_sql, () => tx.exec(drop_sql));
               changed = await this.step(runId, s.table, `copy of ${paths.length} file(s) (${s.copyTarget})`, () =>
                 tx.copyFromCsv(s.copyTarget, csv()),
               );
+              for (const { create_sql } of indexes) await this.step(runId, s.table, create_sql, () => tx.exec(create_sql));
             } else {
               for (const sql of s.createStaging) await this.step(runId, s.table, `create staging (${firstLine(sql)})`, () => tx.exec(sql));
               await this.step(runId, s.table, `copy of ${paths.length} file(s) (${s.copy})`, () => tx.copyFromCsv(s.copy, csv()));
