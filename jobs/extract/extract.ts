@@ -25,6 +25,12 @@ export interface ExtractInput {
   pageSize?: number;
   /** Rows per part file, default 100_000. */
   partRows?: number;
+  /**
+   * Tables extracted at once, default 2 (each table's rows are rendered and
+   * compressed while another's are read; a source that has one connection
+   * serves them in turn).
+   */
+  concurrency?: number;
 }
 
 export interface ExtractDeps {
@@ -203,6 +209,8 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
   }
   const partRows = input.partRows ?? 100_000;
   if (!Number.isInteger(partRows) || partRows < 1) throw new TerminalError(`partRows must be a positive integer: ${partRows}`);
+  const concurrency = input.concurrency ?? 2;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new TerminalError(`concurrency must be a positive integer: ${concurrency}`);
 
   const included = matcher(input.include);
   const excluded = matcher(input.exclude);
@@ -214,14 +222,14 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
   const outcomes = new Map<string, TableOutcome>();
   let recorded = false;
   try {
-    for (const table of tables) {
+    await eachTable(tables, concurrency, async (table) => {
       outcomes.set(
         table,
         await extractTable(table, runId, { lookbackMs: input.lookbackMs, partRows, pageSize: input.pageSize }, watermarks[table], deps),
       );
-    }
+    });
 
-    const changed = [...outcomes].filter(([, o]) => o.rows > 0);
+    const changed = tables.filter((t) => outcomes.get(t)!.rows > 0).map((t) => [t, outcomes.get(t)!] as const);
     if (changed.length === 0) {
       logger.info('no new rows: no run', { step: STEP, runId: null, tables: tables.length });
       return { runId: null, tables: {} };
@@ -292,6 +300,29 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
     if (!recorded && !(error instanceof ConflictError)) await removeParts(deps, runId, outcomes, tables);
     throw error;
   }
+}
+
+/**
+ * Runs `fn` for every table, at most `concurrency` at once, in list order.
+ * After a failure no further table starts; resolves once every started call
+ * has ended, then throws the first failure (so no writer is still running
+ * when the caller cleans up).
+ */
+async function eachTable(tables: string[], concurrency: number, fn: (table: string) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < tables.length) {
+      const table = tables[next++];
+      try {
+        await fn(table);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, tables.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 /** Best-effort removal of a failed run's part files, so a later run with the same id starts from an empty folder. */

@@ -29,7 +29,7 @@ export const handler = (event: unknown) =>
     routeFor(toPipelineEvent(event, names), 'extract');
     const settings = readSettings(process.env, '/tmp');
     const url = await (sourceSecret ??= new SourceSecret(secrets, requireEnv(ENV.sourceSecretArn))).url();
-    const source = new PgSourceDb(await openPg({ url }), { closeClient: true });
+    const source = new PgSourceDb(await openPg({ url }), { closeClient: true, connect: () => openPg({ url }) });
     try {
       const input = { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs };
       return await extract(input, { source, raw: zoneStore('raw', s3, names), ledger: ledgerFromEnv(s3), clock: systemClock, logger });

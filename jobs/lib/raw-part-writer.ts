@@ -9,12 +9,21 @@
  */
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { createGzip, type ZlibOptions } from 'node:zlib';
 import { keys } from './pipeline';
 import type { ObjectStore, RawLinePage, RawRow } from './ports';
 
 /** Compression of raw parts (module comment). */
 export const RAW_GZIP_OPTIONS = { level: 1, memLevel: 9 } as const;
+
+/**
+ * The gzip stream of a part: up to 4 MB of rendered pages may wait for the
+ * compressor before a write waits, and each compression step takes a whole
+ * page (256 KB of output), so the next pages are rendered while zlib
+ * compresses on libuv's thread pool instead of the two taking turns
+ * (`writableHighWaterMark` goes to the stream; Node's zlib types omit it).
+ */
+const GZIP_STREAM_OPTIONS = { ...RAW_GZIP_OPTIONS, chunkSize: 256 << 10, writableHighWaterMark: 4 << 20 } as ZlibOptions;
 
 /**
  * Renders rows as a raw line page (ports.ts RawLinePage): each row's JSON
@@ -130,7 +139,7 @@ export class RawPartWriter {
   private async startPart(): Promise<void> {
     await this.endPart();
     const key = keys.rawPart(this.table, this.runId, this.part++);
-    const gzip = createGzip(RAW_GZIP_OPTIONS);
+    const gzip = createGzip(GZIP_STREAM_OPTIONS);
     const body = new PassThrough();
     gzip.pipe(body);
     this.files.push(key);

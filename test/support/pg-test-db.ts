@@ -16,7 +16,10 @@ export function pgTargets(): { name: string; target: PgTarget }[] {
  * `lakehouse_test_<purpose>_<pid>` created on the server (dropped first if left
  * over). `drop()` closes it and drops the server database.
  */
-export async function openFreshDb(target: PgTarget, purpose: string): Promise<{ db: PgClient; drop: () => Promise<void> }> {
+export async function openFreshDb(
+  target: PgTarget,
+  purpose: string,
+): Promise<{ db: PgClient; drop: () => Promise<void>; /** The database's URL (server only). */ url?: string }> {
   if (!('url' in target)) {
     const db = await openPg(target);
     return { db, drop: () => db.close() };
@@ -30,6 +33,7 @@ export async function openFreshDb(target: PgTarget, purpose: string): Promise<{ 
   const db = await openPg({ url: url.toString() });
   return {
     db,
+    url: url.toString(),
     drop: async () => {
       await db.close();
       await admin.exec(`drop database if exists ${name}`);

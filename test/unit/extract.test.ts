@@ -257,6 +257,24 @@ describe('extract', () => {
     expect((await env.raw.list('department/')).length).toBe(3);
   });
 
+  test('how many tables run at once changes nothing in the run; a bad concurrency is refused', async () => {
+    const runs = [];
+    for (const concurrency of [1, 3]) {
+      const own = await setUp();
+      try {
+        const result = await extract({ ...DEFAULTS, concurrency }, own.deps);
+        const manifest = parseManifest(await own.raw.get(result.manifestKey!));
+        const parts = await Promise.all(Object.values(manifest.tables).flatMap((t) => t.files.map((f) => readPart(own.raw, f))));
+        runs.push({ tables: Object.keys(manifest.tables), result, parts, watermarks: await own.ledger.getWatermarks() });
+      } finally {
+        await own.done();
+      }
+    }
+    expect(runs[0].tables).toEqual(['currency', 'department']);
+    expect(runs[1]).toEqual(runs[0]);
+    await expect(extract({ ...DEFAULTS, concurrency: 0 }, env.deps)).rejects.toThrow(/concurrency must be a positive integer/);
+  });
+
   test('include/exclude globs choose the tables; _prisma_migrations is skipped by the default exclude', async () => {
     const defaults = await extract(DEFAULTS, env.deps);
     expect(Object.keys(defaults.tables)).toEqual(['currency', 'department']);

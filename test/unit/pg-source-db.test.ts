@@ -1,5 +1,5 @@
 import { NotFoundError, TerminalError } from '../../jobs/lib/errors';
-import { type PgClient } from '../../jobs/lib/local/pg-client';
+import { openPg, type PgClient } from '../../jobs/lib/local/pg-client';
 import { PgSourceDb } from '../../jobs/lib/local/pg-source-db';
 import type { RawRow } from '../../jobs/lib/ports';
 import { openFreshDb, pgTargets } from '../support/pg-test-db';
@@ -16,9 +16,10 @@ describe.each(targets)('PgSourceDb on $name', ({ target }) => {
   let db: PgClient;
   let drop: () => Promise<void>;
   let source: PgSourceDb;
+  let url: string | undefined;
 
   beforeAll(async () => {
-    ({ db, drop } = await openFreshDb(target, 'pgsource'));
+    ({ db, drop, url } = await openFreshDb(target, 'pgsource'));
     await db.exec(`
       create type "Kind" as enum ('SALE', 'PURCHASE');
       create table item (
@@ -70,6 +71,39 @@ describe.each(targets)('PgSourceDb on $name', ({ target }) => {
   afterAll(async () => {
     await source.close();
     await drop();
+  });
+
+  test('streams two tables at once on a second connection when it can open one, else in turn on the one client', async () => {
+    const opened: PgClient[] = [];
+    const connect = async () => {
+      const extra = await openPg({ url: url! });
+      opened.push(extra);
+      return extra;
+    };
+    const pair = (await collect(source.streamChanged('pair', null))).flat();
+    for (const options of url ? [{ connect }, {}] : [{}]) {
+      const shared = new PgSourceDb(db, options);
+      // Hold one table's stream open after its first page, then read another table in full.
+      const item = shared.streamChanged('item', null, 1)[Symbol.asyncIterator]();
+      expect((await item.next()).done).toBe(false);
+      let pairDone = false;
+      const second = collect(shared.streamChanged('pair', null)).then((pages) => {
+        pairDone = true;
+        return pages.flat();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // With a second connection the other table streams meanwhile; with one it waits its turn.
+      expect(pairDone).toBe('connect' in options);
+      let rest = 0;
+      while (!(await item.next()).done) rest++;
+      expect(rest).toBe(22);
+      expect(await second).toEqual(pair);
+      await shared.close();
+    }
+    expect(opened).toHaveLength(url ? 1 : 0);
+    // close() closed the connection it opened; the client it was given stays open.
+    for (const extra of opened) await expect(extra.query('select 1')).rejects.toThrow();
+    expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);
   });
 
   test('lists base tables that have last_updated, sorted by name', async () => {

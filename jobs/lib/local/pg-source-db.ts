@@ -41,6 +41,15 @@ export interface PgSourceDbOptions {
   schema?: string;
   /** Whether close() also closes the client. Default false: whoever opened the client closes it. */
   closeClient?: boolean;
+  /**
+   * Opens another connection to the same database, so that streams of
+   * different tables can run at once (each on its own connection, in its own
+   * snapshot). Without it every call waits for the one client. Connections
+   * opened this way are closed by close().
+   */
+  connect?: () => Promise<PgClient>;
+  /** Most connections open at once, the given client included (default 2 with `connect`, else 1). */
+  maxConnections?: number;
 }
 
 /** A `since` bound: ISO date and time, `T` or space, up to microseconds, no zone. */
@@ -98,17 +107,64 @@ function renderColumn(column: SourceColumn): string {
 
 export class PgSourceDb implements SourceDb {
   private readonly schema: string;
+  private readonly maxConnections: number;
+  /** Connections not in use. */
+  private readonly idle: PgClient[];
+  /** Connections opened through `options.connect` (closed by close()). */
+  private readonly opened: PgClient[] = [];
+  /** Calls waiting for a connection, first come first served. */
+  private readonly waiting: ((db: PgClient) => void)[] = [];
+  private opening = 0;
 
   /**
    * @param db      the source database client (server or PGlite)
-   * @param options schema (default `public`) and whether close() closes the client
-   * @throws TypeError when the schema name is not a safe identifier
+   * @param options schema (default `public`), whether close() closes the client, and how to open more connections
+   * @throws TypeError when the schema name is not a safe identifier; RangeError when maxConnections is not a positive integer
    */
   constructor(
     private readonly db: PgClient,
     private readonly options: PgSourceDbOptions = {},
   ) {
     this.schema = assertIdentifier(options.schema ?? 'public');
+    this.maxConnections = options.connect ? (options.maxConnections ?? 2) : 1;
+    if (!Number.isInteger(this.maxConnections) || this.maxConnections < 1) {
+      throw new RangeError(`maxConnections must be a positive integer: ${options.maxConnections}`);
+    }
+    this.idle = [db];
+  }
+
+  /** A connection for one call: an idle one, a new one (up to maxConnections), or the next one released. */
+  private async lease(): Promise<PgClient> {
+    const free = this.idle.pop();
+    if (free) return free;
+    if (this.options.connect && this.opened.length + this.opening < this.maxConnections - 1) {
+      this.opening++;
+      try {
+        const db = await this.options.connect();
+        this.opened.push(db);
+        return db;
+      } finally {
+        this.opening--;
+      }
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands a connection to the next waiting call, or back to the idle list. */
+  private release(db: PgClient): void {
+    const next = this.waiting.shift();
+    if (next) next(db);
+    else this.idle.push(db);
+  }
+
+  /** Runs `fn` on a leased connection. */
+  private async withConnection<T>(fn: (db: PgClient) => Promise<T>): Promise<T> {
+    const db = await this.lease();
+    try {
+      return await fn(db);
+    } finally {
+      this.release(db);
+    }
   }
 
   private relation(table: string): string {
@@ -117,14 +173,14 @@ export class PgSourceDb implements SourceDb {
 
   /** Base tables of the schema that have a `last_updated` column, sorted by name (code-point order). */
   async listTables(): Promise<string[]> {
-    const rows = await this.db.query<{ name: string }>(
+    const rows = await this.withConnection((db) => db.query<{ name: string }>(
       `select c.table_name as name
          from information_schema.columns c
          join information_schema.tables t
            on t.table_schema = c.table_schema and t.table_name = c.table_name
         where c.table_schema = $1 and c.column_name = 'last_updated' and t.table_type = 'BASE TABLE'`,
       [this.schema],
-    );
+    ));
     return rows.map((r) => r.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
@@ -135,7 +191,13 @@ export class PgSourceDb implements SourceDb {
    */
   async describe(table: string): Promise<SourceColumn[]> {
     assertIdentifier(table);
-    const rows = await this.db.query<{ name: string; data_type: string; is_nullable: string }>(
+    return this.withConnection((db) => this.describeOn(db, table));
+  }
+
+  /** {@link describe} on connection `db`. */
+  private async describeOn(db: PgClient, table: string): Promise<SourceColumn[]> {
+    assertIdentifier(table);
+    const rows = await db.query<{ name: string; data_type: string; is_nullable: string }>(
       `select column_name as name, data_type, is_nullable
          from information_schema.columns
         where table_schema = $1 and table_name = $2
@@ -143,7 +205,7 @@ export class PgSourceDb implements SourceDb {
       [this.schema, table],
     );
     if (rows.length === 0) throw new NotFoundError(`source table ${this.schema}.${table} does not exist`);
-    const key = new Set(await this.primaryKey(table));
+    const key = new Set(await this.primaryKeyOn(db, table));
     return rows.map((r) => ({
       name: r.name,
       dataType: r.data_type,
@@ -157,7 +219,12 @@ export class PgSourceDb implements SourceDb {
    * Empty when the table has none.
    */
   async primaryKey(table: string): Promise<string[]> {
-    const rows = await this.db.query<{ name: string }>(
+    return this.withConnection((db) => this.primaryKeyOn(db, table));
+  }
+
+  /** {@link primaryKey} on connection `db`. */
+  private async primaryKeyOn(db: PgClient, table: string): Promise<string[]> {
+    const rows = await db.query<{ name: string }>(
       `select a.attname as name
          from pg_index i
          join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
@@ -192,12 +259,17 @@ export class PgSourceDb implements SourceDb {
    */
   async *streamChanged(table: string, since: string | null, pageSize = 10_000): AsyncIterable<RawRow[]> {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer: ${pageSize}`);
-    if (!this.db.copyOut) {
-      yield* this.keysetPages(table, since, pageSize);
-      return;
+    const db = await this.lease();
+    try {
+      if (!db.copyOut) {
+        yield* this.keysetPages(db, table, since, pageSize);
+        return;
+      }
+      const plan = await this.copyPlan(db, table, since);
+      yield* this.inSnapshot(db, copyRows(db.copyOut(plan.sql), plan.columns, pageSize));
+    } finally {
+      this.release(db);
     }
-    const plan = await this.copyPlan(table, since);
-    yield* this.inSnapshot(copyRows(this.copyStream(plan), plan.columns, pageSize));
   }
 
   /**
@@ -210,24 +282,30 @@ export class PgSourceDb implements SourceDb {
    */
   async *streamChangedLines(table: string, since: string | null, pageSize = 10_000): AsyncIterable<RawLinePage> {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer: ${pageSize}`);
-    if (!this.db.copyOut) {
-      const key = await this.primaryKey(table);
-      for await (const rows of this.keysetPages(table, since, pageSize)) yield rawLinePage(rows, key);
-      return;
+    const db = await this.lease();
+    try {
+      if (!db.copyOut) {
+        const key = await this.primaryKeyOn(db, table);
+        for await (const rows of this.keysetPages(db, table, since, pageSize)) yield rawLinePage(rows, key);
+        return;
+      }
+      const plan = await this.copyPlan(db, table, since);
+      const lines = new CopyJsonLines(plan.columns, plan.keyIndexes, plan.lastUpdatedIndex, pageSize);
+      yield* this.inSnapshot(
+        db,
+        (async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) yield* lines.push(chunk);
+          yield* lines.end();
+        })(db.copyOut(plan.sql)),
+      );
+    } finally {
+      this.release(db);
     }
-    const plan = await this.copyPlan(table, since);
-    const lines = new CopyJsonLines(plan.columns, plan.keyIndexes, plan.lastUpdatedIndex, pageSize);
-    yield* this.inSnapshot(
-      (async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) yield* lines.push(chunk);
-        yield* lines.end();
-      })(this.copyStream(plan)),
-    );
   }
 
   /** The COPY statement and row layout of `table`'s changes since `since`. */
-  private async copyPlan(table: string, since: string | null): Promise<CopyPlan> {
-    const { columns, key } = await this.pageable(table);
+  private async copyPlan(db: PgClient, table: string, since: string | null): Promise<CopyPlan> {
+    const { columns, key } = await this.pageable(db, table);
     if (since !== null && !SINCE.test(since)) {
       throw new TerminalError(`since must be an ISO timestamp (yyyy-mm-ddThh:mm:ss.mmm): ${JSON.stringify(since)}`);
     }
@@ -245,43 +323,38 @@ export class PgSourceDb implements SourceDb {
     };
   }
 
-  /** The plan's COPY output, as it streams. */
-  private copyStream(plan: CopyPlan): AsyncIterable<Buffer> {
-    return this.db.copyOut!(plan.sql);
-  }
-
   /**
    * Runs `items` (which read a COPY stream) inside a read-only repeatable-read
    * transaction with DateStyle ISO, so the output has one snapshot and the
    * text forms copy-text.ts expects; commits at the end, rolls back on an error.
    */
-  private async *inSnapshot<T>(items: AsyncIterable<T>): AsyncGenerator<T> {
-    await this.db.exec('begin transaction isolation level repeatable read, read only');
+  private async *inSnapshot<T>(db: PgClient, items: AsyncIterable<T>): AsyncGenerator<T> {
+    await db.exec('begin transaction isolation level repeatable read, read only');
     let ok = false;
     try {
-      await this.db.exec("set local datestyle to 'ISO, YMD'");
+      await db.exec("set local datestyle to 'ISO, YMD'");
       yield* items;
       ok = true;
     } finally {
-      if (ok) await this.db.exec('commit');
-      else await this.db.exec('rollback').catch(() => undefined); // keep the error that stopped the stream
+      if (ok) await db.exec('commit');
+      else await db.exec('rollback').catch(() => undefined); // keep the error that stopped the stream
     }
   }
 
   /** Columns and primary key of a table that can be streamed. */
-  private async pageable(table: string): Promise<{ columns: SourceColumn[]; key: string[] }> {
-    const columns = await this.describe(table);
+  private async pageable(db: PgClient, table: string): Promise<{ columns: SourceColumn[]; key: string[] }> {
+    const columns = await this.describeOn(db, table);
     if (!columns.some((c) => c.name === 'last_updated')) {
       throw new TerminalError(`source table ${table} has no last_updated column`);
     }
-    const key = await this.primaryKey(table);
+    const key = await this.primaryKeyOn(db, table);
     if (key.length === 0) throw new TerminalError(`source table ${table} has no primary key to page on`);
     return { columns, key };
   }
 
   /** Keyset pagination on `(last_updated, primary key)`, one bounded query per page (PGlite). */
-  private async *keysetPages(table: string, since: string | null, pageSize: number): AsyncGenerator<RawRow[]> {
-    const { columns, key } = await this.pageable(table);
+  private async *keysetPages(db: PgClient, table: string, since: string | null, pageSize: number): AsyncGenerator<RawRow[]> {
+    const { columns, key } = await this.pageable(db, table);
     const lastUpdated = `t.${quoteIdent('last_updated')}`;
     const keyCols = key.map((k) => `t.${quoteIdent(k)}`);
     const select = [
@@ -308,7 +381,7 @@ export class PgSourceDb implements SourceDb {
       }
       params.push(pageSize);
       const sql = `select ${select} from ${this.relation(table)} t where ${where.join(' and ')} order by ${orderBy} limit $${params.length}`;
-      const rows = await this.db.query<Row>(sql, params);
+      const rows = await db.query<Row>(sql, params);
       if (rows.length === 0) return;
       const last = rows[rows.length - 1];
       after = [last[KEY_LAST_UPDATED], ...key.map((_, i) => last[keyAlias(i)])];
@@ -321,8 +394,11 @@ export class PgSourceDb implements SourceDb {
     }
   }
 
-  /** Closes the client when constructed with `closeClient: true`; otherwise does nothing. */
+  /** Closes the connections opened through `connect`, and the given client when constructed with `closeClient: true`. */
   async close(): Promise<void> {
+    const opened = this.opened.splice(0);
+    this.idle.splice(0, this.idle.length, ...this.idle.filter((db) => !opened.includes(db)));
+    await Promise.all(opened.map((db) => db.close()));
     if (this.options.closeClient) await this.db.close();
   }
 }

@@ -135,15 +135,23 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
     notifier,
     clock,
     sourceClient: openSource,
-    source: async () => new PgSourceDb(await openSource()),
+    // On a server each table of an extract may stream on a connection of its own; PGlite has one.
+    source: async () =>
+      new PgSourceDb(await openSource(), settings.sourceUrl ? { connect: () => openPg({ url: settings.sourceUrl! }) } : {}),
     warehouse: openWarehouse,
     async dispatch(route, event) {
       switch (route.step) {
-        case 'extract':
-          return extract(
-            { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs },
-            { source: await runtime.source(), raw: lake.raw, ledger, clock, logger },
-          );
+        case 'extract': {
+          const source = await runtime.source();
+          try {
+            return await extract(
+              { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs },
+              { source, raw: lake.raw, ledger, clock, logger },
+            );
+          } finally {
+            await source.close(); // the extra connections; the source client stays open until close()
+          }
+        }
         case 'ingest':
           if (event.source !== 'aws.s3') throw new Error(`ingest needs an S3 event, got ${event['detail-type']}`);
           return ingest({ key: event.detail.object.key }, { raw: lake.raw, ledger, clock, logger });
