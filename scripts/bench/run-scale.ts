@@ -188,7 +188,11 @@ export async function runScale(options: ScaleOptions): Promise<ScaleFigures> {
 /** Runs {@link measureScale} in a forked child process (same Node flags, so TypeScript still loads). */
 function measureInChild(input: MeasureInput): Promise<ScaleFigures> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'measure-child.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The same malloc arenas as the CLI launcher gives a run (scripts/bin/lakehouse.js), so peak RSS is a user's.
+    const child = fork(join(__dirname, 'measure-child.ts'), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+    });
     let settled = false;
     child.on('message', (message: { figures?: ScaleFigures; error?: string }) => {
       settled = true;
