@@ -157,6 +157,16 @@ export class PgSourceDb implements SourceDb {
     else this.idle.push(db);
   }
 
+  /** The items of `fn`'s stream, read on a connection leased for the whole stream. */
+  private async *onConnection<T>(fn: (db: PgClient) => AsyncIterable<T>): AsyncGenerator<T> {
+    const db = await this.lease();
+    try {
+      yield* fn(db);
+    } finally {
+      this.release(db);
+    }
+  }
+
   /** Runs `fn` on a leased connection. */
   private async withConnection<T>(fn: (db: PgClient) => Promise<T>): Promise<T> {
     const db = await this.lease();
@@ -190,7 +200,6 @@ export class PgSourceDb implements SourceDb {
    * @throws TypeError when `table` is not a safe identifier; NotFoundError when the table does not exist.
    */
   async describe(table: string): Promise<SourceColumn[]> {
-    assertIdentifier(table);
     return this.withConnection((db) => this.describeOn(db, table));
   }
 
@@ -259,17 +268,17 @@ export class PgSourceDb implements SourceDb {
    */
   async *streamChanged(table: string, since: string | null, pageSize = 10_000): AsyncIterable<RawRow[]> {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer: ${pageSize}`);
-    const db = await this.lease();
-    try {
-      if (!db.copyOut) {
-        yield* this.keysetPages(db, table, since, pageSize);
-        return;
-      }
-      const plan = await this.copyPlan(db, table, since);
-      yield* this.inSnapshot(db, copyRows(db.copyOut(plan.sql), plan.columns, pageSize));
-    } finally {
-      this.release(db);
+    yield* this.onConnection((db) => this.rowsOn(db, table, since, pageSize));
+  }
+
+  /** {@link streamChanged} on connection `db`. */
+  private async *rowsOn(db: PgClient, table: string, since: string | null, pageSize: number): AsyncGenerator<RawRow[]> {
+    if (!db.copyOut) {
+      yield* this.keysetPages(db, table, since, pageSize);
+      return;
     }
+    const plan = await this.copyPlan(db, table, since);
+    yield* this.inSnapshot(db, copyRows(db.copyOut(plan.sql), plan.columns, pageSize));
   }
 
   /**
@@ -282,25 +291,25 @@ export class PgSourceDb implements SourceDb {
    */
   async *streamChangedLines(table: string, since: string | null, pageSize = 10_000): AsyncIterable<RawLinePage> {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer: ${pageSize}`);
-    const db = await this.lease();
-    try {
-      if (!db.copyOut) {
-        const key = await this.primaryKeyOn(db, table);
-        for await (const rows of this.keysetPages(db, table, since, pageSize)) yield rawLinePage(rows, key);
-        return;
-      }
-      const plan = await this.copyPlan(db, table, since);
-      const lines = new CopyJsonLines(plan.columns, plan.keyIndexes, plan.lastUpdatedIndex, pageSize);
-      yield* this.inSnapshot(
-        db,
-        (async function* (chunks: AsyncIterable<Buffer>) {
-          for await (const chunk of chunks) yield* lines.push(chunk);
-          yield* lines.end();
-        })(db.copyOut(plan.sql)),
-      );
-    } finally {
-      this.release(db);
+    yield* this.onConnection((db) => this.linesOn(db, table, since, pageSize));
+  }
+
+  /** {@link streamChangedLines} on connection `db`. */
+  private async *linesOn(db: PgClient, table: string, since: string | null, pageSize: number): AsyncGenerator<RawLinePage> {
+    if (!db.copyOut) {
+      const key = await this.primaryKeyOn(db, table);
+      for await (const rows of this.keysetPages(db, table, since, pageSize)) yield rawLinePage(rows, key);
+      return;
     }
+    const plan = await this.copyPlan(db, table, since);
+    const lines = new CopyJsonLines(plan.columns, plan.keyIndexes, plan.lastUpdatedIndex, pageSize);
+    yield* this.inSnapshot(
+      db,
+      (async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) yield* lines.push(chunk);
+        yield* lines.end();
+      })(db.copyOut(plan.sql)),
+    );
   }
 
   /** The COPY statement and row layout of `table`'s changes since `since`. */

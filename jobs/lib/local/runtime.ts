@@ -55,7 +55,11 @@ export interface LocalRuntime {
   clock: Clock;
   /** The source database client (opened on first use). */
   sourceClient(): Promise<PgClient>;
-  /** The source as the extract job sees it (opened on first use). */
+  /**
+   * A new view of the source as the extract job sees it, over the source
+   * client (opened on first use). On a server it opens extra connections for
+   * streams that run at once: close it when done (that closes only those).
+   */
   source(): Promise<SourceDb>;
   /** The warehouse (opened on first use). */
   warehouse(): Promise<Warehouse>;

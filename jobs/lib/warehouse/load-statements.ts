@@ -151,6 +151,15 @@ const RANK_COLUMN = 'dedupe_rank';
 const indent = (lines: string[], by = '    ') => lines.map((l) => by + l);
 const commaList = (items: string[]) => items.map((item, i) => (i < items.length - 1 ? `${item},` : item));
 
+/** A MERGE's insert branch: `when not matched then insert (<names>) values (<values>)`, one item a line. */
+const mergeInsert = (names: string[], values: string[]) => [
+  'when not matched then insert (',
+  ...indent(commaList(names)),
+  ') values (',
+  ...indent(commaList(values)),
+  ')',
+];
+
 /** `where not exists` a row of `target` (quoted) with the grain of source row `s`: the fact versions not yet loaded. */
 const absentFrom = (target: string, grain: string[]) => [
   'where not exists (',
@@ -261,11 +270,7 @@ export function tableLoadStatements(def: StarTableDef): TableLoadStatements {
       `using ${q(changes)} s`,
       `on ${def.key.map((k) => `${target}.${q(k)} = s.${q(k)}`).join(' and ')}`,
       ...(valueCols.length ? ['when matched then update set', ...indent(commaList(valueCols.map((n) => `${q(n)} = s.${q(n)}`)))] : []),
-      'when not matched then insert (',
-      ...indent(commaList(names.map(q))),
-      ') values (',
-      ...indent(commaList(sourceCols)),
-      ')',
+      ...mergeInsert(names.map(q), sourceCols),
     ].join('\n');
   } else {
     collectChanges = [
@@ -474,11 +479,7 @@ export function postgresStagedLoadStatements(def: StarTableDef): StagedLoadState
             ...indent(commaList(valueCols.map((n) => `${q(n)} = s.${q(n)}`))),
           ]
         : []),
-      'when not matched then insert (',
-      ...indent(commaList(names.map(q))),
-      ') values (',
-      ...indent(commaList(sourceCols)),
-      ')',
+      ...mergeInsert(names.map(q), sourceCols),
     ].join('\n');
   } else {
     apply = [
