@@ -61,8 +61,9 @@ export interface SourceDb {
   /** Columns of a table in ordinal order. */
   describe(table: string): Promise<SourceColumn[]>;
   /**
-   * Streams rows with `last_updated >= since` (all rows when since is null), in
-   * `(last_updated, primary key)` order, in pages so no table is held in memory.
+   * Streams rows with `last_updated >= since` (all rows when since is null),
+   * in pages so no table is held in memory, each row exactly once, in an
+   * order of the source's choosing (callers must not depend on it).
    * Timestamps come out as ISO strings with milliseconds (`2022-11-03T14:20:52.186`, source-local, no zone);
    * numerics as decimal strings.
    */
@@ -78,9 +79,8 @@ export interface SourceDb {
 }
 
 /**
- * One page of changed rows as raw-zone JSON lines, in `(last_updated,
- * primary key)` order: the text, and per row (parallel arrays) where its line
- * starts, its `last_updated` and its key.
+ * One page of changed rows as raw-zone JSON lines: the text, and per row
+ * (parallel arrays) where its line starts, its `last_updated` and its key.
  */
 export interface RawLinePage {
   /** The rows as UTF-8 JSON Lines: one JSON object per row, keys in source column order, each line ending in `\n`. */
