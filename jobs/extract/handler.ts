@@ -3,6 +3,10 @@
  * connection from Secrets Manager (cached in the container), streams the
  * changed rows to the raw bucket, writes the manifest and advances the
  * watermarks with a conditional write. Error policy: handler-kit.ts.
+ *
+ * Rows are rendered on the handler's own thread (no render workers): at the
+ * default 1,024 MB a function has about half a vCPU, so a second thread
+ * would have no CPU to run on.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

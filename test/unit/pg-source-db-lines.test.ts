@@ -1,7 +1,8 @@
 /**
  * PgSourceDb's raw-line fast path (streamChangedLines) against its row path
  * (streamChanged) on awkward values, on PGlite and, with TEST_DATABASE_URL, on
- * a server (where both read one COPY stream).
+ * a server (where both read one COPY stream), there both with the lines
+ * rendered on the calling thread and on render worker threads.
  */
 import { gunzipSync } from 'node:zlib';
 import { type PgClient } from '../../jobs/lib/local/pg-client';
@@ -12,7 +13,11 @@ import type { ObjectStore } from '../../jobs/lib/ports';
 import type { Readable } from 'node:stream';
 import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
-const targets = pgTargets();
+/** Each target, and on a server also with `renderWorkers` (PGlite has no COPY stream to render). */
+const cases = pgTargets().flatMap(({ name, target }) => [
+  { name, target, renderWorkers: false },
+  ...('url' in target ? [{ name: `${name} with render workers`, target, renderWorkers: true }] : []),
+]);
 
 async function rowsOf(pages: AsyncIterable<RawRow[]>): Promise<RawRow[]> {
   const out: RawRow[] = [];
@@ -36,13 +41,13 @@ const texts = [
   null,
 ];
 
-describe.each(targets)('PgSourceDb raw lines on $name', ({ target }) => {
+describe.each(cases)('PgSourceDb raw lines on $name', ({ target, renderWorkers }) => {
   let db: PgClient;
   let drop: () => Promise<void>;
   let source: PgSourceDb;
 
   beforeAll(async () => {
-    ({ db, drop } = await openFreshDb(target, 'sourcelines'));
+    ({ db, drop } = await openFreshDb(target, renderWorkers ? 'sourcelinesw' : 'sourcelines'));
     await db.exec(`
       create type "Mood" as enum ('ok', 'meh');
       create table odd (
@@ -74,7 +79,7 @@ describe.each(targets)('PgSourceDb raw lines on $name', ({ target }) => {
     await db.exec(`
       insert into pair values (1, 'x\ty', '2022-01-01'), (2, 'x\ty', '2022-01-01'), (1, 'w"', '2022-01-02');
     `);
-    source = new PgSourceDb(db);
+    source = new PgSourceDb(db, { renderWorkers });
   });
 
   afterAll(async () => {
@@ -110,7 +115,7 @@ describe.each(targets)('PgSourceDb raw lines on $name', ({ target }) => {
 
   test('composite keys are JSON arrays in key order', async () => {
     const pages = await pagesOf(source.streamChangedLines('pair', null));
-    expect(pages.flatMap((p) => p.keys)).toEqual(['["x\\ty",1]', '["x\\ty",2]', '["w\\"",1]']);
+    expect(pages.flatMap((p) => p.keys).sort()).toEqual(['["w\\"",1]', '["x\\ty",1]', '["x\\ty",2]']);
   });
 
   test('a consumer that stops early leaves the client usable', async () => {

@@ -6,7 +6,8 @@
  *
  * - on a server, with one `COPY (select …) TO STDOUT` per table (read-only,
  *   repeatable-read snapshot), parsed as it streams (`copy-text.ts`) into row
- *   objects or straight into raw-zone JSON lines (`streamChangedLines`). Rows come
+ *   objects or straight into raw-zone JSON lines (`streamChangedLines`),
+ *   optionally rendered on worker threads (`copy-render-pool.ts`). Rows come
  *   in the order the scan finds them: sorting them first cost the source
  *   about as much CPU as the scan itself, and extract does not need an order;
  * - on PGlite (which cannot stream COPY out), with keyset pagination on
@@ -16,6 +17,7 @@ import { NotFoundError, TerminalError } from '../errors';
 import { assertIdentifier, quoteIdent, quoteLiteral } from '../identifiers';
 import type { RawLinePage, RawRow, SourceColumn, SourceDb } from '../ports';
 import { rawLinePage } from '../raw-part-writer';
+import { CopyRenderPool } from './copy-render-pool';
 import { CopyJsonLines, copyRows, type CopyColumn, type CopyValueKind } from './copy-text';
 import type { PgClient, Row } from './pg-client';
 
@@ -52,6 +54,14 @@ export interface PgSourceDbOptions {
   connect?: () => Promise<PgClient>;
   /** Most connections open at once, the given client included (default 2 with `connect`, else 1). */
   maxConnections?: number;
+  /**
+   * Render server COPY text into JSON lines on worker threads
+   * (copy-render-pool.ts), one per stream, instead of the calling thread, so
+   * reading, rendering and compressing run on different CPUs. Default false.
+   * Workers are started on first use and stopped by close(); they run from
+   * the TypeScript sources only (the local runtime), not from a bundle.
+   */
+  renderWorkers?: boolean;
 }
 
 /** A `since` bound: ISO date and time, `T` or space, up to microseconds, no zone. */
@@ -117,6 +127,8 @@ export class PgSourceDb implements SourceDb {
   /** Calls waiting for a connection, first come first served. */
   private readonly waiting: ((db: PgClient) => void)[] = [];
   private opening = 0;
+  /** Render workers (with `renderWorkers`), started on first use. */
+  private renderPool?: CopyRenderPool;
 
   /**
    * @param db      the source database client (server or PGlite)
@@ -306,6 +318,11 @@ export class PgSourceDb implements SourceDb {
     }
     const plan = await this.copyPlan(db, table, since);
     const layout = { columns: plan.columns, keyIndexes: plan.keyIndexes, lastUpdatedIndex: plan.lastUpdatedIndex, pageRows: pageSize };
+    if (this.options.renderWorkers) {
+      this.renderPool ??= new CopyRenderPool();
+      yield* this.inSnapshot(db, this.renderPool.render(db.copyOut(plan.sql), layout));
+      return;
+    }
     const lines = new CopyJsonLines(layout.columns, layout.keyIndexes, layout.lastUpdatedIndex, layout.pageRows);
     yield* this.inSnapshot(
       db,
@@ -411,6 +428,8 @@ export class PgSourceDb implements SourceDb {
     const opened = this.opened.splice(0);
     this.idle.splice(0, this.idle.length, ...this.idle.filter((db) => !opened.includes(db)));
     await Promise.all(opened.map((db) => db.close()));
+    await this.renderPool?.close();
+    this.renderPool = undefined;
     if (this.options.closeClient) await this.db.close();
   }
 }

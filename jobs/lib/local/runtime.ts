@@ -3,6 +3,7 @@
  * PGlite or a PostgreSQL URL, the in-process bus) into the same job functions
  * the Lambda handlers use, and dispatches routed events to them.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { crawl } from '../../crawl/crawl';
 import { extract } from '../../extract/extract';
@@ -139,9 +140,13 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
     notifier,
     clock,
     sourceClient: openSource,
-    // On a server each table of an extract may stream on a connection of its own; PGlite has one.
+    // On a server each table of an extract may stream on a connection of its own (PGlite has one),
+    // with its rows rendered on a worker thread when there is a second CPU for it.
     source: async () =>
-      new PgSourceDb(await openSource(), settings.sourceUrl ? { connect: () => openPg({ url: settings.sourceUrl! }) } : {}),
+      new PgSourceDb(
+        await openSource(),
+        settings.sourceUrl ? { connect: () => openPg({ url: settings.sourceUrl! }), renderWorkers: availableParallelism() > 1 } : {},
+      ),
     warehouse: openWarehouse,
     async dispatch(route, event) {
       switch (route.step) {
