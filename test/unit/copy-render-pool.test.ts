@@ -6,8 +6,7 @@
  */
 import { TerminalError } from '../../jobs/lib/errors';
 import { CopyRenderPool } from '../../jobs/lib/local/copy-render-pool';
-import type { CopyLayout } from '../../jobs/lib/local/copy-render-protocol';
-import { CopyJsonLines } from '../../jobs/lib/local/copy-text';
+import { CopyJsonLines, type CopyLayout } from '../../jobs/lib/local/copy-text';
 import type { RawLinePage } from '../../jobs/lib/ports';
 
 const layout: CopyLayout = {
@@ -46,7 +45,7 @@ async function* chunksOf(text: Buffer, size: number, pulled?: { bytes: number; r
 }
 
 function inline(text: Buffer, size: number): RawLinePage[] {
-  const lines = new CopyJsonLines(layout.columns, layout.keyIndexes, layout.lastUpdatedIndex, layout.pageRows);
+  const lines = new CopyJsonLines(layout);
   const pages: RawLinePage[] = [];
   for (let at = 0; at < text.length; at += size) pages.push(...lines.push(text.subarray(at, at + size)));
   pages.push(...lines.end());

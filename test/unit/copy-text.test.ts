@@ -62,7 +62,7 @@ const copyText = Buffer.from(cases.map((c) => `${c.fields.join('\t')}\n`).join('
 const json = (row: RawRow) => JSON.stringify(row);
 
 function render(chunks: Buffer[], pageRows = 1000, key = [0], lastUpdated = 6): RawLinePage[] {
-  const lines = new CopyJsonLines(columns, key, lastUpdated, pageRows);
+  const lines = new CopyJsonLines({ columns, keyIndexes: key, lastUpdatedIndex: lastUpdated, pageRows });
   return [...chunks.flatMap((c) => lines.push(c)), ...lines.end()];
 }
 

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TerminalError } from '../errors';
 import type { RawLinePage } from '../ports';
-import { receivedPage, type CopyLayout, type RenderReply, type RenderRequest } from './copy-render-protocol';
+import { receivedPage, type RenderReply, type RenderRequest } from './copy-render-protocol';
+import type { CopyLayout } from './copy-text';
 
 /** COPY text sent to a worker and not yet rendered, at most (bytes). */
 const IN_FLIGHT_BYTES = 1 << 20;

@@ -5,15 +5,7 @@
  * per-row arrays are copied by the structured clone.
  */
 import type { RawLinePage } from '../ports';
-import type { CopyColumn } from './copy-text';
-
-/** What the worker needs to render one COPY stream (the arguments of CopyJsonLines). */
-export interface CopyLayout {
-  columns: CopyColumn[];
-  keyIndexes: number[];
-  lastUpdatedIndex: number;
-  pageRows: number;
-}
+import type { CopyLayout } from './copy-text';
 
 /** Pool → worker. */
 export type RenderRequest =

@@ -28,11 +28,9 @@ function reply(message: RenderReply): void {
 port.on('message', (request: RenderRequest) => {
   try {
     switch (request.type) {
-      case 'start': {
-        const { columns, keyIndexes, lastUpdatedIndex, pageRows } = request.layout;
-        lines = new CopyJsonLines(columns, keyIndexes, lastUpdatedIndex, pageRows);
+      case 'start':
+        lines = new CopyJsonLines(request.layout);
         return;
-      }
       case 'chunk': {
         if (!lines) throw new Error('COPY text arrived before the stream started');
         const chunk = Buffer.from(request.chunk.buffer, request.chunk.byteOffset, request.chunk.byteLength);

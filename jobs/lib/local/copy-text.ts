@@ -31,6 +31,18 @@ export interface CopyColumn {
   kind: CopyValueKind;
 }
 
+/** How one COPY stream becomes raw-zone pages ({@link CopyJsonLines}). */
+export interface CopyLayout {
+  /** The table's columns in COPY order. */
+  columns: CopyColumn[];
+  /** Positions of the primary key's columns. */
+  keyIndexes: number[];
+  /** Position of `last_updated`. */
+  lastUpdatedIndex: number;
+  /** Most rows per page. */
+  pageRows: number;
+}
+
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 const TIMESTAMP_TEXT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/;
 
@@ -151,18 +163,18 @@ export class CopyJsonLines {
   private readonly keyStart: number[];
   private readonly keyEnd: number[];
 
-  /**
-   * @param columns          the table's columns in COPY order
-   * @param keyIndexes       positions of the primary key's columns
-   * @param lastUpdatedIndex position of `last_updated`
-   * @param pageRows         most rows per page
-   */
-  constructor(
-    private readonly columns: CopyColumn[],
-    private readonly keyIndexes: number[],
-    private readonly lastUpdatedIndex: number,
-    private readonly pageRows: number,
-  ) {
+  private readonly columns: CopyColumn[];
+  private readonly keyIndexes: number[];
+  private readonly lastUpdatedIndex: number;
+  private readonly pageRows: number;
+
+  /** @param layout the stream's columns, key and stamp positions, and rows per page */
+  constructor(layout: CopyLayout) {
+    const { columns, keyIndexes } = layout;
+    this.columns = columns;
+    this.keyIndexes = keyIndexes;
+    this.lastUpdatedIndex = layout.lastUpdatedIndex;
+    this.pageRows = layout.pageRows;
     this.prefixes = columns.map((c, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`));
     this.kinds = columns.map((c) => c.kind);
     this.isKey = columns.map((_, i) => keyIndexes.includes(i));

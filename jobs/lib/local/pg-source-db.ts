@@ -18,7 +18,7 @@ import { assertIdentifier, quoteIdent, quoteLiteral } from '../identifiers';
 import type { RawLinePage, RawRow, SourceColumn, SourceDb } from '../ports';
 import { rawLinePage } from '../raw-part-writer';
 import { CopyRenderPool } from './copy-render-pool';
-import { CopyJsonLines, copyRows, type CopyColumn, type CopyValueKind } from './copy-text';
+import { CopyJsonLines, copyRows, type CopyLayout, type CopyValueKind } from './copy-text';
 import type { PgClient, Row } from './pg-client';
 
 /** ISO timestamp with milliseconds and no zone (DESIGN.md §3): `2022-11-03T14:20:52.186`. */
@@ -94,11 +94,8 @@ function copyColumn(column: SourceColumn): string {
 }
 
 /** What one table's COPY stream needs: the statement, the columns and where the key and stamp are. */
-interface CopyPlan {
+interface CopyPlan extends Omit<CopyLayout, 'pageRows'> {
   sql: string;
-  columns: CopyColumn[];
-  keyIndexes: number[];
-  lastUpdatedIndex: number;
 }
 
 /** How one column is selected for a raw row. */
@@ -317,13 +314,13 @@ export class PgSourceDb implements SourceDb {
       return;
     }
     const plan = await this.copyPlan(db, table, since);
-    const layout = { columns: plan.columns, keyIndexes: plan.keyIndexes, lastUpdatedIndex: plan.lastUpdatedIndex, pageRows: pageSize };
+    const layout: CopyLayout = { columns: plan.columns, keyIndexes: plan.keyIndexes, lastUpdatedIndex: plan.lastUpdatedIndex, pageRows: pageSize };
     if (this.options.renderWorkers) {
       this.renderPool ??= new CopyRenderPool();
       yield* this.inSnapshot(db, this.renderPool.render(db.copyOut(plan.sql), layout));
       return;
     }
-    const lines = new CopyJsonLines(layout.columns, layout.keyIndexes, layout.lastUpdatedIndex, layout.pageRows);
+    const lines = new CopyJsonLines(layout);
     yield* this.inSnapshot(
       db,
       (async function* (chunks: AsyncIterable<Buffer>) {
