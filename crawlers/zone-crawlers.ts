@@ -12,8 +12,9 @@
  * table's schema; a schema change updates the table; objects that disappear
  * are only logged (lifecycle expiry must not drop tables).
  */
-import { LEDGER_PREFIX } from '../jobs/lib/aws/env-names';
-import { LANDING_PREFIX, MANIFEST_PREFIX, REJECTS_PREFIX, ZONES, type Zone, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../jobs/lib/pipeline';
+import { LEDGER_PREFIX } from '../jobs/lib/definition/lambda-environment';
+import { LANDING_PREFIX, MANIFEST_PREFIX, REJECTS_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../jobs/lib/definition/object-keys';
+import { ZONES, type Zone } from '../jobs/lib/definition/zones';
 
 /** The crawler `Configuration` JSON document (Glue's versioned crawler configuration). */
 export interface CrawlerConfiguration {

@@ -6,7 +6,7 @@
  * Timing rule (S3 lifecycle documentation): an action is due at the object's
  * creation time plus the rule's days, rounded up to the next midnight UTC.
  */
-import type { Zone } from '../jobs/lib/pipeline';
+import type { Zone } from '../jobs/lib/definition/zones';
 import { DEFAULT_LIFECYCLE, type LakeLifecycle } from './rules';
 
 const DAY_MS = 86_400_000;

@@ -9,7 +9,8 @@
  * Retrieval bills 90 days minimum, so archives expire no earlier than
  * 365 + 90 = 455 days) and the S3 lifecycle documentation.
  */
-import { ZONES, type Zone, PROCESSED_LANDING_PREFIX } from '../jobs/lib/pipeline';
+import { ZONES, type Zone } from '../jobs/lib/definition/zones';
+import { PROCESSED_LANDING_PREFIX } from '../jobs/lib/definition/object-keys';
 
 /** S3 lifecycle rule setting for which objects may transition: all sizes (small objects included). */
 export const TRANSITION_MINIMUM_OBJECT_SIZE = 'varies_by_storage_class' as const;

@@ -26,7 +26,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { join, relative, resolve, sep } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
-import { STEPS, type Step } from '../jobs/lib/pipeline';
+import { STEPS, type Step } from '../jobs/lib/definition/run-stages';
 
 const ROOT = resolve(__dirname, '..');
 

@@ -14,8 +14,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { TerminalError } from '../jobs/lib/errors';
-import { STEPS, type Step } from '../jobs/lib/pipeline';
+import { TerminalError } from '../jobs/lib/core/errors';
+import { STEPS, type Step } from '../jobs/lib/definition/run-stages';
 import { lakeLifecycle, lifecycleProblems, type LakeLifecycle } from '../lifecycle/rules';
 
 /** Encryption at rest of buckets, secrets and the warehouse: a customer-managed KMS key, or S3-managed keys. */

@@ -9,8 +9,9 @@
  * Sources: the Service Authorization Reference pages of each service, and
  * what the job code calls (jobs/<step>/, jobs/lib/aws/).
  */
-import { LEDGER_PREFIX } from '../jobs/lib/aws/env-names';
-import { LANDING_PREFIX, type Step } from '../jobs/lib/pipeline';
+import { LEDGER_PREFIX } from '../jobs/lib/definition/lambda-environment';
+import { LANDING_PREFIX } from '../jobs/lib/definition/object-keys';
+import type { Step } from '../jobs/lib/definition/run-stages';
 import type { NetworkPlacement } from './config';
 import type { AwsContext } from './constructs/aws-context';
 import { lakeKeyStatements, type Statement } from './constructs/policy';

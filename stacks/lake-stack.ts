@@ -14,7 +14,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { ZONE_CRAWLERS } from '../crawlers/zone-crawlers';
-import { ZONES, type Zone } from '../jobs/lib/pipeline';
+import { ZONES, type Zone } from '../jobs/lib/definition/zones';
 import type { StackConfig } from './config';
 import { AwsContext } from './constructs/aws-context';
 import { EncryptionKey } from './constructs/encryption-key';

@@ -5,7 +5,7 @@
  * (default `dev`); the other overrides are listed in stacks/config.ts.
  */
 import { resolve } from 'node:path';
-import { errorMessage } from '../jobs/lib/errors';
+import { errorMessage } from '../jobs/lib/core/errors';
 import { buildApp, stackNames } from './app';
 import { resolveLambdaAssets, stackConfig } from './config';
 

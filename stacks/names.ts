@@ -4,8 +4,9 @@
  * to lake resources by the same plain names the lake stack creates, and the
  * EventBridge patterns hold literal names instead of cross-stack tokens.
  */
-import type { DeployedNames } from '../jobs/lib/event-patterns';
-import { ZONES, type Step, type Zone } from '../jobs/lib/pipeline';
+import type { DeployedNames } from '../jobs/lib/definition/event-patterns';
+import { ZONES, type Zone } from '../jobs/lib/definition/zones';
+import type { Step } from '../jobs/lib/definition/run-stages';
 import type { StackConfig } from './config';
 
 /** Every resource name of one environment. */

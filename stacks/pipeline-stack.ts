@@ -12,8 +12,9 @@
 import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { ENV, ENV_BY_STEP, LAMBDA_SQL_DIR, LEDGER_PREFIX, type EnvKey } from '../jobs/lib/aws/env-names';
-import { ROUTES, STEPS, type Step } from '../jobs/lib/pipeline';
+import { ENV, ENV_BY_STEP, LAMBDA_SQL_DIR, LEDGER_PREFIX, type EnvKey } from '../jobs/lib/definition/lambda-environment';
+import { ROUTES } from '../jobs/lib/definition/routes';
+import { STEPS, type Step } from '../jobs/lib/definition/run-stages';
 import type { StackConfig } from './config';
 import { AlertTopic } from './constructs/alert-topic';
 import { AwsContext } from './constructs/aws-context';

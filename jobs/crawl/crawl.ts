@@ -3,9 +3,9 @@
  * (DESIGN.md §4). On AWS it starts the zone's Glue crawler and Glue announces
  * the result; locally the crawl runs at once and the runtime announces it.
  */
-import type { Logger } from '../lib/logger';
-import type { Zone } from '../lib/pipeline';
-import type { Catalog } from '../lib/ports';
+import type { Logger } from '../lib/adapters/powertools/logger';
+import type { Zone } from '../lib/definition/zones';
+import type { Catalog } from '../lib/core/ports';
 
 export interface CrawlInput {
   zone: Zone;

@@ -4,11 +4,11 @@
  * Error policy: handler-kit.ts (transient → rethrow; terminal → log, return failed).
  */
 import { GlueClient } from '@aws-sdk/client-glue';
-import { deployedNamesFromEnv } from '../lib/aws/env-names';
-import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
-import { GlueCatalog } from '../lib/aws/glue-catalog';
-import { clientConfig, runStep } from '../lib/aws/handler-kit';
-import { lambdaLogger } from '../lib/logger';
+import { deployedNamesFromEnv } from '../lib/runtimes/lambda/environment';
+import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
+import { GlueCatalog } from '../lib/adapters/aws/glue-catalog';
+import { clientConfig, runStep } from '../lib/runtimes/lambda/handler-kit';
+import { lambdaLogger } from '../lib/adapters/powertools/logger';
 import { crawl } from './crawl';
 
 const glue = new GlueClient(clientConfig());

@@ -6,13 +6,13 @@
  * chain, and only then advances the watermarks.
  */
 import picomatch from 'picomatch';
-import { ConflictError, TerminalError, errorMessage } from '../lib/errors';
-import type { Logger } from '../lib/logger';
-import { manifestSchema, type Manifest } from '../lib/manifest';
-import { keys } from '../lib/pipeline';
-import type { Clock, ObjectStore, RunLedger, SourceColumn, SourceDb, TableWatermark, Watermarks } from '../lib/ports';
-import { RawPartWriter, withoutRows } from '../lib/raw-part-writer';
-import { newRunId } from '../lib/run-id';
+import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
+import type { Logger } from '../lib/adapters/powertools/logger';
+import { manifestSchema, type Manifest } from '../lib/core/manifest';
+import { keys } from '../lib/definition/object-keys';
+import type { Clock, ObjectStore, RunLedger, SourceColumn, SourceDb, TableWatermark, Watermarks } from '../lib/core/ports';
+import { RawPartWriter, withoutRows } from '../lib/core/raw-part-writer';
+import { newRunId } from '../lib/core/run-id';
 
 export interface ExtractInput {
   /** Table globs to extract (picomatch), e.g. `['*']`. */

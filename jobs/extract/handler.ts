@@ -10,15 +10,16 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ENV, deployedNamesFromEnv, requireEnv } from '../lib/aws/env-names';
-import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
-import { ledgerFromEnv, zoneStore } from '../lib/aws/from-env';
-import { clientConfig, runStep, systemClock } from '../lib/aws/handler-kit';
-import { SourceSecret } from '../lib/aws/source-secret';
-import { openPg } from '../lib/local/pg-client';
-import { PgSourceDb } from '../lib/local/pg-source-db';
-import { readSettings } from '../lib/local/settings';
-import { lambdaLogger } from '../lib/logger';
+import { ENV } from '../lib/definition/lambda-environment';
+import { deployedNamesFromEnv, requireEnv } from '../lib/runtimes/lambda/environment';
+import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
+import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
+import { clientConfig, runStep, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { SourceSecret } from '../lib/adapters/aws/source-secret';
+import { openPg } from '../lib/adapters/postgres/pg-client';
+import { PgSourceDb } from '../lib/adapters/postgres/pg-source-db';
+import { readSettings } from '../lib/runtimes/local/settings';
+import { lambdaLogger } from '../lib/adapters/powertools/logger';
 import { extract } from './extract';
 
 const s3 = new S3Client(clientConfig());

@@ -4,11 +4,11 @@
  * Error policy: handler-kit.ts.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { deployedNamesFromEnv } from '../lib/aws/env-names';
-import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
-import { ledgerFromEnv, zoneStore } from '../lib/aws/from-env';
-import { clientConfig, runStep, systemClock } from '../lib/aws/handler-kit';
-import { lambdaLogger } from '../lib/logger';
+import { deployedNamesFromEnv } from '../lib/runtimes/lambda/environment';
+import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
+import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
+import { clientConfig, runStep, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { lambdaLogger } from '../lib/adapters/powertools/logger';
 import { ingest } from './ingest';
 
 const s3 = new S3Client(clientConfig());

@@ -11,13 +11,13 @@
  * `_processed/<original key>` (expired later by the zone's lifecycle rule).
  */
 import { gunzipSync } from 'node:zlib';
-import { TerminalError, errorMessage } from '../lib/errors';
-import type { Logger } from '../lib/logger';
-import { manifestSchema, type Manifest } from '../lib/manifest';
-import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../lib/pipeline';
-import type { Clock, ObjectStore, RawRow, RunLedger } from '../lib/ports';
-import { RawPartWriter } from '../lib/raw-part-writer';
-import { newRunId } from '../lib/run-id';
+import { TerminalError, errorMessage } from '../lib/core/errors';
+import type { Logger } from '../lib/adapters/powertools/logger';
+import { manifestSchema, type Manifest } from '../lib/core/manifest';
+import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../lib/definition/object-keys';
+import type { Clock, ObjectStore, RawRow, RunLedger } from '../lib/core/ports';
+import { RawPartWriter } from '../lib/core/raw-part-writer';
+import { newRunId } from '../lib/core/run-id';
 import { parse as parseCsvText } from 'csv-parse/sync';
 
 export interface IngestInput {

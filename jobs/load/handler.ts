@@ -6,13 +6,14 @@
 import { join } from 'node:path';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ENV, deployedNamesFromEnv, requireEnv } from '../lib/aws/env-names';
-import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
-import { ledgerFromEnv, zoneStore } from '../lib/aws/from-env';
-import { clientConfig, runStep, systemClock } from '../lib/aws/handler-kit';
-import { RedshiftWarehouse } from '../lib/aws/redshift-warehouse';
-import { lambdaLogger } from '../lib/logger';
-import { sqlDir } from '../lib/sql/models';
+import { ENV } from '../lib/definition/lambda-environment';
+import { deployedNamesFromEnv, requireEnv } from '../lib/runtimes/lambda/environment';
+import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
+import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
+import { clientConfig, runStep, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { RedshiftWarehouse } from '../lib/adapters/aws/redshift-warehouse';
+import { lambdaLogger } from '../lib/adapters/powertools/logger';
+import { sqlDir } from '../lib/core/sql/models';
 import { load } from './load';
 
 const redshift = new RedshiftDataClient(clientConfig());

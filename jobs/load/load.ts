@@ -3,10 +3,11 @@
  * warehouse (DESIGN.md §3 "Loader", §4: started when the transformed zone's
  * crawler succeeds), oldest first, and marks each run `loaded` in the ledger.
  */
-import { errorMessage, isTransient } from '../lib/errors';
-import type { Logger } from '../lib/logger';
-import { keys, STAR_TABLES } from '../lib/pipeline';
-import type { Clock, LoadResult, LoadTable, ObjectStore, RunLedger, Warehouse } from '../lib/ports';
+import { errorMessage, isTransient } from '../lib/core/errors';
+import type { Logger } from '../lib/adapters/powertools/logger';
+import { keys } from '../lib/definition/object-keys';
+import { STAR_TABLES } from '../lib/definition/tables';
+import type { Clock, LoadResult, LoadTable, ObjectStore, RunLedger, Warehouse } from '../lib/core/ports';
 
 export interface LoadDeps {
   warehouse: Warehouse;

@@ -7,7 +7,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { TerminalError } from '../lib/errors';
+import { TerminalError } from '../lib/core/errors';
 import type { LogRecord } from './scan-logs';
 
 /** The Lambda event of a CloudWatch Logs subscription. */

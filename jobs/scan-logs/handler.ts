@@ -4,12 +4,13 @@
  * event. Sends one SNS alert per batch with errors. Error policy: handler-kit.ts.
  */
 import { SNSClient } from '@aws-sdk/client-sns';
-import { TerminalError } from '../lib/errors';
-import { ENV, requireEnv } from '../lib/aws/env-names';
-import { serviceFailureRecord } from '../lib/aws/event-schemas';
-import { clientConfig, runStep } from '../lib/aws/handler-kit';
-import { SnsNotifier } from '../lib/aws/sns-notifier';
-import { lambdaLogger } from '../lib/logger';
+import { TerminalError } from '../lib/core/errors';
+import { ENV } from '../lib/definition/lambda-environment';
+import { requireEnv } from '../lib/runtimes/lambda/environment';
+import { serviceFailureRecord } from '../lib/runtimes/lambda/event-schemas';
+import { clientConfig, runStep } from '../lib/runtimes/lambda/handler-kit';
+import { SnsNotifier } from '../lib/adapters/aws/sns-notifier';
+import { lambdaLogger } from '../lib/adapters/powertools/logger';
 import { decodeCloudWatchLogs, isCloudWatchLogsEvent } from './cloudwatch-payload';
 import { scanLogs, type LogRecord } from './scan-logs';
 

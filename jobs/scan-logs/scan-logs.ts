@@ -13,9 +13,9 @@
  * run from the first run id in the text).
  */
 import { basename } from 'node:path';
-import type { Logger } from '../lib/logger';
-import { STEPS } from '../lib/pipeline';
-import type { Notifier } from '../lib/ports';
+import type { Logger } from '../lib/adapters/powertools/logger';
+import { STEPS } from '../lib/definition/run-stages';
+import type { Notifier } from '../lib/core/ports';
 
 /** One log line to scan. */
 export interface LogRecord {

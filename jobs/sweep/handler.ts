@@ -5,13 +5,14 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ENV, deployedNamesFromEnv } from '../lib/aws/env-names';
-import { routeFor, toPipelineEvent } from '../lib/aws/event-schemas';
-import { EventBridgePublisher } from '../lib/aws/eventbridge-publisher';
-import { ledgerFromEnv } from '../lib/aws/from-env';
-import { clientConfig, runStep, systemClock } from '../lib/aws/handler-kit';
-import { parseDuration } from '../lib/local/settings';
-import { lambdaLogger } from '../lib/logger';
+import { ENV } from '../lib/definition/lambda-environment';
+import { deployedNamesFromEnv } from '../lib/runtimes/lambda/environment';
+import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
+import { EventBridgePublisher } from '../lib/adapters/aws/eventbridge-publisher';
+import { ledgerFromEnv } from '../lib/runtimes/lambda/from-env';
+import { clientConfig, runStep, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { parseDuration } from '../lib/runtimes/local/settings';
+import { lambdaLogger } from '../lib/adapters/powertools/logger';
 import { sweep } from './sweep';
 
 const s3 = new S3Client(clientConfig());

@@ -16,9 +16,10 @@
  *
  * Runs already loaded, or marked failed (they wait for a person), are left alone.
  */
-import type { Logger } from '../lib/logger';
-import type { RunStage, Zone } from '../lib/pipeline';
-import type { Clock, EventPublisher, RunLedger } from '../lib/ports';
+import type { Logger } from '../lib/adapters/powertools/logger';
+import type { RunStage } from '../lib/definition/run-stages';
+import type { Zone } from '../lib/definition/zones';
+import type { Clock, EventPublisher, RunLedger } from '../lib/core/ports';
 
 /** How long a run may sit at a stage before it counts as stuck. */
 export interface SweepInput {

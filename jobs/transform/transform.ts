@@ -5,11 +5,11 @@
  * (DESIGN.md §4–5). Runs are processed oldest first because dimension
  * snapshots read every run up to their own.
  */
-import { errorMessage, isTransient, TransientError } from '../lib/errors';
-import type { Logger } from '../lib/logger';
-import { STAGE_BEFORE, type RunStage } from '../lib/pipeline';
-import type { Clock, EventPublisher, ModelResult, QueryEngine, RunLedger } from '../lib/ports';
-import { loadModels, type ModelFile } from '../lib/sql/models';
+import { errorMessage, isTransient, TransientError } from '../lib/core/errors';
+import type { Logger } from '../lib/adapters/powertools/logger';
+import { STAGE_BEFORE, type RunStage } from '../lib/definition/run-stages';
+import type { Clock, EventPublisher, ModelResult, QueryEngine, RunLedger } from '../lib/core/ports';
+import { loadModels, type ModelFile } from '../lib/core/sql/models';
 
 export interface TransformInput {
   /** The zone to write: cleaned (from raw) or transformed (from cleaned). */

@@ -20,10 +20,10 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { quoteIdent, quoteLiteral } from '../../jobs/lib/identifiers';
-import { type DuckDBConnection } from '../../jobs/lib/local/duckdb';
-import type { StarTableDef } from '../../jobs/lib/pipeline';
-import { WAREHOUSE_TYPES } from '../../jobs/lib/warehouse/load-statements';
+import { quoteIdent, quoteLiteral } from '../../jobs/lib/core/identifiers';
+import { type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
+import type { StarTableDef } from '../../jobs/lib/definition/tables';
+import { WAREHOUSE_TYPES } from '../../jobs/lib/core/warehouse/load-statements';
 
 /** One floor: seconds and the rows it moved. */
 export interface FloorMeasure {

@@ -3,8 +3,8 @@
  * and creating / dropping the benchmark's own databases on it.
  */
 import { Client } from 'pg';
-import { assertIdentifier, quoteIdent } from '../../jobs/lib/identifiers';
-import { errorMessage } from '../../jobs/lib/errors';
+import { assertIdentifier, quoteIdent } from '../../jobs/lib/core/identifiers';
+import { errorMessage } from '../../jobs/lib/core/errors';
 
 /** The server used when `LAKEHOUSE_BENCH_URL` is not set: a local PostgreSQL with trust auth. */
 export const DEFAULT_BENCH_URL = 'postgres://postgres@127.0.0.1:5432/postgres';

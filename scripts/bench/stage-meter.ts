@@ -3,7 +3,7 @@
  * DuckDB and the node-postgres client run inside this process, so its RSS
  * covers them; the PostgreSQL server's own memory is not counted.
  */
-import type { Route } from '../../jobs/lib/pipeline';
+import type { Route } from '../../jobs/lib/definition/routes';
 
 /** The stages of one pass, in chain order, with the route that runs each. */
 export const STAGES = [

@@ -3,9 +3,9 @@
  * time per stage, for the runs one pass touched.
  */
 import { formatCount as fmt, textTable } from './text-table';
-import type { Delivery } from '../../jobs/lib/local/event-bus';
-import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/pipeline';
-import type { RunRecord } from '../../jobs/lib/ports';
+import type { Delivery } from '../../jobs/lib/runtimes/local/event-bus';
+import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/definition/tables';
+import type { RunRecord } from '../../jobs/lib/core/ports';
 
 /** The stage label of a delivery: `extract`, `crawl raw`, `cleaned`, `transformed`, `load`, … */
 export function stageLabel(delivery: Pick<Delivery, 'step' | 'input'>): string {

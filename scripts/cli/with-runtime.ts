@@ -1,6 +1,6 @@
 /** Opens the local runtime from the environment for one CLI command and always closes it. */
-import { openLocalRuntime, type LocalRuntime } from '../../jobs/lib/local/runtime';
-import { readSettings } from '../../jobs/lib/local/settings';
+import { openLocalRuntime, type LocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
+import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 
 /** Runs `fn` with a runtime built from `process.env`; closes the runtime even when `fn` throws. */
 export async function withRuntime<T>(fn: (runtime: LocalRuntime) => Promise<T>): Promise<T> {

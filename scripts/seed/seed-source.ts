@@ -9,9 +9,9 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { TerminalError, errorMessage } from '../../jobs/lib/errors';
-import { quoteIdent } from '../../jobs/lib/identifiers';
-import type { PgClient } from '../../jobs/lib/local/pg-client';
+import { TerminalError, errorMessage } from '../../jobs/lib/core/errors';
+import { quoteIdent } from '../../jobs/lib/core/identifiers';
+import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import {
   moneyText,
   synthesisePayments,

@@ -8,8 +8,8 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Construct } from 'constructs';
-import { alertPatterns, DEFAULT_EVENT_BUS, type DeployedNames } from '../../jobs/lib/event-patterns';
-import type { Step } from '../../jobs/lib/pipeline';
+import { alertPatterns, DEFAULT_EVENT_BUS, type DeployedNames } from '../../jobs/lib/definition/event-patterns';
+import type { Step } from '../../jobs/lib/definition/run-stages';
 import type { AlertTopic } from './alert-topic';
 import type { JobFunction } from './job-function';
 

@@ -12,7 +12,7 @@ import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import type { Step } from '../../jobs/lib/pipeline';
+import type { Step } from '../../jobs/lib/definition/run-stages';
 import type { JobSizing, NetworkPlacement } from '../config';
 import type { AwsContext } from './aws-context';
 import type { Statement } from './policy';

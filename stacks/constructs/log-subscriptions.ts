@@ -8,7 +8,7 @@
 import { CloudwatchLogSubscriptionFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-subscription-filter';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Construct } from 'constructs';
-import type { Step } from '../../jobs/lib/pipeline';
+import type { Step } from '../../jobs/lib/definition/run-stages';
 import type { AwsContext } from './aws-context';
 import type { JobFunction } from './job-function';
 

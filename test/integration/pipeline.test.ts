@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Client } from 'pg';
-import { openLocalRuntime, type LocalRuntime } from '../../jobs/lib/local/runtime';
-import { readSettings } from '../../jobs/lib/local/settings';
+import { openLocalRuntime, type LocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
+import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 import { runOnce } from '../../scripts/cli/commands/run';
 import { loadTablesForRun } from '../../jobs/load/load';
 

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { TerminalError } from '../../jobs/lib/errors';
+import { TerminalError } from '../../jobs/lib/core/errors';
 import { isSourceEmpty, readSeedFile, SEED_DATA_DIR, SEED_TABLES, seedSource } from '../../scripts/seed/seed-source';
-import { openPg, type PgClient } from '../../jobs/lib/local/pg-client';
+import { openPg, type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
 const targets = pgTargets();

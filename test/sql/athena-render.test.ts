@@ -13,9 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { goodRowsSql, rejectRowsSql } from '../../jobs/lib/sql/materialize';
-import { loadModels } from '../../jobs/lib/sql/models';
-import { renderModel, type RenderContext } from '../../jobs/lib/sql/render';
+import { goodRowsSql, rejectRowsSql } from '../../jobs/lib/core/sql/materialize';
+import { loadModels } from '../../jobs/lib/core/sql/models';
+import { renderModel, type RenderContext } from '../../jobs/lib/core/sql/render';
 
 interface TrinoParser {
   validate(sql: string): { message: string; startLine: number; startColumn: number }[];

@@ -4,7 +4,7 @@
  * includes at least one tricky case from the real exports (DESIGN.md §3) and a
  * row that must be rejected with its reason.
  */
-import { sourceTable } from '../../jobs/lib/pipeline';
+import { sourceTable } from '../../jobs/lib/definition/tables';
 import { expectUniqueNotNull, givenRaw, openSqlTestLake, type GivenRow, type SqlTestLake } from './sql-test-lake';
 
 const RUN = '20250225t132609z';

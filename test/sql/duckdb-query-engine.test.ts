@@ -5,12 +5,12 @@
  */
 import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TerminalError } from '../../jobs/lib/errors';
-import { queryRows } from '../../jobs/lib/local/duckdb';
-import { quoteLiteral } from '../../jobs/lib/identifiers';
-import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/pipeline';
-import { goodRowsSql, rejectRowsSql } from '../../jobs/lib/sql/materialize';
-import { loadModel } from '../../jobs/lib/sql/models';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { queryRows } from '../../jobs/lib/adapters/duckdb/duckdb';
+import { quoteLiteral } from '../../jobs/lib/core/identifiers';
+import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/definition/tables';
+import { goodRowsSql, rejectRowsSql } from '../../jobs/lib/core/sql/materialize';
+import { loadModel } from '../../jobs/lib/core/sql/models';
 import { givenRaw, openSqlTestLake, type GivenRow, type SqlTestLake } from './sql-test-lake';
 
 const RUN_1 = '20250101t090000z';

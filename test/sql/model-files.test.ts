@@ -5,9 +5,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TerminalError } from '../../jobs/lib/errors';
-import { zoneTables } from '../../jobs/lib/pipeline';
-import { loadModel, loadModels, sqlDir, type ModelFile } from '../../jobs/lib/sql/models';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { zoneTables } from '../../jobs/lib/definition/tables';
+import { loadModel, loadModels, sqlDir, type ModelFile } from '../../jobs/lib/core/sql/models';
 
 const all: ModelFile[] = [...loadModels('cleaned'), ...loadModels('transformed')];
 

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SEED_DATA_DIR } from '../../scripts/seed/seed-source';
-import { execSql, queryRows } from '../../jobs/lib/local/duckdb';
-import { quoteIdent, quoteLiteral } from '../../jobs/lib/identifiers';
-import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/pipeline';
+import { execSql, queryRows } from '../../jobs/lib/adapters/duckdb/duckdb';
+import { quoteIdent, quoteLiteral } from '../../jobs/lib/core/identifiers';
+import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/definition/tables';
 import { expectUniqueNotNull, openSqlTestLake, type SqlTestLake } from './sql-test-lake';
 
 /** The vendored real data (gzip copies of the ToteSys export), present in every clone. */

@@ -2,8 +2,8 @@
  * Placeholder rendering (DESIGN.md §5): table placeholders resolve per engine
  * and run, shims expand per engine, and anything unknown is a TerminalError.
  */
-import { TerminalError } from '../../jobs/lib/errors';
-import { renderModel, splitArguments, type RenderContext } from '../../jobs/lib/sql/render';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { renderModel, splitArguments, type RenderContext } from '../../jobs/lib/core/sql/render';
 
 const RUN = '20250225t132609z';
 const duck: RenderContext = { engine: 'duckdb', runId: RUN, relation: (z, t) => `"${z}"."${t}"` };

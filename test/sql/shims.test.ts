@@ -2,9 +2,9 @@
  * The DuckDB rendering of every shim, evaluated on real DuckDB over the edge
  * cases the source exports produce (DESIGN.md §3).
  */
-import { openDuckDb, queryRows, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
-import { renderModel } from '../../jobs/lib/sql/render';
-import { SHIMS } from '../../jobs/lib/sql/shims';
+import { openDuckDb, queryRows, type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
+import { renderModel } from '../../jobs/lib/core/sql/render';
+import { SHIMS } from '../../jobs/lib/core/sql/shims';
 
 let conn: DuckDBConnection;
 let close: () => void;

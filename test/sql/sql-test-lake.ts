@@ -7,13 +7,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execSql, openDuckDb, queryRows, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
-import { quoteIdent, quoteLiteral } from '../../jobs/lib/identifiers';
-import { DuckDbQueryEngine, PART_FILE } from '../../jobs/lib/local/duckdb-query-engine';
-import { keys, sourceTable, type Zone } from '../../jobs/lib/pipeline';
-import type { ModelResult } from '../../jobs/lib/ports';
-import { LAKE_TYPE } from '../../jobs/lib/sql/materialize';
-import { loadModel } from '../../jobs/lib/sql/models';
+import { execSql, openDuckDb, queryRows, type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
+import { quoteIdent, quoteLiteral } from '../../jobs/lib/core/identifiers';
+import { DuckDbQueryEngine, PART_FILE } from '../../jobs/lib/adapters/duckdb/duckdb-query-engine';
+import { keys } from '../../jobs/lib/definition/object-keys';
+import { sourceTable } from '../../jobs/lib/definition/tables';
+import type { Zone } from '../../jobs/lib/definition/zones';
+import type { ModelResult } from '../../jobs/lib/core/ports';
+import { LAKE_TYPE } from '../../jobs/lib/core/sql/materialize';
+import { loadModel } from '../../jobs/lib/core/sql/models';
 
 export type Row = Record<string, unknown>;
 /** A given row: column → value as SQL text (NULL for null); DuckDB casts it to the column's type. */

@@ -5,9 +5,9 @@
  * all runs up to the one being written (dim_transaction: of every key the run
  * touched); facts hold only that run's versions.
  */
-import { FACT_VERSION_COLUMNS, starTable } from '../../jobs/lib/pipeline';
-import { queryRows } from '../../jobs/lib/local/duckdb';
-import { quoteLiteral } from '../../jobs/lib/identifiers';
+import { FACT_VERSION_COLUMNS, starTable } from '../../jobs/lib/definition/tables';
+import { queryRows } from '../../jobs/lib/adapters/duckdb/duckdb';
+import { quoteLiteral } from '../../jobs/lib/core/identifiers';
 import { expectUniqueNotNull, givenCleaned, openSqlTestLake, pick, type GivenRow, type Row, type SqlTestLake } from './sql-test-lake';
 
 const RUN_1 = '20250101t090000z';

@@ -5,8 +5,8 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TerminalError } from '../../jobs/lib/errors';
-import { STEPS } from '../../jobs/lib/pipeline';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { STEPS } from '../../jobs/lib/definition/run-stages';
 import { defaultLambdaAssets, ENVIRONMENTS, resolveLambdaAssets, stackConfig, validateConfig } from '../../stacks/config';
 import { deployedNames, resourceNames } from '../../stacks/names';
 import { lakeLifecycle } from '../../lifecycle/rules';

@@ -5,7 +5,8 @@
  */
 import picomatch from 'picomatch';
 import { crawlerConfigurationJson, ZONE_CRAWLERS } from '../../crawlers/zone-crawlers';
-import { keys, ZONES, type Zone } from '../../jobs/lib/pipeline';
+import { keys } from '../../jobs/lib/definition/object-keys';
+import { ZONES, type Zone } from '../../jobs/lib/definition/zones';
 
 /** True when the crawler of `zone` would skip `key`. */
 const excluded = (zone: Zone, key: string) => ZONE_CRAWLERS[zone].exclusions.some((glob) => picomatch(glob, { dot: true })(key));

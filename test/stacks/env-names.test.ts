@@ -2,9 +2,11 @@
  * The Lambda environment contract (jobs/lib/aws/env-names.ts): the variable
  * names the pipeline stack sets and the handlers read.
  */
-import { deployedNamesFromEnv, ENV, ENV_BY_STEP, requireEnv, zoneBucketEnv, zoneCrawlerEnv } from '../../jobs/lib/aws/env-names';
-import { TerminalError } from '../../jobs/lib/errors';
-import { STEPS, ZONES } from '../../jobs/lib/pipeline';
+import { deployedNamesFromEnv, requireEnv } from '../../jobs/lib/runtimes/lambda/environment';
+import { ENV, ENV_BY_STEP, zoneBucketEnv, zoneCrawlerEnv } from '../../jobs/lib/definition/lambda-environment';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { STEPS } from '../../jobs/lib/definition/run-stages';
+import { ZONES } from '../../jobs/lib/definition/zones';
 import { stackConfig } from '../../stacks/config';
 import { deployedNames, resourceNames } from '../../stacks/names';
 

@@ -4,20 +4,12 @@
  * (jobs/lib/aws/event-schemas.ts) turn into a pipeline event the same route
  * matches locally (`routeMatches`), and nothing else.
  */
-import {
-  alertPatterns,
-  DEFAULT_EVENT_BUS,
-  eventBusFor,
-  eventPattern,
-  matchesEventPattern,
-  routeTrigger,
-  scheduledTick,
-  zoneOfBucket,
-  zoneOfCrawler,
-  type DeployedNames,
-} from '../../jobs/lib/event-patterns';
-import { routeFor, scheduledTickSchema, toPipelineEvent } from '../../jobs/lib/aws/event-schemas';
-import { ROUTES, ZONES, routeMatches, type PipelineEvent, type Route } from '../../jobs/lib/pipeline';
+import { alertPatterns, DEFAULT_EVENT_BUS, eventBusFor, eventPattern, routeTrigger, scheduledTick, zoneOfBucket, zoneOfCrawler, type DeployedNames } from '../../jobs/lib/definition/event-patterns';
+import { matchesEventPattern } from './support/event-pattern-matcher';
+import { routeFor, scheduledTickSchema, toPipelineEvent } from '../../jobs/lib/runtimes/lambda/event-schemas';
+import { ROUTES, routeMatches, type Route } from '../../jobs/lib/definition/routes';
+import { ZONES } from '../../jobs/lib/definition/zones';
+import type { PipelineEvent } from '../../jobs/lib/definition/events';
 import { athenaQueryStateChange, crawlerStateChange, s3ObjectCreated, zoneWritten } from './support/aws-events';
 
 const names: DeployedNames = {

@@ -5,7 +5,8 @@
  * Athena workgroup, the Redshift Serverless warehouse and the secrets.
  */
 import { ZONE_CRAWLERS } from '../../crawlers/zone-crawlers';
-import { PROCESSED_LANDING_PREFIX, ZONES } from '../../jobs/lib/pipeline';
+import { PROCESSED_LANDING_PREFIX } from '../../jobs/lib/definition/object-keys';
+import { ZONES } from '../../jobs/lib/definition/zones';
 import { lakeLifecycle } from '../../lifecycle/rules';
 import { resourceNames } from '../../stacks/names';
 import { fixtureConfig, nameOf, only, parseRef, ref, resourcesOf, statementsOf, synthesize, type Synthesized } from './support/synth';

@@ -10,7 +10,7 @@ import {
   lifecycleProblems,
   type LakeLifecycle,
 } from '../../lifecycle/rules';
-import { PROCESSED_LANDING_PREFIX } from '../../jobs/lib/pipeline';
+import { PROCESSED_LANDING_PREFIX } from '../../jobs/lib/definition/object-keys';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00.000Z`);
 

@@ -4,10 +4,12 @@
  * log group and dead-letter queue; a rule or schedule for every route of the
  * pipeline definition, with the shared event patterns; alerts.
  */
-import { ENV, ENV_BY_STEP } from '../../jobs/lib/aws/env-names';
-import { routeFor, toPipelineEvent } from '../../jobs/lib/aws/event-schemas';
-import { alertPatterns, eventPattern, matchesEventPattern, scheduledTick } from '../../jobs/lib/event-patterns';
-import { ROUTES, STEPS, type Route, type Step } from '../../jobs/lib/pipeline';
+import { ENV, ENV_BY_STEP } from '../../jobs/lib/definition/lambda-environment';
+import { routeFor, toPipelineEvent } from '../../jobs/lib/runtimes/lambda/event-schemas';
+import { alertPatterns, eventPattern, scheduledTick } from '../../jobs/lib/definition/event-patterns';
+import { matchesEventPattern } from './support/event-pattern-matcher';
+import { ROUTES, type Route } from '../../jobs/lib/definition/routes';
+import { STEPS, type Step } from '../../jobs/lib/definition/run-stages';
 import { ERROR_FILTER_PATTERN } from '../../stacks/constructs/log-subscriptions';
 import { deployedNames, resourceNames } from '../../stacks/names';
 import { athenaQueryStateChange, crawlerStateChange, s3ObjectCreated, zoneWritten } from './support/aws-events';

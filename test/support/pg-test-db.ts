@@ -3,7 +3,7 @@
  * in-memory PGlite; also a real server when TEST_DATABASE_URL is set (CI sets
  * it), where each suite gets its own uniquely named database.
  */
-import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/local/pg-client';
+import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/adapters/postgres/pg-client';
 
 /** The targets to parameterise a suite over (`describe.each`). */
 export function pgTargets(): { name: string; target: PgTarget }[] {

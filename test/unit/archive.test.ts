@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { applyLifecycle } from '../../jobs/lib/local/apply-lifecycle';
-import { replicateToArchive } from '../../jobs/lib/local/archive-replication';
-import { FsObjectStore } from '../../jobs/lib/local/fs-object-store';
-import { homePaths } from '../../jobs/lib/local/settings';
+import { applyLifecycle } from '../../jobs/lib/adapters/fs/apply-lifecycle';
+import { replicateToArchive } from '../../jobs/lib/adapters/fs/archive-replication';
+import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
+import { homePaths } from '../../jobs/lib/runtimes/local/settings';
 import { lakeLifecycle } from '../../lifecycle/rules';
 import { main } from '../../scripts/cli/main';
 import { renderLifecycle, runLifecycle } from '../../scripts/cli/commands/lifecycle';

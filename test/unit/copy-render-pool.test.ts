@@ -4,10 +4,10 @@
  * as the same errors, input is read only as fast as pages are taken, and
  * stopping early or closing leaves nothing running.
  */
-import { TerminalError } from '../../jobs/lib/errors';
-import { CopyRenderPool } from '../../jobs/lib/local/copy-render-pool';
-import { CopyJsonLines, type CopyLayout } from '../../jobs/lib/local/copy-text';
-import type { RawLinePage } from '../../jobs/lib/ports';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { CopyRenderPool } from '../../jobs/lib/adapters/postgres/copy-render-pool';
+import { CopyJsonLines, type CopyLayout } from '../../jobs/lib/adapters/postgres/copy-text';
+import type { RawLinePage } from '../../jobs/lib/core/ports';
 
 const layout: CopyLayout = {
   columns: [

@@ -1,4 +1,4 @@
-import { TerminalError } from '../../jobs/lib/errors';
+import { TerminalError } from '../../jobs/lib/core/errors';
 import {
   CopyJsonLines,
   copyRows,
@@ -6,8 +6,8 @@ import {
   rawValue,
   unescapeCopyText,
   type CopyColumn,
-} from '../../jobs/lib/local/copy-text';
-import type { RawLinePage, RawRow } from '../../jobs/lib/ports';
+} from '../../jobs/lib/adapters/postgres/copy-text';
+import type { RawLinePage, RawRow } from '../../jobs/lib/core/ports';
 
 /** COPY text escaping as PostgreSQL writes it (docs, COPY → Text Format), written independently of the module. */
 function copyEscape(value: string): string {

@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { TerminalError } from '../../jobs/lib/errors';
-import { openDuckDb, queryRows } from '../../jobs/lib/local/duckdb';
-import { DuckDbCatalog, sampleJsonLinesKeys } from '../../jobs/lib/local/duckdb-catalog';
-import type { Zone } from '../../jobs/lib/pipeline';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { openDuckDb, queryRows } from '../../jobs/lib/adapters/duckdb/duckdb';
+import { DuckDbCatalog, sampleJsonLinesKeys } from '../../jobs/lib/adapters/duckdb/duckdb-catalog';
+import type { Zone } from '../../jobs/lib/definition/zones';
 
 describe('DuckDbCatalog raw partitions', () => {
   let home: string;

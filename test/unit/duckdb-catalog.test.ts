@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DuckDbCatalog, type CrawlReport } from '../../jobs/lib/local/duckdb-catalog';
-import { execSql, openDuckDb, queryRows } from '../../jobs/lib/local/duckdb';
-import type { Zone } from '../../jobs/lib/pipeline';
+import { DuckDbCatalog, type CrawlReport } from '../../jobs/lib/adapters/duckdb/duckdb-catalog';
+import { execSql, openDuckDb, queryRows } from '../../jobs/lib/adapters/duckdb/duckdb';
+import type { Zone } from '../../jobs/lib/definition/zones';
 
 describe('DuckDbCatalog (the local crawler)', () => {
   let home: string;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { EmailNotifier } from '../../jobs/lib/local/email-notifier';
+import { EmailNotifier } from '../../jobs/lib/adapters/smtp/email-notifier';
 
 describe('EmailNotifier', () => {
   it('writes an .eml file to the outbox when no SMTP server is configured', async () => {

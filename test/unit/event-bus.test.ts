@@ -1,5 +1,6 @@
-import { LocalEventBus } from '../../jobs/lib/local/event-bus';
-import type { PipelineEvent, Route } from '../../jobs/lib/pipeline';
+import { LocalEventBus } from '../../jobs/lib/runtimes/local/event-bus';
+import type { PipelineEvent } from '../../jobs/lib/definition/events';
+import type { Route } from '../../jobs/lib/definition/routes';
 
 describe('LocalEventBus', () => {
   it('delivers events along the routes, including events the steps publish, in order', async () => {

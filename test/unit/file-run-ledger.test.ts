@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError } from '../../jobs/lib/errors';
-import { FileRunLedger } from '../../jobs/lib/local/file-run-ledger';
-import type { RunRecord } from '../../jobs/lib/ports';
+import { ConflictError, NotFoundError } from '../../jobs/lib/core/errors';
+import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
+import type { RunRecord } from '../../jobs/lib/core/ports';
 
 const run = (runId: string, stage: RunRecord['stage'] = 'extracted'): RunRecord => ({
   runId,

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { NotFoundError } from '../../jobs/lib/errors';
-import { FsObjectStore } from '../../jobs/lib/local/fs-object-store';
+import { NotFoundError } from '../../jobs/lib/core/errors';
+import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
 
 describe('FsObjectStore', () => {
   let created: string[];

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ingest, parseLandedFile } from '../../jobs/ingest/ingest';
-import { FileRunLedger } from '../../jobs/lib/local/file-run-ledger';
-import { FsObjectStore } from '../../jobs/lib/local/fs-object-store';
-import { fileLogger } from '../../jobs/lib/logger';
-import { parseManifest } from '../../jobs/lib/manifest';
+import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
+import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
+import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
+import { parseManifest } from '../../jobs/lib/core/manifest';
 
 describe('ingest (landed files become runs)', () => {
   const clock = { now: () => new Date('2025-03-01T10:00:00Z') };

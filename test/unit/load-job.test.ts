@@ -5,16 +5,17 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { TerminalError } from '../../jobs/lib/errors';
-import { quoteLiteral } from '../../jobs/lib/identifiers';
-import { execSql, openDuckDb, type DuckDBConnection } from '../../jobs/lib/local/duckdb';
-import { FileRunLedger } from '../../jobs/lib/local/file-run-ledger';
-import { FsObjectStore } from '../../jobs/lib/local/fs-object-store';
-import { openPg, type PgClient } from '../../jobs/lib/local/pg-client';
-import { duckDbStaging, PgWarehouse } from '../../jobs/lib/local/pg-warehouse';
-import { fileLogger, type Logger } from '../../jobs/lib/logger';
-import { STAR_TABLES, type RunStage } from '../../jobs/lib/pipeline';
-import type { Clock, RunRecord } from '../../jobs/lib/ports';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { quoteLiteral } from '../../jobs/lib/core/identifiers';
+import { execSql, openDuckDb, type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
+import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
+import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
+import { openPg, type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import { duckDbStaging, PgWarehouse } from '../../jobs/lib/adapters/postgres/pg-warehouse';
+import { fileLogger, type Logger } from '../../jobs/lib/adapters/powertools/logger';
+import { STAR_TABLES } from '../../jobs/lib/definition/tables';
+import type { RunStage } from '../../jobs/lib/definition/run-stages';
+import type { Clock, RunRecord } from '../../jobs/lib/core/ports';
 import { load, loadTablesForRun, type LoadDeps } from '../../jobs/load/load';
 
 const R1 = '20250101t000000z';

@@ -1,8 +1,8 @@
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TerminalError } from '../../jobs/lib/errors';
-import { STAR_TABLES, starTable, type StarTableDef } from '../../jobs/lib/pipeline';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { STAR_TABLES, starTable, type StarTableDef } from '../../jobs/lib/definition/tables';
 import {
   copyFromS3Parquet,
   inLoadOrder,
@@ -13,7 +13,7 @@ import {
   tableLoadStatements,
   WAREHOUSE_SQL_DIR,
   warehouseSchema,
-} from '../../jobs/lib/warehouse/load-statements';
+} from '../../jobs/lib/core/warehouse/load-statements';
 
 /** A small fact with every interesting column kind: time text, money, a nullable column. */
 const demoFact: StarTableDef = {

@@ -5,11 +5,11 @@
  * rendered on the calling thread and on render worker threads.
  */
 import { gunzipSync } from 'node:zlib';
-import { type PgClient } from '../../jobs/lib/local/pg-client';
-import { PgSourceDb } from '../../jobs/lib/local/pg-source-db';
-import type { RawLinePage, RawRow } from '../../jobs/lib/ports';
-import { RawPartWriter } from '../../jobs/lib/raw-part-writer';
-import type { ObjectStore } from '../../jobs/lib/ports';
+import { type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
+import type { RawLinePage, RawRow } from '../../jobs/lib/core/ports';
+import { RawPartWriter } from '../../jobs/lib/core/raw-part-writer';
+import type { ObjectStore } from '../../jobs/lib/core/ports';
 import type { Readable } from 'node:stream';
 import { openFreshDb, pgTargets } from '../support/pg-test-db';
 

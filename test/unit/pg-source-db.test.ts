@@ -1,7 +1,7 @@
-import { NotFoundError, TerminalError } from '../../jobs/lib/errors';
-import { openPg, type PgClient } from '../../jobs/lib/local/pg-client';
-import { PgSourceDb } from '../../jobs/lib/local/pg-source-db';
-import type { RawRow } from '../../jobs/lib/ports';
+import { NotFoundError, TerminalError } from '../../jobs/lib/core/errors';
+import { openPg, type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
+import type { RawRow } from '../../jobs/lib/core/ports';
 import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
 const targets = pgTargets();

@@ -1,4 +1,5 @@
-import { ROUTES, routesFor, type PipelineEvent } from '../../jobs/lib/pipeline';
+import { ROUTES, routesFor } from '../../jobs/lib/definition/routes';
+import type { PipelineEvent } from '../../jobs/lib/definition/events';
 
 const s3 = (key: string, zone: 'raw' | 'cleaned' | 'transformed' = 'raw'): PipelineEvent => ({
   source: 'aws.s3',

@@ -1,4 +1,4 @@
-import { assertRunId, isRunId, newRunId, runStamp } from '../../jobs/lib/run-id';
+import { assertRunId, isRunId, newRunId, runStamp } from '../../jobs/lib/core/run-id';
 
 describe('run ids', () => {
   const at = new Date('2025-02-25T13:26:09.875Z');

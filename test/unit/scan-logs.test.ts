@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { TerminalError } from '../../jobs/lib/errors';
+import { TerminalError } from '../../jobs/lib/core/errors';
 import { decodeCloudWatchLogs, encodeCloudWatchLogs, type CloudWatchLogsPayload } from '../../jobs/scan-logs/cloudwatch-payload';
 import { alertSubject, cloudWatchConsoleUrl, findError, jobFromSource, scanLogs, type LogRecord } from '../../jobs/scan-logs/scan-logs';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseDuration, readSettings } from '../../jobs/lib/local/settings';
+import { parseDuration, readSettings } from '../../jobs/lib/runtimes/local/settings';
 
 describe('local settings', () => {
   it('default to the embedded runtime under .lakehouse', () => {

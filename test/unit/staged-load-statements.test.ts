@@ -2,9 +2,9 @@
  * The PostgreSQL statements for staging rows that were deduplicated and typed
  * while they were read (postgresStagedLoadStatements, dedupeSpec).
  */
-import { TerminalError } from '../../jobs/lib/errors';
-import { starTable, type StarTableDef } from '../../jobs/lib/pipeline';
-import { dedupeSpec, postgresStagedLoadStatements } from '../../jobs/lib/warehouse/load-statements';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { starTable, type StarTableDef } from '../../jobs/lib/definition/tables';
+import { dedupeSpec, postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/load-statements';
 
 describe('dedupeSpec', () => {
   it('is the grain, the other columns in order, and the time columns', () => {

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileRunLedger } from '../../jobs/lib/local/file-run-ledger';
-import { routesFor, type PipelineEvent } from '../../jobs/lib/pipeline';
-import type { RunRecord } from '../../jobs/lib/ports';
+import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
+import { routesFor } from '../../jobs/lib/definition/routes';
+import type { PipelineEvent } from '../../jobs/lib/definition/events';
+import type { RunRecord } from '../../jobs/lib/core/ports';
 import { sweep } from '../../jobs/sweep/sweep';
 import { recordingLogger, runAt } from './aws/helpers';
 

@@ -7,11 +7,11 @@
  * does not call it.
  */
 import type { Command } from 'commander';
-import { applyLifecycle, planLifecycleWithSizes, type AppliedLifecycleAction } from '../../../jobs/lib/local/apply-lifecycle';
-import { replicateToArchive, type ReplicationResult } from '../../../jobs/lib/local/archive-replication';
-import { FsObjectStore } from '../../../jobs/lib/local/fs-object-store';
-import type { homePaths } from '../../../jobs/lib/local/settings';
-import { ZONES, type Zone } from '../../../jobs/lib/pipeline';
+import { applyLifecycle, planLifecycleWithSizes, type AppliedLifecycleAction } from '../../../jobs/lib/adapters/fs/apply-lifecycle';
+import { replicateToArchive, type ReplicationResult } from '../../../jobs/lib/adapters/fs/archive-replication';
+import { FsObjectStore } from '../../../jobs/lib/adapters/fs/fs-object-store';
+import type { homePaths } from '../../../jobs/lib/runtimes/local/settings';
+import { ZONES, type Zone } from '../../../jobs/lib/definition/zones';
 import { DEFAULT_LIFECYCLE, type LakeLifecycle } from '../../../lifecycle/rules';
 import { formatCount as fmt, textTable } from '../text-table';
 import { withRuntime } from '../with-runtime';

@@ -1,11 +1,11 @@
 /** `lakehouse status`: runs, watermarks, and row counts per zone table and warehouse table. */
 import { formatCount, textTable } from '../text-table';
 import type { Command } from 'commander';
-import { quoteIdent } from '../../../jobs/lib/identifiers';
-import { queryRows } from '../../../jobs/lib/local/duckdb';
-import type { LocalRuntime } from '../../../jobs/lib/local/runtime';
-import { ZONES } from '../../../jobs/lib/pipeline';
-import type { RunRecord, Watermarks } from '../../../jobs/lib/ports';
+import { quoteIdent } from '../../../jobs/lib/core/identifiers';
+import { queryRows } from '../../../jobs/lib/adapters/duckdb/duckdb';
+import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/runtime';
+import { ZONES } from '../../../jobs/lib/definition/zones';
+import type { RunRecord, Watermarks } from '../../../jobs/lib/core/ports';
 import { withRuntime } from '../with-runtime';
 import { warehouseCounts } from './run';
 

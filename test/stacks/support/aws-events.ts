@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Zone } from '../../../jobs/lib/pipeline';
+import type { Zone } from '../../../jobs/lib/definition/zones';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'events', `${name}.json`), 'utf8')) as Record<string, any>;

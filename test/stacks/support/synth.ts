@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { STEPS, type Step } from '../../../jobs/lib/pipeline';
+import { STEPS, type Step } from '../../../jobs/lib/definition/run-stages';
 import { buildApp, stackNames } from '../../../stacks/app';
 import { stackConfig, type StackConfig } from '../../../stacks/config';
 

@@ -12,8 +12,8 @@ import {
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import { AthenaQueryEngine, type AthenaEngineConfig, type AthenaZoneStore } from '../../../jobs/lib/aws/athena-query-engine';
-import type { ObjectInfo } from '../../../jobs/lib/ports';
+import { AthenaQueryEngine, type AthenaEngineConfig, type AthenaZoneStore } from '../../../jobs/lib/adapters/aws/athena-query-engine';
+import type { ObjectInfo } from '../../../jobs/lib/core/ports';
 import { fakeSleep } from './helpers';
 
 export const RUN = '20250225t132609z';

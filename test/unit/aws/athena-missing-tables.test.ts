@@ -5,9 +5,9 @@
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TransientError } from '../../../jobs/lib/errors';
-import type { Zone } from '../../../jobs/lib/pipeline';
-import { loadModels } from '../../../jobs/lib/sql/models';
+import { TransientError } from '../../../jobs/lib/core/errors';
+import type { Zone } from '../../../jobs/lib/definition/zones';
+import { loadModels } from '../../../jobs/lib/core/sql/models';
 import { CURRENCY_MODEL, RAW_CURRENCY, RUN, athenaEngine, currencyCtas, fakeAthena } from './athena-fake';
 import { trinoParser } from './trino-parser';
 

@@ -6,9 +6,10 @@
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SOURCE_TABLES, STAR_TABLES, ZONES } from '../../../jobs/lib/pipeline';
-import { loadModels } from '../../../jobs/lib/sql/models';
-import { emptyRelation } from '../../../jobs/lib/sql/render';
+import { SOURCE_TABLES, STAR_TABLES } from '../../../jobs/lib/definition/tables';
+import { ZONES } from '../../../jobs/lib/definition/zones';
+import { loadModels } from '../../../jobs/lib/core/sql/models';
+import { emptyRelation } from '../../../jobs/lib/core/sql/render';
 import { RUN, athenaEngine, fakeAthena } from './athena-fake';
 import { trinoParser } from './trino-parser';
 

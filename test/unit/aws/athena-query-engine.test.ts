@@ -5,8 +5,8 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TerminalError, TransientError } from '../../../jobs/lib/errors';
-import { AthenaQueryFailedError, requestToken } from '../../../jobs/lib/aws/athena-query-engine';
+import { TerminalError, TransientError } from '../../../jobs/lib/core/errors';
+import { AthenaQueryFailedError, requestToken } from '../../../jobs/lib/adapters/aws/athena-query-engine';
 import { CURRENCY_MODEL, NOW, RAW_CURRENCY, RUN, athenaEngine, currencyCtas, fakeAthena as fakeAthenaOn } from './athena-fake';
 import { awsError, fakeSleep } from './helpers';
 

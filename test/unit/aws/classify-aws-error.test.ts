@@ -1,5 +1,5 @@
-import { ConflictError, TerminalError, TransientError } from '../../../jobs/lib/errors';
-import { classifyAwsError, isTransientAwsError } from '../../../jobs/lib/aws/classify-aws-error';
+import { ConflictError, TerminalError, TransientError } from '../../../jobs/lib/core/errors';
+import { classifyAwsError, isTransientAwsError } from '../../../jobs/lib/adapters/aws/classify-aws-error';
 import { awsError } from './helpers';
 
 describe('classifyAwsError', () => {

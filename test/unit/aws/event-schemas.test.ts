@@ -1,6 +1,7 @@
-import { TerminalError } from '../../../jobs/lib/errors';
-import { ROUTES } from '../../../jobs/lib/pipeline';
-import { eventPattern, matchesEventPattern, scheduledTick, type DeployedNames } from '../../../jobs/lib/event-patterns';
+import { TerminalError } from '../../../jobs/lib/core/errors';
+import { ROUTES } from '../../../jobs/lib/definition/routes';
+import { eventPattern, scheduledTick, type DeployedNames } from '../../../jobs/lib/definition/event-patterns';
+import { matchesEventPattern } from '../../stacks/support/event-pattern-matcher';
 import {
   athenaQueryStateChangeSchema,
   glueCrawlerStateChangeSchema,
@@ -9,7 +10,7 @@ import {
   s3ObjectCreatedSchema,
   serviceFailureRecord,
   toPipelineEvent,
-} from '../../../jobs/lib/aws/event-schemas';
+} from '../../../jobs/lib/runtimes/lambda/event-schemas';
 import { altered, fixture } from './handlers/fixtures';
 
 const names: DeployedNames = {

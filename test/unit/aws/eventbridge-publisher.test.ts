@@ -1,8 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TerminalError, TransientError } from '../../../jobs/lib/errors';
-import type { PipelineEvent } from '../../../jobs/lib/pipeline';
-import { EventBridgePublisher } from '../../../jobs/lib/aws/eventbridge-publisher';
+import { TerminalError, TransientError } from '../../../jobs/lib/core/errors';
+import type { PipelineEvent } from '../../../jobs/lib/definition/events';
+import { EventBridgePublisher } from '../../../jobs/lib/adapters/aws/eventbridge-publisher';
 import { awsError } from './helpers';
 
 const eb = mockClient(EventBridgeClient);

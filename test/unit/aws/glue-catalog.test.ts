@@ -1,7 +1,7 @@
 import { GetPartitionsCommand, GetTablesCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TerminalError, TransientError } from '../../../jobs/lib/errors';
-import { GlueCatalog } from '../../../jobs/lib/aws/glue-catalog';
+import { TerminalError, TransientError } from '../../../jobs/lib/core/errors';
+import { GlueCatalog } from '../../../jobs/lib/adapters/aws/glue-catalog';
 import { awsError } from './helpers';
 
 const glue = mockClient(GlueClient);

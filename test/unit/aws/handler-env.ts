@@ -2,7 +2,7 @@
  * The environment the pipeline stack gives the Lambdas (names from
  * env-names.ts), set before the handler modules load. Import first.
  */
-import { ENV } from '../../../jobs/lib/aws/env-names';
+import { ENV } from '../../../jobs/lib/definition/lambda-environment';
 
 export const ACCOUNT = '111122223333';
 export const BUCKETS = { raw: `lakehouse-raw-${ACCOUNT}`, cleaned: `lakehouse-cleaned-${ACCOUNT}`, transformed: `lakehouse-transformed-${ACCOUNT}` };

@@ -1,6 +1,6 @@
 /** Shared helpers for the AWS adapter tests (aws-sdk-client-mock stands in for AWS: there is no account here). */
 import { Readable } from 'node:stream';
-import type { RunRecord } from '../../../jobs/lib/ports';
+import type { RunRecord } from '../../../jobs/lib/core/ports';
 
 /** An error shaped like an AWS SDK v3 service exception. */
 export function awsError(name: string, status: number, message = name): Error {
@@ -24,7 +24,7 @@ export function recordingLogger() {
   const entries: { level: string; message: string; extra?: unknown }[] = [];
   const at = (level: string) => (message: string, extra?: unknown) => void entries.push({ level, message, extra });
   const logger = { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), appendKeys: () => undefined };
-  return { entries, logger: logger as unknown as import('../../../jobs/lib/logger').Logger };
+  return { entries, logger: logger as unknown as import('../../../jobs/lib/adapters/powertools/logger').Logger };
 }
 
 /** A run of an extract at `stage`, created and last updated at `updatedAt` (ISO UTC), with no history or counts; `extra` overrides. */

@@ -8,11 +8,11 @@ import {
   type DescribeStatementResponse,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TerminalError, TransientError } from '../../../jobs/lib/errors';
-import { starTable } from '../../../jobs/lib/pipeline';
-import { openPg } from '../../../jobs/lib/local/pg-client';
-import { tableLoadStatements, warehouseSchema } from '../../../jobs/lib/warehouse/load-statements';
-import { RedshiftStatementError, RedshiftWarehouse, toNamedParameters } from '../../../jobs/lib/aws/redshift-warehouse';
+import { TerminalError, TransientError } from '../../../jobs/lib/core/errors';
+import { starTable } from '../../../jobs/lib/definition/tables';
+import { openPg } from '../../../jobs/lib/adapters/postgres/pg-client';
+import { tableLoadStatements, warehouseSchema } from '../../../jobs/lib/core/warehouse/load-statements';
+import { RedshiftStatementError, RedshiftWarehouse, toNamedParameters } from '../../../jobs/lib/adapters/aws/redshift-warehouse';
 import { awsError, fakeSleep } from './helpers';
 
 const rs = mockClient(RedshiftDataClient);

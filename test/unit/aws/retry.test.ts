@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
-import { TransientError } from '../../../jobs/lib/errors';
-import { awsClientConfig, backoffDelays, pollUntil } from '../../../jobs/lib/aws/retry';
+import { TransientError } from '../../../jobs/lib/core/errors';
+import { awsClientConfig, backoffDelays, pollUntil } from '../../../jobs/lib/adapters/aws/retry';
 import { fakeSleep } from './helpers';
 
 /**

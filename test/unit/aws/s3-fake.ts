@@ -14,7 +14,7 @@ import {
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import { readBody } from '../../../jobs/lib/aws/s3-object-store';
+import { readBody } from '../../../jobs/lib/adapters/aws/s3-object-store';
 import { awsError, sdkBody } from './helpers';
 
 export interface FakeObject {

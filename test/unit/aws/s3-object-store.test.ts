@@ -11,8 +11,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { NotFoundError, TerminalError, TransientError } from '../../../jobs/lib/errors';
-import { S3ObjectStore } from '../../../jobs/lib/aws/s3-object-store';
+import { NotFoundError, TerminalError, TransientError } from '../../../jobs/lib/core/errors';
+import { S3ObjectStore } from '../../../jobs/lib/adapters/aws/s3-object-store';
 import { awsError, sdkBody } from './helpers';
 
 const s3 = mockClient(S3Client);

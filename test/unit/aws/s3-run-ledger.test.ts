@@ -1,8 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ConflictError, NotFoundError, TerminalError } from '../../../jobs/lib/errors';
-import type { RunRecord } from '../../../jobs/lib/ports';
-import { S3RunLedger } from '../../../jobs/lib/aws/s3-run-ledger';
+import { ConflictError, NotFoundError, TerminalError } from '../../../jobs/lib/core/errors';
+import type { RunRecord } from '../../../jobs/lib/core/ports';
+import { S3RunLedger } from '../../../jobs/lib/adapters/aws/s3-run-ledger';
 import { awsError, sdkBody } from './helpers';
 
 const s3 = mockClient(S3Client);

@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TransientError } from '../../../jobs/lib/errors';
-import { SnsNotifier, snsSubject } from '../../../jobs/lib/aws/sns-notifier';
+import { TransientError } from '../../../jobs/lib/core/errors';
+import { SnsNotifier, snsSubject } from '../../../jobs/lib/adapters/aws/sns-notifier';
 import { awsError } from './helpers';
 
 const sns = mockClient(SNSClient);

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TerminalError, TransientError } from '../../../jobs/lib/errors';
-import { SourceSecret, sourceUrlFromSecret } from '../../../jobs/lib/aws/source-secret';
+import { TerminalError, TransientError } from '../../../jobs/lib/core/errors';
+import { SourceSecret, sourceUrlFromSecret } from '../../../jobs/lib/adapters/aws/source-secret';
 import { awsError } from './helpers';
 
 const sm = mockClient(SecretsManagerClient);

@@ -1,7 +1,7 @@
 import '../handler-env';
 import { GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TransientError } from '../../../../jobs/lib/errors';
+import { TransientError } from '../../../../jobs/lib/core/errors';
 import { handler } from '../../../../jobs/crawl/handler';
 import { awsError } from '../helpers';
 import { altered, fixture } from './fixtures';

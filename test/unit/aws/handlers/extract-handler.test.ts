@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Client } from 'pg';
-import { TransientError } from '../../../../jobs/lib/errors';
+import { TransientError } from '../../../../jobs/lib/core/errors';
 import { handler } from '../../../../jobs/extract/handler';
 import { BUCKETS } from '../handler-env';
 import { awsError } from '../helpers';

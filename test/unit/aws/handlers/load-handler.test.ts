@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { RunRecord } from '../../../../jobs/lib/ports';
+import type { RunRecord } from '../../../../jobs/lib/core/ports';
 import { handler } from '../../../../jobs/load/handler';
 import { ACCOUNT, BUCKETS } from '../handler-env';
 import { fakeS3 } from '../s3-fake';

@@ -4,8 +4,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SOURCE_TABLES } from '../../../../jobs/lib/pipeline';
-import type { RunRecord } from '../../../../jobs/lib/ports';
+import { SOURCE_TABLES } from '../../../../jobs/lib/definition/tables';
+import type { RunRecord } from '../../../../jobs/lib/core/ports';
 import { handler } from '../../../../jobs/transform/handler';
 import { fakeAthena } from '../athena-fake';
 import { BUCKETS } from '../handler-env';

@@ -1,0 +1,154 @@
+/**
+ * The local query engine: materialises SQL models with DuckDB
+ * `COPY (select …) TO '<zone>/<table>/run_id=<run>/part-00000.parquet'`, the
+ * local stand-in for Athena CTAS (DESIGN.md §1, §5).
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { TerminalError, errorMessage } from '../../core/errors';
+import { quoteIdent, quoteLiteral } from '../../core/identifiers';
+import { keys } from '../../definition/object-keys';
+import type { Zone } from '../../definition/zones';
+import type { ModelResult, ModelRun, QueryEngine } from '../../core/ports';
+import { assertRunId } from '../../core/run-id';
+import { goodRowsSql, rejectRowsSql } from '../../core/sql/materialize';
+import { renderModel } from '../../core/sql/render';
+import { queryRows, type DuckDBConnection } from './duckdb';
+
+/** File name of the single Parquet part a model run writes. */
+export const PART_FILE = 'part-00000.parquet';
+
+/**
+ * QueryEngine over a local DuckDB catalog: renders models for engine `duckdb`
+ * and writes them as Parquet into the zone folders (see `materialize`).
+ * Not safe for concurrent materialisations of the same table and run.
+ */
+export class DuckDbQueryEngine implements QueryEngine {
+  /**
+   * @param conn      a DuckDB connection whose catalog has schemas raw/cleaned/transformed (the local crawler's views)
+   * @param zoneRoot  absolute folder of a zone (its "bucket")
+   */
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly zoneRoot: (zone: Zone) => string,
+  ) {}
+
+  /**
+   * Renders the model for DuckDB and this run (relations `"<zone>"."<table>"`),
+   * then writes its good rows to `<zone root>/<table>/run_id=<run>/part-00000.parquet`
+   * (always, even with zero rows, so the schema is crawlable) and, for cleaned
+   * models, its rejected rows to `<cleaned root>/_rejects/<table>/run_id=<run>/part-00000.parquet`
+   * (only when there are any; the model is evaluated once, into a scratch
+   * file, and both outputs are read from it). Both run folders are emptied first, so a re-run
+   * replaces its own output and never touches another run's. Each file is
+   * written under a hidden `.tmp-` name and renamed once complete.
+   *
+   * @returns rows written and rows rejected
+   * @throws TerminalError on a bad run id, a rendering error (unknown
+   *   placeholder/shim/table) or a SQL error, naming the model and keeping the cause
+   */
+  async materialize(model: ModelRun): Promise<ModelResult> {
+    const { zone, table } = model;
+    const name = `${zone}.${table}`;
+    let runId: string;
+    try {
+      runId = assertRunId(model.runId);
+    } catch (error) {
+      throw new TerminalError(`model ${name}: ${errorMessage(error)}`, { cause: error });
+    }
+
+    let rendered: string;
+    const registered = new Set(
+      // Tables and views alike (the crawler makes views; tests may make tables).
+      (await queryRows(this.conn, 'select table_schema, table_name from information_schema.tables')).map(
+        (r) => `${r.table_schema}.${r.table_name}`,
+      ),
+    );
+    try {
+      rendered = renderModel(model.sql, {
+        engine: 'duckdb',
+        runId,
+        relation: (z, t) => `${quoteIdent(z)}.${quoteIdent(t)}`,
+        exists: (z, t) => registered.has(`${z}.${t}`),
+      });
+    } catch (error) {
+      throw new TerminalError(`model ${name} (run ${runId}) cannot be rendered: ${errorMessage(error)}`, { cause: error });
+    }
+
+    const root = this.zoneRoot(zone);
+    const folder = join(root, keys.runFolder(table, runId));
+    const rejectsFolder = join(this.zoneRoot('cleaned'), keys.rejectsFolder(table, runId));
+    await fs.rm(folder, { recursive: true, force: true });
+    if (zone === 'cleaned') await fs.rm(rejectsFolder, { recursive: true, force: true });
+
+    if (zone !== 'cleaned') {
+      const rows = await this.copyToParquet(name, runId, goodRowsSql(zone, table, rendered), folder, true);
+      return { table, runId, rows, rejects: 0 };
+    }
+    // A cleaned model is evaluated once, streamed to a scratch Parquet file in the run's folder (a name
+    // no crawler or glob picks up), and both outputs are read from that file; evaluating the model twice,
+    // once per output, costs about twice as much, and a temp table would hold every row in memory.
+    await fs.mkdir(folder, { recursive: true });
+    const scratch = join(folder, `.model.tmp-${randomUUID()}`);
+    try {
+      try {
+        await this.conn.run(`copy (\n${rendered}\n) to ${quoteLiteral(scratch)} (format parquet, compression uncompressed)`);
+      } catch (error) {
+        throw new TerminalError(`model ${name} (run ${runId}) failed in DuckDB: ${errorMessage(error)}`, { cause: error });
+      }
+      const evaluated = `select * from read_parquet(${quoteLiteral(scratch)})`;
+      const rows = await this.copyToParquet(name, runId, goodRowsSql(zone, table, evaluated), folder, true);
+      const rejects = await this.copyToParquet(name, runId, rejectRowsSql(table, evaluated), rejectsFolder, false);
+      return { table, runId, rows, rejects };
+    } finally {
+      await fs.rm(scratch, { force: true });
+    }
+  }
+
+  /**
+   * Runs an ad-hoc query over the catalog (`raw.*`, `cleaned.*`, `transformed.*`).
+   *
+   * @returns rows as JSON-safe objects (see `queryRows`)
+   * @throws TerminalError on a SQL error, keeping the cause
+   */
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    try {
+      return await queryRows(this.conn, sql);
+    } catch (error) {
+      throw new TerminalError(`query failed: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  /**
+   * COPYs `select` to a hidden temp file in `folder`, then renames it to
+   * PART_FILE. With `keepEmpty` false a zero-row result leaves nothing behind
+   * (not even the folder). Returns the row count.
+   */
+  private async copyToParquet(
+    name: string,
+    runId: string,
+    select: string,
+    folder: string,
+    keepEmpty: boolean,
+  ): Promise<number> {
+    await fs.mkdir(folder, { recursive: true });
+    const temp = join(folder, `.${PART_FILE}.tmp-${randomUUID()}`);
+    let count: number;
+    try {
+      const result = await this.conn.run(
+        `copy (\n${select}\n) to ${quoteLiteral(temp)} (format parquet, compression zstd)`,
+      );
+      count = Number(result.rowsChanged);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw new TerminalError(`model ${name} (run ${runId}) failed in DuckDB: ${errorMessage(error)}`, { cause: error });
+    }
+    if (count === 0 && !keepEmpty) {
+      await fs.rm(folder, { recursive: true, force: true });
+      return 0;
+    }
+    await fs.rename(temp, join(folder, PART_FILE));
+    return count;
+  }
+}

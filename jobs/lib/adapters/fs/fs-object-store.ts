@@ -1,0 +1,146 @@
+/**
+ * ObjectStore over a local folder: one folder per zone under
+ * `<home>/zones/<zone>/`. Writes go to a temporary file first and are renamed
+ * into place, so a reader never sees a half-written object (like S3).
+ * When given `onCreated`, every completed write is reported, the way S3 sends
+ * "Object Created" to EventBridge.
+ */
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError } from '../../core/errors';
+import type { Zone } from '../../definition/zones';
+import type { ObjectInfo, ObjectStore } from '../../core/ports';
+import { isTempPath, tempPathFor } from './temp-path';
+
+
+export class FsObjectStore implements ObjectStore {
+  /**
+   * @param zone   the zone this folder holds
+   * @param root   absolute folder path
+   * @param onCreated called with the key after each completed write
+   */
+  constructor(
+    readonly zone: Zone,
+    readonly root: string,
+    private readonly onCreated?: (key: string, size: number) => void | Promise<void>,
+  ) {}
+
+  private path(key: string): string {
+    if (!key || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '.' || p === '')) {
+      throw new TypeError(`bad object key: ${JSON.stringify(key)}`);
+    }
+    return join(this.root, ...key.split('/'));
+  }
+
+
+  private async created(key: string, size: number): Promise<void> {
+    if (this.onCreated) await this.onCreated(key, size);
+  }
+
+  async put(key: string, body: Buffer | string): Promise<void> {
+    const target = this.path(key);
+    await fs.mkdir(dirname(target), { recursive: true });
+    const tmp = tempPathFor(target);
+    await fs.writeFile(tmp, body);
+    await fs.rename(tmp, target);
+    await this.created(key, Buffer.byteLength(body));
+  }
+
+  async putStream(key: string, body: Readable): Promise<void> {
+    const target = this.path(key);
+    await fs.mkdir(dirname(target), { recursive: true });
+    const tmp = tempPathFor(target);
+    try {
+      await pipeline(body, createWriteStream(tmp));
+      await fs.rename(tmp, target);
+    } catch (error) {
+      await fs.rm(tmp, { force: true });
+      throw error;
+    }
+    const { size } = await fs.stat(target);
+    await this.created(key, size);
+  }
+
+  async putIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
+    const target = this.path(key);
+    await fs.mkdir(dirname(target), { recursive: true });
+    const tmp = tempPathFor(target);
+    await fs.writeFile(tmp, body);
+    try {
+      // link() fails with EEXIST when the target exists: an atomic create-if-absent.
+      await fs.link(tmp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+    await this.created(key, Buffer.byteLength(body));
+    return true;
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.path(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new NotFoundError(`no object ${this.zone}/${key}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const path = this.path(key);
+    if (!(await this.exists(key))) throw new NotFoundError(`no object ${this.zone}/${key}`);
+    return createReadStream(path);
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    // Walk only the folder the prefix points into.
+    const slash = prefix.lastIndexOf('/');
+    const startDir = slash >= 0 ? join(this.root, ...prefix.slice(0, slash).split('/').filter(Boolean)) : this.root;
+    const out: ObjectInfo[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          await walk(full);
+        } else if (entry.isFile() && !isTempPath(entry.name)) {
+          const key = relative(this.root, full).split(sep).join('/');
+          if (!key.startsWith(prefix)) continue;
+          const stat = await fs.stat(full);
+          out.push({ key, size: stat.size, modified: stat.mtime });
+        }
+      }
+    };
+    await walk(startDir);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await fs.access(this.path(key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.path(key), { force: true });
+  }
+
+  uri(key: string): string {
+    return this.path(key);
+  }
+}

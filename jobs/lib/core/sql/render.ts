@@ -1,0 +1,159 @@
+/**
+ * Placeholder rendering for the SQL models (DESIGN.md §5). A model refers to
+ * tables and engine-specific SQL only through `{{ … }}` placeholders:
+ *
+ * - `{{ raw.sales_order }}` → this run's partition:
+ *   `(select * from <relation> where run_id = '<run>')` (facts and cleaned models);
+ * - `{{ cleaned.address:all }}` → every run up to and including this one:
+ *   `(select * from <relation> where run_id <= '<run>')` (dimension snapshots;
+ *   run ids sort by time, so a re-run of an old run never sees later runs);
+ * - `{{ shim_name(arg, …) }}` → the engine's SQL for that shim (`shims.ts`).
+ *
+ * Anything else inside braces is an error, so a typo never reaches an engine.
+ */
+import { TerminalError } from '../errors';
+import { ZONES, type Zone } from '../../definition/zones';
+import { zoneTables, type ColumnDef } from '../../definition/tables';
+import { LAKE_TYPE, zoneColumns } from './materialize';
+import { assertRunId } from '../run-id';
+import { SHIMS, shimNames } from './shims';
+
+/** The engines a model can be rendered for: DuckDB locally, Athena (Trino) on AWS. */
+export type Engine = 'duckdb' | 'athena';
+
+/** What a model is rendered against. */
+export interface RenderContext {
+  engine: Engine;
+  /** The run being materialised; validated with assertRunId. */
+  runId: string;
+  /** SQL relation for a zone table, e.g. duckdb `raw.sales_order`, athena `"lakehouse_raw"."sales_order"`. */
+  relation: (zone: Zone, table: string) => string;
+  /**
+   * Whether the catalog has the table yet. A table never written (a run that
+   * holds only some source tables, on a fresh lake) renders as an empty
+   * relation with the table's columns from pipeline.ts. Default: every table exists.
+   */
+  exists?: (zone: Zone, table: string) => boolean;
+}
+
+const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
+const TABLE_REF = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)(?::([a-z]+))?$/;
+const SHIM_CALL = /^([a-z_][a-z0-9_]*)\s*\(([\s\S]*)\)$/;
+
+/** The zone whose tables and column names a zone has: raw holds the source tables, as cleaned does (untyped). */
+const typedZone = (zone: Zone): 'cleaned' | 'transformed' => (zone === 'raw' ? 'cleaned' : zone);
+
+/**
+ * Resolves every `{{ … }}` placeholder of a model for one engine and run.
+ *
+ * @param sql  model text (a single SELECT with placeholders)
+ * @param ctx  engine, run id and the relation naming of the engine's catalog
+ * @returns    the SQL the engine can run
+ * @throws TerminalError on a malformed run id, an unknown zone, a table not in
+ *   that zone (pipeline.ts), an unknown qualifier (only `:all` exists), an
+ *   unknown shim or a wrong number of shim arguments, or any `{{` / `}}` left
+ *   after rendering. A retry cannot fix any of these.
+ */
+export function renderModel(sql: string, ctx: RenderContext): string {
+  let runId: string;
+  try {
+    runId = assertRunId(ctx.runId);
+  } catch (error) {
+    throw new TerminalError(`cannot render a model for run ${JSON.stringify(ctx.runId)}: not a run id`, { cause: error });
+  }
+  const rendered = sql.replace(PLACEHOLDER, (_match, body: string) => renderPlaceholder(body.trim(), runId, ctx));
+  if (rendered.includes('{{') || rendered.includes('}}')) {
+    throw new TerminalError('unresolved placeholder braces left after rendering (an unclosed or nested `{{ }}`)');
+  }
+  return rendered;
+}
+
+function renderPlaceholder(body: string, runId: string, ctx: RenderContext): string {
+  const table = TABLE_REF.exec(body);
+  if (table) return renderTable(table[1], table[2], table[3], runId, ctx);
+  const call = SHIM_CALL.exec(body);
+  if (call) return renderShim(call[1], call[2], ctx.engine);
+  throw new TerminalError(`unknown placeholder {{ ${body} }}: expected {{ zone.table }}, {{ zone.table:all }} or {{ shim(args) }}`);
+}
+
+function renderTable(zone: string, table: string, qualifier: string | undefined, runId: string, ctx: RenderContext): string {
+  if (!(ZONES as readonly string[]).includes(zone)) {
+    throw new TerminalError(`unknown zone in placeholder {{ ${zone}.${table} }}: zones are ${ZONES.join(', ')}`);
+  }
+  if (!zoneTables(typedZone(zone as Zone)).includes(table)) {
+    throw new TerminalError(`unknown table in placeholder {{ ${zone}.${table} }}: not a ${zone} table in pipeline.ts`);
+  }
+  if (qualifier !== undefined && qualifier !== 'all') {
+    throw new TerminalError(`unknown qualifier :${qualifier} in placeholder {{ ${zone}.${table} }}: only :all exists`);
+  }
+  if (ctx.exists && !ctx.exists(zone as Zone, table)) return emptyRelation(zone as Zone, table);
+  const comparison = qualifier === 'all' ? '<=' : '=';
+  return `(select * from ${ctx.relation(zone as Zone, table)} where run_id ${comparison} '${runId}')`;
+}
+
+/**
+ * A relation with no rows and the columns the catalog would show for the
+ * table: raw columns as varchar (text as landed), cleaned and transformed
+ * columns in their lake types, plus `run_id`.
+ * @throws TerminalError when the table is not in the zone (pipeline.ts).
+ */
+export function emptyRelation(zone: Zone, table: string): string {
+  const typeOf = (c: ColumnDef) => (zone === 'raw' ? 'varchar' : LAKE_TYPE[c.type]);
+  const columns = zoneColumns(typedZone(zone), table).map((c) => `cast(null as ${typeOf(c)}) as ${c.name}`);
+  const list = [...columns, 'cast(null as varchar) as run_id'];
+  return `(select ${list.join(', ')} where 1 = 0)`;
+}
+
+function renderShim(name: string, argText: string, engine: Engine): string {
+  const shim = Object.prototype.hasOwnProperty.call(SHIMS, name) ? SHIMS[name] : undefined;
+  if (!shim) {
+    throw new TerminalError(`unknown shim ${name}(): known shims are ${shimNames().join(', ')}`);
+  }
+  const args = splitArguments(argText);
+  if (args.length !== shim.params.length) {
+    throw new TerminalError(
+      `shim ${name} takes ${shim.params.length} argument(s) (${shim.params.join(', ')}), got ${args.length}`,
+    );
+  }
+  return shim.render[engine](args.map((a) => `(${a})`));
+}
+
+/**
+ * Splits a shim's argument text on top-level commas: commas inside
+ * parentheses, brackets or single-quoted strings (with `''` escapes) do not
+ * split. Returns trimmed arguments; an empty text gives no arguments.
+ *
+ * @throws TerminalError on an empty argument, unbalanced brackets or an unclosed string.
+ */
+export function splitArguments(text: string): string[] {
+  if (text.trim() === '') return [];
+  const args: string[] = [];
+  let depth = 0;
+  let start = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === "'") {
+        if (text[i + 1] === "'") i++;
+        else inString = false;
+      }
+    } else if (ch === "'") {
+      inString = true;
+    } else if (ch === '(' || ch === '[') {
+      depth++;
+    } else if (ch === ')' || ch === ']') {
+      depth--;
+      if (depth < 0) throw new TerminalError(`unbalanced brackets in shim arguments: ${text}`);
+    } else if (ch === ',' && depth === 0) {
+      args.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (inString) throw new TerminalError(`unclosed string in shim arguments: ${text}`);
+  if (depth !== 0) throw new TerminalError(`unbalanced brackets in shim arguments: ${text}`);
+  args.push(text.slice(start));
+  const trimmed = args.map((a) => a.trim());
+  if (trimmed.some((a) => a === '')) throw new TerminalError(`empty argument in shim arguments: ${text}`);
+  return trimmed;
+}

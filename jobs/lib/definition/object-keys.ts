@@ -1,0 +1,25 @@
+/**
+ * Object key layout inside each zone's bucket (docs/architecture.md,
+ * "Data contracts"). Keys are relative to their zone's bucket.
+ */
+
+export const MANIFEST_PREFIX = '_manifests/';
+export const LANDING_PREFIX = 'landing/';
+export const REJECTS_PREFIX = '_rejects/';
+/** Where ingest moves a landed file once it became a run (`_processed/landing/<table>/<file>`); expired by lifecycle. */
+export const PROCESSED_LANDING_PREFIX = '_processed/';
+/** Where ingest moves a landed file it cannot read (`_quarantine/landing/…`, with `.error.txt`); kept for a person. */
+export const QUARANTINE_PREFIX = '_quarantine/';
+
+export const keys = {
+  /** Raw part file: `<table>/run_id=<run>/part-00000.jsonl.gz`. */
+  rawPart: (table: string, runId: string, part: number) =>
+    `${table}/run_id=${runId}/part-${String(part).padStart(5, '0')}.jsonl.gz`,
+  /** A run's folder for a table in any zone: `<table>/run_id=<run>/`. */
+  runFolder: (table: string, runId: string) => `${table}/run_id=${runId}/`,
+  /** The run manifest in the raw zone: `_manifests/<run>.json`. */
+  manifest: (runId: string) => `${MANIFEST_PREFIX}${runId}.json`,
+  /** Rejected rows of a cleaned table: `_rejects/<table>/run_id=<run>/`. */
+  rejectsFolder: (table: string, runId: string) => `${REJECTS_PREFIX}${table}/run_id=${runId}/`,
+};
+

@@ -1,0 +1,120 @@
+/**
+ * The event routes that chain the steps: which event starts which step.
+ * Read by the local bus, the Lambda handlers and the cdktf stacks alike, so
+ * every runtime applies the same routes.
+ */
+import { LANDING_PREFIX, MANIFEST_PREFIX } from './object-keys';
+import { eventZone, type PipelineEvent } from './events';
+import type { Step } from './run-stages';
+import type { Zone } from './zones';
+
+/** A route: which events start which step, and with what input. */
+export interface Route {
+  /** Stable name (also the EventBridge rule name suffix). */
+  name: string;
+  /** What the event must look like. */
+  on: {
+    source: PipelineEvent['source'];
+    detailType: PipelineEvent['detail-type'];
+    /** Zone the event concerns (S3 bucket, crawler, custom event). */
+    zone?: Zone;
+    /** S3 only: object keys must start with this prefix. */
+    keyPrefix?: string;
+    /** S3 only: object keys must end with this suffix. */
+    keySuffix?: string;
+    /** Glue only: crawler state. */
+    state?: 'Succeeded' | 'Failed';
+    /** Scheduler only: which schedule. */
+    step?: 'extract' | 'sweep';
+  };
+  /** The step the route starts. */
+  step: Step;
+  /** Static input for the step (e.g. which zone a crawl or transform targets). */
+  input: { zone?: Zone; target?: 'cleaned' | 'transformed' };
+}
+
+/** Every route of the chain. The stacks deploy exactly these; the local bus applies exactly these. */
+export const ROUTES: Route[] = [
+  {
+    name: 'schedule-extract',
+    on: { source: 'aws.scheduler', detailType: 'Scheduled Tick', step: 'extract' },
+    step: 'extract',
+    input: {},
+  },
+  {
+    name: 'landing-ingest',
+    on: { source: 'aws.s3', detailType: 'Object Created', zone: 'raw', keyPrefix: LANDING_PREFIX },
+    step: 'ingest',
+    input: {},
+  },
+  {
+    name: 'manifest-crawl-raw',
+    on: { source: 'aws.s3', detailType: 'Object Created', zone: 'raw', keyPrefix: MANIFEST_PREFIX, keySuffix: '.json' },
+    step: 'crawl',
+    input: { zone: 'raw' },
+  },
+  {
+    // The stuck-run sweep's nudge for runs waiting at `extracted` (jobs/sweep/sweep.ts):
+    // EventBridge does not let us re-publish an aws.s3 "Object Created", so the sweep says "raw written".
+    name: 'raw-written-crawl',
+    on: { source: 'lakehouse', detailType: 'ZoneWritten', zone: 'raw' },
+    step: 'crawl',
+    input: { zone: 'raw' },
+  },
+  {
+    name: 'raw-crawled-transform-cleaned',
+    on: { source: 'aws.glue', detailType: 'Glue Crawler State Change', zone: 'raw', state: 'Succeeded' },
+    step: 'transform',
+    input: { target: 'cleaned' },
+  },
+  {
+    name: 'cleaned-written-crawl',
+    on: { source: 'lakehouse', detailType: 'ZoneWritten', zone: 'cleaned' },
+    step: 'crawl',
+    input: { zone: 'cleaned' },
+  },
+  {
+    name: 'cleaned-crawled-transform-transformed',
+    on: { source: 'aws.glue', detailType: 'Glue Crawler State Change', zone: 'cleaned', state: 'Succeeded' },
+    step: 'transform',
+    input: { target: 'transformed' },
+  },
+  {
+    name: 'transformed-written-crawl',
+    on: { source: 'lakehouse', detailType: 'ZoneWritten', zone: 'transformed' },
+    step: 'crawl',
+    input: { zone: 'transformed' },
+  },
+  {
+    name: 'transformed-crawled-load',
+    on: { source: 'aws.glue', detailType: 'Glue Crawler State Change', zone: 'transformed', state: 'Succeeded' },
+    step: 'load',
+    input: {},
+  },
+  {
+    name: 'schedule-sweep',
+    on: { source: 'aws.scheduler', detailType: 'Scheduled Tick', step: 'sweep' },
+    step: 'sweep',
+    input: {},
+  },
+];
+
+/** True when `event` satisfies `route.on`. Pure; shared by the local bus and the stack tests. */
+export function routeMatches(route: Route, event: PipelineEvent): boolean {
+  const on = route.on;
+  if (on.source !== event.source || on.detailType !== event['detail-type']) return false;
+  if (on.zone && eventZone(event) !== on.zone) return false;
+  if (event.source === 'aws.s3') {
+    const key = event.detail.object.key;
+    if (on.keyPrefix && !key.startsWith(on.keyPrefix)) return false;
+    if (on.keySuffix && !key.endsWith(on.keySuffix)) return false;
+  }
+  if (event.source === 'aws.glue' && on.state && event.detail.state !== on.state) return false;
+  if (event.source === 'aws.scheduler' && on.step && event.detail.step !== on.step) return false;
+  return true;
+}
+
+/** The routes an event starts, in declaration order. */
+export function routesFor(event: PipelineEvent): Route[] {
+  return ROUTES.filter((r) => routeMatches(r, event));
+}

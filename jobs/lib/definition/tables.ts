@@ -1,0 +1,287 @@
+/**
+ * Table contracts: the source tables as the cleaned zone types them and the
+ * star schema the warehouse holds. The one place column names, types and
+ * nullability are declared; models, loaders and stacks read them from here.
+ *
+ * Source of the table shapes: the ToteSys source schema (vendored as
+ * `scripts/seed/totesys-schema.sql`) and the star schema in
+ * docs/architecture.md ("Star schema").
+ */
+import type { Zone } from './zones';
+
+/** Column types used across the lake and the warehouse (a portable subset). */
+export type ColumnType =
+  | 'int'
+  | 'bigint'
+  | 'varchar'
+  | 'boolean'
+  | 'date'
+  | 'time'
+  | 'timestamp'
+  | 'decimal(10,2)';
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  nullable?: boolean;
+}
+
+/** A source (OLTP) table as the cleaned zone types it. */
+export interface SourceTableDef {
+  name: string;
+  primaryKey: string;
+  /** Typed columns of the cleaned zone table, in order. */
+  columns: ColumnDef[];
+}
+
+const ts = (name: string): ColumnDef => ({ name, type: 'timestamp' });
+const int = (name: string, nullable = false): ColumnDef => ({ name, type: 'int', nullable });
+const text = (name: string, nullable = false): ColumnDef => ({ name, type: 'varchar', nullable });
+const date = (name: string, nullable = false): ColumnDef => ({ name, type: 'date', nullable });
+const money = (name: string): ColumnDef => ({ name, type: 'decimal(10,2)' });
+const time = (name: string): ColumnDef => ({ name, type: 'time' });
+
+/** The ToteSys source tables (all but `_prisma_migrations`). */
+export const SOURCE_TABLES: SourceTableDef[] = [
+  {
+    name: 'address',
+    primaryKey: 'address_id',
+    columns: [
+      int('address_id'), text('address_line_1'), text('address_line_2', true), text('district', true),
+      text('city'), text('postal_code'), text('country'), text('phone'), ts('created_at'), ts('last_updated'),
+    ],
+  },
+  {
+    name: 'counterparty',
+    primaryKey: 'counterparty_id',
+    columns: [
+      int('counterparty_id'), text('counterparty_legal_name'), int('legal_address_id'),
+      text('commercial_contact', true), text('delivery_contact', true), ts('created_at'), ts('last_updated'),
+    ],
+  },
+  {
+    name: 'currency',
+    primaryKey: 'currency_id',
+    columns: [int('currency_id'), text('currency_code'), ts('created_at'), ts('last_updated')],
+  },
+  {
+    name: 'department',
+    primaryKey: 'department_id',
+    columns: [
+      int('department_id'), text('department_name'), text('location', true), text('manager', true),
+      ts('created_at'), ts('last_updated'),
+    ],
+  },
+  {
+    name: 'design',
+    primaryKey: 'design_id',
+    columns: [
+      int('design_id'), ts('created_at'), text('design_name'), text('file_location'), text('file_name'),
+      ts('last_updated'),
+    ],
+  },
+  {
+    name: 'payment',
+    primaryKey: 'payment_id',
+    columns: [
+      int('payment_id'), ts('created_at'), ts('last_updated'), int('transaction_id'), int('counterparty_id'),
+      money('payment_amount'), int('currency_id'), int('payment_type_id'), { name: 'paid', type: 'boolean' },
+      date('payment_date'), int('company_ac_number'), int('counterparty_ac_number'),
+    ],
+  },
+  {
+    name: 'payment_type',
+    primaryKey: 'payment_type_id',
+    columns: [int('payment_type_id'), text('payment_type_name'), ts('created_at'), ts('last_updated')],
+  },
+  {
+    name: 'purchase_order',
+    primaryKey: 'purchase_order_id',
+    columns: [
+      int('purchase_order_id'), ts('created_at'), ts('last_updated'), int('staff_id'), int('counterparty_id'),
+      text('item_code'), int('item_quantity'), money('item_unit_price'), int('currency_id'),
+      date('agreed_delivery_date'), date('agreed_payment_date'), int('agreed_delivery_location_id'),
+    ],
+  },
+  {
+    name: 'sales_order',
+    primaryKey: 'sales_order_id',
+    columns: [
+      int('sales_order_id'), ts('created_at'), ts('last_updated'), int('design_id'), int('staff_id'),
+      int('counterparty_id'), int('units_sold'), money('unit_price'), int('currency_id'),
+      date('agreed_delivery_date'), date('agreed_payment_date'), int('agreed_delivery_location_id'),
+    ],
+  },
+  {
+    name: 'staff',
+    primaryKey: 'staff_id',
+    columns: [
+      int('staff_id'), text('first_name'), text('last_name'), int('department_id'), text('email_address'),
+      ts('created_at'), ts('last_updated'),
+    ],
+  },
+  {
+    name: 'transaction',
+    primaryKey: 'transaction_id',
+    columns: [
+      int('transaction_id'), text('transaction_type'), int('sales_order_id', true), int('purchase_order_id', true),
+      ts('created_at'), ts('last_updated'),
+    ],
+  },
+];
+
+/** A star-schema table: its lake shape (transformed zone) and warehouse shape. */
+export interface StarTableDef {
+  name: string;
+  kind: 'dimension' | 'fact';
+  /** Grain, in words (DESIGN.md §3). */
+  grain: string;
+  /**
+   * Columns in lake (Parquet) order; the warehouse has the same columns plus,
+   * for facts, the surrogate key first. `time` columns are `HH:MM:SS.mmm`
+   * strings in the lake and `time` in the warehouse.
+   */
+  columns: ColumnDef[];
+  /** Dimensions: the primary key. Facts: the natural key that, with the last_updated pair, identifies a version. */
+  key: string[];
+  /** Facts only: the surrogate key column generated by the warehouse. */
+  surrogateKey?: string;
+}
+
+const stamps = (): ColumnDef[] => [
+  date('created_date'), time('created_time'), date('last_updated_date'), time('last_updated_time'),
+];
+
+/** The star schema loaded into the warehouse (names are the ToteSys standard). */
+export const STAR_TABLES: StarTableDef[] = [
+  {
+    name: 'dim_date',
+    kind: 'dimension',
+    grain: 'one calendar day',
+    key: ['date_id'],
+    columns: [
+      date('date_id'), int('year'), int('month'), int('day'), int('day_of_week'), text('day_name'),
+      text('month_name'), int('quarter'),
+    ],
+  },
+  {
+    name: 'dim_staff',
+    kind: 'dimension',
+    grain: 'one staff member',
+    key: ['staff_id'],
+    columns: [
+      int('staff_id'), text('first_name'), text('last_name'), text('department_name'), text('location', true),
+      text('email_address'),
+    ],
+  },
+  {
+    name: 'dim_location',
+    kind: 'dimension',
+    grain: 'one address',
+    key: ['location_id'],
+    columns: [
+      int('location_id'), text('address_line_1'), text('address_line_2', true), text('district', true),
+      text('city'), text('postal_code'), text('country'), text('phone'),
+    ],
+  },
+  {
+    name: 'dim_currency',
+    kind: 'dimension',
+    grain: 'one currency',
+    key: ['currency_id'],
+    columns: [int('currency_id'), text('currency_code'), text('currency_name')],
+  },
+  {
+    name: 'dim_design',
+    kind: 'dimension',
+    grain: 'one design',
+    key: ['design_id'],
+    columns: [int('design_id'), text('design_name'), text('file_location'), text('file_name')],
+  },
+  {
+    name: 'dim_counterparty',
+    kind: 'dimension',
+    grain: 'one counterparty',
+    key: ['counterparty_id'],
+    columns: [
+      int('counterparty_id'), text('counterparty_legal_name'), text('counterparty_legal_address_line_1'),
+      text('counterparty_legal_address_line_2', true), text('counterparty_legal_district', true),
+      text('counterparty_legal_city'), text('counterparty_legal_postal_code'), text('counterparty_legal_country'),
+      text('counterparty_legal_phone_number'),
+    ],
+  },
+  {
+    name: 'dim_payment_type',
+    kind: 'dimension',
+    grain: 'one payment type',
+    key: ['payment_type_id'],
+    columns: [int('payment_type_id'), text('payment_type_name')],
+  },
+  {
+    name: 'dim_transaction',
+    kind: 'dimension',
+    grain: 'one transaction',
+    key: ['transaction_id'],
+    columns: [
+      int('transaction_id'), text('transaction_type'), int('sales_order_id', true), int('purchase_order_id', true),
+    ],
+  },
+  {
+    name: 'fact_sales_order',
+    kind: 'fact',
+    grain: 'one version of a sales order',
+    key: ['sales_order_id'],
+    surrogateKey: 'sales_record_id',
+    columns: [
+      int('sales_order_id'), ...stamps(), int('sales_staff_id'), int('counterparty_id'), int('units_sold'),
+      money('unit_price'), int('currency_id'), int('design_id'), date('agreed_payment_date'),
+      date('agreed_delivery_date'), int('agreed_delivery_location_id'),
+    ],
+  },
+  {
+    name: 'fact_purchase_order',
+    kind: 'fact',
+    grain: 'one version of a purchase order',
+    key: ['purchase_order_id'],
+    surrogateKey: 'purchase_record_id',
+    columns: [
+      int('purchase_order_id'), ...stamps(), int('staff_id'), int('counterparty_id'), text('item_code'),
+      int('item_quantity'), money('item_unit_price'), int('currency_id'), date('agreed_delivery_date'),
+      date('agreed_payment_date'), int('agreed_delivery_location_id'),
+    ],
+  },
+  {
+    name: 'fact_payment',
+    kind: 'fact',
+    grain: 'one version of a payment',
+    key: ['payment_id'],
+    surrogateKey: 'payment_record_id',
+    columns: [
+      int('payment_id'), ...stamps(), int('transaction_id'), int('counterparty_id'), money('payment_amount'),
+      int('currency_id'), int('payment_type_id'), { name: 'paid', type: 'boolean' }, date('payment_date'),
+    ],
+  },
+];
+
+/** The version columns that, with a fact's natural key, identify one version. */
+export const FACT_VERSION_COLUMNS = ['last_updated_date', 'last_updated_time'] as const;
+
+/** Tables a zone holds: the cleaned zone mirrors the source, the transformed zone is the star schema. */
+export function zoneTables(zone: Exclude<Zone, 'raw'>): string[] {
+  return zone === 'cleaned' ? SOURCE_TABLES.map((t) => t.name) : STAR_TABLES.map((t) => t.name);
+}
+
+/** Looks up a source table definition; throws when the name is not a source table. */
+export function sourceTable(name: string): SourceTableDef {
+  const def = SOURCE_TABLES.find((t) => t.name === name);
+  if (!def) throw new Error(`unknown source table: ${name}`);
+  return def;
+}
+
+/** Looks up a star table definition; throws when the name is not a star table. */
+export function starTable(name: string): StarTableDef {
+  const def = STAR_TABLES.find((t) => t.name === name);
+  if (!def) throw new Error(`unknown star table: ${name}`);
+  return def;
+}
+

@@ -1,0 +1,65 @@
+/**
+ * The in-process event bus of the local runtime: the stand-in for EventBridge.
+ * Events are queued as they are published and delivered in order, each to the
+ * routes of the pipeline definition it matches (`routesFor`), exactly the
+ * routes the stacks deploy as EventBridge rules. Events no route matches (a
+ * raw part file's "Object Created", say) are dropped, as EventBridge would.
+ */
+import { errorMessage } from '../../core/errors';
+import { routesFor, type Route } from '../../definition/routes';
+import type { PipelineEvent } from '../../definition/events';
+import type { EventPublisher } from '../../core/ports';
+
+/** One delivery of an event to a route, as recorded for summaries and tests. */
+export interface Delivery {
+  route: string;
+  step: Route['step'];
+  input: Route['input'];
+  event: PipelineEvent;
+  /** Milliseconds the step took. */
+  ms: number;
+  /** The step's return value, or its error message. */
+  result?: unknown;
+  error?: string;
+}
+
+/** Runs the step a route names for an event; supplied by the composition root. */
+export type StepDispatcher = (route: Route, event: PipelineEvent) => Promise<unknown>;
+
+export class LocalEventBus implements EventPublisher {
+  private readonly queue: PipelineEvent[] = [];
+  /** Every delivery so far, in order. */
+  readonly deliveries: Delivery[] = [];
+
+  /** Queues an event for delivery by `drain`. */
+  async publish(event: PipelineEvent): Promise<void> {
+    this.queue.push(event);
+  }
+
+  /**
+   * Delivers queued events (and those the steps publish meanwhile) until the
+   * queue is empty. A failing step is recorded and does not stop other
+   * deliveries; `maxDeliveries` guards against a routing loop.
+   * Returns the deliveries made by this call.
+   */
+  async drain(dispatch: StepDispatcher, maxDeliveries = 1000): Promise<Delivery[]> {
+    const made: Delivery[] = [];
+    while (this.queue.length) {
+      const event = this.queue.shift()!;
+      for (const route of routesFor(event)) {
+        if (made.length >= maxDeliveries) throw new Error(`more than ${maxDeliveries} deliveries: is there a routing loop?`);
+        const started = performance.now();
+        const delivery: Delivery = { route: route.name, step: route.step, input: route.input, event, ms: 0 };
+        try {
+          delivery.result = await dispatch(route, event);
+        } catch (error) {
+          delivery.error = errorMessage(error);
+        }
+        delivery.ms = performance.now() - started;
+        made.push(delivery);
+        this.deliveries.push(delivery);
+      }
+    }
+    return made;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The local composition root: wires the embedded adapters (folders, DuckDB,
+ * PGlite or a PostgreSQL URL, the in-process bus) into the same job functions
+ * the Lambda handlers use, and dispatches routed events to them.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { crawl } from '../../../crawl/crawl';
+import { extract } from '../../../extract/extract';
+import { ingest } from '../../../ingest/ingest';
+import { load } from '../../../load/load';
+import { sweep } from '../../../sweep/sweep';
+import { transform } from '../../../transform/transform';
+import { fileLogger, type Logger } from '../../adapters/powertools/logger';
+import { ZONES, type Zone } from '../../definition/zones';
+import type { PipelineEvent } from '../../definition/events';
+import type { Route } from '../../definition/routes';
+import type { Clock, Lake, SourceDb, Warehouse } from '../../core/ports';
+import { DuckDbCatalog } from '../../adapters/duckdb/duckdb-catalog';
+import { EmailNotifier } from '../../adapters/smtp/email-notifier';
+import { openDuckDb, type DuckDBConnection } from '../../adapters/duckdb/duckdb';
+import { DuckDbQueryEngine } from '../../adapters/duckdb/duckdb-query-engine';
+import { LocalEventBus } from './event-bus';
+import { FileRunLedger } from '../../adapters/fs/file-run-ledger';
+import { FsObjectStore } from '../../adapters/fs/fs-object-store';
+import { openPg, type PgClient, type PgTarget } from '../../adapters/postgres/pg-client';
+import { PgSourceDb } from '../../adapters/postgres/pg-source-db';
+import { duckDbStaging, PgWarehouse } from '../../adapters/postgres/pg-warehouse';
+import { homePaths, type LocalSettings } from './settings';
+
+/**
+ * DuckDB settings of the local runtime: its buffer memory is capped at 192 MB
+ * (it spills to a temp folder beside the catalog beyond that), which keeps the
+ * whole process near half a GB at a hundred times the ToteSys data
+ * (docs/performance.md); and COPY may write rows in any order (nothing depends
+ * on the order of rows inside a file), which lets DuckDB stream instead of
+ * buffering to keep order.
+ */
+export const DUCKDB_SETTINGS = ["set memory_limit = '192MB'", 'set preserve_insertion_order = false'];
+
+/** The crawler name a zone's local crawl reports, matching the Glue naming of the stacks. */
+export const localCrawlerName = (zone: Zone) => `lakehouse-${zone}`;
+
+export interface LocalRuntime {
+  settings: LocalSettings;
+  paths: ReturnType<typeof homePaths>;
+  bus: LocalEventBus;
+  lake: Lake;
+  ledger: FileRunLedger;
+  catalog: DuckDbCatalog;
+  engine: DuckDbQueryEngine;
+  duck: DuckDBConnection;
+  logger: Logger;
+  /** Path of the JSON-lines log the jobs write. */
+  logFile: string;
+  /** Where alerts go: SMTP (`LAKEHOUSE_SMTP_URL`) or `.eml` files in the outbox. */
+  notifier: EmailNotifier;
+  clock: Clock;
+  /** The source database client (opened on first use). */
+  sourceClient(): Promise<PgClient>;
+  /**
+   * A new view of the source as the extract job sees it, over the source
+   * client (opened on first use). On a server it opens extra connections for
+   * streams that run at once: close it when done (that closes only those).
+   */
+  source(): Promise<SourceDb>;
+  /** The warehouse (opened on first use). */
+  warehouse(): Promise<Warehouse>;
+  /** Runs the step a route names for an event. */
+  dispatch(route: Route, event: PipelineEvent): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Where the source lives: `LAKEHOUSE_SOURCE_URL`, else the embedded PGlite under the home. */
+export function sourceTarget(settings: LocalSettings): PgTarget {
+  return settings.sourceUrl ? { url: settings.sourceUrl } : { dataDir: homePaths(settings.home).sourceDb };
+}
+
+/** Where the warehouse lives: `LAKEHOUSE_WAREHOUSE_URL`, else the embedded PGlite under the home. */
+export function warehouseTarget(settings: LocalSettings): PgTarget {
+  return settings.warehouseUrl ? { url: settings.warehouseUrl } : { dataDir: homePaths(settings.home).warehouseDb };
+}
+
+/**
+ * Opens the local runtime for `settings`. Databases are opened lazily, so
+ * commands that need only the lake never start PGlite. Close it when done.
+ */
+export async function openLocalRuntime(settings: LocalSettings, options: { clock?: Clock } = {}): Promise<LocalRuntime> {
+  const paths = homePaths(settings.home);
+  const clock = options.clock ?? { now: () => new Date() };
+  const bus = new LocalEventBus();
+  const logFile = join(paths.logs, 'lakehouse.log');
+  const { logger, close: closeLog } = fileLogger('lakehouse', logFile);
+
+  const lake = Object.fromEntries(
+    ZONES.map((zone) => [
+      zone,
+      new FsObjectStore(zone, paths.zone(zone), (key, size) =>
+        bus.publish({
+          source: 'aws.s3',
+          'detail-type': 'Object Created',
+          detail: { bucket: { name: zone }, object: { key, size }, zone },
+        }),
+      ),
+    ]),
+  ) as unknown as Lake;
+
+  const { conn: duck, close: closeDuck } = await openDuckDb(paths.catalog);
+  for (const setting of DUCKDB_SETTINGS) await duck.run(setting);
+  const catalog = new DuckDbCatalog(duck, paths.zone, (report) =>
+    bus.publish({
+      source: 'aws.glue',
+      'detail-type': 'Glue Crawler State Change',
+      detail: { crawlerName: localCrawlerName(report.zone), state: 'Succeeded', zone: report.zone },
+    }),
+  );
+  const engine = new DuckDbQueryEngine(duck, paths.zone);
+  const ledger = new FileRunLedger(paths.ledger);
+  const notifier = new EmailNotifier({ to: settings.alertEmail, smtpUrl: settings.smtpUrl, outbox: paths.outbox, now: () => clock.now() });
+
+  let sourceClient: Promise<PgClient> | undefined;
+  let warehouseClient: Promise<PgClient> | undefined;
+  let warehouse: Promise<Warehouse> | undefined;
+  const openSource = () => (sourceClient ??= openPg(sourceTarget(settings)));
+  const openWarehouse = () =>
+    (warehouse ??= (async () => {
+      warehouseClient = openPg(warehouseTarget(settings));
+      return new PgWarehouse(await warehouseClient, duckDbStaging(duck), (key) => lake.transformed.uri(key), clock);
+    })());
+
+  const runtime: LocalRuntime = {
+    settings,
+    paths,
+    bus,
+    lake,
+    ledger,
+    catalog,
+    engine,
+    duck,
+    logger,
+    logFile,
+    notifier,
+    clock,
+    sourceClient: openSource,
+    // On a server each table of an extract may stream on a connection of its own (PGlite has one),
+    // with its rows rendered on a worker thread when there is a second CPU for it.
+    source: async () =>
+      new PgSourceDb(
+        await openSource(),
+        settings.sourceUrl ? { connect: () => openPg({ url: settings.sourceUrl! }), renderWorkers: availableParallelism() > 1 } : {},
+      ),
+    warehouse: openWarehouse,
+    async dispatch(route, event) {
+      switch (route.step) {
+        case 'extract': {
+          const source = await runtime.source();
+          try {
+            return await extract(
+              { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs },
+              { source, raw: lake.raw, ledger, clock, logger },
+            );
+          } finally {
+            await source.close(); // the extra connections; the source client stays open until close()
+          }
+        }
+        case 'ingest':
+          if (event.source !== 'aws.s3') throw new Error(`ingest needs an S3 event, got ${event['detail-type']}`);
+          return ingest({ key: event.detail.object.key }, { raw: lake.raw, ledger, clock, logger });
+        case 'crawl':
+          return crawl({ zone: route.input.zone! }, { catalog, logger });
+        case 'transform':
+          return transform({ target: route.input.target! }, { engine, ledger, events: bus, clock, logger });
+        case 'load':
+          return load({}, { warehouse: await openWarehouse(), transformed: lake.transformed, ledger, clock, logger });
+        case 'sweep':
+          // Locally every waiting run is "stuck" once a pass starts: nothing else will move it.
+          return sweep({ thresholdMs: 0 }, { ledger, events: bus, clock, logger });
+        default:
+          throw new Error(`step ${route.step} has no local dispatch`);
+      }
+    },
+    async close() {
+      if (warehouse) await (await warehouse).close();
+      else if (warehouseClient) await (await warehouseClient).close();
+      if (sourceClient) await (await sourceClient).close();
+      closeDuck();
+      notifier.close();
+      await closeLog();
+    },
+  };
+  return runtime;
+}
