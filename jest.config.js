@@ -1,11 +1,34 @@
-/** Jest: ts-jest, transpiling each file alone (tsconfig isolatedModules; type checking is `npm run typecheck`). */
-module.exports = {
+/**
+ * Jest projects, by speed (ts-jest, each file transpiled alone; type checking
+ * is `npm run typecheck`):
+ * - unit: pure code and SDK-mocked adapters, no engine or database; under 30 s.
+ * - adapters: each adapter against its real engine (fs, DuckDB, PGlite, and a
+ *   PostgreSQL server when TEST_DATABASE_URL is set), plus the SQL models on DuckDB.
+ * - stacks: cdktf synth of both stacks.
+ * - integration: the whole chain and the CLI through its bin.
+ * `npm test` runs all four; `npm run test:unit` (etc.) runs one.
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
-  testTimeout: 120000,
+};
+
+const project = (name, roots) => ({
+  ...shared,
+  displayName: name,
+  roots: roots.map((root) => `<rootDir>/${root}`),
+  testMatch: ['**/*.test.ts'],
+});
+
+module.exports = {
+  testTimeout: 20000,
   maxWorkers: 2,
+  projects: [
+    project('unit', ['test/unit']),
+    project('adapters', ['test/adapters', 'test/sql']),
+    project('stacks', ['test/stacks']),
+    project('integration', ['test/integration']),
+  ],
 };

@@ -3,7 +3,7 @@
  * (DESIGN.md §4). On AWS it starts the zone's Glue crawler and Glue announces
  * the result; locally the crawl runs at once and the runtime announces it.
  */
-import type { Logger } from '../lib/adapters/powertools/logger';
+import type { Logger } from '../lib/core/logger';
 import type { Zone } from '../lib/definition/zones';
 import type { Catalog } from '../lib/core/ports';
 

@@ -7,7 +7,7 @@
  */
 import picomatch from 'picomatch';
 import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
-import type { Logger } from '../lib/adapters/powertools/logger';
+import type { Logger } from '../lib/core/logger';
 import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import { keys } from '../lib/definition/object-keys';
 import type { Clock, ObjectStore, RunLedger, SourceColumn, SourceDb, TableWatermark, Watermarks } from '../lib/core/ports';

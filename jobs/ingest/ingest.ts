@@ -12,7 +12,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { TerminalError, errorMessage } from '../lib/core/errors';
-import type { Logger } from '../lib/adapters/powertools/logger';
+import type { Logger } from '../lib/core/logger';
 import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../lib/definition/object-keys';
 import type { Clock, ObjectStore, RawRow, RunLedger } from '../lib/core/ports';

@@ -4,7 +4,7 @@
  * crawler succeeds), oldest first, and marks each run `loaded` in the ledger.
  */
 import { errorMessage, isTransient } from '../lib/core/errors';
-import type { Logger } from '../lib/adapters/powertools/logger';
+import type { Logger } from '../lib/core/logger';
 import { keys } from '../lib/definition/object-keys';
 import { STAR_TABLES } from '../lib/definition/tables';
 import type { Clock, LoadResult, LoadTable, ObjectStore, RunLedger, Warehouse } from '../lib/core/ports';

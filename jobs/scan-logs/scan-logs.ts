@@ -13,7 +13,7 @@
  * run from the first run id in the text).
  */
 import { basename } from 'node:path';
-import type { Logger } from '../lib/adapters/powertools/logger';
+import type { Logger } from '../lib/core/logger';
 import { STEPS } from '../lib/definition/run-stages';
 import type { Notifier } from '../lib/core/ports';
 

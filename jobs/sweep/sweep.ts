@@ -16,7 +16,7 @@
  *
  * Runs already loaded, or marked failed (they wait for a person), are left alone.
  */
-import type { Logger } from '../lib/adapters/powertools/logger';
+import type { Logger } from '../lib/core/logger';
 import type { RunStage } from '../lib/definition/run-stages';
 import type { Zone } from '../lib/definition/zones';
 import type { Clock, EventPublisher, RunLedger } from '../lib/core/ports';

@@ -6,7 +6,7 @@
  * snapshots read every run up to their own.
  */
 import { errorMessage, isTransient, TransientError } from '../lib/core/errors';
-import type { Logger } from '../lib/adapters/powertools/logger';
+import type { Logger } from '../lib/core/logger';
 import { STAGE_BEFORE, type RunStage } from '../lib/definition/run-stages';
 import type { Clock, EventPublisher, ModelResult, QueryEngine, RunLedger } from '../lib/core/ports';
 import { loadModels, type ModelFile } from '../lib/core/sql/models';

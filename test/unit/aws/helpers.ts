@@ -24,7 +24,7 @@ export function recordingLogger() {
   const entries: { level: string; message: string; extra?: unknown }[] = [];
   const at = (level: string) => (message: string, extra?: unknown) => void entries.push({ level, message, extra });
   const logger = { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), appendKeys: () => undefined };
-  return { entries, logger: logger as unknown as import('../../../jobs/lib/adapters/powertools/logger').Logger };
+  return { entries, logger: logger as unknown as import('../../../jobs/lib/core/logger').Logger };
 }
 
 /** A run of an extract at `stage`, created and last updated at `updatedAt` (ISO UTC), with no history or counts; `extra` overrides. */

@@ -8,13 +8,29 @@ import { Console } from 'node:console';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, Logger } from '../../core/logger';
 
-export type { Logger };
+/** The Logger port over a Powertools Logger: one JSON line per call, attributes merged into it. */
+export class PowertoolsLoggerAdapter implements Logger {
+  constructor(readonly powertools: PowertoolsLogger) {}
+  debug(message: string, attributes: LogAttributes = {}): void {
+    this.powertools.debug(message, attributes);
+  }
+  info(message: string, attributes: LogAttributes = {}): void {
+    this.powertools.info(message, attributes);
+  }
+  warn(message: string, attributes: LogAttributes = {}): void {
+    this.powertools.warn(message, attributes);
+  }
+  error(message: string, attributes: LogAttributes = {}): void {
+    this.powertools.error(message, attributes);
+  }
+}
 
 /** A logger for `serviceName` writing to stdout (Lambda). Level from POWERTOOLS_LOG_LEVEL / LOG_LEVEL, default INFO. */
-export function lambdaLogger(serviceName: string): Logger {
-  return new Logger({ serviceName });
+export function lambdaLogger(serviceName: string): PowertoolsLoggerAdapter {
+  return new PowertoolsLoggerAdapter(new PowertoolsLogger({ serviceName }));
 }
 
 /**
@@ -32,7 +48,7 @@ export function fileLogger(serviceName: string, file: string): { logger: Logger;
       callback();
     },
   });
-  const logger = new Logger({ serviceName, logLevel: (process.env.LOG_LEVEL ?? 'INFO') as 'INFO' });
+  const logger = new PowertoolsLogger({ serviceName, logLevel: (process.env.LOG_LEVEL ?? 'INFO') as 'INFO' });
   // Powertools writes through a private Console; point it at the file instead of stdout.
   (logger as unknown as { console: Console }).console = new Console({ stdout: stream, stderr: stream });
   let closed = false;
@@ -40,5 +56,5 @@ export function fileLogger(serviceName: string, file: string): { logger: Logger;
     if (!closed) closeSync(fd);
     closed = true;
   };
-  return { logger, close };
+  return { logger: new PowertoolsLoggerAdapter(logger), close };
 }

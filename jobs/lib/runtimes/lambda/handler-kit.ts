@@ -14,7 +14,7 @@
  *   the run's failure for a person to fix and re-run.
  */
 import { errorMessage, isTransient } from '../../core/errors';
-import type { Logger } from '../../adapters/powertools/logger';
+import type { Logger } from '../../core/logger';
 import type { Clock } from '../../core/ports';
 import { awsClientConfig } from '../../adapters/aws/retry';
 
