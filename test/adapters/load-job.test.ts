@@ -11,7 +11,8 @@ import { execSql, openDuckDb, type DuckDBConnection } from '../../jobs/lib/adapt
 import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
 import { openPg, type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
-import { duckDbStaging, PgWarehouse } from '../../jobs/lib/adapters/postgres/pg-warehouse';
+import { duckDbStaging } from '../../jobs/lib/adapters/duckdb/duckdb-parquet-staging';
+import { PgWarehouse } from '../../jobs/lib/adapters/postgres/pg-warehouse';
 import type { Logger } from '../../jobs/lib/core/logger';
 import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
 import { STAR_TABLES } from '../../jobs/lib/definition/tables';

@@ -6,7 +6,8 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openLocalRuntime, type LocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
+import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
+import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 import { clearFailures } from '../../scripts/cli/commands/retry';
 import { runOnce } from '../../scripts/cli/commands/run';

@@ -1,6 +1,6 @@
 /** `lakehouse retry [run…]`: clears the failed mark of runs (all failed runs when none is named) and runs a pass. */
 import type { Command } from 'commander';
-import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/runtime';
+import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { withRuntime } from '../with-runtime';
 import { runOnce } from './run';
 

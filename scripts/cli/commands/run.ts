@@ -1,7 +1,7 @@
 /** `lakehouse run`: one pass of the event chain, then a summary. */
 import type { Command } from 'commander';
 import { runPass } from '../../../jobs/lib/runtimes/local/run-pass';
-import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/runtime';
+import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { STAR_TABLES } from '../../../jobs/lib/definition/tables';
 import { renderSummary } from '../summary';
 import { formatCount } from '../text-table';

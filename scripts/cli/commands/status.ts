@@ -3,7 +3,7 @@ import { formatCount, textTable } from '../text-table';
 import type { Command } from 'commander';
 import { quoteIdent } from '../../../jobs/lib/core/identifiers';
 import { queryRows } from '../../../jobs/lib/adapters/duckdb/duckdb';
-import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/runtime';
+import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { ZONES } from '../../../jobs/lib/definition/zones';
 import type { RunRecord, Watermarks } from '../../../jobs/lib/core/ports';
 import { withRuntime } from '../with-runtime';
