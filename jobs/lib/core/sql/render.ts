@@ -17,9 +17,9 @@ import { zoneTables, type ColumnDef } from '../../definition/tables';
 import { LAKE_TYPE, zoneColumns } from './materialize';
 import { assertRunId } from '../run-id';
 import { SHIMS, shimNames } from './shims';
+import type { Engine } from './engine';
 
-/** The engines a model can be rendered for: DuckDB locally, Athena (Trino) on AWS. */
-export type Engine = 'duckdb' | 'athena';
+export type { Engine } from './engine';
 
 /** What a model is rendered against. */
 export interface RenderContext {

@@ -13,7 +13,7 @@
  * NULL) from "unparseable" (input is not NULL, result is NULL) and reject the
  * row with a reason (DESIGN.md §3, cleaned zone).
  */
-import type { Engine } from './render';
+import type { Engine } from './engine';
 
 /** One shim: its argument names (for arity checks and docs) and its SQL per engine. */
 export interface ShimDef {
