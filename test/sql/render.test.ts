@@ -33,7 +33,7 @@ describe('renderModel: table placeholders', () => {
     ['a table not in pipeline.ts', '{{ raw.sales_orders }}', /unknown table/],
     ['a star table in the cleaned zone', '{{ cleaned.dim_date }}', /unknown table/],
     ['a source table in the transformed zone', '{{ transformed.address }}', /unknown table/],
-    ['an unknown qualifier', '{{ cleaned.address:latest }}', /unknown qualifier/],
+    ['an unknown qualifier', '{{ cleaned.address:newest }}', /unknown qualifier/],
     ['an unknown shim', '{{ parse_money(x) }}', /unknown shim parse_money/],
     ['a shim with the wrong number of arguments', '{{ text_to_int(a, b) }}', /takes 1 argument/],
     ['a placeholder that is neither', '{{ 1 + 1 }}', /unknown placeholder/],
