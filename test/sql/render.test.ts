@@ -1,5 +1,5 @@
 /**
- * Placeholder rendering (DESIGN.md §5): table placeholders resolve per engine
+ * Placeholder rendering (docs/architecture.md "SQL models"): table placeholders resolve per engine
  * and run, shims expand per engine, and anything unknown is a TerminalError.
  */
 import { TerminalError } from '../../jobs/lib/core/errors';
