@@ -89,8 +89,8 @@ function renderPlaceholder(body: string, runId: string, ctx: RenderContext): str
   const table = TABLE_REF.exec(body);
   if (table) return renderTable(table[1], table[2], table[3], runId, ctx);
   const call = SHIM_CALL.exec(body);
-  if (call && call[1] === 'typed') return renderTyped(call[2].trim(), runId, ctx);
-  if (call && call[1] === 'columns') return renderColumns(call[2].trim());
+  const tableFunction = call && Object.prototype.hasOwnProperty.call(TABLE_FUNCTION_RENDERERS, call[1]);
+  if (call && tableFunction) return TABLE_FUNCTION_RENDERERS[call[1]](call[2].trim(), runId, ctx);
   if (call) return renderShim(call[1], call[2], ctx.engine);
   throw new TerminalError(
     `unknown placeholder {{ ${body} }}: expected {{ zone.table }}, {{ zone.table:all }}, {{ zone.table:latest }}, ` +
@@ -98,8 +98,14 @@ function renderPlaceholder(body: string, runId: string, ctx: RenderContext): str
   );
 }
 
-/** The names a placeholder function may not share with a shim (they take a table, not SQL). */
-export const TABLE_FUNCTIONS = ['typed', 'columns'] as const;
+/** The placeholder functions that take a table reference, not SQL; a shim must not share their names. */
+const TABLE_FUNCTION_RENDERERS: Record<string, (arg: string, runId: string, ctx: RenderContext) => string> = {
+  typed: renderTyped,
+  columns: (arg) => renderColumns(arg),
+};
+
+/** The names of the placeholder functions that take a table reference (`typed`, `columns`). */
+export const TABLE_FUNCTIONS: readonly string[] = Object.keys(TABLE_FUNCTION_RENDERERS);
 
 /** Parses the `zone.table` argument of a table function; throws TerminalError when it is not one. */
 function tableArgument(fn: string, arg: string): { zone: Zone; table: string; qualifier?: string } {
