@@ -25,7 +25,8 @@
  *   - create: the marker (plain put, idempotent), then the record with
  *     `If-None-Match: *`;
  *   - reaching `loaded`: the record first (If-Match), then DeleteObject of the
- *     marker (S3 answers 204 for a key that is already gone);
+ *     marker (S3 answers 204 for a key that is already gone); leaving
+ *     `loaded` (a repair): the marker first, then the record;
  *   - readers drop, best effort, a marker whose record is loaded, or absent for
  *     longer than `claimTimeoutMs` (a claim whose job died before releasing it).
  *
@@ -313,8 +314,13 @@ export class S3RunLedger implements RunLedger {
     for (let attempt = 1; ; attempt++) {
       const found = await this.read(key);
       if (!found) throw new NotFoundError(`no run ${runId} in the ledger`);
-      const next = change(this.parseRun(found.json, key));
+      const current = this.parseRun(found.json, key);
+      const next = change(current);
       if (next.runId !== runId) throw new TerminalError(`a run update must not change the run id (${runId} → ${next.runId})`);
+      // A loaded run taken back to an earlier stage (a repair) is open again: marker first, as on create.
+      if (current.stage === 'loaded' && next.stage !== 'loaded') {
+        await this.write(this.markerKey(runId), { runId }, {}, `could not index run ${runId}`);
+      }
       try {
         await this.write(key, next, { IfMatch: found.etag }, `run ${runId} was changed by another writer`);
         // After the record: a loaded run leaves the index. A failed delete leaves a spare marker that readers drop.

@@ -9,7 +9,7 @@
  * `open/_complete.json` once the index covers every run. A claim is an
  * exclusive create of the marker; creating a run writes the marker before the
  * record; a run reaching `loaded` loses its marker after the record is
- * written. Readers go through `open/` only, drop markers of loaded runs and of
+ * written (and one taken back from `loaded` gets it again before). Readers go through `open/` only, drop markers of loaded runs and of
  * claims older than `claimTimeoutMs` with no record, and index a ledger
  * written before the index existed on the first read that finds
  * `open/_complete.json` missing (reading every record that one time).
@@ -200,6 +200,7 @@ export class FileRunLedger implements RunLedger {
     if (!current) throw new NotFoundError(`no run ${runId} in the ledger`);
     const next = change(structuredClone(current));
     if (next.runId !== runId) throw new TypeError('a run update must not change the run id');
+    if (current.stage === 'loaded' && next.stage !== 'loaded') await this.writeMarker(runId, false); // open again: marker first
     await writeAtomic(this.runPath(runId), JSON.stringify(next, null, 2));
     if (next.stage === 'loaded') await fs.rm(this.markerPath(runId), { force: true });
     return next;
