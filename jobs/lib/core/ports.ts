@@ -255,7 +255,10 @@ export interface RunLedger {
   listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
   /** Runs not yet loaded (failed ones included), oldest first, read through the open-runs index. */
   openRuns(): Promise<RunRecord[]>;
-  /** Runs at `stage` and not failed, oldest first: the runs waiting for the next step (read through the index). */
+  /**
+   * Runs at `stage` and not failed, oldest first: the runs waiting for the next step (read through the index).
+   * Always empty for `loaded`: no step waits on a loaded run.
+   */
   runsAt(stage: RunStage): Promise<RunRecord[]>;
   /**
    * Applies `change` to a run and writes it back (conditional write on AWS);

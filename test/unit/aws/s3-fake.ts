@@ -34,10 +34,12 @@ export function fakeS3(s3: AwsStub<any, any, any>, pageSize = 1000, now: () => D
     objects.set(at(bucket, key), { body: buffer, etag: `"${createHash('md5').update(buffer).digest('hex')}"`, modified: now() });
   };
   s3.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+    const body = await readBody(input.Body);
+    // Check and write with no await between, so the condition is atomic as S3 evaluates it.
     const current = objects.get(at(input.Bucket!, input.Key!));
     if (input.IfNoneMatch === '*' && current) throw awsError('PreconditionFailed', 412);
     if (input.IfMatch !== undefined && current?.etag !== input.IfMatch) throw awsError('PreconditionFailed', 412);
-    put(input.Bucket!, input.Key!, await readBody(input.Body));
+    put(input.Bucket!, input.Key!, body);
     return { ETag: objects.get(at(input.Bucket!, input.Key!))!.etag };
   });
   s3.on(GetObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
