@@ -40,8 +40,9 @@ export interface TransformResult {
 /**
  * Transforms every waiting run into `input.target`, oldest first. On a terminal
  * model failure the run is marked failed in the ledger (best effort:
- * run-lifecycle.ts `markRunFailed`); on a transient one it stays waiting. Either way runs already done are still announced and the
- * error is rethrown (later runs wait for a retry or the sweep).
+ * run-lifecycle.ts `markRunFailed`); on a transient one it stays waiting.
+ * Either way runs already done are still announced and the error is
+ * rethrown (later runs wait for a retry or the sweep).
  */
 export async function transform(input: TransformInput, deps: TransformDeps): Promise<TransformResult> {
   const { target } = input;
@@ -68,7 +69,7 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
         deps.logger.error('transform failed', { step: 'transform', target, runId: run.runId, error: errorMessage(error) });
         throw error;
       }
-      await recordRun(deps, run.runId, target, results);
+      await recordTransformed(deps, run.runId, target, results);
       done.push({ runId: run.runId, models: results });
     }
   } finally {
@@ -99,7 +100,8 @@ function assertNothingMissing(runId: string, extracted: Record<string, number>, 
   }
 }
 
-async function recordRun(deps: TransformDeps, runId: string, target: RunStage, results: ModelResult[]): Promise<void> {
+/** Moves a transformed run on in the ledger (counts, rejects) and logs its rejected rows at error level. */
+async function recordTransformed(deps: TransformDeps, runId: string, target: RunStage, results: ModelResult[]): Promise<void> {
   const counts = Object.fromEntries(results.map((m) => [m.table, m.rows]));
   const rejects = Object.fromEntries(results.filter((m) => m.rejects > 0).map((m) => [m.table, m.rejects]));
   await advanceRun(deps, runId, target, { counts, ...(target === 'cleaned' ? { rejects } : {}) });

@@ -204,7 +204,8 @@ export class S3RunLedger implements RunLedger {
     await this.write(marker, { runId }, { IfNoneMatch: '*' }, `run id ${runId} is claimed by another run`);
     const existing = await this.getRun(runId);
     if (existing) {
-      if (existing.stage === 'loaded') await this.remove(marker);
+      // Best effort: a marker left on a loaded run is dropped by the next reader.
+      if (existing.stage === 'loaded') await this.remove(marker).catch(() => undefined);
       throw new ConflictError(`run ${runId} already exists in the ledger`);
     }
   }
