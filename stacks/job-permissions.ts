@@ -96,6 +96,12 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
           resources: [objects(raw)],
         },
+        {
+          // A run that fails before its record is discarded: its parts (`<table>/run_id=<run>/…`) are removed, as extract does.
+          sid: 'DiscardRawRunParts',
+          actions: ['s3:DeleteObject'],
+          resources: [objects(raw, '*/run_id=*')],
+        },
         ...kms,
       ];
     case 'crawl':

@@ -157,8 +157,8 @@ describe('least privilege', () => {
     expect(paths('load', 's3:PutObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
     expect(paths('sweep', 's3:PutObject')).toEqual([]);
     expect(paths('sweep', 's3:GetObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
-    // Ingest deletes landed files, and the open-runs index markers of the ledger (a released run id claim).
-    expect(paths('ingest', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/_ledger/*', 'lakehouse-dev-raw/landing/*']);
+    // Ingest deletes landed files, the parts of a run it discards, and ledger index markers (a released run id claim).
+    expect(paths('ingest', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/*/run_id=*', 'lakehouse-dev-raw/_ledger/*', 'lakehouse-dev-raw/landing/*']);
     expect(paths('load', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
     expect(paths('sweep', 's3:DeleteObject')).toEqual([]);
   });
