@@ -34,7 +34,9 @@ describe('retrying a failed run', () => {
   it('keeps the run failed at its stage until the cause is fixed, then finishes it', async () => {
     const model = join(sqlDir, 'cleaned', 'currency.sql');
     const good = readFileSync(model, 'utf8');
-    writeFileSync(model, good.replace('from source', 'from no_such_relation'));
+    const broken = good.replace('from typed', 'from no_such_relation');
+    expect(broken).not.toBe(good); // the break must reach the model, or the test proves nothing
+    writeFileSync(model, broken);
     await rt.lake.raw.put(
       'landing/currency/currencies.json',
       JSON.stringify([{ currency_id: 1, currency_code: 'GBP', created_at: '2022-11-03T14:20:49.962', last_updated: '2022-11-03T14:20:49.962' }]),
