@@ -2,15 +2,15 @@
  * The ingest job: turns a file a user dropped under `landing/<table>/` in the
  * raw zone into a run, exactly like an extract (DESIGN.md §3): part files under
  * `<table>/run_id=<run>/`, a ledger record, then the manifest that starts the
- * chain. Accepted formats: JSON Lines (`.jsonl`, `.ndjson`, optionally `.gz`),
- * a JSON array of objects (`.json`), CSV with a header row (`.csv`).
+ * chain. Accepted formats (landed-file.ts): JSON Lines (`.jsonl`, `.ndjson`),
+ * a JSON array of objects (`.json`), CSV with a header row (`.csv`), each
+ * optionally gzipped, and Parquet (`.parquet`).
  *
  * A file that cannot be read is moved to `_quarantine/<original key>` with a
  * `.error.txt` beside it, logged at error level (so scan-logs alerts), and
  * nothing else happens: no run, no data lost. An ingested file is moved to
  * `_processed/<original key>` (expired later by the zone's lifecycle rule).
  */
-import { gunzipSync } from 'node:zlib';
 import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
 import { manifestSchema, type Manifest } from '../lib/core/manifest';
@@ -18,7 +18,7 @@ import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } fro
 import type { Clock, ObjectStore, RawRow, RunLedger } from '../lib/core/ports';
 import { RawPartWriter } from '../lib/core/raw-part-writer';
 import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
-import { parse as parseCsvText } from 'csv-parse/sync';
+import { parseLandedFile } from './landed-file';
 
 export interface IngestInput {
   /** Raw-zone key of the landed file: `landing/<table>/<file>`. */
@@ -39,59 +39,6 @@ export type IngestResult =
 
 const STEP = 'ingest';
 const LANDED = /^landing\/([a-z][a-z0-9_]*)\/([^/]+)$/;
-
-/** Parses a landed file's bytes into row objects; throws TerminalError naming the problem. */
-export function parseLandedFile(name: string, body: Buffer): RawRow[] {
-  const lower = name.toLowerCase();
-  const text = (lower.endsWith('.gz') ? gunzipSync(body) : body).toString('utf8');
-  const base = lower.replace(/\.gz$/, '');
-  let rows: unknown[];
-  if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) {
-    rows = text
-      .split('\n')
-      .map((line, i) => [line.trim(), i + 1] as const)
-      .filter(([line]) => line.length > 0)
-      .map(([line, n]) => {
-        try {
-          return JSON.parse(line);
-        } catch (error) {
-          throw new TerminalError(`line ${n} is not JSON: ${errorMessage(error)}`, { cause: error });
-        }
-      });
-  } else if (base.endsWith('.json')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new TerminalError(`not JSON: ${errorMessage(error)}`, { cause: error });
-    }
-    if (!Array.isArray(parsed)) throw new TerminalError('a .json file must hold one JSON array of row objects');
-    rows = parsed;
-  } else if (base.endsWith('.csv')) {
-    try {
-      // Header row names the columns; an empty field is a null (CSV cannot tell them apart).
-      rows = (parseCsvText(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[]).map(
-        (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === '' ? null : v])),
-      );
-    } catch (error) {
-      throw new TerminalError(`not valid CSV: ${errorMessage(error)}`, { cause: error });
-    }
-  } else {
-    throw new TerminalError(`unsupported file type: ${name} (use .jsonl, .ndjson, .json or .csv, optionally gzipped)`);
-  }
-  rows.forEach((row, i) => {
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      throw new TerminalError(`row ${i + 1} is not an object`);
-    }
-    for (const [column, value] of Object.entries(row)) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(column)) throw new TerminalError(`row ${i + 1}: bad column name ${JSON.stringify(column)}`);
-      if (typeof value === 'object' && value !== null) {
-        throw new TerminalError(`row ${i + 1}: column ${column} holds a nested value`);
-      }
-    }
-  });
-  return rows as RawRow[];
-}
 
 /**
  * Ingests one landed file. Returns what happened; throws only on storage or
@@ -118,7 +65,7 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
 
   let rows: RawRow[];
   try {
-    rows = parseLandedFile(name, body);
+    rows = await parseLandedFile(name, body);
     if (rows.length === 0) throw new TerminalError('the file holds no rows');
   } catch (error) {
     const reason = errorMessage(error);

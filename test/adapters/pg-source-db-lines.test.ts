@@ -1,8 +1,9 @@
 /**
- * PgSourceDb's raw-line fast path (streamChangedLines) against its row path
- * (streamChanged) on awkward values, on PGlite and, with TEST_DATABASE_URL, on
- * a server (where both read one COPY stream), there both with the lines
- * rendered on the calling thread and on render worker threads.
+ * PgSourceDb's raw lines (streamChangedLines) on awkward values, on PGlite
+ * and, with TEST_DATABASE_URL, on a server (where they are rendered from one
+ * COPY stream), there both on the calling thread and on render worker
+ * threads. The expected rows are written out here from the inserted values
+ * and the raw-zone contract (DESIGN.md §3), not read back through the source.
  */
 import { gunzipSync } from 'node:zlib';
 import { type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
@@ -19,16 +20,49 @@ const cases = pgTargets().flatMap(({ name, target }) => [
   ...('url' in target ? [{ name: `${name} with render workers`, target, renderWorkers: true }] : []),
 ]);
 
-async function rowsOf(pages: AsyncIterable<RawRow[]>): Promise<RawRow[]> {
+/** Each line of a page (cut where `starts` says), without its newline. */
+function linesOf(page: RawLinePage): string[] {
+  return page.starts.map((start, i) => page.text.toString('utf8', start, (page.starts[i + 1] ?? page.text.length) - 1));
+}
+
+/** The rows of a stream of raw lines, each line parsed as JSON. */
+async function rowsOf(pages: AsyncIterable<RawLinePage>): Promise<RawRow[]> {
   const out: RawRow[] = [];
-  for await (const page of pages) out.push(...page);
+  for await (const page of pages) out.push(...linesOf(page).map((line) => JSON.parse(line) as RawRow));
   return out;
 }
+
+/** Rows sorted by `odd_id`, for comparing a server's scan order with an expected list. */
+const byOddId = (rows: RawRow[]) => [...rows].sort((a, b) => (a.odd_id as number) - (b.odd_id as number));
 
 async function pagesOf(pages: AsyncIterable<RawLinePage>): Promise<RawLinePage[]> {
   const out: RawLinePage[] = [];
   for await (const page of pages) out.push(page);
   return out;
+}
+
+/** The columns of table odd, in source order. */
+const ODD_COLUMNS = ['odd_id', 'label', 'ratio', 'amount', 'mood', 'due', 'seen_at', 'flag', 'last_updated'];
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/**
+ * Row `i` of table odd as the raw zone must hold it: bigint ids as numbers,
+ * numerics as text, timestamptz in UTC (the insert is at +02) with its
+ * microseconds truncated to milliseconds, dates as text.
+ */
+function expectedOdd(i: number): RawRow {
+  return {
+    odd_id: 9_000_000_000 + i,
+    label: texts[i % texts.length],
+    ratio: i % 5 === 0 ? null : i / 8,
+    amount: i % 4 === 0 ? null : `${i}.${pad(i % 100, 2)}`,
+    mood: i % 2 ? 'ok' : 'meh',
+    due: `2024-02-${pad(1 + (i % 28), 2)}`,
+    seen_at: `2024-07-01T10:00:0${i % 10}.${pad(i * 37, 6).slice(0, 3)}`,
+    flag: i % 3 === 0,
+    last_updated: `2025-01-0${1 + (i % 3)}T10:00:00.${pad(i % 7 === 0 ? 0 : i * 10, 3)}`,
+  };
 }
 
 const texts = [
@@ -40,6 +74,7 @@ const texts = [
   '',
   null,
 ];
+const ODD_ROWS = Array.from({ length: 40 }, (_, i) => expectedOdd(i));
 
 describe.each(cases)('PgSourceDb raw lines on $name', ({ target, renderWorkers }) => {
   let db: PgClient;
@@ -87,21 +122,25 @@ describe.each(cases)('PgSourceDb raw lines on $name', ({ target, renderWorkers }
     await drop();
   });
 
-  test('lines are JSON.stringify of the rows, with the same order, stamps and keys', async () => {
+  test('lines are JSON.stringify of the expected rows, columns in source order, with their stamps and keys', async () => {
     for (const since of [null, '2025-01-02T10:00:00.000']) {
-      const rows = await rowsOf(source.streamChanged('odd', since, 7));
       const pages = await pagesOf(source.streamChangedLines('odd', since, 7));
+      const lines = pages.flatMap(linesOf);
+      const rows = lines.map((line) => JSON.parse(line) as RawRow);
       expect(rows.length).toBeGreaterThan(0);
-      const text = Buffer.concat(pages.map((p) => p.text)).toString('utf8');
-      expect(text).toBe(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      // Exactly the text JSON.stringify writes for the row, keys in source column order.
+      expect(lines).toEqual(rows.map((r) => JSON.stringify(r)));
+      for (const row of rows) expect(Object.keys(row)).toEqual(ODD_COLUMNS);
+      expect(byOddId(rows)).toEqual(ODD_ROWS.filter((r) => since === null || (r.last_updated as string) >= since));
       expect(pages.flatMap((p) => p.lastUpdated)).toEqual(rows.map((r) => r.last_updated));
       expect(pages.flatMap((p) => p.keys)).toEqual(rows.map((r) => String(r.odd_id)));
       expect(pages.every((p) => p.starts.length <= 7)).toBe(true);
+      expect(pages.every((p) => p.text.length === 0 || p.text[p.text.length - 1] === 0x0a)).toBe(true);
     }
   });
 
   test('values come out as the raw-zone contract says', async () => {
-    const rows = await rowsOf(source.streamChanged('odd', null));
+    const rows = await rowsOf(source.streamChangedLines('odd', null));
     const byId = new Map(rows.map((r) => [r.odd_id, r]));
     const first = byId.get(9_000_000_001)!;
     expect(first).toMatchObject({ label: texts[1], ratio: 0.125, amount: '1.01', mood: 'ok', due: '2024-02-02', flag: false });
@@ -119,13 +158,11 @@ describe.each(cases)('PgSourceDb raw lines on $name', ({ target, renderWorkers }
   });
 
   test('a consumer that stops early leaves the client usable', async () => {
-    for await (const page of source.streamChangedLines('odd', null, 1)) {
-      expect(page.starts).toHaveLength(1);
-      break;
-    }
-    for await (const rows of source.streamChanged('odd', null, 1)) {
-      expect(rows).toHaveLength(1);
-      break;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for await (const page of source.streamChangedLines('odd', null, 1)) {
+        expect(page.starts).toHaveLength(1);
+        break;
+      }
     }
     expect(await db.query('select count(*)::int as n from odd')).toEqual([{ n: 40 }]);
   });
@@ -144,12 +181,17 @@ describe.each(cases)('PgSourceDb raw lines on $name', ({ target, renderWorkers }
       },
     } as unknown as ObjectStore;
     const writer = new RawPartWriter(store, 'odd', '20250101t000000z', 15);
-    for await (const page of source.streamChangedLines('odd', null, 7)) await writer.writePage(page);
+    const given: string[] = [];
+    for await (const page of source.streamChangedLines('odd', null, 7)) {
+      given.push(...linesOf(page));
+      await writer.writePage(page);
+    }
     await writer.close();
     expect(writer.files).toHaveLength(3);
     const lines = writer.files.map((key) => gunzipSync(stored.get(key)!).toString('utf8').trimEnd().split('\n'));
     expect(lines.map((l) => l.length)).toEqual([15, 15, 10]);
-    const rows = await rowsOf(source.streamChanged('odd', null));
-    expect(lines.flat().map((l) => JSON.parse(l))).toEqual(JSON.parse(JSON.stringify(rows)));
+    // The parts hold the lines given, in order, byte for byte; and they are the table's rows.
+    expect(lines.flat()).toEqual(given);
+    expect(byOddId(lines.flat().map((l) => JSON.parse(l)))).toEqual(ODD_ROWS);
   });
 });

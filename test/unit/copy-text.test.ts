@@ -1,7 +1,8 @@
 import { TerminalError } from '../../jobs/lib/core/errors';
+import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
 import {
   CopyJsonLines,
-  copyRows,
   isoMillis,
   rawValue,
   unescapeCopyText,
@@ -93,31 +94,77 @@ describe('COPY text values', () => {
   });
 });
 
-describe('copyRows', () => {
-  test('parses rows into raw rows, in pages', async () => {
-    async function* chunks() {
+/**
+ * A server PgClient that answers PgSourceDb's catalog queries for one table
+ * with the columns above (key `id`) and serves `chunks` as its COPY output;
+ * `statements` records what was run outside queries.
+ */
+function copyServer(chunks: () => AsyncIterable<Buffer>): { db: PgClient; statements: string[] } {
+  const types: Record<string, string> = {
+    int: 'integer',
+    text: 'text',
+    float: 'double precision',
+    bool: 'boolean',
+    timestamp: 'timestamp without time zone',
+  };
+  const statements: string[] = [];
+  const db = {
+    kind: 'postgres',
+    async query(sql: string) {
+      if (sql.includes('pg_index')) return [{ name: 'id' }];
+      if (sql.includes('information_schema.columns')) {
+        return columns.map((c) => ({ name: c.name, data_type: c.name === 'price' ? 'numeric' : types[c.kind], is_nullable: 'YES' }));
+      }
+      throw new Error(`unexpected query: ${sql}`);
+    },
+    async exec(sql: string) {
+      statements.push(sql);
+    },
+    // Like the real client, the COPY runs when the stream is first read.
+    async *copyOut(sql: string) {
+      statements.push(sql);
+      yield* chunks();
+    },
+  } as unknown as PgClient;
+  return { db, statements };
+}
+
+/** The rows of every page of a stream of raw lines, each line parsed as JSON. */
+async function parsedPages(pages: AsyncIterable<RawLinePage>): Promise<RawRow[][]> {
+  const out: RawRow[][] = [];
+  for await (const page of pages) out.push(linesOf([page]).map((line) => JSON.parse(line) as RawRow));
+  return out;
+}
+
+describe('PgSourceDb.streamChangedLines over server COPY text (a fake client)', () => {
+  test('parses the COPY stream into raw rows, in pages, however it is cut', async () => {
+    const { db, statements } = copyServer(async function* () {
       yield copyText.subarray(0, 17);
       yield copyText.subarray(17);
-    }
-    const pages: RawRow[][] = [];
-    for await (const page of copyRows(chunks(), columns, 2)) pages.push(page);
+    });
+    const pages = await parsedPages(new PgSourceDb(db).streamChangedLines('t', null, 2));
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
     expect(pages.flat().map(json)).toEqual(cases.map((c) => json(c.row)));
+    // One COPY of the changed rows, inside a read-only snapshot with ISO dates.
+    expect(statements).toEqual([
+      'begin transaction isolation level repeatable read, read only',
+      "set local datestyle to 'ISO, YMD'",
+      expect.stringMatching(/^copy \(select .* where t\."last_updated" is not null\) to stdout$/),
+      'commit',
+    ]);
   });
 
-  test('rejects a row with the wrong number of fields and output that stops inside a row', async () => {
-    async function* bad() {
+  test('rejects a row with the wrong number of fields and output that stops inside a row, rolling back', async () => {
+    const bad = copyServer(async function* () {
       yield Buffer.from('1\tonly two\n');
-    }
-    await expect(async () => {
-      for await (const page of copyRows(bad(), columns, 10)) void page;
-    }).rejects.toThrow(TerminalError);
-    async function* cut() {
+    });
+    await expect(parsedPages(new PgSourceDb(bad.db).streamChangedLines('t', null, 10))).rejects.toThrow(TerminalError);
+    expect(bad.statements.at(-1)).toBe('rollback');
+    const cut = copyServer(async function* () {
       yield copyText.subarray(0, copyText.length - 3);
-    }
-    await expect(async () => {
-      for await (const page of copyRows(cut(), columns, 10)) void page;
-    }).rejects.toThrow(/ended inside a row/);
+    });
+    await expect(parsedPages(new PgSourceDb(cut.db).streamChangedLines('t', null, 10))).rejects.toThrow(/ended inside a row/);
+    expect(cut.statements.at(-1)).toBe('rollback');
   });
 });
 

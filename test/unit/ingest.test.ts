@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { ingest, parseLandedFile } from '../../jobs/ingest/ingest';
+import { gunzipSync } from 'node:zlib';
+import { ingest } from '../../jobs/ingest/ingest';
 import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
 import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
@@ -41,14 +41,6 @@ describe('ingest (landed files become runs)', () => {
     expect((await ledger.getRun('20250301t100000z'))?.stage).toBe('extracted');
     expect(await raw.exists('landing/currency/new.json')).toBe(false);
     expect(await raw.exists('_processed/landing/currency/new.json')).toBe(true);
-  });
-
-  it('reads JSON Lines (gzipped) and CSV, keeping values as landed', () => {
-    expect(parseLandedFile('a.jsonl.gz', gzipSync('{"a": 2.0}\n\n{"a": "x"}\n'))).toEqual([{ a: 2 }, { a: 'x' }]);
-    expect(parseLandedFile('a.csv', Buffer.from('a,b\n1,"x,y"\n2,\n'))).toEqual([
-      { a: '1', b: 'x,y' },
-      { a: '2', b: null },
-    ]);
   });
 
   it('quarantines a malformed file with its reason, makes no run and loses nothing', async () => {
@@ -102,10 +94,7 @@ describe('ingest (landed files become runs)', () => {
     expect(await store.exists('landing/currency/new.json')).toBe(true);
   });
 
-  it('rejects unsupported types and nested values, and ignores keys outside landing/<table>/', async () => {
-    expect(() => parseLandedFile('a.xlsx', Buffer.from(''))).toThrow(/unsupported file type/);
-    expect(() => parseLandedFile('a.json', Buffer.from('[{"a": {"b": 1}}]'))).toThrow(/nested/);
-    expect(() => parseLandedFile('a.json', Buffer.from('{"a": 1}'))).toThrow(/JSON array/);
+  it('ignores keys outside landing/<table>/', async () => {
     const result = await ingest({ key: 'landing/loose-file.csv' }, { raw, ledger, clock, logger: logger() });
     expect(result.status).toBe('ignored');
   });

@@ -65,17 +65,13 @@ export interface SourceDb {
   describe(table: string): Promise<SourceColumn[]>;
   /**
    * Streams rows with `last_updated >= since` (all rows when since is null),
-   * in pages so no table is held in memory, each row exactly once, in an
-   * order of the source's choosing (callers must not depend on it).
-   * Timestamps come out as ISO strings with milliseconds (`2022-11-03T14:20:52.186`, source-local, no zone);
-   * numerics as decimal strings.
-   */
-  streamChanged(table: string, since: string | null, pageSize?: number): AsyncIterable<RawRow[]>;
-  /**
-   * The rows of {@link streamChanged} in the same order, in pages of at most
-   * `pageSize` rows, already rendered as raw-zone JSON lines (the text
+   * in pages of at most `pageSize` rows so no table is held in memory, each
+   * row exactly once, in an order of the source's choosing (callers must not
+   * depend on it), already rendered as raw-zone JSON lines (the text
    * `JSON.stringify` gives for each RawRow), so a source can render them
-   * without building row objects. Extract reads through this.
+   * without building row objects. Timestamps come out as ISO strings with
+   * milliseconds (`2022-11-03T14:20:52.186`, source-local, no zone); numerics
+   * as decimal strings. Extract reads through this.
    */
   streamChangedLines(table: string, since: string | null, pageSize?: number): AsyncIterable<RawLinePage>;
   close(): Promise<void>;

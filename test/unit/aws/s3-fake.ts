@@ -2,10 +2,17 @@
  * An in-memory S3 behind aws-sdk-client-mock for the handler tests: buckets
  * of objects with ETags, If-None-Match / If-Match preconditions (412 as S3
  * answers), paginated ListObjectsV2 (`pageSize` keys per page, LastModified
- * from `now` at the write) and deletes.
+ * from `now` at the write), deletes, and multipart uploads (the object appears
+ * only when the upload completes, as on S3; `uploads` holds the ones still
+ * open). The multipart calls answer with promises: lib-storage chains `.then`
+ * on `send`.
  */
 import { createHash } from 'node:crypto';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  type CompleteMultipartUploadCommandInput,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -13,6 +20,8 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   type PutObjectCommandInput,
+  UploadPartCommand,
+  type UploadPartCommandInput,
 } from '@aws-sdk/client-s3';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { readBody } from '../../../jobs/lib/adapters/aws/s3-object-store';
@@ -74,8 +83,36 @@ export function fakeS3(s3: AwsStub<any, any, any>, pageSize = 1000, now: () => D
       ...(more ? { NextContinuationToken: String(start + pageSize) } : {}),
     };
   });
+  const uploads = new Map<string, { bucket: string; key: string; parts: Map<number, Buffer> }>();
+  let nextUpload = 0;
+  s3.on(CreateMultipartUploadCommand).callsFake(async ({ Bucket, Key }: { Bucket: string; Key: string }) => {
+    const UploadId = `upload-${++nextUpload}`;
+    uploads.set(UploadId, { bucket: Bucket, key: Key, parts: new Map() });
+    return { Bucket, Key, UploadId };
+  });
+  s3.on(UploadPartCommand).callsFake(async (input: UploadPartCommandInput) => {
+    const upload = uploads.get(input.UploadId!);
+    if (!upload) throw awsError('NoSuchUpload', 404);
+    const body = await readBody(input.Body);
+    upload.parts.set(input.PartNumber!, body);
+    return { ETag: `"${createHash('md5').update(body).digest('hex')}"` };
+  });
+  s3.on(CompleteMultipartUploadCommand).callsFake(async (input: CompleteMultipartUploadCommandInput) => {
+    const upload = uploads.get(input.UploadId!);
+    if (!upload) throw awsError('NoSuchUpload', 404);
+    const numbers = (input.MultipartUpload?.Parts ?? []).map((p) => p.PartNumber!);
+    if (numbers.some((n) => !upload.parts.has(n))) throw awsError('InvalidPart', 400);
+    put(upload.bucket, upload.key, Buffer.concat(numbers.sort((a, b) => a - b).map((n) => upload.parts.get(n)!)));
+    uploads.delete(input.UploadId!);
+    return { Bucket: upload.bucket, Key: upload.key, ETag: objects.get(at(upload.bucket, upload.key))!.etag };
+  });
+  s3.on(AbortMultipartUploadCommand).callsFake(async ({ UploadId }: { UploadId: string }) => {
+    uploads.delete(UploadId);
+    return {};
+  });
   return {
     objects,
+    uploads,
     put,
     get: (bucket: string, key: string) => objects.get(at(bucket, key))?.body.toString('utf8'),
     keys: (bucket: string, prefix = '') =>

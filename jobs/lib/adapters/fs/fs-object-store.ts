@@ -15,6 +15,11 @@ import type { ObjectInfo, ObjectStore } from '../../core/ports';
 import { isInProgressWrite } from '../../definition/object-keys';
 import { tempPathFor } from './temp-path';
 
+/** True for the errors of a path that leads to no file: ENOENT, or ENOTDIR when a file stands where a folder of the path should be. */
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
 
 export class FsObjectStore implements ObjectStore {
   /**
@@ -28,13 +33,13 @@ export class FsObjectStore implements ObjectStore {
     private readonly onCreated?: (key: string, size: number) => void | Promise<void>,
   ) {}
 
+  /** The file of `key`. @throws TypeError for a key that is empty, absolute or has an empty, `.` or `..` segment. */
   private path(key: string): string {
     if (!key || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '.' || p === '')) {
       throw new TypeError(`bad object key: ${JSON.stringify(key)}`);
     }
     return join(this.root, ...key.split('/'));
   }
-
 
   private async created(key: string, size: number): Promise<void> {
     if (this.onCreated) await this.onCreated(key, size);
@@ -82,11 +87,13 @@ export class FsObjectStore implements ObjectStore {
     return true;
   }
 
+  /** Reads the whole object; NotFoundError when no file is at `key` (a folder is not an object). */
   async get(key: string): Promise<Buffer> {
+    const path = this.path(key);
     try {
-      return await fs.readFile(this.path(key));
+      return await fs.readFile(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') {
         throw new NotFoundError(`no object ${this.zone}/${key}`, { cause: error });
       }
       throw error;
@@ -99,9 +106,15 @@ export class FsObjectStore implements ObjectStore {
     return createReadStream(path);
   }
 
+  /**
+   * Objects whose key starts with `prefix`, sorted by key. A prefix whose
+   * folder part could not begin a valid key (absolute, or with an empty, `.`
+   * or `..` segment) matches nothing, as on S3: the walk never leaves the zone.
+   */
   async list(prefix: string): Promise<ObjectInfo[]> {
     // Walk only the folder the prefix points into.
     const slash = prefix.lastIndexOf('/');
+    if (slash >= 0 && prefix.slice(0, slash).split('/').some((p) => p === '' || p === '.' || p === '..')) return [];
     const startDir = slash >= 0 ? join(this.root, ...prefix.slice(0, slash).split('/').filter(Boolean)) : this.root;
     const out: ObjectInfo[] = [];
     const walk = async (dir: string): Promise<void> => {
@@ -128,17 +141,28 @@ export class FsObjectStore implements ObjectStore {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  /** True when a file is at `key` (a folder is not an object). Throws TypeError for a bad key. */
   async exists(key: string): Promise<boolean> {
+    const path = this.path(key);
     try {
-      await fs.access(this.path(key));
-      return true;
-    } catch {
-      return false;
+      return (await fs.stat(path)).isFile();
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
     }
   }
 
+  /** Removes the file at `key`; nothing happens when there is none (or only a folder), as on S3. */
   async delete(key: string): Promise<void> {
-    await fs.rm(this.path(key), { force: true });
+    const path = this.path(key);
+    try {
+      await fs.unlink(path);
+    } catch (error) {
+      if (isMissing(error)) return;
+      // unlink on a folder: EISDIR on Linux, EPERM on macOS.
+      if (['EISDIR', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '') && (await fs.stat(path)).isDirectory()) return;
+      throw error;
+    }
   }
 
   uri(key: string): string {

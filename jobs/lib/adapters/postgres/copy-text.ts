@@ -6,12 +6,10 @@
  * as itself (COPY TO never writes the octal or hex forms). Values are the
  * types' text output, with DateStyle ISO.
  *
- * Two readers: {@link copyRows} turns the stream into raw row objects, and
- * {@link CopyJsonLines} turns it straight into raw-zone JSON lines, byte by
- * byte, without building a string or an object per value (the extract's fast
- * path; JSON text identical to `JSON.stringify` of the row object).
+ * {@link CopyJsonLines} turns the stream straight into raw-zone JSON lines,
+ * byte by byte, without building a string or an object per value (JSON text
+ * identical to `JSON.stringify` of the row object {@link rawValue} gives).
  */
-import { StringDecoder } from 'node:string_decoder';
 import { TerminalError } from '../../core/errors';
 import type { RawLinePage, RawRow } from '../../core/ports';
 
@@ -89,34 +87,6 @@ export function rawValue(field: string, kind: CopyValueKind): RawRow[string] {
     default:
       return unescapeCopyText(field);
   }
-}
-
-/**
- * Parses a stream of COPY text chunks into raw rows of `columns`, `pageSize`
- * rows per page (the last may be shorter), decoding UTF-8 across chunks.
- * @throws TerminalError when a row has the wrong number of fields or the stream ends inside a row.
- */
-export async function* copyRows(chunks: AsyncIterable<Buffer>, columns: CopyColumn[], pageSize: number): AsyncGenerator<RawRow[]> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let page: RawRow[] = [];
-  for await (const chunk of chunks) {
-    const lines = (rest + decoder.write(chunk)).split('\n');
-    rest = lines.pop()!;
-    for (const line of lines) {
-      const fields = line.split('\t');
-      if (fields.length !== columns.length) throw new TerminalError(`COPY row has ${fields.length} fields, expected ${columns.length}`);
-      const row: RawRow = {};
-      for (let i = 0; i < fields.length; i++) row[columns[i].name] = rawValue(fields[i], columns[i].kind);
-      page.push(row);
-      if (page.length === pageSize) {
-        yield page;
-        page = [];
-      }
-    }
-  }
-  if (rest + decoder.end()) throw new TerminalError('COPY output ended inside a row');
-  if (page.length) yield page;
 }
 
 // Bytes.

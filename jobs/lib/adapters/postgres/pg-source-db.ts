@@ -5,9 +5,9 @@
  * in memory:
  *
  * - on a server, with one `COPY (select …) TO STDOUT` per table (read-only,
- *   repeatable-read snapshot), parsed as it streams (`copy-text.ts`) into row
- *   objects or straight into raw-zone JSON lines (`streamChangedLines`),
- *   optionally rendered on worker threads (`copy-render-pool.ts`). Rows come
+ *   repeatable-read snapshot), rendered as it streams (`copy-text.ts`)
+ *   straight into raw-zone JSON lines (`streamChangedLines`), optionally on
+ *   worker threads (`copy-render-pool.ts`). Rows come
  *   in the order the scan finds them: sorting them first cost the source
  *   about as much CPU as the scan itself, and extract does not need an order;
  * - on PGlite (which cannot stream COPY out), with keyset pagination on
@@ -18,7 +18,7 @@ import { assertIdentifier, quoteIdent, quoteLiteral } from '../../core/identifie
 import type { RawLinePage, RawRow, SourceColumn, SourceDb } from '../../core/ports';
 import { rawLinePage } from '../../core/raw-part-writer';
 import { CopyRenderPool } from './copy-render-pool';
-import { CopyJsonLines, copyRows, type CopyLayout, type CopyValueKind } from './copy-text';
+import { CopyJsonLines, type CopyLayout, type CopyValueKind } from './copy-text';
 import type { PgClient, Row } from './pg-client';
 
 /** ISO timestamp with milliseconds and no zone (DESIGN.md §3): `2022-11-03T14:20:52.186`. */
@@ -257,49 +257,32 @@ export class PgSourceDb implements SourceDb {
 
   /**
    * Streams rows with `last_updated >= since` (every row when `since` is
-   * null), `pageSize` rows per page (the last page may be shorter). On a
-   * server this is one unsorted COPY of the table's changed rows in a
-   * read-only snapshot, so rows come in scan order; on PGlite each page is
-   * one bounded query continuing after the last row of the previous one
-   * (keyset pagination on `(last_updated, primary key)`, the order of its
-   * rows), so rows that share a `last_updated` across a page boundary
-   * are neither skipped nor repeated. Rows with a null `last_updated` are
-   * never returned (they cannot be watermarked).
+   * null) as raw-zone JSON lines with their `last_updated` and key text
+   * (ports.ts RawLinePage), in pages of at most `pageSize` rows (and about
+   * 1 MB; the last page may be shorter). On a server this is one unsorted
+   * COPY of the table's changed rows in a read-only snapshot, so rows come in
+   * scan order, and the lines are rendered straight from the COPY text,
+   * without row objects (on worker threads with `renderWorkers`); on PGlite
+   * each page is one bounded query continuing after the last row of the
+   * previous one (keyset pagination on `(last_updated, primary key)`, the
+   * order of its rows), so rows that share a `last_updated` across a page
+   * boundary are neither skipped nor repeated, and the lines are
+   * `JSON.stringify` of the rows. Rows with a null `last_updated` are never
+   * returned (they cannot be watermarked).
    *
    * Rows have the table's columns in source order: timestamps as
    * `YYYY-MM-DDTHH:MM:SS.mmm` (no zone; timestamptz converted to UTC),
    * numerics and enums as their PostgreSQL text, dates as `YYYY-MM-DD`,
-   * integers, floats and booleans as such, text as text, any other type as its text form.
+   * integers, floats and booleans as such (non-finite floats as null), text
+   * as text, any other type as its text form.
    *
    * @param since ISO timestamp (source-local, no zone): bound as a parameter
    *   on PGlite; on a server, where COPY takes no parameters, checked to be an
    *   ISO timestamp and quoted as a literal
-   * @throws TypeError for an unsafe table name; NotFoundError for a missing
-   *   table; TerminalError when it has no `last_updated` column or no primary
-   *   key, or (server) when `since` is not an ISO timestamp.
-   */
-  async *streamChanged(table: string, since: string | null, pageSize = 10_000): AsyncIterable<RawRow[]> {
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer: ${pageSize}`);
-    yield* this.onConnection((db) => this.rowsOn(db, table, since, pageSize));
-  }
-
-  /** {@link streamChanged} on connection `db`. */
-  private async *rowsOn(db: PgClient, table: string, since: string | null, pageSize: number): AsyncGenerator<RawRow[]> {
-    if (!db.copyOut) {
-      yield* this.keysetPages(db, table, since, pageSize);
-      return;
-    }
-    const plan = await this.copyPlan(db, table, since);
-    yield* this.inSnapshot(db, copyRows(db.copyOut(plan.sql), plan.columns, pageSize));
-  }
-
-  /**
-   * The rows of {@link streamChanged}, in the same order and in pages of at
-   * most `pageSize` rows (and about 1 MB), as raw-zone JSON lines with their
-   * `last_updated` and key text (ports.ts RawLinePage). On a server the lines
-   * are rendered straight from the COPY text, without row objects; on PGlite
-   * they are `JSON.stringify` of the rows.
-   * @throws as {@link streamChanged}
+   * @throws RangeError when `pageSize` is not a positive integer; TypeError for
+   *   an unsafe table name; NotFoundError for a missing table; TerminalError
+   *   when it has no `last_updated` column or no primary key, (server) when
+   *   `since` is not an ISO timestamp, or when the COPY output is malformed.
    */
   async *streamChangedLines(table: string, since: string | null, pageSize = 10_000): AsyncIterable<RawLinePage> {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer: ${pageSize}`);
