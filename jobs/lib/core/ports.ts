@@ -114,6 +114,24 @@ export interface Catalog {
   crawl(zone: Zone): Promise<'started' | 'already-running' | 'completed'>;
   /** Tables currently registered for a zone. */
   tables(zone: Zone): Promise<CatalogTable[]>;
+  /**
+   * Whether the catalog shows the `run_id=<run>` partition of a zone table
+   * now (false when it has no such table): what the next step's queries will
+   * see. One look-up (Glue `GetPartition`), never a listing, so its cost does
+   * not grow with history; never cached.
+   */
+  hasPartition(zone: Zone, table: string, runId: string): Promise<boolean>;
+  /**
+   * Registers the `run_id=<run>` partitions a step has just written to a
+   * cleaned or transformed table, so the next step sees them without waiting
+   * for a crawl (docs/architecture.md, "Events"): Glue `BatchCreatePartition`
+   * on AWS, creating the table from its contract (definition/tables.ts) when
+   * the catalog has none yet; locally the table's view over its folders.
+   * Idempotent: a partition already registered is left as it is.
+   * Throws TransientError when a retry may help (throttling, a race with a
+   * crawler), TerminalError otherwise.
+   */
+  registerPartitions(zone: 'cleaned' | 'transformed', table: string, runIds: readonly string[]): Promise<void>;
 }
 
 /** A SQL model materialised for one run. */

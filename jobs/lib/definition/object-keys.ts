@@ -15,6 +15,8 @@ export const keys = {
   /** Raw part file: `<table>/run_id=<run>/part-00000.jsonl.gz`. */
   rawPart: (table: string, runId: string, part: number) =>
     `${table}/run_id=${runId}/part-${String(part).padStart(5, '0')}.jsonl.gz`,
+  /** A table's folder in any zone: `<table>/`. */
+  tableFolder: (table: string) => `${table}/`,
   /** A run's folder for a table in any zone: `<table>/run_id=<run>/`. */
   runFolder: (table: string, runId: string) => `${table}/run_id=${runId}/`,
   /** The run manifest in the raw zone: `_manifests/<run>.json`. */

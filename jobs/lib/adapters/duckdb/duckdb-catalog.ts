@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { TerminalError } from '../../core/errors';
+import { assertRunId } from '../../core/run-id';
 import type { Zone } from '../../definition/zones';
 import type { Catalog, CatalogTable } from '../../core/ports';
 import { assertIdentifier, quoteIdent, quoteLiteral } from '../../core/identifiers';
@@ -35,6 +36,10 @@ export interface CrawlReport {
   /** Tables whose view was dropped because their files are gone. */
   dropped: string[];
 }
+
+/** The DuckDB relation over a Parquet zone table's files (`glob`: a quoted path pattern), run_id from the folder names. */
+const parquetSource = (glob: string) =>
+  `read_parquet(${glob}, hive_partitioning = true, union_by_name = true, hive_types = {'run_id': 'VARCHAR'})`;
 
 const FILE_SUFFIX: Record<Zone, string> = { raw: '.jsonl.gz', cleaned: '.parquet', transformed: '.parquet' };
 /** How much of each raw file (uncompressed, whole lines, at least one) the crawler reads to find its columns: 256 KiB. */
@@ -141,7 +146,7 @@ export class DuckDbCatalog implements Catalog {
       const source =
         zone === 'raw'
           ? await this.rawSource(root, table, partitions, glob)
-          : `read_parquet(${glob}, hive_partitioning = true, union_by_name = true, hive_types = {'run_id': 'VARCHAR'})`;
+          : parquetSource(glob);
       await execSql(this.conn, `create or replace view ${schema}.${quoteIdent(table)} as select * from ${source}`);
       const columns = await this.columnsOf(zone, table);
       report.tables.push({ name: table, files, partitions: partitions.size, columns: columns.length });
@@ -155,6 +160,36 @@ export class DuckDbCatalog implements Catalog {
     }
     if (zone === 'raw') await this.forgetTablesExcept([...found.keys()]);
     return report;
+  }
+
+  /**
+   * True when the zone has a view for `table` and its folder
+   * `<table>/run_id=<run>/` holds a finished data file: what a query of the
+   * view sees now. Reads one folder, never the data.
+   */
+  async hasPartition(zone: Zone, table: string, runId: string): Promise<boolean> {
+    if (!(await this.viewNames(zone)).includes(table)) return false;
+    const folder = join(this.zoneRoot(zone), table, `run_id=${assertRunId(runId)}`);
+    try {
+      return (await fs.readdir(folder)).some((f) => f.endsWith(FILE_SUFFIX[zone]) && !isInProgressWrite(f));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Makes the written partitions visible: a zone view reads every
+   * `run_id=*` folder of its table when queried, so only a table that has no
+   * view yet needs one (created as a crawl would). Does not announce a crawl.
+   */
+  async registerPartitions(zone: 'cleaned' | 'transformed', table: string, runIds: readonly string[]): Promise<void> {
+    runIds.forEach(assertRunId);
+    if (runIds.length === 0 || (await this.viewNames(zone)).includes(table)) return;
+    const schema = quoteIdent(assertIdentifier(zone));
+    await execSql(this.conn, `create schema if not exists ${schema}`);
+    const glob = quoteLiteral(join(this.zoneRoot(zone), assertIdentifier(table), 'run_id=*', `*${FILE_SUFFIX[zone]}`));
+    await execSql(this.conn, `create or replace view ${schema}.${quoteIdent(table)} as select * from ${parquetSource(glob)}`);
   }
 
   async tables(zone: Zone): Promise<CatalogTable[]> {
