@@ -238,6 +238,8 @@ describe('RedshiftWarehouse.ensureSchema / query', () => {
       ],
     });
     expect(() => toNamedParameters('select $2', [1])).toThrow(/only 1 parameter/);
+    // the Data API takes no empty parameter value
+    expect(toNamedParameters('select $1 as a, $2 as b', ['', 'x'])).toEqual({ sql: "select '' as a, :p2 as b", parameters: [{ name: 'p2', value: 'x' }] });
   });
 
   it('reports a failed query with the Data API error', async () => {

@@ -23,9 +23,10 @@
  * once), so a replay never loads twice.
  *
  * Every call carries a ClientToken (ExecuteStatement/BatchExecuteStatement are
- * idempotent per token): random for the call that opens a session, otherwise
- * SHA-256 of the session, the statements and the attempt. A retry of the same
- * HTTP request therefore never runs the statements twice.
+ * idempotent per token): random for a call outside a session or opening one,
+ * otherwise SHA-256 of the session, the statements and the attempt. The SDK
+ * retries a request with the same input, so its retries never run the
+ * statements twice.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -118,7 +119,8 @@ function fieldValue(field: Field): unknown {
 /**
  * Rewrites `$1, $2, …` placeholders to the Data API's named `:p1, :p2, …` and
  * builds the parameter list; a null value is written as SQL `null` (the Data
- * API has no null parameter). Placeholders inside string literals are not
+ * API has no null parameter) and an empty string as `''` (a parameter value
+ * must be at least 1 character: Data API `SqlParameter.value`). Placeholders inside string literals are not
  * told apart, so keep `$n` out of literals.
  */
 export function toNamedParameters(sql: string, params: unknown[] = []): { sql: string; parameters: SqlParameter[] } {
@@ -127,6 +129,7 @@ export function toNamedParameters(sql: string, params: unknown[] = []): { sql: s
     const index = Number(n) - 1;
     if (index < 0 || index >= params.length) throw new TerminalError(`query uses ${match} but only ${params.length} parameter(s) were given`);
     if (params[index] === null || params[index] === undefined) return 'null';
+    if (params[index] === '') return "''";
     used.add(index);
     return `:p${index + 1}`;
   });
