@@ -1,13 +1,14 @@
 -- dim_date: one row per calendar day (docs/architecture.md "Star schema"). SCD type 1: upserted by date_id.
 -- day_of_week is ISO (Monday 1 … Sunday 7); quarter is 1–4.
+-- day_name / month_name: the longest English names ('Wednesday', 'September') are 9 bytes.
 create table if not exists dim_date (
     date_id date not null,
     year integer not null,
     month integer not null,
     day integer not null,
     day_of_week integer not null,
-    day_name varchar not null,
-    month_name varchar not null,
+    day_name varchar(9) not null,
+    month_name varchar(9) not null,
     quarter integer not null,
     primary key (date_id)
 );

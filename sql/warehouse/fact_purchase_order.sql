@@ -10,7 +10,7 @@ create table if not exists fact_purchase_order (
     last_updated_time time not null,
     staff_id integer not null,
     counterparty_id integer not null,
-    item_code varchar not null,
+    item_code varchar(1024) not null,
     item_quantity integer not null,
     item_unit_price numeric(10,2) not null,
     currency_id integer not null,

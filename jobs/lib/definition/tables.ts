@@ -170,7 +170,7 @@ export const STAR_TABLES: StarTableDef[] = [
     grain: 'one staff member',
     key: ['staff_id'],
     columns: [
-      int('staff_id'), text('first_name'), text('last_name'), text('department_name'), text('location', true),
+      int('staff_id'), text('first_name'), text('last_name'), text('department_name', true), text('location', true),
       text('email_address'),
     ],
   },
@@ -189,7 +189,7 @@ export const STAR_TABLES: StarTableDef[] = [
     kind: 'dimension',
     grain: 'one currency',
     key: ['currency_id'],
-    columns: [int('currency_id'), text('currency_code'), text('currency_name')],
+    columns: [int('currency_id'), text('currency_code'), text('currency_name', true)],
   },
   {
     name: 'dim_design',

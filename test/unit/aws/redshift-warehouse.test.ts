@@ -9,26 +9,22 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TerminalError, TransientError } from '../../../jobs/lib/core/errors';
-import { starTable } from '../../../jobs/lib/definition/tables';
-import { openPg } from '../../../jobs/lib/adapters/postgres/pg-client';
-import { tableLoadStatements } from '../../../jobs/lib/core/warehouse/table-load-statements';
-import { warehouseSchema } from '../../../jobs/lib/core/warehouse/warehouse-schema';
+import { STAR_TABLES, starTable } from '../../../jobs/lib/definition/tables';
 import { RedshiftStatementError, RedshiftWarehouse, toNamedParameters } from '../../../jobs/lib/adapters/aws/redshift-warehouse';
 import { awsError, fakeSleep } from './helpers';
 
 const rs = mockClient(RedshiftDataClient);
 const RUN = '20250225t132609z';
-const NOW = new Date('2025-02-25T14:00:00Z');
 const ROLE = 'arn:aws:iam::123456789012:role/lakehouse-redshift-copy';
+const SESSION = '0a1b2c3d-0000-4000-8000-00000000abcd';
 
-function warehouse(extra: { maxAttempts?: number } = {}) {
+function warehouse(extra: { maxAttempts?: number; sessionKeepAliveSeconds?: number } = {}) {
   const { sleep, delays } = fakeSleep();
   const w = new RedshiftWarehouse(new RedshiftDataClient({ region: 'eu-west-2' }), {
     target: { workgroupName: 'lakehouse', database: 'dev' },
     iamRoleArn: ROLE,
     transformedUri: (key) => `s3://lake-transformed/${key}`,
     poll: { initialDelayMs: 250, maxDelayMs: 2000, timeoutMs: 60_000, sleep },
-    now: () => NOW,
     ...extra,
   });
   return { w, delays };
@@ -39,11 +35,13 @@ const tables = [
   { table: starTable('dim_currency'), files: [`dim_currency/run_id=${RUN}/part-0.parquet`] },
   { table: starTable('dim_date'), files: [] },
 ];
+const allTables = STAR_TABLES.map((table) => ({ table, files: [`${table.name}/run_id=${RUN}/part-0.parquet`] }));
 
 /**
- * A fake Data API: the history lookup returns `loaded` rows; a batch answers
- * with `batchOutcome` (default FINISHED), its sub-statements numbered `<id>:<n>`,
- * and each count sub-statement returns `counts[n]`. Tokens are idempotent.
+ * A fake Data API: the history lookup returns `loaded` rows; a batch opens
+ * session SESSION when asked to, answers with `batchOutcome` (default
+ * FINISHED), its sub-statements numbered `<id>:<n>`, and each count
+ * sub-statement returns `counts(n)`.
  */
 function fakeDataApi(options: {
   loaded?: boolean;
@@ -52,14 +50,12 @@ function fakeDataApi(options: {
   counts?: (index: number) => number;
 } = {}) {
   const batches: { id: string; input: BatchExecuteStatementCommandInput }[] = [];
-  const byToken = new Map<string, string>();
   const polled = new Map<string, number>();
   rs.on(ExecuteStatementCommand).resolves({ Id: 'lookup-1' });
   rs.on(BatchExecuteStatementCommand).callsFake((input: BatchExecuteStatementCommandInput) => {
-    let id = byToken.get(input.ClientToken!);
-    if (!id) byToken.set(input.ClientToken!, (id = `batch-${byToken.size + 1}`));
+    const id = `batch-${batches.length + 1}`;
     batches.push({ id, input });
-    return { Id: id };
+    return { Id: id, ...(input.SessionKeepAliveSeconds !== undefined || input.SessionId ? { SessionId: SESSION } : {}) };
   });
   rs.on(DescribeStatementCommand).callsFake(({ Id }: { Id: string }) => {
     if (Id === 'lookup-1') return { Id, Status: 'FINISHED', HasResultSet: true };
@@ -68,7 +64,7 @@ function fakeDataApi(options: {
     if (n <= (options.polls ?? 0)) return { Id, Status: n === 1 ? 'SUBMITTED' : 'STARTED' };
     const input = batches.find((b) => b.id === Id)!.input;
     const subs = input.Sqls!.map((sql, i) => ({ Id: `${Id}:${i + 1}`, Status: 'FINISHED', QueryString: sql, HasResultSet: sql.startsWith('select') }));
-    return { Id, Status: 'FINISHED', CreatedAt: NOW, SubStatements: subs, ...options.batchOutcome?.(Id, input) };
+    return { Id, Status: 'FINISHED', SubStatements: subs, ...options.batchOutcome?.(Id, input) };
   });
   rs.on(GetStatementResultCommand).callsFake(({ Id }: { Id: string }) => {
     if (Id === 'lookup-1') {
@@ -80,6 +76,18 @@ function fakeDataApi(options: {
   return { batches };
 }
 
+/** A failed batch whose statement `failing` (0-based) failed with `error` and the rest were aborted. */
+const failedAt = (failing: number, error: string) => (id: string, input: BatchExecuteStatementCommandInput): Partial<DescribeStatementResponse> => ({
+  Status: 'FAILED',
+  Error: error,
+  SubStatements: input.Sqls!.map((sql, i) => ({
+    Id: `${id}:${i + 1}`,
+    QueryString: sql,
+    Status: i < failing ? ('FINISHED' as const) : i === failing ? ('FAILED' as const) : ('ABORTED' as const),
+    Error: i === failing ? error : undefined,
+  })),
+});
+
 beforeEach(() => rs.reset());
 
 describe('RedshiftWarehouse.loadRun', () => {
@@ -87,142 +95,109 @@ describe('RedshiftWarehouse.loadRun', () => {
     const fake = fakeDataApi({ loaded: true });
     const { w } = warehouse();
     expect(await w.loadRun(RUN, tables)).toEqual({ runId: RUN, loaded: false, tables: {} });
-    expect(rs.commandCalls(ExecuteStatementCommand)[0].args[0].input).toEqual({
+    const input = rs.commandCalls(ExecuteStatementCommand)[0].args[0].input;
+    expect(input).toMatchObject({
       WorkgroupName: 'lakehouse',
       Database: 'dev',
       Sql: 'select "run_id" from "load_history" where "run_id" = :run_id',
       Parameters: [{ name: 'run_id', value: RUN }],
     });
+    expect(input.ClientToken).toMatch(/^.{1,64}$/);
     expect(fake.batches).toHaveLength(0);
   });
 
-  it('sends one batch: per table (dimensions first) staging, COPY, dedupe, changes, counts, apply; then history; then drops', async () => {
+  it('stages in one session in calls of at most 40 statements, then sends the transaction as one call in that session', async () => {
     const fake = fakeDataApi();
     const { w } = warehouse();
-    await w.loadRun(RUN, tables);
-    expect(fake.batches).toHaveLength(1);
-    const input = fake.batches[0].input;
-    const [currency, date, sales] = ['dim_currency', 'dim_date', 'fact_sales_order'].map((t) => tableLoadStatements(starTable(t)));
-    const part = (s: ReturnType<typeof tableLoadStatements>, copy: string | undefined) => [
-      ...s.createStaging,
-      ...(copy ? [copy] : []),
-      s.dedupe,
-      s.collectChanges,
-      s.countStaged,
-      s.countChanges,
-      s.apply,
-    ];
-    const expected = [
-      ...part(currency, `copy "stage_dim_currency" from 's3://lake-transformed/dim_currency/run_id=${RUN}/' iam_role '${ROLE}' format as parquet`),
-      ...part(date, undefined),
-      ...part(sales, `copy "stage_fact_sales_order" from 's3://lake-transformed/fact_sales_order/run_id=${RUN}/' iam_role '${ROLE}' format as parquet`),
-      [
-        'insert into "load_history" ("run_id", "loaded_at", "table_counts")',
-        "select :run_id, sysdate, '{' || " +
-          `'"dim_currency":{"staged":' || cast(s0.n as varchar) || ',"changed":' || cast(c0.n as varchar) || '}'` +
-          " || ',' || " +
-          `'"dim_date":{"staged":' || cast(s1.n as varchar) || ',"changed":' || cast(c1.n as varchar) || '}'` +
-          " || ',' || " +
-          `'"fact_sales_order":{"staged":' || cast(s2.n as varchar) || ',"changed":' || cast(c2.n as varchar) || '}'` +
-          " || '}'",
-        'from (select count(*) as n from "stage_dim_currency") s0',
-        'cross join (select count(*) as n from "change_dim_currency") c0',
-        'cross join (select count(*) as n from "stage_dim_date") s1',
-        'cross join (select count(*) as n from "change_dim_date") c1',
-        'cross join (select count(*) as n from "stage_fact_sales_order") s2',
-        'cross join (select count(*) as n from "change_fact_sales_order") c2',
-      ].join('\n'),
-      ...currency.dropTemp,
-      ...date.dropTemp,
-      ...sales.dropTemp,
-    ];
-    expect(input.Sqls).toEqual(expected);
-    expect(input.Parameters).toEqual([{ name: 'run_id', value: RUN }]);
-    expect(input.WorkgroupName).toBe('lakehouse');
-    expect(input.Database).toBe('dev');
-    expect(input.ClientToken).toMatch(/^[0-9a-f]{64}$/);
-    expect(input.Sqls!.every((s) => !s.trim().endsWith(';'))).toBe(true);
+    await w.loadRun(RUN, allTables);
+    const script = await w.loadScript(RUN, allTables);
+    expect(script.stage.length).toBeGreaterThan(40);
+    const inputs = fake.batches.map((b) => b.input);
+    expect(inputs.map((i) => i.Sqls!.length)).toEqual([40, script.stage.length - 40, script.transaction.length]);
+    expect(inputs.flatMap((i) => i.Sqls!)).toEqual([...script.stage, ...script.transaction].map((s) => s.sql));
+    // the first call opens the session and names the workgroup; later calls name only the session
+    expect(inputs[0]).toMatchObject({ WorkgroupName: 'lakehouse', Database: 'dev', SessionKeepAliveSeconds: 300 });
+    expect(inputs[0].SessionId).toBeUndefined();
+    for (const input of inputs.slice(1)) {
+      expect(input.SessionId).toBe(SESSION);
+      expect(input.WorkgroupName ?? input.Database ?? input.SessionKeepAliveSeconds).toBeUndefined();
+    }
+    // the run id parameter goes only with the call whose statements use it
+    expect(inputs.map((i) => i.Parameters)).toEqual([undefined, undefined, [{ name: 'run_id', value: RUN }]]);
+    for (const input of inputs) {
+      expect(input.ClientToken!.length).toBeGreaterThan(0);
+      expect(input.ClientToken!.length).toBeLessThanOrEqual(64);
+      expect(input.Sqls!.every((s) => !s.trim().endsWith(';'))).toBe(true);
+    }
+    // every write the warehouse keeps is in the last call
+    const writes = (sqls: string[]) => sqls.filter((s) => /^(merge into|insert into) "(dim_|fact_|load_history)/.test(s)).length;
+    expect(inputs.map((i) => writes(i.Sqls!))).toEqual([0, 0, STAR_TABLES.length + 1]);
   });
 
-  it('uses the same ClientToken for the same run (a retry attaches to the running batch)', async () => {
-    const fake = fakeDataApi();
-    await warehouse().w.loadRun(RUN, tables);
-    await warehouse().w.loadRun(RUN, tables);
-    expect(fake.batches.map((b) => b.id)).toEqual(['batch-1', 'batch-1']);
-    await warehouse().w.loadRun('20250225t140000z', tables);
-    expect(fake.batches[2].id).toBe('batch-2');
-  });
-
-  it('reads staged and changed counts from the count sub-statements, waiting with backoff', async () => {
+  it('reads staged counts from the staging calls and changed counts from the transaction, waiting with backoff', async () => {
     fakeDataApi({ polls: 2, counts: (i) => i * 10 });
     const { w, delays } = warehouse();
     const result = await w.loadRun(RUN, [tables[1]]);
-    const s = tableLoadStatements(starTable('dim_currency'));
-    // createStaging (4) + copy (1) + dedupe + changes → countStaged is statement 8, countChanges 9.
-    expect(s.createStaging).toHaveLength(4);
-    expect(result).toEqual({ runId: RUN, loaded: true, tables: { dim_currency: { staged: 80, changed: 90 } } });
-    expect(delays).toEqual([250, 500]);
+    // staging: 3 drops, create, copy, dedupe, countStaged (7th); transaction: changes, countChanges (2nd), apply, history
+    expect(result).toEqual({ runId: RUN, loaded: true, tables: { dim_currency: { staged: 70, changed: 20 } } });
+    expect(delays).toEqual([250, 500, 250, 500]);
     const ids = rs.commandCalls(GetStatementResultCommand).map((c) => c.args[0].input.Id);
-    expect(ids).toEqual(['lookup-1', 'batch-1:8', 'batch-1:9']);
+    expect(ids).toEqual(['lookup-1', 'batch-1:7', 'batch-2:2']);
   });
 
-  it('reports the failing statement and its error, as a terminal error', async () => {
-    fakeDataApi({
-      batchOutcome: (id, input) => ({
-        Status: 'FAILED',
-        Error: 'ERROR: Spectrum Scan Error',
-        SubStatements: input.Sqls!.map((sql, i) => ({
-          Id: `${id}:${i + 1}`,
-          QueryString: sql,
-          Status: i < 4 ? 'FINISHED' : i === 4 ? 'FAILED' : 'ABORTED',
-          Error: i === 4 ? "ERROR: S3 prefix 's3://lake-transformed/dim_currency/run_id=x/' has no files" : undefined,
-        })),
-      }),
+  it('reports the failing statement and its error, as a terminal error, and sends nothing after it', async () => {
+    const fake = fakeDataApi({
+      batchOutcome: (id, input) => (id === 'batch-1' ? failedAt(4, "ERROR: S3 prefix 's3://lake-transformed/dim_currency/run_id=x/' has no files")(id, input) : undefined),
     });
     const failure = warehouse().w.loadRun(RUN, [tables[1]]);
     await expect(failure).rejects.toBeInstanceOf(RedshiftStatementError);
     await expect(failure).rejects.toBeInstanceOf(TerminalError);
     await expect(failure).rejects.toThrow(/FAILED: statement 5 of \d+: ERROR: S3 prefix .* has no files\n--- failing statement ---\ncopy "stage_dim_currency" from/);
+    expect(fake.batches).toHaveLength(1);
   });
 
-  it('retries a serialization conflict with a new token, and gives up as transient', async () => {
+  it('sends a conflicting transaction again in the same session with a new token, and gives up as transient', async () => {
     let failures = 1;
-    const serialization = (id: string, input: BatchExecuteStatementCommandInput): Partial<DescribeStatementResponse> | undefined =>
-      failures-- > 0
-        ? {
-            Status: 'FAILED',
-            Error: 'ERROR: 1023 Serializable isolation violation on table',
-            SubStatements: input.Sqls!.map((sql, i) => ({
-              Id: `${id}:${i + 1}`,
-              QueryString: sql,
-              Status: i === 0 ? ('FAILED' as const) : ('ABORTED' as const),
-              Error: i === 0 ? 'ERROR: 1023 Serializable isolation violation on table' : undefined,
-            })),
-          }
-        : undefined;
-    const fake = fakeDataApi({ batchOutcome: serialization });
-    await warehouse().w.loadRun(RUN, [tables[1]]);
-    expect(fake.batches.map((b) => b.id)).toEqual(['batch-1', 'batch-2']);
-    expect(fake.batches[0].input.ClientToken).not.toBe(fake.batches[1].input.ClientToken);
-
-    rs.reset();
-    fakeDataApi({ batchOutcome: () => ({ Status: 'FAILED', Error: 'ERROR: could not serialize access' }) });
-    await expect(warehouse({ maxAttempts: 2 }).w.loadRun(RUN, [tables[1]])).rejects.toBeInstanceOf(TransientError);
-  });
-
-  it('follows a failure cached from an earlier invocation with a fresh batch', async () => {
-    const fake = fakeDataApi({
-      batchOutcome: (id) => (id === 'batch-1' ? { Status: 'FAILED', Error: 'ERROR: relation "dim_currency" does not exist', CreatedAt: new Date(NOW.getTime() - 86_400_000) } : undefined),
-    });
+    const conflict = failedAt(0, 'ERROR: 1023 Serializable isolation violation on table');
+    const fake = fakeDataApi({ batchOutcome: (id, input) => (id !== 'batch-1' && failures-- > 0 ? conflict(id, input) : undefined) });
     const result = await warehouse().w.loadRun(RUN, [tables[1]]);
     expect(result.loaded).toBe(true);
-    expect(fake.batches.map((b) => b.id)).toEqual(['batch-1', 'batch-2']);
+    expect(fake.batches).toHaveLength(3);
+    const [, first, second] = fake.batches.map((b) => b.input);
+    expect(second.Sqls).toEqual(first.Sqls);
+    expect(second.SessionId).toBe(SESSION);
+    expect(second.ClientToken).not.toBe(first.ClientToken);
+
+    rs.reset();
+    const again = fakeDataApi({ batchOutcome: (id, input) => (id !== 'batch-1' ? failedAt(0, 'ERROR: could not serialize access')(id, input) : undefined) });
+    const failure = warehouse({ maxAttempts: 2 }).w.loadRun(RUN, [tables[1]]);
+    await expect(failure).rejects.toBeInstanceOf(TransientError);
+    expect(again.batches).toHaveLength(3);
+  });
+
+  it('makes a staging failure that looks transient a TransientError without retrying it in place', async () => {
+    const fake = fakeDataApi({ batchOutcome: (id, input) => failedAt(4, 'ERROR: S3 ServiceUnavailable, please try again')(id, input) });
+    await expect(warehouse().w.loadRun(RUN, [tables[1]])).rejects.toBeInstanceOf(TransientError);
+    expect(fake.batches).toHaveLength(1);
+  });
+
+  it('makes a session that can no longer be used transient (the whole load is retried)', async () => {
+    fakeDataApi();
+    rs.on(BatchExecuteStatementCommand, { SessionId: SESSION }).rejects(awsError('ValidationException', 400, 'Session is not available'));
+    const failure = warehouse().w.loadRun(RUN, allTables);
+    await expect(failure).rejects.toBeInstanceOf(TransientError);
+    await expect(failure).rejects.toThrow(/session .* cannot be reused/);
   });
 
   it('makes a throttled BatchExecuteStatement transient', async () => {
     fakeDataApi();
     rs.on(BatchExecuteStatementCommand).rejects(awsError('ActiveStatementsExceededException', 400));
     await expect(warehouse().w.loadRun(RUN, [tables[1]])).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it('refuses a keep-alive the Data API would reject', () => {
+    expect(() => warehouse({ sessionKeepAliveSeconds: 0 })).toThrow(TerminalError);
+    expect(() => warehouse({ sessionKeepAliveSeconds: 86_401 })).toThrow(/1 to 86400/);
   });
 });
 
@@ -255,6 +230,7 @@ describe('RedshiftWarehouse.ensureSchema / query', () => {
     expect(rs.commandCalls(ExecuteStatementCommand)[0].args[0].input).toEqual({
       WorkgroupName: 'lakehouse',
       Database: 'dev',
+      ClientToken: expect.stringMatching(/^.{1,64}$/),
       Sql: 'select * from dim_currency where currency_id >= :p1 and null is null and currency_code <> :p3',
       Parameters: [
         { name: 'p1', value: '1' },
@@ -262,6 +238,8 @@ describe('RedshiftWarehouse.ensureSchema / query', () => {
       ],
     });
     expect(() => toNamedParameters('select $2', [1])).toThrow(/only 1 parameter/);
+    // the Data API takes no empty parameter value
+    expect(toNamedParameters('select $1 as a, $2 as b', ['', 'x'])).toEqual({ sql: "select '' as a, :p2 as b", parameters: [{ name: 'p2', value: 'x' }] });
   });
 
   it('reports a failed query with the Data API error', async () => {
@@ -271,28 +249,18 @@ describe('RedshiftWarehouse.ensureSchema / query', () => {
   });
 });
 
-describe('the load-history insert (run on PGlite with Redshift-only tokens swapped)', () => {
-  it('records the per-table counts as the JSON the load history holds', async () => {
-    const pg = await openPg({ memory: true });
-    try {
-      const ddl = await warehouseSchema('postgres');
-      await pg.exec(ddl.find((s) => s.table === 'load_history')!.sql);
-      await pg.exec('create temp table stage_dim_currency (id int); create temp table change_dim_currency (id int);');
-      await pg.exec('create temp table stage_dim_date (id int); create temp table change_dim_date (id int);');
-      await pg.exec('insert into stage_dim_currency values (1), (2), (3); insert into change_dim_currency values (1);');
-      const { w } = warehouse();
-      const batch = w.loadBatch(RUN, [
-        { table: starTable('dim_currency'), files: ['x'] },
-        { table: starTable('dim_date'), files: [] },
-      ]);
-      const insert = batch.find((b) => b.sql.startsWith('insert into "load_history"'))!.sql;
-      await pg.exec(insert.replace(':run_id', `'${RUN}'`).replace('sysdate', 'localtimestamp'));
-      const rows = await pg.query<{ run_id: string; table_counts: string }>('select run_id, table_counts from load_history');
-      expect(rows).toHaveLength(1);
-      expect(rows[0].run_id).toBe(RUN);
-      expect(JSON.parse(rows[0].table_counts)).toEqual({ dim_currency: { staged: 3, changed: 1 }, dim_date: { staged: 0, changed: 0 } });
-    } finally {
-      await pg.close();
-    }
+describe('the load-history insert', () => {
+  // Run on a real engine (with a replay of the whole transaction) in test/adapters/redshift-load-sql.test.ts.
+  it('casts the run id parameter, stamps sysdate and inserts only when the run is not recorded yet', async () => {
+    const script = await warehouse().w.loadScript(RUN, [{ table: starTable('dim_currency'), files: ['x'] }]);
+    expect(script.transaction[script.transaction.length - 1].sql).toBe(
+      [
+        'insert into "load_history" ("run_id", "loaded_at", "table_counts")',
+        `select cast(:run_id as varchar(64)), sysdate, '{' || '"dim_currency":{"staged":' || cast(s0.n as varchar(20)) || ',"changed":' || cast(c0.n as varchar(20)) || '}' || '}'`,
+        'from (select count(*) as n from "stage_dim_currency") s0',
+        'cross join (select count(*) as n from "change_dim_currency") c0',
+        'where not exists (select 1 from "load_history" h where h."run_id" = cast(:run_id as varchar(64)))',
+      ].join('\n'),
+    );
   });
 });

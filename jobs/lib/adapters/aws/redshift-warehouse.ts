@@ -1,22 +1,34 @@
 /**
  * Warehouse over the Amazon Redshift Data API (Redshift Serverless workgroup
- * or a provisioned cluster). A run is loaded by ONE BatchExecuteStatement,
- * which the Data API runs as a single transaction (DESIGN.md §3 "Loader"):
- * per star table (dimensions first) staging table, `COPY … FROM
- * 's3://<transformed>/<table>/run_id=<run>/' IAM_ROLE '<arn>' FORMAT AS
- * PARQUET`, dedupe, collect changes, MERGE (dimensions) or insert-where-absent
- * (facts), counts; then the load-history row; then the temp tables are
- * dropped. If any statement fails, Redshift rolls the whole batch back and the
- * error names the failing statement (DescribeStatement `SubStatements`).
+ * or a provisioned cluster). A run is loaded in one Data API session
+ * (DESIGN.md §3 "Loader"; the statements and the sources for the Data API's
+ * behaviour are in core/warehouse/redshift-load-script.ts):
  *
- * Idempotency: the load history is checked first (a loaded run is skipped);
- * the batch carries a deterministic ClientToken (SHA-256 of the run and the
- * statements), so a Lambda retry while the batch is still running attaches to
- * it instead of loading twice. A failed batch changed nothing, so a failure
- * that the Data API returns from an earlier invocation (a cached outcome for
- * the same token) is followed by a new attempt with a token chained on it.
+ *   1. the load history is read (a loaded run is skipped);
+ *   2. the first call opens a session (`SessionKeepAliveSeconds`; its answer
+ *      carries the `SessionId`), and the stage statements (temp tables only:
+ *      staging, COPY … FORMAT AS PARQUET, dedupe, counts) run as calls of at
+ *      most 40 statements in that session;
+ *   3. the transaction (collect changes, counts, MERGE / insert, load-history
+ *      row) runs as ONE BatchExecuteStatement in the same session: the Data
+ *      API commits it whole or rolls it back whole.
+ *
+ * No explicit BEGIN spans calls: every write the warehouse keeps is in the one
+ * transaction call, so a failure anywhere (a bad file, a lost session, a
+ * failed statement) leaves the warehouse exactly as it was. The temp tables go
+ * with the session, which Redshift closes `sessionKeepAliveSeconds` after its
+ * last call. A transaction that fails with a conflict (serializable isolation,
+ * lost connection) is sent again in the same session, up to `maxAttempts`; it is
+ * idempotent (changes are collected inside it; the history row is inserted only
+ * once), so a replay never loads twice.
+ *
+ * Every call carries a ClientToken (ExecuteStatement/BatchExecuteStatement are
+ * idempotent per token): random for a call outside a session or opening one,
+ * otherwise SHA-256 of the session, the statements and the attempt. The SDK
+ * retries a request with the same input, so its retries never run the
+ * statements twice.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   BatchExecuteStatementCommand,
   DescribeStatementCommand,
@@ -27,16 +39,19 @@ import {
   type RedshiftDataClient,
   type SqlParameter,
 } from '@aws-sdk/client-redshift-data';
-import { TerminalError, TransientError } from '../../core/errors';
-import { quoteIdent } from '../../core/identifiers';
+import { errorMessage, TerminalError, TransientError } from '../../core/errors';
 import { keys } from '../../definition/object-keys';
 import type { LoadResult, LoadTable, Warehouse } from '../../core/ports';
-import { assertRunId } from '../../core/run-id';
-import { LOAD_HISTORY_TABLE, loadHistoryLookup } from '../../core/warehouse/load-history';
-import { inLoadOrder } from '../../core/warehouse/load-order';
-import { copyFromS3Parquet } from '../../core/warehouse/redshift-copy';
-import { tableLoadStatements } from '../../core/warehouse/table-load-statements';
+import { loadHistoryLookup } from '../../core/warehouse/load-history';
 import { warehouseSchema } from '../../core/warehouse/warehouse-schema';
+import { schemaColumnTypes } from '../../core/warehouse/ddl-column-types';
+import {
+  DATA_API_MAX_SQLS,
+  chunkSqls,
+  redshiftLoadScript,
+  type RedshiftLoadScript,
+  type ScriptStatement,
+} from '../../core/warehouse/redshift-load-script';
 import { awsCall } from './classify-aws-error';
 import { pollUntil, type PollOptions } from './retry';
 
@@ -56,14 +71,18 @@ export interface RedshiftWarehouseConfig {
   ddlDir?: string;
   /** Waiting for a statement: bounded exponential backoff (retry.ts). */
   poll?: PollOptions;
-  /** Batch attempts on failures that look transient (serialization conflicts, connections). Default 3. */
+  /** Calls of the load transaction on failures that look transient (serialization conflicts, connections). Default 3. */
   maxAttempts?: number;
-  /** Clock, for telling a cached outcome from an earlier invocation apart from a fresh one. */
-  now?: () => Date;
+  /**
+   * How long the Data API keeps a load's session open after its last call, in
+   * seconds (Data API SessionAliveSeconds: up to 86400); the temp tables go
+   * with it. Default {@link DEFAULT_SESSION_KEEP_ALIVE_SECONDS}.
+   */
+  sessionKeepAliveSeconds?: number;
 }
 
-/** A statement reported by DescribeStatement as older than this before our request is a cached outcome. */
-const CACHED_MARGIN_MS = 30_000;
+/** Seconds a load's session stays open after its last call: long enough for the gap between two calls. */
+export const DEFAULT_SESSION_KEEP_ALIVE_SECONDS = 300;
 
 /** Redshift error texts a retry may clear (serialization conflicts, lost connections, S3 throttling during COPY). */
 const TRANSIENT_SQL_ERROR = /serializ|could not complete because of conflict|connection|timed? ?out|SlowDown|ServiceUnavailable|InternalError|try again/i;
@@ -101,7 +120,8 @@ function fieldValue(field: Field): unknown {
 /**
  * Rewrites `$1, $2, …` placeholders to the Data API's named `:p1, :p2, …` and
  * builds the parameter list; a null value is written as SQL `null` (the Data
- * API has no null parameter). Placeholders inside string literals are not
+ * API has no null parameter) and an empty string as `''` (a parameter value
+ * must be at least 1 character: Data API `SqlParameter.value`). Placeholders inside string literals are not
  * told apart, so keep `$n` out of literals.
  */
 export function toNamedParameters(sql: string, params: unknown[] = []): { sql: string; parameters: SqlParameter[] } {
@@ -110,6 +130,7 @@ export function toNamedParameters(sql: string, params: unknown[] = []): { sql: s
     const index = Number(n) - 1;
     if (index < 0 || index >= params.length) throw new TerminalError(`query uses ${match} but only ${params.length} parameter(s) were given`);
     if (params[index] === null || params[index] === undefined) return 'null';
+    if (params[index] === '') return "''";
     used.add(index);
     return `:p${index + 1}`;
   });
@@ -120,21 +141,23 @@ export function toNamedParameters(sql: string, params: unknown[] = []): { sql: s
   return { sql: text, parameters };
 }
 
-/** One statement of a load batch, with what its result means. */
-interface BatchStatement {
-  sql: string;
-  count?: { table: string; of: 'staged' | 'changed' };
+/** A started Data API session: the id later calls pass. */
+interface Session {
+  id?: string;
 }
 
-/** Warehouse over the Redshift Data API: one transaction (batch) per run (module comment). */
+/** Warehouse over the Redshift Data API: one session and one transaction call per run (module comment). */
 export class RedshiftWarehouse implements Warehouse {
-  private readonly now: () => Date;
+  private columnTypes?: Promise<Map<string, Map<string, string>>>;
 
   constructor(
     private readonly client: RedshiftDataClient,
     private readonly config: RedshiftWarehouseConfig,
   ) {
-    this.now = config.now ?? (() => new Date());
+    const keepAlive = config.sessionKeepAliveSeconds ?? DEFAULT_SESSION_KEEP_ALIVE_SECONDS;
+    if (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > 86_400) {
+      throw new TerminalError(`sessionKeepAliveSeconds must be an integer from 1 to 86400 (Data API SessionAliveSeconds), got ${keepAlive}`);
+    }
   }
 
   private get connection() {
@@ -144,65 +167,58 @@ export class RedshiftWarehouse implements Warehouse {
       : { ClusterIdentifier: t.clusterIdentifier, Database: t.database, DbUser: t.dbUser, SecretArn: t.secretArn };
   }
 
-  /** Creates the star schema and the load history (`create table if not exists`, one batch). Idempotent. */
+  /** Creates the star schema and the load history (`create table if not exists`, one batch, no session). Idempotent. */
   async ensureSchema(): Promise<void> {
     const statements = await warehouseSchema('redshift', this.config.ddlDir);
-    await this.runBatch('ensure schema', statements.map((s) => s.sql), [], ['ensure-schema']);
+    for (const sqls of chunkSqls(statements.map((s) => s.sql))) await this.batch('ensure schema', sqls, undefined, []);
   }
 
   /**
-   * The statements of one run's load batch, in order (exported for tests and
-   * for reading): per table in load order its staging statements, COPY (skipped
-   * when the run wrote no file for the table, since COPY rejects an empty
-   * prefix), dedupe, changes, counts and apply; then the load-history insert
-   * (`:run_id` parameter, `sysdate` (a compute-node function, unlike
-   * `now()`), counts as JSON built in SQL from one-row count subqueries); then the
-   * temp-table drops. Throws TerminalError on a bad run id or table definition.
+   * The two parts of one run's load (exported for tests and for reading):
+   * see {@link redshiftLoadScript}. Reads the DDL once for its column types.
+   * Throws TerminalError on a bad run id or definition, a DDL missing a
+   * column, or more tables than one transaction call holds.
    */
-  loadBatch(runId: string, tables: LoadTable[]): BatchStatement[] {
-    assertRunId(runId);
-    const batch: BatchStatement[] = [];
-    const drops: string[] = [];
-    const counts: string[] = [];
-    const sources: string[] = [];
-    for (const [i, { table, files }] of inLoadOrder(tables).entries()) {
-      const s = tableLoadStatements(table);
-      batch.push(...s.createStaging.map((sql) => ({ sql })));
-      if (files.length > 0) {
-        batch.push({ sql: copyFromS3Parquet(s, this.config.transformedUri(keys.runFolder(table.name, runId)), this.config.iamRoleArn) });
-      }
-      batch.push({ sql: s.dedupe }, { sql: s.collectChanges });
-      batch.push({ sql: s.countStaged, count: { table: table.name, of: 'staged' } });
-      batch.push({ sql: s.countChanges, count: { table: table.name, of: 'changed' } });
-      batch.push({ sql: s.apply });
-      drops.push(...s.dropTemp);
-      counts.push(`'"${table.name}":{"staged":' || cast(s${i}.n as varchar) || ',"changed":' || cast(c${i}.n as varchar) || '}'`);
-      sources.push(`(select count(*) as n from ${quoteIdent(s.staging)}) s${i}`, `(select count(*) as n from ${quoteIdent(s.changes)}) c${i}`);
-    }
-    const json = counts.length ? `'{' || ${counts.join(" || ',' || ")} || '}'` : `'{}'`;
-    const from = sources.length ? `\nfrom ${sources.join('\ncross join ')}` : '';
-    batch.push({
-      sql: `insert into ${quoteIdent(LOAD_HISTORY_TABLE)} ("run_id", "loaded_at", "table_counts")\nselect :run_id, sysdate, ${json}${from}`,
+  async loadScript(runId: string, tables: LoadTable[]): Promise<RedshiftLoadScript> {
+    this.columnTypes ??= warehouseSchema('redshift', this.config.ddlDir).then(schemaColumnTypes);
+    const columnTypes = await this.columnTypes.catch((error: unknown) => {
+      this.columnTypes = undefined;
+      throw error;
     });
-    batch.push(...drops.map((sql) => ({ sql })));
-    return batch;
+    return redshiftLoadScript(runId, tables, {
+      s3Prefix: (table) => this.config.transformedUri(keys.runFolder(table, runId)),
+      iamRoleArn: this.config.iamRoleArn,
+      columnTypes,
+    });
   }
 
   /**
-   * Loads one run in one transaction (see the module comment). Returns
-   * `loaded: false` and no tables when the load history already has the run.
-   * Counts per table: `staged` rows copied, `changed` rows merged or inserted.
-   * Throws RedshiftStatementError (terminal) naming the failing statement, or
-   * TransientError (throttling, a conflict that persisted over `maxAttempts`,
+   * Loads one run (module comment). Returns `loaded: false` and no tables when
+   * the load history already has the run. Counts per table: `staged` rows
+   * copied, `changed` rows merged or inserted. Throws RedshiftStatementError
+   * (terminal) naming the failing statement; TransientError when a retry of
+   * the whole load may help (throttling, a statement error that looks
+   * transient, a conflict that persisted over `maxAttempts`, a lost session,
    * still running at the poll deadline). A failure leaves the warehouse as it was.
    */
   async loadRun(runId: string, tables: LoadTable[]): Promise<LoadResult> {
+    const script = await this.loadScript(runId, tables);
     const existing = await this.select(loadHistoryLookup('redshift'), [{ name: 'run_id', value: runId }]);
     if (existing.length > 0) return { runId, loaded: false, tables: {} };
-    const batch = this.loadBatch(runId, tables);
-    const done = await this.runBatch(`load run ${runId}`, batch.map((b) => b.sql), [{ name: 'run_id', value: runId }], ['load', runId]);
     const result: LoadResult = { runId, loaded: true, tables: {} };
-    for (const [i, statement] of batch.entries()) {
+    const session: Session = {};
+    for (const [i, part] of chunkSqls(script.stage).entries()) {
+      const done = await this.batch(`stage run ${runId} (${i + 1})`, part.map((s) => s.sql), session, []);
+      await this.readCounts(done, part, result);
+    }
+    const done = await this.transaction(`load run ${runId}`, script.transaction, session, [{ name: 'run_id', value: runId }]);
+    await this.readCounts(done, script.transaction, result);
+    return result;
+  }
+
+  /** Stores the `row_count` of each count statement of a finished batch into `result`. */
+  private async readCounts(done: DescribeStatementResponse, statements: ScriptStatement[], result: LoadResult): Promise<void> {
+    for (const [i, statement] of statements.entries()) {
       if (!statement.count) continue;
       const sub = done.SubStatements?.[i];
       if (!sub?.Id) throw new TerminalError(`redshift batch ${done.Id} reported no sub-statement ${i + 1}`);
@@ -210,7 +226,6 @@ export class RedshiftWarehouse implements Warehouse {
       const entry = (result.tables[statement.count.table] ??= { staged: 0, changed: 0 });
       entry[statement.count.of] = Number(rows[0]?.row_count ?? 0);
     }
-    return result;
   }
 
   /**
@@ -223,11 +238,16 @@ export class RedshiftWarehouse implements Warehouse {
     return this.select(named.sql, named.parameters);
   }
 
-  /** ExecuteStatement with named parameters, wait, all result rows. */
+  /** ExecuteStatement with named parameters (no session), wait, all result rows. */
   private async select(sql: string, parameters: SqlParameter[]): Promise<Record<string, unknown>[]> {
     const out = await awsCall('redshift-data ExecuteStatement', () =>
       this.client.send(
-        new ExecuteStatementCommand({ ...this.connection, Sql: sql, ...(parameters.length ? { Parameters: parameters } : {}) }),
+        new ExecuteStatementCommand({
+          ...this.connection,
+          Sql: sql,
+          ...(parameters.length ? { Parameters: parameters } : {}),
+          ClientToken: randomUUID(),
+        }),
       ),
     );
     if (!out.Id) throw new TerminalError('redshift-data ExecuteStatement returned no Id');
@@ -236,44 +256,68 @@ export class RedshiftWarehouse implements Warehouse {
     return done.HasResultSet ? this.results(out.Id) : [];
   }
 
-  /** Nothing to close: the Data API is stateless HTTP. */
+  /** Nothing to close: the Data API is stateless HTTP, and a session closes by itself when idle. */
   async close(): Promise<void> {}
 
   /**
-   * Runs `sqls` as one BatchExecuteStatement (one transaction) and waits for
-   * it. Token: SHA-256 of `seed`, the statements and the failed batch it
-   * follows. A FAILED/ABORTED outcome created before this call (a cached one
-   * from an earlier invocation) or a failure whose text looks transient is
-   * followed by a new attempt, up to `maxAttempts` fresh attempts.
+   * Runs the transaction call in `session`; a failure whose text looks
+   * transient (a serialization conflict, a lost connection) is sent again in
+   * the same session with a new token, up to `maxAttempts` calls in all, then
+   * becomes a TransientError. Other failures throw at once.
    */
-  private async runBatch(what: string, sqls: string[], parameters: SqlParameter[], seed: string[]): Promise<DescribeStatementResponse> {
+  private async transaction(what: string, statements: ScriptStatement[], session: Session, parameters: SqlParameter[]): Promise<DescribeStatementResponse> {
     const maxAttempts = this.config.maxAttempts ?? 3;
-    let previous: string | undefined;
-    let fresh = 0;
-    for (let link = 0; link < maxAttempts + 10; link++) {
-      const startedAt = this.now().getTime();
-      const out = await awsCall(`redshift-data BatchExecuteStatement (${what})`, () =>
-        this.client.send(
-          new BatchExecuteStatementCommand({
-            ...this.connection,
-            Sqls: sqls,
-            ...(parameters.length ? { Parameters: parameters } : {}),
-            ClientToken: token([...seed, ...sqls, previous]),
-            StatementName: what.slice(0, 500),
-          }),
-        ),
-      );
-      if (!out.Id) throw new TerminalError('redshift-data BatchExecuteStatement returned no Id');
-      const done = await this.wait(out.Id);
-      if (done.Status === 'FINISHED') return done;
-      previous = out.Id;
-      const cached = done.CreatedAt !== undefined && done.CreatedAt.getTime() < startedAt - CACHED_MARGIN_MS;
-      if (cached) continue;
-      const failure = this.failure(done, sqls);
-      if (!TRANSIENT_SQL_ERROR.test(failure.detail)) throw failure;
-      if (++fresh >= maxAttempts) throw new TransientError(`${what}: ${failure.message}`, { cause: failure });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.batch(what, statements.map((s) => s.sql), session, parameters, attempt);
+      } catch (error) {
+        if (!(error instanceof TransientError) || !(error.cause instanceof RedshiftStatementError) || attempt >= maxAttempts) throw error;
+      }
     }
-    throw new TransientError(`${what}: no attempt finished (last batch ${previous})`);
+  }
+
+  /**
+   * Runs `sqls` (1–40) as one BatchExecuteStatement and waits for it. With a
+   * `session`, the first call opens it (SessionKeepAliveSeconds) and records
+   * its id; later calls pass only the SessionId. Throws
+   * RedshiftStatementError (terminal) for a failed statement, or
+   * TransientError wrapping it when its text looks transient; TransientError
+   * when the session cannot be reused (it closed or timed out: nothing was
+   * kept, so the whole load may be retried).
+   */
+  private async batch(what: string, sqls: string[], session: Session | undefined, parameters: SqlParameter[], attempt = 1): Promise<DescribeStatementResponse> {
+    if (sqls.length < 1 || sqls.length > DATA_API_MAX_SQLS) {
+      throw new TerminalError(`${what}: a Data API batch takes 1 to ${DATA_API_MAX_SQLS} statements, not ${sqls.length}`);
+    }
+    const where = session?.id
+      ? { SessionId: session.id }
+      : { ...this.connection, ...(session ? { SessionKeepAliveSeconds: this.config.sessionKeepAliveSeconds ?? DEFAULT_SESSION_KEEP_ALIVE_SECONDS } : {}) };
+    const input = {
+      ...where,
+      Sqls: sqls,
+      ...(parameters.length ? { Parameters: parameters } : {}),
+      ClientToken: session?.id ? token([session.id, String(attempt), ...sqls]) : randomUUID(),
+      StatementName: what.slice(0, 500),
+    };
+    let out;
+    try {
+      out = await awsCall(`redshift-data BatchExecuteStatement (${what})`, () => this.client.send(new BatchExecuteStatementCommand(input)));
+    } catch (error) {
+      if (session?.id && error instanceof TerminalError && /session/i.test(errorMessage(error.cause ?? error))) {
+        throw new TransientError(`${what}: Data API session ${session.id} cannot be reused (closed or timed out); nothing was kept`, { cause: error });
+      }
+      throw error;
+    }
+    if (!out.Id) throw new TerminalError('redshift-data BatchExecuteStatement returned no Id');
+    if (session && !session.id) {
+      if (!out.SessionId) throw new TerminalError(`${what}: the Data API opened no session (no SessionId in its answer)`);
+      session.id = out.SessionId;
+    }
+    const done = await this.wait(out.Id);
+    if (done.Status === 'FINISHED') return done;
+    const failure = this.failure(done, sqls);
+    if (TRANSIENT_SQL_ERROR.test(failure.detail)) throw new TransientError(`${what}: ${failure.message}`, { cause: failure });
+    throw failure;
   }
 
   /** Polls DescribeStatement (bounded exponential backoff) until FINISHED, FAILED or ABORTED. */

@@ -35,7 +35,7 @@ beforeEach(() => {
 });
 
 describe('load handler', () => {
-  it('on the transformed crawler succeeding, loads each waiting run in one batch and marks it loaded', async () => {
+  it('on the transformed crawler succeeding, loads each waiting run in one Data API session and marks it loaded', async () => {
     const lake = fakeS3(s3);
     lake.put(BUCKETS.raw, `_ledger/runs/${RUN}.json`, JSON.stringify(run));
     lake.put(BUCKETS.transformed, `dim_currency/run_id=${RUN}/20250225_133955_00021_abcde_1.parquet`, 'PAR1');
@@ -44,7 +44,8 @@ describe('load handler', () => {
     redshift.on(ExecuteStatementCommand).resolves({ Id: 'lookup' });
     redshift.on(BatchExecuteStatementCommand).callsFake((input: BatchExecuteStatementCommandInput) => {
       batches.push(input);
-      return { Id: `batch-${batches.length}` };
+      const opensSession = input.SessionKeepAliveSeconds !== undefined || input.SessionId !== undefined;
+      return { Id: `batch-${batches.length}`, ...(opensSession ? { SessionId: '0a1b2c3d-0000-4000-8000-00000000abcd' } : {}) };
     });
     redshift.on(DescribeStatementCommand).callsFake(({ Id }: { Id: string }) => {
       if (Id === 'lookup') return { Id, Status: 'FINISHED', HasResultSet: true };
@@ -57,14 +58,16 @@ describe('load handler', () => {
 
     const out = await handler(fixture('glue-crawler-succeeded-transformed'));
     expect(out).toMatchObject({ status: 'ok', step: 'load' });
-    expect(batches).toHaveLength(2); // ensureSchema, then the run
+    // ensureSchema, then the run: staging in calls of at most 40 statements, then the transaction
+    expect(batches.map((b) => b.Sqls!.length)).toEqual([12, 40, expect.any(Number), expect.any(Number)]);
     expect(batches[0].Sqls!.every((s) => s.startsWith('create table if not exists'))).toBe(true);
-    const copies = batches[1].Sqls!.filter((s) => s.startsWith('copy '));
+    const copies = batches.flatMap((b) => b.Sqls!).filter((s) => s.startsWith('copy '));
     expect(copies).toEqual([
       `copy "stage_dim_currency" from 's3://${BUCKETS.transformed}/dim_currency/run_id=${RUN}/' iam_role 'arn:aws:iam::${ACCOUNT}:role/lakehouse-redshift-copy' format as parquet`,
       `copy "stage_fact_sales_order" from 's3://${BUCKETS.transformed}/fact_sales_order/run_id=${RUN}/' iam_role 'arn:aws:iam::${ACCOUNT}:role/lakehouse-redshift-copy' format as parquet`,
     ]);
-    expect(batches[1]).toMatchObject({ WorkgroupName: 'lakehouse', Database: 'dev', SecretArn: expect.stringContaining('lakehouse/redshift-admin') });
+    expect(batches[1]).toMatchObject({ WorkgroupName: 'lakehouse', Database: 'dev', SecretArn: expect.stringContaining('lakehouse/redshift-admin'), SessionKeepAliveSeconds: 300 });
+    for (const later of batches.slice(2)) expect(later.SessionId).toBe('0a1b2c3d-0000-4000-8000-00000000abcd');
     const record = JSON.parse(lake.get(BUCKETS.raw, `_ledger/runs/${RUN}.json`)!) as RunRecord;
     expect(record.stage).toBe('loaded');
     expect(record.counts.loaded).toMatchObject({ dim_currency: 3, fact_sales_order: 3 });
