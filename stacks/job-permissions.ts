@@ -108,7 +108,7 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
     case 'transform':
       return [
         ...ledger(),
-        { sid: 'RunQueries', actions: ATHENA_QUERY, resources: [aws.arn('athena', `workgroup/${n.athenaWorkgroup}`)] },
+        { sid: 'RunQueries', actions: ATHENA_QUERY, resources: [aws.arn('athena', `workgroup/${n.transformWorkgroup}`)] },
         { sid: 'ReadSourceTables', actions: CATALOG_READ, resources: aws.glueTableArns([n.databases.raw, n.databases.cleaned]) },
         {
           sid: 'WriteTargetTables',

@@ -124,13 +124,29 @@ describe('lake stack', () => {
     }
   });
 
-  it('has an Athena workgroup with its own results location, enforced settings and a scan limit', () => {
+  it('has an ad-hoc Athena workgroup with its own results location, enforced settings and a scan limit', () => {
     const wg = only(lake(), 'aws_athena_workgroup', (w) => w.name === names.athenaWorkgroup);
     expect(wg.configuration).toMatchObject({
       enforce_workgroup_configuration: true,
       bytes_scanned_cutoff_per_query: config.athena.bytesScannedCutoffPerQuery,
+      engine_version: { selected_engine_version: 'Athena engine version 3' },
       result_configuration: {
         output_location: `s3://${names.queryResultsBucket}/results/`,
+        encryption_configuration: { encryption_option: 'SSE_S3' },
+      },
+    });
+  });
+
+  it('runs the transform in a workgroup that lets CTAS set external_location, still encrypted, limited and on engine v3', () => {
+    // Athena fails a CTAS with external_location in a workgroup that enforces its results location.
+    const wg = only(lake(), 'aws_athena_workgroup', (w) => w.name === names.transformWorkgroup);
+    expect(names.transformWorkgroup).not.toBe(names.athenaWorkgroup);
+    expect(wg.configuration).toMatchObject({
+      enforce_workgroup_configuration: false,
+      bytes_scanned_cutoff_per_query: config.athena.bytesScannedCutoffPerQuery,
+      engine_version: { selected_engine_version: 'Athena engine version 3' },
+      result_configuration: {
+        output_location: `s3://${names.queryResultsBucket}/transform-results/`,
         encryption_configuration: { encryption_option: 'SSE_S3' },
       },
     });
