@@ -102,7 +102,9 @@ describe('lake stack', () => {
       const definition = ZONE_CRAWLERS[zone];
       expect(crawler.database_name).toBe(ref('aws_glue_catalog_database', db, 'name'));
       expect(crawler.s3_target).toEqual([{ path: `s3://${names.zoneBuckets[zone]}/`, exclusions: definition.exclusions }]);
-      expect(crawler.schema_change_policy).toEqual({ update_behavior: 'UPDATE_IN_DATABASE', delete_behavior: 'LOG' });
+      // Incremental crawls: only new run folders are read, so a crawl's cost does not grow with history.
+      expect(crawler.recrawl_policy).toEqual({ recrawl_behavior: 'CRAWL_NEW_FOLDERS_ONLY' });
+      expect(crawler.schema_change_policy).toEqual({ update_behavior: 'LOG', delete_behavior: 'LOG' });
       expect(JSON.parse(crawler.configuration)).toEqual(definition.configuration);
       expect(crawler.schedule).toBeUndefined();
     }
