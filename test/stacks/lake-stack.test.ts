@@ -73,6 +73,27 @@ describe('lake stack', () => {
     }
   });
 
+  it('on every versioned bucket, expires noncurrent versions and removes expired delete markers in a rule without days', () => {
+    const buckets = [...ZONES.map((z) => names.zoneBuckets[z]), ...ZONES.map((z) => names.archiveBuckets[z])];
+    for (const bucketName of buckets) {
+      const rules: any[] = onBucket('aws_s3_bucket_lifecycle_configuration', bucketName).rule;
+      const noncurrent = rules.filter((r) => r.noncurrent_version_expiration && r.filter?.[0]?.prefix === '');
+      expect({ bucketName, noncurrent: noncurrent.length }).toEqual({ bucketName, noncurrent: 1 });
+      const markers = rules.filter((r) => r.expiration?.[0]?.expired_object_delete_marker === true && r.filter?.[0]?.prefix === '');
+      expect({ bucketName, markers: markers.length }).toEqual({ bucketName, markers: 1 });
+      // S3 refuses ExpiredObjectDeleteMarker next to Days or Date in one Expiration.
+      for (const r of rules.filter((r) => r.expiration?.[0]?.expired_object_delete_marker)) {
+        expect({ bucketName, id: r.id, days: r.expiration[0].days, date: r.expiration[0].date }).toEqual({ bucketName, id: r.id, days: undefined, date: undefined });
+      }
+    }
+    for (const zone of ZONES) {
+      const rules: any[] = onBucket('aws_s3_bucket_lifecycle_configuration', names.archiveBuckets[zone]).rule;
+      expect(rules.find((r) => r.noncurrent_version_expiration).noncurrent_version_expiration).toEqual([
+        { noncurrent_days: config.lifecycle.archive.noncurrentVersionExpiryDays },
+      ]);
+    }
+  });
+
   it('expires processed landing data in the raw zone after the configured period', () => {
     const raw = onBucket('aws_s3_bucket_lifecycle_configuration', names.zoneBuckets.raw);
     expect(raw.rule.find((r: any) => r.id === 'landing-expiry')).toMatchObject({
