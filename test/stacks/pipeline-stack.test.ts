@@ -155,7 +155,7 @@ describe('least privilege', () => {
     const paths = (step: Step, action: string) => s3Resources(step, action).map((r) => r.split(':::')[1]).sort();
     expect(paths('extract', 's3:PutObject')).toEqual(['lakehouse-dev-raw/*', 'lakehouse-dev-raw/_ledger/*']);
     expect(paths('transform', 's3:PutObject')).toEqual([
-      'lakehouse-dev-athena-results/*',
+      'lakehouse-dev-athena-results/transform-results/*',
       'lakehouse-dev-cleaned/*',
       'lakehouse-dev-raw/_ledger/*',
       'lakehouse-dev-transformed/*',
