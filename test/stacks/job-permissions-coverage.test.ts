@@ -23,8 +23,8 @@ beforeAll(() => {
 afterAll(() => synth?.cleanup());
 
 /** The Allow statements of a job role's inline policy, with account and partition references made concrete. */
-function grants(step: Step): { actions: string[]; resources: string[] }[] {
-  const tf = synth.pipeline;
+function grants(step: Step, from: Synthesized = synth): { actions: string[]; resources: string[] }[] {
+  const tf = from.pipeline;
   const fnName = nameOf(tf, 'aws_lambda_function', (f) => f.function_name === names.jobFunction(step));
   const role = parseRef(tf.resource.aws_lambda_function[fnName].role)!.name;
   const policy = only(tf, 'aws_iam_role_policy', (p) => p.role === ref('aws_iam_role', role, 'id')).policy;
@@ -47,8 +47,8 @@ function covers(pattern: string, arn: string): boolean {
 const reaches = (resource: string, target: Target) => (typeof target === 'string' ? covers(resource, target) : target.test(resource));
 
 /** The needs of `step` no statement grants, as `action on target (why)` lines. */
-function missing(step: Step, needs: Need[]): string[] {
-  const granted = grants(step);
+function missing(step: Step, needs: Need[], from: Synthesized = synth): string[] {
+  const granted = grants(step, from);
   const out: string[] = [];
   for (const need of needs) {
     for (const action of need.actions) {
@@ -83,5 +83,21 @@ describe('job permissions cover the calls', () => {
     expect(missing('transform', [absent])).toHaveLength(1);
     expect(covers('arn:aws:s3:::b/_ledger/*', 'arn:aws:s3:::b/_ledger/runs/r.json')).toBe(true);
     expect(covers('arn:aws:s3:::b/_ledger/*', 'arn:aws:s3:::b/x/_ledger/r.json')).toBe(false);
+  });
+});
+
+describe('job permissions with a customer-managed KMS key', () => {
+  let kms: Synthesized;
+  beforeAll(() => {
+    kms = synthesize(fixtureConfig({ encryption: 'kms' }));
+  });
+  afterAll(() => kms?.cleanup());
+
+  it.each(STEPS)('%s: may use the lake key wherever it reads or writes the lake', (step) => {
+    // SSE-KMS objects: reading needs kms:Decrypt, writing kms:GenerateDataKey, also when Athena does it as the caller.
+    const needs = [...calls[step].calls.flatMap((c) => c.needs), ...calls[step].onBehalf];
+    const touchesLake = needs.some((need) => need.actions.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'));
+    const key: Need = { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], on: [/kms_key|kms-key|lake-key/], why: 'SSE-KMS objects' };
+    expect(missing(step, touchesLake ? [key] : [], kms)).toEqual([]);
   });
 });
