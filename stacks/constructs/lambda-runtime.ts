@@ -12,8 +12,9 @@
  * Why not nodejs24.x (deprecates 2028-04-30): the AWS provider this project
  * is generated against (@cdktf/provider-aws 21, Terraform AWS provider 6.11,
  * pinned exactly in the synthesized `required_providers`) validates the
- * runtime and does not know `nodejs24.x` (added in provider 6.2x). Moving to
- * it means moving the provider first.
+ * runtime against its own list, and `nodejs24.x` is only accepted by later
+ * 6.x providers (about 6.19 on, per the provider's issue tracker). Moving to
+ * it means moving the provider bindings first.
  */
 
 /** Deprecation date (UTC, `YYYY-MM-DD`) of each Node.js Lambda runtime the project has used or may use. */
