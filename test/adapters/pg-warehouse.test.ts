@@ -16,7 +16,7 @@ import { duckDbStaging } from '../../jobs/lib/adapters/duckdb/duckdb-parquet-sta
 import { PgWarehouse } from '../../jobs/lib/adapters/postgres/pg-warehouse';
 import { STAR_TABLES, starTable, type ColumnType, type StarTableDef } from '../../jobs/lib/definition/tables';
 import type { LoadTable } from '../../jobs/lib/core/ports';
-import { postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/load-statements';
+import { postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/staged-load-statements';
 import { loadTablesForRun } from '../../jobs/load/load';
 
 const url = process.env.TEST_DATABASE_URL;

@@ -40,11 +40,15 @@ function grants(step: Step, from: Synthesized = synth): { actions: string[]; res
 
 /** True when IAM resource pattern `pattern` (with `*` and `?`) covers `arn`. */
 function covers(pattern: string, arn: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(arn);
 }
 
-const reaches = (resource: string, target: Target) => (typeof target === 'string' ? covers(resource, target) : target.test(resource));
+const reaches = (resource: string, target: Target) =>
+  typeof target === 'string' ? covers(resource, target) : target.test(resource);
 
 /** The needs of `step` no statement grants, as `action on target (why)` lines. */
 function missing(step: Step, needs: Need[], from: Synthesized = synth): string[] {
@@ -71,7 +75,12 @@ describe('job permissions cover the calls', () => {
   });
 
   it.each(STEPS)('%s: its role allows every call on the resources it sends it to', (step) => {
-    expect(missing(step, calls[step].calls.flatMap((c) => c.needs))).toEqual([]);
+    expect(
+      missing(
+        step,
+        calls[step].calls.flatMap((c) => c.needs),
+      ),
+    ).toEqual([]);
   });
 
   it.each(STEPS)('%s: its role allows what AWS services do on its behalf', (step) => {
@@ -97,7 +106,11 @@ describe('job permissions with a customer-managed KMS key', () => {
     // SSE-KMS objects: reading needs kms:Decrypt, writing kms:GenerateDataKey, also when Athena does it as the caller.
     const needs = [...calls[step].calls.flatMap((c) => c.needs), ...calls[step].onBehalf];
     const touchesLake = needs.some((need) => need.actions.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'));
-    const key: Need = { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], on: [/kms_key|kms-key|lake-key/], why: 'SSE-KMS objects' };
+    const key: Need = {
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      on: [/kms_key|kms-key|lake-key/],
+      why: 'SSE-KMS objects',
+    };
     expect(missing(step, touchesLake ? [key] : [], kms)).toEqual([]);
   });
 });

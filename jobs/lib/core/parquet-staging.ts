@@ -5,7 +5,7 @@
  * jobs/lib/adapters/duckdb/duckdb-parquet-staging.ts.
  */
 import type { ColumnDef } from '../definition/tables';
-import type { DedupeSpec } from './warehouse/load-statements';
+import type { DedupeSpec } from './warehouse/staged-load-statements';
 
 /**
  * Reads a star table's run files for staging, in one engine pass each:

@@ -71,7 +71,15 @@ const SNS = 'jobs/lib/adapters/aws/sns-notifier.ts';
 const SECRET = 'jobs/lib/adapters/aws/source-secret.ts';
 
 /** Every S3ObjectStore command, for steps that reach the file without using (some of) them. */
-const STORE_COMMANDS = ['PutObjectCommand', 'Upload', 'GetObjectCommand', 'ListObjectsV2Command', 'HeadObjectCommand', 'DeleteObjectCommand', 'DeleteObjectsCommand'];
+const STORE_COMMANDS = [
+  'PutObjectCommand',
+  'Upload',
+  'GetObjectCommand',
+  'ListObjectsV2Command',
+  'HeadObjectCommand',
+  'DeleteObjectCommand',
+  'DeleteObjectsCommand',
+];
 
 const RUN = '20260101t000000z';
 
@@ -79,7 +87,11 @@ const RUN = '20260101t000000z';
 export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
   const s3 = (bucket: string, key?: string) => (key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`);
   const arn = (service: string, resource: string) => `arn:aws:${service}:${SAMPLE_REGION}:${SAMPLE_ACCOUNT}:${resource}`;
-  const glueTable = (db: string, table: string) => [arn('glue', 'catalog'), arn('glue', `database/${db}`), arn('glue', `table/${db}/${table}`)];
+  const glueTable = (db: string, table: string) => [
+    arn('glue', 'catalog'),
+    arn('glue', `database/${db}`),
+    arn('glue', `table/${db}/${table}`),
+  ];
   const raw = n.zoneBuckets.raw;
   const cleaned = n.zoneBuckets.cleaned;
   const transformed = n.zoneBuckets.transformed;
@@ -88,24 +100,54 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
   const rejectPart = s3(cleaned, `${keys.rejectsFolder('sales_order', RUN)}part-0.parquet`);
   const transformedPart = s3(transformed, `${keys.runFolder('fact_sales_order', RUN)}part-0.parquet`);
   const runRecord = s3(raw, `${LEDGER_PREFIX}runs/${RUN}.json`);
+  const openMarker = s3(raw, `${LEDGER_PREFIX}open/${RUN}.json`);
   const watermarks = s3(raw, `${LEDGER_PREFIX}watermarks.json`);
   const landed = `${LANDING_PREFIX}sales_order/new.csv`;
   const eventBus = /^\$\{aws_cloudwatch_event_bus\.[^.]+\.arn\}$/;
 
-  /** The run ledger: list runs, read records, write them with conditions. */
+  /** The run ledger: list runs and open-run markers, read records, write them with conditions, drop markers of loaded runs. */
   const ledger = (write: boolean, watermarksToo = false): Call[] => [
-    { command: 'ListObjectsV2Command', source: LEDGER, needs: [{ actions: ['s3:ListBucket'], on: [s3(raw)], why: 'list the run records' }] },
+    {
+      command: 'ListObjectsV2Command',
+      source: LEDGER,
+      needs: [{ actions: ['s3:ListBucket'], on: [s3(raw)], why: 'list run records and open-run markers' }],
+    },
     {
       command: 'GetObjectCommand',
       source: LEDGER,
-      needs: [{ actions: ['s3:GetObject'], on: [runRecord, ...(watermarksToo ? [watermarks] : [])], why: 'read a run record (and the watermarks)' }],
+      needs: [
+        {
+          actions: ['s3:GetObject'],
+          on: [runRecord, ...(watermarksToo ? [watermarks] : [])],
+          why: 'read a run record (and the watermarks)',
+        },
+      ],
     },
     ...(write
-      ? [{
-          command: 'PutObjectCommand',
-          source: LEDGER,
-          needs: [{ actions: ['s3:PutObject'], on: [runRecord, ...(watermarksToo ? [watermarks] : [])], why: 'conditional writes of run records (and watermarks)' }],
-        }]
+      ? [
+          {
+            command: 'PutObjectCommand',
+            source: LEDGER,
+            needs: [
+              {
+                actions: ['s3:PutObject'],
+                on: [runRecord, openMarker, ...(watermarksToo ? [watermarks] : [])],
+                why: 'conditional writes of run records and markers (and watermarks)',
+              },
+            ],
+          },
+          {
+            command: 'DeleteObjectCommand',
+            source: LEDGER,
+            needs: [
+              {
+                actions: ['s3:DeleteObject'],
+                on: [openMarker],
+                why: 'drop the open-run marker of a loaded run or a released run id',
+              },
+            ],
+          },
+        ]
       : []),
   ];
   const unusedStore = (used: string[], why: string) =>
@@ -119,11 +161,13 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
       command,
       source: GLUE,
       ...(sent.includes(command) ? {} : { planned: true as const }),
-      needs: [{
-        actions: [`glue:${command.replace(/Command$/, '')}`],
-        on: glueTable(db, table),
-        why: 'register the run_id partitions this step wrote',
-      }],
+      needs: [
+        {
+          actions: [`glue:${command.replace(/Command$/, '')}`],
+          on: glueTable(db, table),
+          why: 'register the run_id partitions this step wrote',
+        },
+      ],
     }));
   const upload = (on: string[], why: string): Call => ({
     command: 'Upload',
@@ -136,34 +180,92 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
       calls: [
         ...ledger(true, true),
         upload([rawPart], 'stream part files into the run folder (multipart when large)'),
-        { command: 'PutObjectCommand', source: S3_STORE, needs: [{ actions: ['s3:PutObject'], on: [s3(raw, keys.manifest(RUN))], why: 'the manifest' }] },
-        { command: 'ListObjectsV2Command', source: S3_STORE, needs: [{ actions: ['s3:ListBucket'], on: [s3(raw)], why: 'find the parts of a failed run' }] },
-        { command: 'DeleteObjectCommand', source: S3_STORE, needs: [{ actions: ['s3:DeleteObject'], on: [rawPart], why: 'remove the parts of a failed run' }] },
-        { command: 'SecretsProvider', source: SECRET, needs: [{ actions: ['secretsmanager:GetSecretValue'], on: [/terraform_remote_state\..+source-secret/], why: 'the source connection' }] },
+        {
+          command: 'PutObjectCommand',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:PutObject'], on: [s3(raw, keys.manifest(RUN))], why: 'the manifest' }],
+        },
+        {
+          command: 'ListObjectsV2Command',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:ListBucket'], on: [s3(raw)], why: 'find the parts of a discarded run (run-lifecycle.ts)' }],
+        },
+        {
+          command: 'DeleteObjectCommand',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:DeleteObject'], on: [rawPart], why: 'remove the parts of a failed run' }],
+        },
+        {
+          command: 'SecretsProvider',
+          source: SECRET,
+          needs: [
+            {
+              actions: ['secretsmanager:GetSecretValue'],
+              on: [/terraform_remote_state\..+source-secret/],
+              why: 'the source connection',
+            },
+          ],
+        },
         ...registerPartitions(n.databases.raw, 'sales_order'),
       ],
-      unused: unusedStore(['Upload', 'PutObjectCommand', 'ListObjectsV2Command', 'DeleteObjectCommand'], 'extract never reads raw objects back nor deletes in bulk'),
+      unused: unusedStore(
+        ['Upload', 'PutObjectCommand', 'ListObjectsV2Command', 'DeleteObjectCommand'],
+        'extract never reads raw objects back nor deletes in bulk',
+      ),
       onBehalf: [],
     },
     ingest: {
       calls: [
         ...ledger(true),
-        { command: 'HeadObjectCommand', source: S3_STORE, needs: [{ actions: ['s3:GetObject'], on: [s3(raw, landed)], why: 'is the landed file still there' }] },
-        { command: 'GetObjectCommand', source: S3_STORE, needs: [{ actions: ['s3:GetObject'], on: [s3(raw, landed)], why: 'read the landed file' }] },
+        {
+          command: 'HeadObjectCommand',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:GetObject'], on: [s3(raw, landed)], why: 'is the landed file still there' }],
+        },
+        {
+          command: 'GetObjectCommand',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:GetObject'], on: [s3(raw, landed)], why: 'read the landed file' }],
+        },
         {
           command: 'PutObjectCommand',
           source: S3_STORE,
-          needs: [{
-            actions: ['s3:PutObject'],
-            on: [s3(raw, keys.manifest(RUN)), s3(raw, `${PROCESSED_LANDING_PREFIX}${landed}`), s3(raw, `${QUARANTINE_PREFIX}${landed}`), s3(raw, `${QUARANTINE_PREFIX}${landed}.error.txt`)],
-            why: 'the manifest, and the landed file moved to _processed/ or _quarantine/',
-          }],
+          needs: [
+            {
+              actions: ['s3:PutObject'],
+              on: [
+                s3(raw, keys.manifest(RUN)),
+                s3(raw, `${PROCESSED_LANDING_PREFIX}${landed}`),
+                s3(raw, `${QUARANTINE_PREFIX}${landed}`),
+                s3(raw, `${QUARANTINE_PREFIX}${landed}.error.txt`),
+              ],
+              why: 'the manifest, and the landed file moved to _processed/ or _quarantine/',
+            },
+          ],
         },
         upload([rawPart], 'the run’s part files'),
-        { command: 'DeleteObjectCommand', source: S3_STORE, needs: [{ actions: ['s3:DeleteObject'], on: [s3(raw, landed)], why: 'remove the landed file once moved' }] },
+        {
+          command: 'DeleteObjectCommand',
+          source: S3_STORE,
+          needs: [
+            {
+              actions: ['s3:DeleteObject'],
+              on: [s3(raw, landed), rawPart],
+              why: 'remove the landed file once moved, and the parts of a run it discards',
+            },
+          ],
+        },
+        {
+          command: 'ListObjectsV2Command',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:ListBucket'], on: [s3(raw)], why: 'find the parts of a discarded run' }],
+        },
         ...registerPartitions(n.databases.raw, 'sales_order'),
       ],
-      unused: unusedStore(['HeadObjectCommand', 'GetObjectCommand', 'PutObjectCommand', 'Upload', 'DeleteObjectCommand'], 'ingest lists nothing in the store and deletes one key at a time'),
+      unused: unusedStore(
+        ['HeadObjectCommand', 'GetObjectCommand', 'PutObjectCommand', 'Upload', 'DeleteObjectCommand', 'ListObjectsV2Command'],
+        'ingest deletes one key at a time',
+      ),
       onBehalf: [],
     },
     crawl: {
@@ -171,7 +273,13 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
         {
           command: 'StartCrawlerCommand',
           source: GLUE,
-          needs: [{ actions: ['glue:StartCrawler'], on: Object.values(n.crawlers).map((c) => arn('glue', `crawler/${c}`)), why: 'start a zone crawler' }],
+          needs: [
+            {
+              actions: ['glue:StartCrawler'],
+              on: Object.values(n.crawlers).map((c) => arn('glue', `crawler/${c}`)),
+              why: 'start a zone crawler',
+            },
+          ],
         },
       ],
       unused: [
@@ -186,29 +294,60 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
         {
           command: 'ListObjectsV2Command',
           source: S3_STORE,
-          needs: [{ actions: ['s3:ListBucket'], on: [s3(cleaned), s3(transformed)], why: 'what a run location holds before its CTAS' }],
+          needs: [
+            { actions: ['s3:ListBucket'], on: [s3(cleaned), s3(transformed)], why: 'what a run location holds before its CTAS' },
+          ],
         },
         {
           command: 'DeleteObjectsCommand',
           source: S3_STORE,
-          needs: [{ actions: ['s3:DeleteObject'], on: [cleanedPart, rejectPart, transformedPart], why: 'clear a run location before its CTAS' }],
+          needs: [
+            {
+              actions: ['s3:DeleteObject'],
+              on: [cleanedPart, rejectPart, transformedPart],
+              why: 'clear a run location before its CTAS',
+            },
+          ],
         },
         {
           command: 'GetTablesCommand',
           source: GLUE,
-          needs: [{ actions: ['glue:GetTables'], on: [arn('glue', 'catalog'), arn('glue', `database/${n.databases.raw}`), arn('glue', `database/${n.databases.cleaned}`)], why: 'which source tables are crawled yet' }],
+          needs: [
+            {
+              actions: ['glue:GetTables'],
+              on: [
+                arn('glue', 'catalog'),
+                arn('glue', `database/${n.databases.raw}`),
+                arn('glue', `database/${n.databases.cleaned}`),
+              ],
+              why: 'which source tables are crawled yet',
+            },
+          ],
         },
         ...['StartQueryExecutionCommand', 'GetQueryExecutionCommand', 'GetQueryResultsCommand'].map((command) => ({
           command,
           source: ATHENA,
-          needs: [{ actions: [`athena:${command.replace(/Command$/, '')}`], on: [arn('athena', `workgroup/${n.transformWorkgroup}`)], why: 'CTAS, count and drop in the transform workgroup' }],
+          needs: [
+            {
+              actions: [`athena:${command.replace(/Command$/, '')}`],
+              on: [arn('athena', `workgroup/${n.transformWorkgroup}`)],
+              why: 'CTAS, count and drop in the transform workgroup',
+            },
+          ],
         })),
-        { command: 'PutEventsCommand', source: EVENTS, needs: [{ actions: ['events:PutEvents'], on: [eventBus], why: 'ZoneWritten' }] },
+        {
+          command: 'PutEventsCommand',
+          source: EVENTS,
+          needs: [{ actions: ['events:PutEvents'], on: [eventBus], why: 'ZoneWritten' }],
+        },
         ...registerPartitions(n.databases.cleaned, 'sales_order', ['GetPartitionsCommand']),
         ...registerPartitions(n.databases.transformed, 'fact_sales_order', ['GetPartitionsCommand']),
       ],
       unused: [
-        ...unusedStore(['ListObjectsV2Command', 'DeleteObjectsCommand'], 'the engine only lists and clears run locations; Athena writes the files'),
+        ...unusedStore(
+          ['ListObjectsV2Command', 'DeleteObjectsCommand'],
+          'the engine only lists and clears run locations; Athena writes the files',
+        ),
         { command: 'StartCrawlerCommand', source: GLUE, why: 'the transform reads the catalog; crawl starts crawlers' },
       ],
       onBehalf: [
@@ -219,7 +358,10 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
         },
         {
           actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:DeleteTable'],
-          on: [...glueTable(n.databases.cleaned, `tmp_sales_order_${RUN}`), ...glueTable(n.databases.transformed, `tmp_fact_sales_order_${RUN}`)],
+          on: [
+            ...glueTable(n.databases.cleaned, `tmp_sales_order_${RUN}`),
+            ...glueTable(n.databases.transformed, `tmp_fact_sales_order_${RUN}`),
+          ],
           why: 'CTAS creates the temporary table; DROP TABLE deletes it',
         },
         {
@@ -245,7 +387,10 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
         },
         {
           actions: ['s3:PutObject', 's3:GetObject'],
-          on: [s3(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}0000-query.csv`), s3(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}0000-query.csv.metadata`)],
+          on: [
+            s3(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}0000-query.csv`),
+            s3(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}0000-query.csv.metadata`),
+          ],
           why: 'results and metadata in the workgroup’s results location; GetQueryResults reads them',
         },
       ],
@@ -253,21 +398,48 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
     load: {
       calls: [
         ...ledger(true),
-        { command: 'ListObjectsV2Command', source: S3_STORE, needs: [{ actions: ['s3:ListBucket'], on: [s3(transformed)], why: 'which tables a run wrote' }] },
+        {
+          command: 'ListObjectsV2Command',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:ListBucket'], on: [s3(transformed)], why: 'which tables a run wrote' }],
+        },
         {
           command: 'ExecuteStatementCommand',
           source: REDSHIFT,
-          needs: [{ actions: ['redshift-data:ExecuteStatement'], on: [/terraform_remote_state\..+redshift_workgroup_arn|aws_redshiftserverless_workgroup/], why: 'load-history check' }],
+          needs: [
+            {
+              actions: ['redshift-data:ExecuteStatement'],
+              on: [/terraform_remote_state\..+redshift_workgroup_arn|aws_redshiftserverless_workgroup/],
+              why: 'load-history check',
+            },
+          ],
         },
         {
           command: 'BatchExecuteStatementCommand',
           source: REDSHIFT,
-          needs: [{ actions: ['redshift-data:BatchExecuteStatement'], on: [/terraform_remote_state\..+redshift_workgroup_arn|aws_redshiftserverless_workgroup/], why: 'one transaction per run' }],
+          needs: [
+            {
+              actions: ['redshift-data:BatchExecuteStatement'],
+              on: [/terraform_remote_state\..+redshift_workgroup_arn|aws_redshiftserverless_workgroup/],
+              why: 'one transaction per run',
+            },
+          ],
         },
-        { command: 'DescribeStatementCommand', source: REDSHIFT, needs: [{ actions: ['redshift-data:DescribeStatement'], on: ['*'], why: 'poll a statement (no resource type)' }] },
-        { command: 'GetStatementResultCommand', source: REDSHIFT, needs: [{ actions: ['redshift-data:GetStatementResult'], on: ['*'], why: 'read the history check (no resource type)' }] },
+        {
+          command: 'DescribeStatementCommand',
+          source: REDSHIFT,
+          needs: [{ actions: ['redshift-data:DescribeStatement'], on: ['*'], why: 'poll a statement (no resource type)' }],
+        },
+        {
+          command: 'GetStatementResultCommand',
+          source: REDSHIFT,
+          needs: [{ actions: ['redshift-data:GetStatementResult'], on: ['*'], why: 'read the history check (no resource type)' }],
+        },
       ],
-      unused: unusedStore(['ListObjectsV2Command'], 'load only lists the transformed zone; Redshift COPY reads the files with its own role'),
+      unused: unusedStore(
+        ['ListObjectsV2Command'],
+        'load only lists the transformed zone; Redshift COPY reads the files with its own role',
+      ),
       onBehalf: [
         {
           actions: ['secretsmanager:GetSecretValue'],
@@ -277,18 +449,29 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
       ],
     },
     'scan-logs': {
-      calls: [{ command: 'PublishCommand', source: SNS, needs: [{ actions: ['sns:Publish'], on: [/^\$\{aws_sns_topic\.[^.]+\.arn\}$/], why: 'the alert' }] }],
+      calls: [
+        {
+          command: 'PublishCommand',
+          source: SNS,
+          needs: [{ actions: ['sns:Publish'], on: [/^\$\{aws_sns_topic\.[^.]+\.arn\}$/], why: 'the alert' }],
+        },
+      ],
       unused: [],
       onBehalf: [],
     },
     sweep: {
       calls: [
         ...ledger(false),
-        { command: 'PutEventsCommand', source: EVENTS, needs: [{ actions: ['events:PutEvents'], on: [eventBus], why: 're-emit a stuck run’s event' }] },
+        {
+          command: 'PutEventsCommand',
+          source: EVENTS,
+          needs: [{ actions: ['events:PutEvents'], on: [eventBus], why: 're-emit a stuck run’s event' }],
+        },
       ],
       unused: [
         ...unusedStore([], 'the sweep only reads the ledger'),
-        { command: 'PutObjectCommand', source: LEDGER, why: 'the sweep never writes the ledger' },
+        { command: 'PutObjectCommand', source: LEDGER, why: 'index upkeep is best effort; the sweep reads the ledger only' },
+        { command: 'DeleteObjectCommand', source: LEDGER, why: 'index upkeep is best effort; the sweep reads the ledger only' },
       ],
       onBehalf: [],
     },

@@ -20,16 +20,10 @@ import { quoteIdent, quoteLiteral } from '../../core/identifiers';
 import type { ColumnDef } from '../../definition/tables';
 import type { Clock, LoadResult, LoadTable, Warehouse } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
-import {
-  dedupeSpec,
-  inLoadOrder,
-  loadHistoryInsert,
-  loadHistoryLookup,
-  loadHistoryValues,
-  postgresStagedLoadStatements,
-  warehouseSchema,
-  type DedupeSpec,
-} from '../../core/warehouse/load-statements';
+import { loadHistoryInsert, loadHistoryLookup, loadHistoryValues } from '../../core/warehouse/load-history';
+import { inLoadOrder } from '../../core/warehouse/load-order';
+import { dedupeSpec, postgresStagedLoadStatements, type DedupeSpec } from '../../core/warehouse/staged-load-statements';
+import { warehouseSchema } from '../../core/warehouse/warehouse-schema';
 import type { ParquetStaging } from '../../core/parquet-staging';
 import type { PgClient } from './pg-client';
 
