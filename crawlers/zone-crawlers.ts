@@ -9,8 +9,22 @@
  * (`s3://<bucket>/<table>/`, the bucket being level 1), so every top-level
  * folder is one table whose `run_id=` folders are partitions; compatible
  * schemas under a table path combine into one table; partitions inherit the
- * table's schema; a schema change updates the table; objects that disappear
- * are only logged (lifecycle expiry must not drop tables).
+ * table's schema; objects that disappear are only logged (lifecycle expiry
+ * must not drop tables).
+ *
+ * Crawls are incremental (AWS Glue developer guide, "Scheduling incremental
+ * crawls for adding new partitions",
+ * https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html): after
+ * the first full crawl a crawler reads only folders added since its last run
+ * (each run writes a new `run_id=` folder), so a crawl costs the size of one
+ * run instead of the whole history. Glue allows that recrawl behaviour only
+ * with a schema change policy of LOG for both updates and deletes. Schema
+ * discovery stays: a new table folder still becomes a new table with its
+ * inferred schema, and a new partition is still added (new tables and
+ * partitions are created whatever the schema change policy says). What is
+ * only logged is a changed schema of an existing table; after such a change
+ * (a source column added), run the crawler once with CRAWL_EVERYTHING /
+ * UPDATE_IN_DATABASE, as that page advises, then switch back.
  */
 import { LEDGER_PREFIX } from '../jobs/lib/definition/lambda-environment';
 import { LANDING_PREFIX, MANIFEST_PREFIX, REJECTS_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../jobs/lib/definition/object-keys';
@@ -42,7 +56,7 @@ export interface CrawlerDefinition {
     updateBehavior: 'UPDATE_IN_DATABASE' | 'LOG';
     deleteBehavior: 'LOG' | 'DEPRECATE_IN_DATABASE' | 'DELETE_FROM_DATABASE';
   };
-  /** Glue RecrawlPolicy: everything, since schema changes must reach existing tables. */
+  /** Glue RecrawlPolicy: only folders added since the last crawl (see the module comment). */
   recrawlBehavior: 'CRAWL_EVERYTHING' | 'CRAWL_NEW_FOLDERS_ONLY';
   configuration: CrawlerConfiguration;
 }
@@ -75,6 +89,9 @@ const DESCRIPTIONS: Record<Zone, string> = {
   transformed: 'Transformed zone: the star schema as Parquet, partitioned by run_id',
 };
 
+/** The only schema change policy Glue accepts with CRAWL_NEW_FOLDERS_ONLY. */
+export const INCREMENTAL_SCHEMA_CHANGE_POLICY = { updateBehavior: 'LOG', deleteBehavior: 'LOG' } as const;
+
 /** The crawler definition of every zone. */
 export const ZONE_CRAWLERS: Record<Zone, CrawlerDefinition> = Object.fromEntries(
   ZONES.map((zone): [Zone, CrawlerDefinition] => [
@@ -83,8 +100,8 @@ export const ZONE_CRAWLERS: Record<Zone, CrawlerDefinition> = Object.fromEntries
       zone,
       description: DESCRIPTIONS[zone],
       exclusions: [...ZONE_EXCLUSIONS[zone], ...COMMON_EXCLUSIONS],
-      schemaChangePolicy: { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' },
-      recrawlBehavior: 'CRAWL_EVERYTHING',
+      schemaChangePolicy: INCREMENTAL_SCHEMA_CHANGE_POLICY,
+      recrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY',
       configuration: CONFIGURATION,
     },
   ]),
@@ -93,4 +110,25 @@ export const ZONE_CRAWLERS: Record<Zone, CrawlerDefinition> = Object.fromEntries
 /** The crawler's `Configuration` as the JSON string Glue expects. */
 export function crawlerConfigurationJson(definition: CrawlerDefinition): string {
   return JSON.stringify(definition.configuration);
+}
+
+/**
+ * Problems Glue would refuse a crawler definition for (empty when none):
+ * CRAWL_NEW_FOLDERS_ONLY needs update and delete behaviour LOG (see the
+ * module comment), and tables must sit at a level below the bucket.
+ */
+export function crawlerProblems(definition: CrawlerDefinition): string[] {
+  const problems: string[] = [];
+  const policy = definition.schemaChangePolicy;
+  if (
+    definition.recrawlBehavior === 'CRAWL_NEW_FOLDERS_ONLY' &&
+    (policy.updateBehavior !== INCREMENTAL_SCHEMA_CHANGE_POLICY.updateBehavior ||
+      policy.deleteBehavior !== INCREMENTAL_SCHEMA_CHANGE_POLICY.deleteBehavior)
+  ) {
+    problems.push(`${definition.zone}: CRAWL_NEW_FOLDERS_ONLY needs schemaChangePolicy LOG/LOG (got ${policy.updateBehavior}/${policy.deleteBehavior})`);
+  }
+  if (definition.configuration.Grouping.TableLevelConfiguration < 2) {
+    problems.push(`${definition.zone}: tables must sit below the bucket (TableLevelConfiguration >= 2)`);
+  }
+  return problems;
 }

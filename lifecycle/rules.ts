@@ -46,8 +46,16 @@ export interface ArchiveLifecycle {
   /** Days after creation when objects expire; at least transitionDays + 90 (Glacier's minimum). */
   expiryDays: number;
   /**
-   * Days after which a noncurrent version (a replica overwritten by a newer one, such as a run-ledger
-   * record) expires; at least 90 so a version that had reached Glacier is kept its minimum duration.
+   * Days after which a noncurrent version expires. On a versioned bucket,
+   * expiring an object only adds a delete marker and keeps the expired data as
+   * a noncurrent version (S3 user guide, "Expiring objects",
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html),
+   * so this is what actually deletes archived data. An object expired at
+   * `expiryDays` has already spent Glacier's 90-day minimum there, so keeping
+   * its noncurrent version longer only pays Glacier for data the retention
+   * rule has already let go; a version overwritten earlier while in Glacier
+   * costs the same whether it is kept to day 90 or deleted early (S3 bills
+   * the rest of the minimum either way).
    */
   noncurrentVersionExpiryDays: number;
   /** Days after which an incomplete multipart upload is aborted. */
@@ -80,9 +88,8 @@ export function lakeLifecycle(landingExpiryDays = 30): LakeLifecycle {
       storageClass: 'GLACIER',
       transitionDefaultMinimumObjectSize: TRANSITION_MINIMUM_OBJECT_SIZE,
       expiryDays: 365 + GLACIER_MINIMUM_STORAGE_DAYS,
-      // A version superseded before day 365 is still in STANDARD (free to expire); one superseded later has
-      // already been in Glacier since day 365, so 90 more days always meets Glacier's minimum.
-      noncurrentVersionExpiryDays: GLACIER_MINIMUM_STORAGE_DAYS,
+      // The day after expiry: the expired version has been in Glacier for 90 days by then (see ArchiveLifecycle).
+      noncurrentVersionExpiryDays: 1,
       abortIncompleteMultipartDays: 7,
     },
     queryResultsExpiryDays: 30,
@@ -95,7 +102,8 @@ export const DEFAULT_LIFECYCLE: LakeLifecycle = lakeLifecycle();
 /**
  * Checks the rules are consistent and returns the problems found (empty when
  * valid): positive whole day counts, the archive expiring no earlier than its
- * transition plus Glacier's 90-day minimum, one rule set per zone.
+ * transition plus Glacier's 90-day minimum (so the version expiry leaves
+ * behind has served it), one rule set per zone.
  */
 export function lifecycleProblems(rules: LakeLifecycle): string[] {
   const problems: string[] = [];
@@ -123,9 +131,6 @@ export function lifecycleProblems(rules: LakeLifecycle): string[] {
       `archive.expiryDays (${a.expiryDays}) must be ≥ transitionDays + ${GLACIER_MINIMUM_STORAGE_DAYS} ` +
         `(${a.transitionDays + GLACIER_MINIMUM_STORAGE_DAYS}): Glacier bills 90 days minimum`,
     );
-  }
-  if (a.noncurrentVersionExpiryDays < GLACIER_MINIMUM_STORAGE_DAYS) {
-    problems.push(`archive.noncurrentVersionExpiryDays must be ≥ ${GLACIER_MINIMUM_STORAGE_DAYS} (Glacier's minimum)`);
   }
   if (a.transitionDefaultMinimumObjectSize !== TRANSITION_MINIMUM_OBJECT_SIZE) {
     problems.push(`archive.transitionDefaultMinimumObjectSize must be ${TRANSITION_MINIMUM_OBJECT_SIZE} so small objects transition`);

@@ -10,6 +10,8 @@
  * - `LAKEHOUSE_REGION`         AWS region to deploy to
  * - `LAKEHOUSE_LAMBDA_DIR`     folder holding the Lambda bundles (`<step>.zip` or `<step>/`), default `dist/lambda`
  * - `LAKEHOUSE_STATE_BUCKET`   keep Terraform state in this S3 bucket (key prefix `lakehouse/<env>/`) instead of local files
+ * - `LAKEHOUSE_RESERVE_CONCURRENCY` `1`/`true` reserves one concurrent execution for each of transform and load
+ *                              (see `SERIALISED_STEPS`; needs an account concurrency quota of at least 102)
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,9 +30,14 @@ export interface JobSizing {
   /** Memory in MB (128–10240). */
   memoryMb: number;
   /**
-   * Reserved concurrency: 1 for jobs that work through the run ledger's waiting
-   * runs (two transforms on one run location would delete each other's files;
-   * loads must apply runs in order). Unset: the account's shared pool.
+   * Reserved concurrency (Lambda's `ReservedConcurrentExecutions`). Unset (the
+   * default): the account's shared pool. Lambda only lets an account reserve
+   * up to its unreserved concurrency minus 100 ("Configuring reserved
+   * concurrency", https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html),
+   * so on a new account with a small concurrency quota (often 10) any
+   * reservation fails the deployment. The jobs serialise through the run
+   * ledger's conditional writes instead; reserving 1 for transform and load
+   * (`reserveConcurrency`) is an extra guard for accounts that can afford it.
    */
   reservedConcurrency?: number;
 }
@@ -101,13 +108,30 @@ export function defaultLambdaAssets(dir = join(REPO_ROOT, 'dist', 'lambda')): Re
   return Object.fromEntries(STEPS.map((step) => [step, join(dir, `${step}.zip`)])) as Record<Step, string>;
 }
 
-/** Job sizes: long waits on Athena and Redshift get the full 15 minutes; event plumbing stays small. */
+/**
+ * Jobs that work through the run ledger's waiting runs and are best run one
+ * at a time (two transforms of one run would clear each other's location;
+ * loads apply runs in order). `reserveConcurrency` reserves 1 for each.
+ */
+export const SERIALISED_STEPS = ['transform', 'load'] as const satisfies readonly Step[];
+
+/**
+ * `jobs` with a reserved concurrency of 1 on every SERIALISED_STEPS job
+ * (for accounts whose concurrency quota leaves 100 unreserved after it). Pure.
+ */
+export function reserveConcurrency(jobs: Record<Step, JobSizing>): Record<Step, JobSizing> {
+  const out = { ...jobs };
+  for (const step of SERIALISED_STEPS) out[step] = { ...jobs[step], reservedConcurrency: 1 };
+  return out;
+}
+
+/** Job sizes: long waits on Athena and Redshift get the full 15 minutes; event plumbing stays small. No reserved concurrency. */
 const JOB_SIZING: Record<Step, JobSizing> = {
   extract: { timeoutSeconds: 600, memoryMb: 1024 },
   ingest: { timeoutSeconds: 300, memoryMb: 1024 },
   crawl: { timeoutSeconds: 30, memoryMb: 256 },
-  transform: { timeoutSeconds: 900, memoryMb: 512, reservedConcurrency: 1 },
-  load: { timeoutSeconds: 900, memoryMb: 512, reservedConcurrency: 1 },
+  transform: { timeoutSeconds: 900, memoryMb: 512 },
+  load: { timeoutSeconds: 900, memoryMb: 512 },
   'scan-logs': { timeoutSeconds: 60, memoryMb: 256 },
   sweep: { timeoutSeconds: 60, memoryMb: 256 },
 };
@@ -212,6 +236,7 @@ export function stackConfig(environment: string, env: NodeJS.ProcessEnv = {}): S
     alertEmail: env.LAKEHOUSE_ALERT_EMAIL || base.alertEmail,
     region: env.LAKEHOUSE_REGION || base.region,
     lambdaAssets: env.LAKEHOUSE_LAMBDA_DIR ? defaultLambdaAssets(resolve(env.LAKEHOUSE_LAMBDA_DIR)) : base.lambdaAssets,
+    jobs: /^(1|true)$/i.test(env.LAKEHOUSE_RESERVE_CONCURRENCY ?? '') ? reserveConcurrency(base.jobs) : base.jobs,
     stateBackend: env.LAKEHOUSE_STATE_BUCKET
       ? { bucket: env.LAKEHOUSE_STATE_BUCKET, keyPrefix: `lakehouse/${base.environment}` }
       : base.stateBackend,

@@ -7,7 +7,10 @@
  * enforce that list.
  *
  * Sources: the Service Authorization Reference pages of each service, and
- * what the job code calls (jobs/<step>/, jobs/lib/aws/).
+ * what the job code calls (jobs/<step>/, jobs/lib/adapters/aws/), listed per
+ * step with what Athena and the Redshift Data API do with the caller's
+ * permissions in test/stacks/support/job-calls.ts, which the
+ * permissions-coverage test checks against the synthesized roles.
  */
 import { LEDGER_PREFIX } from '../jobs/lib/definition/lambda-environment';
 import { LANDING_PREFIX } from '../jobs/lib/definition/object-keys';
@@ -16,6 +19,7 @@ import type { NetworkPlacement } from './config';
 import type { AwsContext } from './constructs/aws-context';
 import { lakeKeyStatements, type Statement } from './constructs/policy';
 import type { LakeExports } from './lake-stack';
+import { QUERY_RESULTS_PREFIXES } from './names';
 
 /** The resources job statements refer to. */
 export interface JobResources {
@@ -35,6 +39,15 @@ const CATALOG_READ = [
 
 /** Catalog writes of a CTAS (its temporary table) and of the following DROP TABLE. */
 const CATALOG_WRITE = ['glue:CreateTable', 'glue:DeleteTable'];
+
+/**
+ * Partition registration by the step that wrote a run (DESIGN §4: partitions
+ * are registered by their writer): read the table (its storage descriptor),
+ * look the partition up, create it (one or in batches).
+ */
+const PARTITION_REGISTRATION = [
+  'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:CreatePartition', 'glue:BatchCreatePartition',
+];
 
 /** Athena calls of the query engine adapter. */
 const ATHENA_QUERY = [
@@ -67,6 +80,11 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
   ];
   const kms = lakeKeyStatements(lake.kmsKeyArn, 'UseLakeKey', ['kms:Decrypt', 'kms:GenerateDataKey']);
   const putEvents: Statement = { sid: 'PublishPipelineEvents', actions: ['events:PutEvents'], resources: [r.eventBusArn] };
+  const registerRawPartitions: Statement = {
+    sid: 'RegisterRawPartitions',
+    actions: PARTITION_REGISTRATION,
+    resources: aws.glueTableArns([n.databases.raw]),
+  };
 
   switch (step) {
     case 'extract':
@@ -79,6 +97,7 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           resources: [objects(raw)],
         },
         { sid: 'ReadSourceSecret', actions: ['secretsmanager:GetSecretValue'], resources: [lake.sourceSecretArn] },
+        registerRawPartitions,
         ...kms,
         ...(r.sourceNetwork ? vpcStatements(aws, r.sourceNetwork) : []),
       ];
@@ -102,6 +121,7 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           actions: ['s3:DeleteObject'],
           resources: [objects(raw, '*/run_id=*')],
         },
+        registerRawPartitions,
         ...kms,
       ];
     case 'crawl':
@@ -115,7 +135,7 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
     case 'transform':
       return [
         ...ledger(),
-        { sid: 'RunQueries', actions: ATHENA_QUERY, resources: [aws.arn('athena', `workgroup/${n.athenaWorkgroup}`)] },
+        { sid: 'RunQueries', actions: ATHENA_QUERY, resources: [aws.arn('athena', `workgroup/${n.transformWorkgroup}`)] },
         { sid: 'ReadSourceTables', actions: CATALOG_READ, resources: aws.glueTableArns([n.databases.raw, n.databases.cleaned]) },
         {
           sid: 'WriteTargetTables',
@@ -127,7 +147,19 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           actions: ['s3:ListBucket', 's3:GetBucketLocation'],
           resources: [bucket(raw), bucket(cleaned), bucket(transformed)],
         },
-        { sid: 'ReadSourceZones', actions: ['s3:GetObject'], resources: [objects(raw), objects(cleaned)] },
+        {
+          // The reads are in WriteTargetTables already.
+          sid: 'RegisterTargetPartitions',
+          actions: PARTITION_REGISTRATION.filter((a) => !CATALOG_READ.includes(a)),
+          resources: aws.glueTableArns([n.databases.cleaned, n.databases.transformed]),
+        },
+        {
+          // Athena reads with the caller's permissions: the source tables' files, and the files a CTAS
+          // just wrote when the row count queries its temporary table (cleaned and transformed).
+          sid: 'ReadZones',
+          actions: ['s3:GetObject'],
+          resources: [objects(raw), objects(cleaned), objects(transformed)],
+        },
         {
           sid: 'WriteTargetZones',
           actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
@@ -139,9 +171,10 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           resources: [bucket(n.queryResultsBucket)],
         },
         {
+          // Only the transform workgroup's results location (the workgroup's default, which the engine uses).
           sid: 'QueryResults',
           actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-          resources: [objects(n.queryResultsBucket)],
+          resources: [objects(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}*`)],
         },
         putEvents,
         ...kms,

@@ -2,8 +2,8 @@
  * The stateful stack: everything that holds data and must outlive a
  * redeploy of the jobs. Zone buckets (raw, cleaned, transformed) replicating
  * into 1-year archive buckets, lifecycle rules from lifecycle/, one Glue
- * database and crawler per zone from crawlers/, the Athena workgroup and its
- * results bucket, the Redshift Serverless warehouse, the source database
+ * database and crawler per zone from crawlers/, the Athena workgroups (ad-hoc
+ * and transform) and their results bucket, the Redshift Serverless warehouse, the source database
  * secret, and (when configured) the lake's KMS key.
  *
  * A thin reader of data: names from names.ts, rules from lifecycle/,
@@ -19,12 +19,12 @@ import type { StackConfig } from './config';
 import { AwsContext } from './constructs/aws-context';
 import { EncryptionKey } from './constructs/encryption-key';
 import { archiveLifecycleRules, queryResultsLifecycleRules, zoneLifecycleRules } from './constructs/lifecycle-rules';
-import { QueryWorkgroup } from './constructs/query-workgroup';
+import { QueryWorkgroup, type QueryWorkgroupProps } from './constructs/query-workgroup';
 import { SecureBucket, type BucketEncryption } from './constructs/secure-bucket';
 import { Warehouse } from './constructs/warehouse';
 import { ZoneCatalog } from './constructs/zone-catalog';
 import { ZoneReplication } from './constructs/zone-replication';
-import { resourceNames, type ResourceNames } from './names';
+import { QUERY_RESULTS_PREFIXES, resourceNames, type ResourceNames } from './names';
 
 /** What the pipeline stack needs from the lake beyond the names it can compute itself. */
 export interface LakeExports {
@@ -110,14 +110,31 @@ export class LakeStack extends TerraformStack {
     const results = bucket('query-results', names.queryResultsBucket, {
       lifecycleRules: queryResultsLifecycleRules(config.lifecycle.queryResultsExpiryDays),
     });
-    const workgroup = new QueryWorkgroup(this, 'queries', {
+    const workgroup = (id: string, props: Pick<QueryWorkgroupProps, 'name' | 'description' | 'resultsPrefix' | 'enforceConfiguration'>) => {
+      const wg = new QueryWorkgroup(this, id, {
+        ...props,
+        resultsBucketName: names.queryResultsBucket,
+        encryption,
+        bytesScannedCutoffPerQuery: config.athena.bytesScannedCutoffPerQuery,
+        forceDestroy: config.forceDestroy,
+      });
+      wg.node.addDependency(results);
+      return wg;
+    };
+    // People's ad-hoc queries: the workgroup's settings override the client's.
+    workgroup('queries', {
       name: names.athenaWorkgroup,
-      resultsBucketName: names.queryResultsBucket,
-      encryption,
-      bytesScannedCutoffPerQuery: config.athena.bytesScannedCutoffPerQuery,
-      forceDestroy: config.forceDestroy,
+      description: 'lakehouse: ad-hoc queries over the zones (settings enforced)',
+      resultsPrefix: QUERY_RESULTS_PREFIXES.adHoc,
+      enforceConfiguration: true,
     });
-    workgroup.node.addDependency(results);
+    // The transform's CTAS statements set external_location, which an enforcing workgroup refuses.
+    workgroup('transform-queries', {
+      name: names.transformWorkgroup,
+      description: 'lakehouse: the transform job\'s CTAS statements (external_location allowed)',
+      resultsPrefix: QUERY_RESULTS_PREFIXES.transform,
+      enforceConfiguration: false,
+    });
 
     const warehouse = new Warehouse(this, 'warehouse', {
       aws,
@@ -152,6 +169,7 @@ export class LakeStack extends TerraformStack {
 
     for (const zone of ZONES) new TerraformOutput(this, `${zone}-bucket-name`, { value: names.zoneBuckets[zone] });
     new TerraformOutput(this, 'athena-workgroup-name', { value: names.athenaWorkgroup });
+    new TerraformOutput(this, 'transform-workgroup-name', { value: names.transformWorkgroup });
     new TerraformOutput(this, 'redshift-workgroup-name', { value: names.redshiftWorkgroup });
     new TerraformOutput(this, 'source-secret-name', { value: names.sourceSecret });
   }

@@ -20,7 +20,10 @@ export interface ResourceNames {
   crawlerRoles: Record<Zone, string>;
   replicationRoles: Record<Zone, string>;
   kmsAlias: string;
+  /** Athena workgroup for people's ad-hoc queries (enforces its settings). */
   athenaWorkgroup: string;
+  /** Athena workgroup the transform job runs its CTAS in (does not enforce, so CTAS may set external_location). */
+  transformWorkgroup: string;
   redshiftNamespace: string;
   redshiftWorkgroup: string;
   redshiftCopyRole: string;
@@ -36,7 +39,7 @@ export interface ResourceNames {
   jobDeadLetterQueue: (step: Step) => string;
   /** Log group of a job (Lambda's default `/aws/lambda/<function>`). */
   jobLogGroup: (step: Step) => string;
-  /** EventBridge rule of a route or of an alert (`crawler-failed`, `athena-query-failed`). */
+  /** EventBridge rule of a route or of an alert (`crawler-failed`). */
   rule: (routeName: string) => string;
   /** CloudWatch alarm on a job's dead-letter queue. */
   deadLetterAlarm: (step: Step) => string;
@@ -46,6 +49,9 @@ export interface ResourceNames {
 
 const perZone = (f: (zone: Zone) => string) =>
   Object.fromEntries(ZONES.map((z) => [z, f(z)])) as Record<Zone, string>;
+
+/** Key prefixes of each workgroup's query results in the results bucket. */
+export const QUERY_RESULTS_PREFIXES = { adHoc: 'results/', transform: 'transform-results/' } as const;
 
 /** The resource names of `config`'s environment. Pure. */
 export function resourceNames(config: StackConfig): ResourceNames {
@@ -62,6 +68,7 @@ export function resourceNames(config: StackConfig): ResourceNames {
     replicationRoles: perZone((z) => `${p}-replicate-${z}`),
     kmsAlias: `alias/${p}`,
     athenaWorkgroup: p,
+    transformWorkgroup: `${p}-transform`,
     redshiftNamespace: p,
     redshiftWorkgroup: p,
     redshiftCopyRole: `${p}-redshift-copy`,
@@ -85,6 +92,7 @@ export function deployedNames(names: ResourceNames): DeployedNames {
     buckets: names.zoneBuckets,
     crawlers: names.crawlers,
     eventBusName: names.eventBus,
-    athenaWorkgroup: names.athenaWorkgroup,
+    // The pipeline's own queries, whose failures the alert pattern and the transform job care about.
+    athenaWorkgroup: names.transformWorkgroup,
   };
 }

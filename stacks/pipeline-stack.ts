@@ -59,7 +59,7 @@ export class PipelineStack extends TerraformStack {
       rawCrawler: names.crawlers.raw,
       cleanedCrawler: names.crawlers.cleaned,
       transformedCrawler: names.crawlers.transformed,
-      athenaWorkgroup: names.athenaWorkgroup,
+      athenaWorkgroup: names.transformWorkgroup,
       redshiftWorkgroup: names.redshiftWorkgroup,
       redshiftDatabase: config.warehouse.databaseName,
       redshiftSecretArn: lake.redshiftAdminSecretArn,

@@ -1,8 +1,15 @@
 /**
- * Alerts that do not go through a job's logs: EventBridge rules for failed
- * Glue crawlers and failed Athena queries (patterns from
- * jobs/lib/event-patterns.ts `alertPatterns`), and a CloudWatch alarm on
- * every job's dead-letter queue, all publishing to the alert topic.
+ * Alerts that do not go through a job's logs: an EventBridge rule for failed
+ * Glue crawlers (pattern from jobs/lib/definition/event-patterns.ts
+ * `alertPatterns`), and a CloudWatch alarm on every job's dead-letter queue,
+ * all publishing to the alert topic.
+ *
+ * Failed Athena queries get no rule of their own: every query in the
+ * pipeline's workgroup is the transform job's, which handles the failure
+ * itself (retryable ones are retried, a leftover location is cleared and the
+ * CTAS run again, a cached failure is followed by a fresh query) and logs at
+ * ERROR, which scan-logs turns into an alert, only when a person must act. An
+ * event rule would email every one of those handled failures too.
  */
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -15,7 +22,7 @@ import type { JobFunction } from './job-function';
 
 export interface FailureAlertsProps {
   names: DeployedNames;
-  /** EventBridge rule name of an alert (`crawler-failed`, `athena-query-failed`); stacks/names.ts `rule`. */
+  /** EventBridge rule name of an alert (`crawler-failed`); stacks/names.ts `rule`. */
   ruleName: (alert: string) => string;
   /** Name of the alarm on a job's dead-letter queue; stacks/names.ts `deadLetterAlarm`. */
   alarmName: (step: Step) => string;
@@ -35,16 +42,9 @@ const ALERTS = {
       inputTemplate: '"lakehouse: Glue crawler <crawler> failed at <time>: <message>"',
     },
   },
-  athenaQueryFailed: {
-    name: 'athena-query-failed',
-    inputTransformer: {
-      inputPaths: { query: '$.detail.queryExecutionId', workgroup: '$.detail.workgroupName', time: '$.time' },
-      inputTemplate: '"lakehouse: Athena query <query> in workgroup <workgroup> failed at <time>. See the query history for the reason."',
-    },
-  },
 };
 
-/** Crawler / Athena failure rules and dead-letter alarms, publishing to the alert topic. */
+/** The crawler failure rule and the dead-letter alarms, publishing to the alert topic. */
 export class FailureAlerts extends Construct {
   readonly rules: CloudwatchEventRule[] = [];
   readonly alarms: CloudwatchMetricAlarm[] = [];
@@ -52,7 +52,7 @@ export class FailureAlerts extends Construct {
   constructor(scope: Construct, id: string, props: FailureAlertsProps) {
     super(scope, id);
     const patterns = alertPatterns(props.names);
-    for (const key of ['crawlerFailed', 'athenaQueryFailed'] as const) {
+    for (const key of ['crawlerFailed'] as const) {
       const alert = ALERTS[key];
       const rule = new CloudwatchEventRule(this, `${alert.name}-rule`, {
         name: props.ruleName(alert.name),

@@ -15,11 +15,10 @@ import { Construct } from 'constructs';
 import type { Step } from '../../jobs/lib/definition/run-stages';
 import type { JobSizing, NetworkPlacement } from '../config';
 import type { AwsContext } from './aws-context';
+import { JOB_RUNTIME } from './lambda-runtime';
 import type { Statement } from './policy';
 import { ServiceRole } from './service-role';
 
-/** Lambda runtime of every job (Node 20, as the project). */
-export const JOB_RUNTIME = 'nodejs20.x';
 /** Handler export of every bundle (`index.js` exporting `handler`). */
 export const JOB_HANDLER = 'index.handler';
 /** Retries of a failed asynchronous invocation before it goes to the dead-letter queue (Lambda's maximum). */

@@ -1,5 +1,5 @@
 /**
- * Forwards error lines of every job's log group to the scan-logs job
+ * Forwards the error lines of every job's log group to the scan-logs job
  * (CloudWatch Logs subscription filters), which groups them and emails one
  * alert per batch. scan-logs' own log group is not forwarded to itself, so a
  * failing scan cannot feed itself; its failures reach the alert topic
@@ -13,11 +13,20 @@ import type { AwsContext } from './aws-context';
 import type { JobFunction } from './job-function';
 
 /**
- * CloudWatch Logs filter pattern of the lines forwarded: Powertools error
- * lines (`"level":"ERROR"`), the runtime's uncaught-error lines (`ERROR\tInvoke Error`),
- * timeouts and init failures. Terms are case-sensitive; `?` means "any of".
+ * CloudWatch Logs filter pattern of the lines forwarded: the jobs' structured
+ * (Powertools JSON) lines at level ERROR or CRITICAL, which the jobs write
+ * exactly when a person has to act (a terminal failure, rejected rows, a
+ * quarantined file). A JSON pattern, so only the `level` field counts, never
+ * the word in a message (CloudWatch Logs user guide, "Filter pattern syntax",
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+ *
+ * Deliberately not forwarded: transient failures (logged at WARN, then the
+ * runtime's `ERROR Invoke Error` line when the handler rethrows), timeouts and
+ * init failures. Lambda retries all of those; what still fails after the
+ * retries lands in the job's dead-letter queue, whose alarm alerts once
+ * (failure-alerts.ts).
  */
-export const ERROR_FILTER_PATTERN = '?ERROR ?"Task timed out" ?"Status: error"';
+export const ERROR_FILTER_PATTERN = '{ ($.level = "ERROR") || ($.level = "CRITICAL") }';
 
 export interface LogSubscriptionsProps {
   aws: AwsContext;

@@ -1,8 +1,20 @@
 /**
- * The Athena workgroup users and the transform job query the zones in: its
- * own results location, configuration enforced on every query (clients
- * cannot redirect results or skip encryption) and a bytes-scanned limit per
- * query, so an ad-hoc query cannot scan the whole lake by mistake.
+ * An Athena workgroup over the zones: engine v3, encrypted results in the
+ * results bucket under its own prefix, a bytes-scanned limit per query and
+ * CloudWatch metrics.
+ *
+ * Whether it enforces its configuration is the caller's choice, because the
+ * two uses conflict (Athena user guide, "Troubleshoot workgroups" and
+ * "Override client-side settings",
+ * https://docs.aws.amazon.com/athena/latest/ug/workgroups-troubleshooting.html,
+ * https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html):
+ * - people's ad-hoc queries run in an enforcing workgroup, so no client can
+ *   redirect results or skip encryption;
+ * - the transform's CTAS statements set `external_location`, which Athena
+ *   fails in a workgroup that enforces its results location. The transform
+ *   workgroup therefore does not enforce; a query that sets no result
+ *   configuration of its own still gets the workgroup's encrypted location,
+ *   and the scan limit applies either way.
  */
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
 import { Construct } from 'constructs';
@@ -10,13 +22,21 @@ import type { BucketEncryption } from './secure-bucket';
 
 export interface QueryWorkgroupProps {
   name: string;
+  description: string;
   resultsBucketName: string;
+  /** Key prefix of this workgroup's results in the results bucket, ending in `/`. */
+  resultsPrefix: string;
   encryption: BucketEncryption;
   bytesScannedCutoffPerQuery: number;
+  /** Override client-side settings (results location, encryption). False lets CTAS set `external_location`. */
+  enforceConfiguration: boolean;
   forceDestroy: boolean;
 }
 
-/** The Athena workgroup with enforced results location, encryption and scan limit. */
+/** Engine version of every workgroup. */
+export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
+
+/** An Athena workgroup with encrypted default results, engine v3 and a scan limit; enforcement per `enforceConfiguration`. */
 export class QueryWorkgroup extends Construct {
   readonly workgroup: AthenaWorkgroup;
 
@@ -24,15 +44,15 @@ export class QueryWorkgroup extends Construct {
     super(scope, id);
     this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
       name: props.name,
-      description: 'lakehouse: transforms (CTAS) and ad-hoc queries over the zones',
+      description: props.description,
       forceDestroy: props.forceDestroy,
       configuration: {
-        enforceWorkgroupConfiguration: true,
+        enforceWorkgroupConfiguration: props.enforceConfiguration,
         publishCloudwatchMetricsEnabled: true,
         bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
-        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        engineVersion: { selectedEngineVersion: ATHENA_ENGINE_VERSION },
         resultConfiguration: {
-          outputLocation: `s3://${props.resultsBucketName}/results/`,
+          outputLocation: `s3://${props.resultsBucketName}/${props.resultsPrefix}`,
           encryptionConfiguration:
             props.encryption.kind === 'kms'
               ? { encryptionOption: 'SSE_KMS', kmsKeyArn: props.encryption.keyArn }

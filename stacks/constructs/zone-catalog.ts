@@ -6,7 +6,7 @@
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler';
 import { Construct } from 'constructs';
-import { crawlerConfigurationJson, type CrawlerDefinition } from '../../crawlers/zone-crawlers';
+import { crawlerConfigurationJson, crawlerProblems, type CrawlerDefinition } from '../../crawlers/zone-crawlers';
 import type { AwsContext } from './aws-context';
 import { bucketReadStatements, lakeKeyStatements, type Statement } from './policy';
 import type { SecureBucket } from './secure-bucket';
@@ -42,6 +42,8 @@ export class ZoneCatalog extends Construct {
   constructor(scope: Construct, id: string, props: ZoneCatalogProps) {
     super(scope, id);
     const { aws, definition } = props;
+    const problems = crawlerProblems(definition);
+    if (problems.length) throw new Error(`crawler definition Glue would refuse:\n  ${problems.join('\n  ')}`);
     this.database = new GlueCatalogDatabase(this, 'database', {
       name: props.databaseName,
       description: `lakehouse ${definition.zone} zone`,

@@ -35,6 +35,15 @@ describe('stackConfig', () => {
     expect(resourceNames(config).zoneBuckets.raw).toBe('acme-lake-123456789012-raw');
   });
 
+  it('reserves concurrency only when asked to, and then 1 for transform and load', () => {
+    for (const step of STEPS) expect(stackConfig('dev').jobs[step].reservedConcurrency).toBeUndefined();
+    const reserved = stackConfig('dev', { LAKEHOUSE_RESERVE_CONCURRENCY: '1' }).jobs;
+    expect(STEPS.filter((s) => reserved[s].reservedConcurrency !== undefined)).toEqual(['transform', 'load']);
+    expect(reserved.transform.reservedConcurrency).toBe(1);
+    expect(reserved.load.timeoutSeconds).toBe(stackConfig('dev').jobs.load.timeoutSeconds);
+    expect(stackConfig('dev', { LAKEHOUSE_RESERVE_CONCURRENCY: '' }).jobs.load.reservedConcurrency).toBeUndefined();
+  });
+
   it('rejects an unknown environment and invalid values, listing every problem', () => {
     expect(() => stackConfig('staging')).toThrow(TerminalError);
     expect(() => stackConfig('dev', { LAKEHOUSE_ALERT_EMAIL: 'not-an-address' })).toThrow(/alertEmail/);
@@ -100,7 +109,7 @@ describe('resource names', () => {
       buckets: names.zoneBuckets,
       crawlers: names.crawlers,
       eventBusName: names.eventBus,
-      athenaWorkgroup: names.athenaWorkgroup,
+      athenaWorkgroup: names.transformWorkgroup,
     });
   });
 });

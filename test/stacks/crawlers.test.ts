@@ -4,7 +4,7 @@
  * exclude patterns, and the configuration JSON Glue receives.
  */
 import picomatch from 'picomatch';
-import { crawlerConfigurationJson, ZONE_CRAWLERS } from '../../crawlers/zone-crawlers';
+import { crawlerConfigurationJson, crawlerProblems, ZONE_CRAWLERS } from '../../crawlers/zone-crawlers';
 import { keys } from '../../jobs/lib/definition/object-keys';
 import { ZONES, type Zone } from '../../jobs/lib/definition/zones';
 
@@ -33,13 +33,20 @@ describe('zone crawlers', () => {
     }
   });
 
-  it('update tables on schema changes, keep tables when objects expire, and recrawl everything', () => {
+  it('crawl only folders added since the last crawl, with the schema change policy Glue requires for that, keeping tables when objects expire', () => {
     for (const zone of ZONES) {
       const c = ZONE_CRAWLERS[zone];
       expect(c.zone).toBe(zone);
-      expect(c.schemaChangePolicy).toEqual({ updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' });
-      expect(c.recrawlBehavior).toBe('CRAWL_EVERYTHING');
+      expect(c.recrawlBehavior).toBe('CRAWL_NEW_FOLDERS_ONLY');
+      expect(c.schemaChangePolicy).toEqual({ updateBehavior: 'LOG', deleteBehavior: 'LOG' });
+      expect(crawlerProblems(c)).toEqual([]);
     }
+  });
+
+  it('report a definition Glue would refuse: incremental crawls that update or delete in the catalog', () => {
+    const bad = { ...ZONE_CRAWLERS.raw, schemaChangePolicy: { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' } } as const;
+    expect(crawlerProblems(bad)).toEqual([expect.stringMatching(/^raw: CRAWL_NEW_FOLDERS_ONLY needs schemaChangePolicy LOG\/LOG/)]);
+    expect(crawlerProblems({ ...bad, recrawlBehavior: 'CRAWL_EVERYTHING' })).toEqual([]);
   });
 
   it('give Glue partitions that inherit the table schema, combined compatible schemas and tables at the bucket’s top level', () => {

@@ -73,6 +73,27 @@ describe('lake stack', () => {
     }
   });
 
+  it('on every versioned bucket, expires noncurrent versions and removes expired delete markers in a rule without days', () => {
+    const buckets = [...ZONES.map((z) => names.zoneBuckets[z]), ...ZONES.map((z) => names.archiveBuckets[z])];
+    for (const bucketName of buckets) {
+      const rules: any[] = onBucket('aws_s3_bucket_lifecycle_configuration', bucketName).rule;
+      const noncurrent = rules.filter((r) => r.noncurrent_version_expiration && r.filter?.[0]?.prefix === '');
+      expect({ bucketName, noncurrent: noncurrent.length }).toEqual({ bucketName, noncurrent: 1 });
+      const markers = rules.filter((r) => r.expiration?.[0]?.expired_object_delete_marker === true && r.filter?.[0]?.prefix === '');
+      expect({ bucketName, markers: markers.length }).toEqual({ bucketName, markers: 1 });
+      // S3 refuses ExpiredObjectDeleteMarker next to Days or Date in one Expiration.
+      for (const r of rules.filter((r) => r.expiration?.[0]?.expired_object_delete_marker)) {
+        expect({ bucketName, id: r.id, days: r.expiration[0].days, date: r.expiration[0].date }).toEqual({ bucketName, id: r.id, days: undefined, date: undefined });
+      }
+    }
+    for (const zone of ZONES) {
+      const rules: any[] = onBucket('aws_s3_bucket_lifecycle_configuration', names.archiveBuckets[zone]).rule;
+      expect(rules.find((r) => r.noncurrent_version_expiration).noncurrent_version_expiration).toEqual([
+        { noncurrent_days: config.lifecycle.archive.noncurrentVersionExpiryDays },
+      ]);
+    }
+  });
+
   it('expires processed landing data in the raw zone after the configured period', () => {
     const raw = onBucket('aws_s3_bucket_lifecycle_configuration', names.zoneBuckets.raw);
     expect(raw.rule.find((r: any) => r.id === 'landing-expiry')).toMatchObject({
@@ -102,7 +123,9 @@ describe('lake stack', () => {
       const definition = ZONE_CRAWLERS[zone];
       expect(crawler.database_name).toBe(ref('aws_glue_catalog_database', db, 'name'));
       expect(crawler.s3_target).toEqual([{ path: `s3://${names.zoneBuckets[zone]}/`, exclusions: definition.exclusions }]);
-      expect(crawler.schema_change_policy).toEqual({ update_behavior: 'UPDATE_IN_DATABASE', delete_behavior: 'LOG' });
+      // Incremental crawls: only new run folders are read, so a crawl's cost does not grow with history.
+      expect(crawler.recrawl_policy).toEqual({ recrawl_behavior: 'CRAWL_NEW_FOLDERS_ONLY' });
+      expect(crawler.schema_change_policy).toEqual({ update_behavior: 'LOG', delete_behavior: 'LOG' });
       expect(JSON.parse(crawler.configuration)).toEqual(definition.configuration);
       expect(crawler.schedule).toBeUndefined();
     }
@@ -124,13 +147,29 @@ describe('lake stack', () => {
     }
   });
 
-  it('has an Athena workgroup with its own results location, enforced settings and a scan limit', () => {
+  it('has an ad-hoc Athena workgroup with its own results location, enforced settings and a scan limit', () => {
     const wg = only(lake(), 'aws_athena_workgroup', (w) => w.name === names.athenaWorkgroup);
     expect(wg.configuration).toMatchObject({
       enforce_workgroup_configuration: true,
       bytes_scanned_cutoff_per_query: config.athena.bytesScannedCutoffPerQuery,
+      engine_version: { selected_engine_version: 'Athena engine version 3' },
       result_configuration: {
         output_location: `s3://${names.queryResultsBucket}/results/`,
+        encryption_configuration: { encryption_option: 'SSE_S3' },
+      },
+    });
+  });
+
+  it('runs the transform in a workgroup that lets CTAS set external_location, still encrypted, limited and on engine v3', () => {
+    // Athena fails a CTAS with external_location in a workgroup that enforces its results location.
+    const wg = only(lake(), 'aws_athena_workgroup', (w) => w.name === names.transformWorkgroup);
+    expect(names.transformWorkgroup).not.toBe(names.athenaWorkgroup);
+    expect(wg.configuration).toMatchObject({
+      enforce_workgroup_configuration: false,
+      bytes_scanned_cutoff_per_query: config.athena.bytesScannedCutoffPerQuery,
+      engine_version: { selected_engine_version: 'Athena engine version 3' },
+      result_configuration: {
+        output_location: `s3://${names.queryResultsBucket}/transform-results/`,
         encryption_configuration: { encryption_option: 'SSE_S3' },
       },
     });

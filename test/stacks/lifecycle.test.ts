@@ -21,8 +21,16 @@ describe('lake lifecycle rules', () => {
     expect(archive.storageClass).toBe('GLACIER');
     expect(archive.transitionDefaultMinimumObjectSize).toBe('varies_by_storage_class');
     expect(archive.expiryDays).toBeGreaterThanOrEqual(455);
-    expect(archive.noncurrentVersionExpiryDays).toBeGreaterThanOrEqual(GLACIER_MINIMUM_STORAGE_DAYS);
     expect(archive.abortIncompleteMultipartDays).toBeGreaterThan(0);
+  });
+
+  it('delete the data an archive expiry leaves behind as a noncurrent version once it has served Glacier’s minimum, not 90 days later', () => {
+    const { archive } = DEFAULT_LIFECYCLE;
+    // Expiry on a versioned bucket only turns the object into a noncurrent version; this is when it is gone.
+    const deletedOnDay = archive.expiryDays + archive.noncurrentVersionExpiryDays;
+    expect(archive.expiryDays - archive.transitionDays).toBeGreaterThanOrEqual(GLACIER_MINIMUM_STORAGE_DAYS);
+    expect(deletedOnDay).toBeLessThanOrEqual(archive.transitionDays + GLACIER_MINIMUM_STORAGE_DAYS + 1);
+    expect(archive.noncurrentVersionExpiryDays).toBeGreaterThanOrEqual(1);
   });
 
   it('expire processed landing files in the raw zone only, after the configured days', () => {
@@ -37,14 +45,14 @@ describe('lake lifecycle rules', () => {
     const bad: LakeLifecycle = {
       ...DEFAULT_LIFECYCLE,
       zones: { ...DEFAULT_LIFECYCLE.zones, raw: { ...DEFAULT_LIFECYCLE.zones.raw, landingExpiry: { prefix: '_processed/', days: 0 } } },
-      archive: { ...DEFAULT_LIFECYCLE.archive, expiryDays: 400, noncurrentVersionExpiryDays: 30 },
+      archive: { ...DEFAULT_LIFECYCLE.archive, expiryDays: 400, noncurrentVersionExpiryDays: 0 },
     };
     const problems = lifecycleProblems(bad);
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^zones\.raw\.landingExpiry\.days/),
         expect.stringMatching(/^archive\.expiryDays \(400\) must be ≥ transitionDays \+ 90 \(455\)/),
-        expect.stringMatching(/^archive\.noncurrentVersionExpiryDays/),
+        expect.stringMatching(/^archive\.noncurrentVersionExpiryDays must be a whole number of days ≥ 1/),
       ]),
     );
     expect(problems).toHaveLength(3);

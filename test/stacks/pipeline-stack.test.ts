@@ -8,9 +8,11 @@ import { ENV, ENV_BY_STEP } from '../../jobs/lib/definition/lambda-environment';
 import { routeFor, toPipelineEvent } from '../../jobs/lib/runtimes/lambda/event-schemas';
 import { alertPatterns, eventPattern, scheduledTick } from '../../jobs/lib/definition/event-patterns';
 import { matchesEventPattern } from './support/event-pattern-matcher';
+import { matchesLogFilter } from './support/log-filter-matcher';
 import { ROUTES, type Route } from '../../jobs/lib/definition/routes';
 import { STEPS, type Step } from '../../jobs/lib/definition/run-stages';
 import { ERROR_FILTER_PATTERN } from '../../stacks/constructs/log-subscriptions';
+import { isDeprecatedRuntime, JOB_RUNTIME } from '../../stacks/constructs/lambda-runtime';
 import { deployedNames, resourceNames } from '../../stacks/names';
 import { athenaQueryStateChange, crawlerStateChange, s3ObjectCreated, zoneWritten } from './support/aws-events';
 import { fixtureConfig, nameOf, only, parseRef, ref, resourcesOf, statementsOf, synthesize, type Synthesized } from './support/synth';
@@ -51,7 +53,7 @@ describe('jobs', () => {
       const f = fn(step);
       expect(f).toMatchObject({
         handler: 'index.handler',
-        runtime: 'nodejs20.x',
+        runtime: JOB_RUNTIME,
         timeout: config.jobs[step].timeoutSeconds,
         memory_size: config.jobs[step].memoryMb,
         logging_config: { log_group: names.jobLogGroup(step) },
@@ -63,10 +65,14 @@ describe('jobs', () => {
     expect(fn('crawl').timeout).toBeLessThan(fn('extract').timeout);
   });
 
-  it('run the ledger-driven transform and load one at a time', () => {
-    expect(fn('transform').reserved_concurrent_executions).toBe(1);
-    expect(fn('load').reserved_concurrent_executions).toBe(1);
-    expect(fn('crawl').reserved_concurrent_executions).toBeUndefined();
+  it('run on a Lambda runtime that is not deprecated (Lambda blocks updates to functions on deprecated runtimes)', () => {
+    for (const step of STEPS) expect({ step, deprecated: isDeprecatedRuntime(fn(step).runtime, new Date()) }).toEqual({ step, deprecated: false });
+    expect(isDeprecatedRuntime('nodejs20.x', new Date('2026-05-01T00:00:00Z'))).toBe(true);
+    expect(isDeprecatedRuntime('nodejs99.x', new Date())).toBe(true);
+  });
+
+  it('reserve no concurrency by default, so they deploy on accounts with a small concurrency quota', () => {
+    for (const step of STEPS) expect({ step, reserved: fn(step).reserved_concurrent_executions }).toEqual({ step, reserved: undefined });
   });
 
   it('each get their own role, log group with retention and on-failure queue', () => {
@@ -100,7 +106,7 @@ describe('jobs', () => {
     });
     expect(fn('transform').environment.variables).toMatchObject({
       [ENV.cleanedDatabase]: names.databases.cleaned,
-      [ENV.athenaWorkgroup]: names.athenaWorkgroup,
+      [ENV.athenaWorkgroup]: names.transformWorkgroup,
       [ENV.eventBusName]: names.eventBus,
       [ENV.sqlDir]: '/var/task/sql',
     });
@@ -137,7 +143,7 @@ describe('least privilege', () => {
     const put = jobStatements('transform').find((s) => s.actions.includes('events:PutEvents'))!;
     expect(put.resources).toEqual([ref('aws_cloudwatch_event_bus', nameOf(tf(), 'aws_cloudwatch_event_bus', () => true), 'arn')]);
     const workgroup = jobStatements('transform').find((s) => s.actions.includes('athena:StartQueryExecution'))!;
-    expect(workgroup.resources).toEqual([expect.stringMatching(new RegExp(`:workgroup/${names.athenaWorkgroup}$`))]);
+    expect(workgroup.resources).toEqual([expect.stringMatching(new RegExp(`:workgroup/${names.transformWorkgroup}$`))]);
   });
 
   it('keeps every job away from the archives, and writers to their own zones', () => {
@@ -149,7 +155,7 @@ describe('least privilege', () => {
     const paths = (step: Step, action: string) => s3Resources(step, action).map((r) => r.split(':::')[1]).sort();
     expect(paths('extract', 's3:PutObject')).toEqual(['lakehouse-dev-raw/*', 'lakehouse-dev-raw/_ledger/*']);
     expect(paths('transform', 's3:PutObject')).toEqual([
-      'lakehouse-dev-athena-results/*',
+      'lakehouse-dev-athena-results/transform-results/*',
       'lakehouse-dev-cleaned/*',
       'lakehouse-dev-raw/_ledger/*',
       'lakehouse-dev-transformed/*',
@@ -272,17 +278,36 @@ describe('alerts', () => {
       expect(permission.source_arn).toMatch(/:log-group:\$\{aws_cloudwatch_log_group\..+\.name\}:\*$/);
     }
   });
+  it('forward only the lines a person must act on: terminal errors, not transient retries, timeouts or runtime noise', () => {
+    const line = (level: string, message: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ level, message, service: 'transform', timestamp: '2026-12-03T10:00:00.000Z', ...extra });
+    const forwarded = [
+      line('ERROR', 'transform failed', { runId: '20261203t100000z', error: 'athena query q-1 failed: COLUMN_NOT_FOUND' }),
+      line('CRITICAL', 'ledger unreadable'),
+    ];
+    const dropped = [
+      line('WARN', 'transient failure: Lambda will retry', { errorName: 'TransientError', error: 'ERROR: throttled' }),
+      line('WARN', 'transform interrupted; will be retried', { error: 'athena query q-2 failed 3 times with retryable errors: INTERNAL_ERROR' }),
+      line('INFO', 'query SUCCEEDED after HIVE_PATH_ALREADY_EXISTS was cleared'),
+      '2026-12-03T10:00:00.000Z\tabc-123\tERROR\tInvoke Error \t{"errorType":"TransientError","errorMessage":"throttled"}',
+      '2026-12-03T10:15:00.000Z abc-123 Task timed out after 900.00 seconds',
+    ];
+    for (const l of forwarded) expect({ l, forwarded: matchesLogFilter(ERROR_FILTER_PATTERN, l) }).toEqual({ l, forwarded: true });
+    for (const l of dropped) expect({ l, forwarded: matchesLogFilter(ERROR_FILTER_PATTERN, l) }).toEqual({ l, forwarded: false });
+  });
 
-  it('alert on failed crawlers and failed Athena queries through the topic', () => {
+  it('alert on failed crawlers through the topic, but not on Athena query failures the transform handles itself', () => {
     const patterns = alertPatterns(deployed);
-    const failureRules = resourcesOf(tf(), 'aws_cloudwatch_event_rule').filter((r) => /-(crawler-failed|athena-query-failed)$/.test(r.body.name));
-    expect(failureRules.map((r) => JSON.parse(r.body.event_pattern))).toEqual(
-      expect.arrayContaining([patterns.crawlerFailed, patterns.athenaQueryFailed]),
-    );
-    const crawlerRule = failureRules.find((r) => r.body.name.endsWith('crawler-failed'))!;
+    const failureRules = resourcesOf(tf(), 'aws_cloudwatch_event_rule').filter((r) => /-crawler-failed$/.test(r.body.name));
+    expect(failureRules.map((r) => JSON.parse(r.body.event_pattern))).toEqual([patterns.crawlerFailed]);
+    const crawlerRule = failureRules[0];
     expect(matchesEventPattern(JSON.parse(crawlerRule.body.event_pattern), crawlerStateChange(names.crawlers.cleaned, 'Failed'))).toBe(true);
-    const athenaRule = failureRules.find((r) => r.body.name.endsWith('athena-query-failed'))!;
-    expect(matchesEventPattern(JSON.parse(athenaRule.body.event_pattern), athenaQueryStateChange(names.athenaWorkgroup, 'FAILED'))).toBe(true);
+    // A retried or cleared-and-rerun CTAS fails in Athena first: no rule may email on that.
+    for (const workgroup of [names.transformWorkgroup, names.athenaWorkgroup]) {
+      const failed = athenaQueryStateChange(workgroup, 'FAILED');
+      const matching = resourcesOf(tf(), 'aws_cloudwatch_event_rule').filter((r) => r.body.event_pattern && matchesEventPattern(JSON.parse(r.body.event_pattern), failed));
+      expect({ workgroup, rules: matching.map((r) => r.body.name) }).toEqual({ workgroup, rules: [] });
+    }
     for (const { name } of failureRules) {
       const target = only(tf(), 'aws_cloudwatch_event_target', (t) => t.rule === ref('aws_cloudwatch_event_rule', name, 'name'));
       expect(target.arn).toBe(topic());

@@ -34,7 +34,11 @@ export const ENV = {
   cleanedCrawler: 'LAKEHOUSE_CLEANED_CRAWLER',
   /** Glue crawler of the transformed zone. */
   transformedCrawler: 'LAKEHOUSE_TRANSFORMED_CRAWLER',
-  /** Athena workgroup (enforces its own results location and bytes-scanned limit). */
+  /**
+   * Athena workgroup the transform runs its CTAS in: the pipeline's own workgroup, which does not
+   * enforce its configuration (an enforced results location makes Athena fail every CTAS that sets
+   * `external_location`); its default results location is encrypted and its scan limit applies.
+   */
   athenaWorkgroup: 'LAKEHOUSE_ATHENA_WORKGROUP',
   /** Redshift Serverless workgroup name (Data API `WorkgroupName`). */
   redshiftWorkgroup: 'LAKEHOUSE_REDSHIFT_WORKGROUP',
