@@ -41,13 +41,13 @@ const CATALOG_READ = [
 const CATALOG_WRITE = ['glue:CreateTable', 'glue:DeleteTable'];
 
 /**
- * Partition registration by the step that wrote a run (DESIGN §4: partitions
- * are registered by their writer): read the table (its storage descriptor),
- * look the partition up, create it (one or in batches).
+ * Partition registration by the transform, which writes the cleaned and
+ * transformed runs (docs/architecture.md, "Events"): read the table (its
+ * storage descriptor), look a partition up, create partitions in batches.
+ * Raw partitions stay the raw crawler's: the raw zone's JSON schema is
+ * inferred by the crawl, so extract and ingest register nothing.
  */
-const PARTITION_REGISTRATION = [
-  'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:CreatePartition', 'glue:BatchCreatePartition',
-];
+const PARTITION_REGISTRATION = ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchCreatePartition'];
 
 /** Athena calls of the query engine adapter. */
 const ATHENA_QUERY = [
@@ -80,11 +80,6 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
   ];
   const kms = lakeKeyStatements(lake.kmsKeyArn, 'UseLakeKey', ['kms:Decrypt', 'kms:GenerateDataKey']);
   const putEvents: Statement = { sid: 'PublishPipelineEvents', actions: ['events:PutEvents'], resources: [r.eventBusArn] };
-  const registerRawPartitions: Statement = {
-    sid: 'RegisterRawPartitions',
-    actions: PARTITION_REGISTRATION,
-    resources: aws.glueTableArns([n.databases.raw]),
-  };
 
   switch (step) {
     case 'extract':
@@ -97,7 +92,6 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           resources: [objects(raw)],
         },
         { sid: 'ReadSourceSecret', actions: ['secretsmanager:GetSecretValue'], resources: [lake.sourceSecretArn] },
-        registerRawPartitions,
         ...kms,
         ...(r.sourceNetwork ? vpcStatements(aws, r.sourceNetwork) : []),
       ];
@@ -121,7 +115,6 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           actions: ['s3:DeleteObject'],
           resources: [objects(raw, '*/run_id=*')],
         },
-        registerRawPartitions,
         ...kms,
       ];
     case 'crawl':

@@ -157,7 +157,7 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
    * commands among them the step's code already sends (GlueCatalog.tables uses GetPartitions).
    */
   const registerPartitions = (db: string, table: string, sent: string[] = []): Call[] =>
-    ['BatchCreatePartitionCommand', 'CreatePartitionCommand', 'GetPartitionCommand', 'GetPartitionsCommand'].map((command) => ({
+    ['BatchCreatePartitionCommand', 'GetPartitionCommand', 'GetPartitionsCommand', 'GetTableCommand', 'CreateTableCommand'].map((command) => ({
       command,
       source: GLUE,
       ...(sent.includes(command) ? {} : { planned: true as const }),
@@ -165,7 +165,7 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
         {
           actions: [`glue:${command.replace(/Command$/, '')}`],
           on: glueTable(db, table),
-          why: 'register the run_id partitions this step wrote',
+          why: 'register the run_id partitions this step wrote (creating the table from its contract before its first crawl)',
         },
       ],
     }));
@@ -206,7 +206,6 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
             },
           ],
         },
-        ...registerPartitions(n.databases.raw, 'sales_order'),
       ],
       unused: unusedStore(
         ['Upload', 'PutObjectCommand', 'ListObjectsV2Command', 'DeleteObjectCommand'],
@@ -260,7 +259,6 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
           source: S3_STORE,
           needs: [{ actions: ['s3:ListBucket'], on: [s3(raw)], why: 'find the parts of a discarded run' }],
         },
-        ...registerPartitions(n.databases.raw, 'sales_order'),
       ],
       unused: unusedStore(
         ['HeadObjectCommand', 'GetObjectCommand', 'PutObjectCommand', 'Upload', 'DeleteObjectCommand', 'ListObjectsV2Command'],
@@ -283,8 +281,9 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
         },
       ],
       unused: [
-        { command: 'GetTablesCommand', source: GLUE, why: 'crawl only starts crawlers' },
-        { command: 'GetPartitionsCommand', source: GLUE, why: 'crawl only starts crawlers' },
+        ...['GetTablesCommand', 'GetPartitionsCommand', 'GetPartitionCommand', 'GetTableCommand', 'CreateTableCommand', 'BatchCreatePartitionCommand'].map(
+          (command) => ({ command, source: GLUE, why: 'crawl only starts crawlers' }),
+        ),
       ],
       onBehalf: [],
     },
@@ -340,8 +339,31 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
           source: EVENTS,
           needs: [{ actions: ['events:PutEvents'], on: [eventBus], why: 'ZoneWritten' }],
         },
-        ...registerPartitions(n.databases.cleaned, 'sales_order', ['GetPartitionsCommand']),
-        ...registerPartitions(n.databases.transformed, 'fact_sales_order', ['GetPartitionsCommand']),
+        ...registerPartitions(n.databases.cleaned, 'sales_order', [
+          'BatchCreatePartitionCommand',
+          'GetPartitionCommand',
+          'GetPartitionsCommand',
+          'GetTableCommand',
+          'CreateTableCommand',
+        ]),
+        ...registerPartitions(n.databases.transformed, 'fact_sales_order', [
+          'BatchCreatePartitionCommand',
+          'GetPartitionCommand',
+          'GetPartitionsCommand',
+          'GetTableCommand',
+          'CreateTableCommand',
+        ]),
+        {
+          command: 'GetPartitionCommand',
+          source: GLUE,
+          needs: [
+            {
+              actions: ['glue:GetPartition'],
+              on: glueTable(n.databases.raw, 'sales_order'),
+              why: 'a run waits until the catalog shows the raw partitions it reads',
+            },
+          ],
+        },
       ],
       unused: [
         ...unusedStore(
