@@ -34,12 +34,12 @@ export const handler = (event: unknown) =>
     const stores = { cleaned: zoneStore('cleaned', s3, names), transformed: zoneStore('transformed', s3, names) };
     const databases = zoneDatabasesFromEnv();
     // Tables not crawled yet (a run holding only some source tables) read as empty relations.
-    const catalog = new GlueCatalog(glue, { crawlers: names.crawlers, databases });
+    const catalog = new GlueCatalog(glue, { crawlers: names.crawlers, databases, buckets: names.buckets });
     const engine = new AthenaQueryEngine(athena, stores, {
       workgroup: names.athenaWorkgroup,
       databases,
       tables: (zone) => catalog.tableNames(zone),
     });
     const events = new EventBridgePublisher(eventBridge, names.eventBusName);
-    return transform({ target: route.input.target! }, { engine, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger });
+    return transform({ target: route.input.target! }, { engine, catalog, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger });
   });

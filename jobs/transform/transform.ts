@@ -2,14 +2,20 @@
  * The transform job: for every run waiting for the next zone, materialises
  * each SQL model of that zone for the run (Athena CTAS or DuckDB COPY), moves
  * the run on in the ledger, and announces `ZoneWritten` so the zone is crawled
- * (DESIGN.md §4–5). Runs are processed oldest first because dimension
- * snapshots read every run up to their own.
+ * (docs/architecture.md, "Events", "SQL models"). Runs are processed oldest
+ * first because dimension snapshots read every run up to their own.
+ *
+ * A run's correctness does not depend on crawler timing: before a run is
+ * transformed, every input table it has rows for must show the run's
+ * partition in the catalog (else TransientError: the run waits, never reads
+ * an empty partition), and after it the partitions written are registered
+ * in the catalog by this step, so the next step can read them at once.
  */
 import { errorMessage, isTransient, TransientError } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
 import { STAGE_BEFORE, type RunStage } from '../lib/definition/run-stages';
 import { advanceRun, markRunFailed, waitingRuns } from '../lib/core/run-lifecycle';
-import type { Clock, EventPublisher, ModelResult, QueryEngine, RunLedger } from '../lib/core/ports';
+import type { Catalog, Clock, EventPublisher, ModelResult, QueryEngine, RunLedger, RunRecord } from '../lib/core/ports';
 import { loadModels, type ModelFile } from '../lib/core/sql/models';
 
 export interface TransformInput {
@@ -19,6 +25,8 @@ export interface TransformInput {
 
 export interface TransformDeps {
   engine: QueryEngine;
+  /** Where the run's input partitions are looked up and its output partitions registered. */
+  catalog: Catalog;
   ledger: RunLedger;
   events: EventPublisher;
   clock: Clock;
@@ -55,10 +63,14 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
     for (const run of waiting) {
       const results: ModelResult[] = [];
       try {
+        await assertInputsRegistered(deps, target, run);
         for (const model of models) {
           results.push(await deps.engine.materialize({ zone: target, table: model.table, sql: model.sql, runId: run.runId }));
         }
         if (target === 'cleaned') assertNothingMissing(run.runId, run.counts.extracted ?? {}, results);
+        for (const result of results) {
+          if (result.rows > 0) await deps.catalog.registerPartitions(target, result.table, [run.runId]);
+        }
       } catch (error) {
         if (isTransient(error)) {
           // Left waiting, not failed: the retry (Lambda's, or the stuck-run sweep's) picks it up again.
@@ -82,6 +94,29 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
     }
   }
   return { target, runs: done };
+}
+
+/**
+ * Checks that the catalog shows the run's partition of every input table the
+ * run has rows for (raw tables for a cleaned transform, by the extracted
+ * counts; cleaned tables for a transformed one, by the cleaned counts). One
+ * catalog look-up per such table.
+ *
+ * @throws TransientError naming the first missing partition: the run stays
+ *   waiting for the crawler (raw) or the registration (cleaned), never reads
+ *   an empty partition
+ */
+async function assertInputsRegistered(deps: TransformDeps, target: 'cleaned' | 'transformed', run: RunRecord): Promise<void> {
+  const source = target === 'cleaned' ? 'raw' : 'cleaned';
+  const counts = (target === 'cleaned' ? run.counts.extracted : run.counts.cleaned) ?? {};
+  for (const [table, rows] of Object.entries(counts)) {
+    if (rows > 0 && !(await deps.catalog.hasPartition(source, table, run.runId))) {
+      throw new TransientError(
+        `run ${run.runId}: the catalog does not show ${source}.${table} run_id=${run.runId} yet (${rows} rows written); ` +
+          (source === 'raw' ? 'waiting for the raw crawler' : 'waiting for its partition to be registered'),
+      );
+    }
+  }
 }
 
 /**

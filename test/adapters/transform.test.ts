@@ -34,7 +34,7 @@ describe('transform job', () => {
   let engine: DuckDbQueryEngine;
   const clock = { now: () => new Date('2025-03-01T00:00:00Z') };
   const zoneRoot = (zone: Zone) => join(home, zone);
-  const deps = () => ({ engine, ledger, events: bus, clock, logger: fileLogger('test', join(home, 'log.jsonl')).logger });
+  const deps = () => ({ engine, catalog, ledger, events: bus, clock, logger: fileLogger('test', join(home, 'log.jsonl')).logger });
 
   const newRun = async (runId: string, extracted: Record<string, number>) => {
     const record: RunRecord = {
