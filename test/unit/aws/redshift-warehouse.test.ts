@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { TerminalError, TransientError } from '../../../jobs/lib/core/errors';
 import { starTable } from '../../../jobs/lib/definition/tables';
-import { openPg } from '../../../jobs/lib/adapters/postgres/pg-client';
+import { openPg } from '../../../jobs/lib/runtimes/local/open-database';
 import { tableLoadStatements, warehouseSchema } from '../../../jobs/lib/core/warehouse/load-statements';
 import { RedshiftStatementError, RedshiftWarehouse, toNamedParameters } from '../../../jobs/lib/adapters/aws/redshift-warehouse';
 import { awsError, fakeSleep } from './helpers';
