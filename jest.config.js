@@ -15,11 +15,12 @@ const shared = {
   },
 };
 
-const project = (name, roots) => ({
+const project = (name, roots, extra = {}) => ({
   ...shared,
   displayName: name,
   roots: roots.map((root) => `<rootDir>/${root}`),
   testMatch: ['**/*.test.ts'],
+  ...extra,
 });
 
 module.exports = {
@@ -29,6 +30,6 @@ module.exports = {
     project('unit', ['test/unit']),
     project('adapters', ['test/adapters', 'test/sql']),
     project('stacks', ['test/stacks']),
-    project('integration', ['test/integration']),
+    project('integration', ['test/integration'], { setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'] }),
   ],
 };

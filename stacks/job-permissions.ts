@@ -59,8 +59,9 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
     // ListBucket lists the runs, and makes a missing ledger record a 404 (not a 403) for GetObject.
     { sid: 'ListLedgerBucket', actions: ['s3:ListBucket'], resources: [bucket(raw)] },
     {
+      // DeleteObject removes open-runs index markers (a run loaded, a run id claim released; s3-run-ledger.ts).
       sid: readOnly ? 'ReadRunLedger' : 'ReadWriteRunLedger',
-      actions: readOnly ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject'],
+      actions: readOnly ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
       resources: [objects(raw, `${LEDGER_PREFIX}*`)],
     },
   ];
@@ -94,6 +95,12 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           sid: 'WriteRawRuns',
           actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
           resources: [objects(raw)],
+        },
+        {
+          // A run that fails before its record is discarded: its parts (`<table>/run_id=<run>/…`) are removed, as extract does.
+          sid: 'DiscardRawRunParts',
+          actions: ['s3:DeleteObject'],
+          resources: [objects(raw, '*/run_id=*')],
         },
         ...kms,
       ];

@@ -12,7 +12,7 @@ import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import { keys } from '../lib/definition/object-keys';
 import type { Clock, ObjectStore, RunLedger, SourceColumn, SourceDb, TableWatermark, Watermarks } from '../lib/core/ports';
 import { RawPartWriter, withoutRows } from '../lib/core/raw-part-writer';
-import { newRunId } from '../lib/core/run-id';
+import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
 
 export interface ExtractInput {
   /** Table globs to extract (picomatch), e.g. `['*']`. */
@@ -189,8 +189,10 @@ async function extractTable(
  * (everything when there is no watermark), skips versions whose
  * `<pk>@<last_updated>` is in the watermark's window keys, and writes the rest
  * to `raw/<table>/run_id=<run>/part-NNNNN.jsonl.gz` (a new part every
- * `partRows` rows). When no table has new rows it writes nothing and returns
- * `{ runId: null, tables: {} }`. Otherwise it creates the run in the ledger
+ * `partRows` rows). The run id is claimed first (run-lifecycle.ts
+ * `claimRunId`: the second's stamp, `_2`, `_3`… on a clash, no listing).
+ * When no table has new rows it writes nothing, releases the id and returns
+ * `{ runId: null, tables: {} }`. Otherwise it records the run in the ledger
  * (stage `extracted`), writes the manifest (`_manifests/<run>.json`, the
  * event that starts the chain), then advances the watermarks (DESIGN.md §3).
  *
@@ -199,8 +201,11 @@ async function extractTable(
  *   source) a table without a primary key; ConflictError (transient) when another extract
  *   advanced the watermarks first, after this run's manifest was written
  *   (downstream dedupe on (pk, last_updated) absorbs the overlap); storage and
- *   source errors as their adapters throw them. On a failure before the run
- *   is recorded, the run's part files are removed.
+ *   source errors as their adapters throw them; TransientError when every id
+ *   of the second is claimed. On a failure before the run is recorded, the
+ *   run is discarded (part files removed, id released: `discardRun`); when the
+ *   manifest write fails after it, the run is marked failed (`markRunFailed`)
+ *   and the error rethrown — the same lifecycle as ingest.
  */
 export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<ExtractResult> {
   const { source, raw, ledger, clock, logger } = deps;
@@ -216,7 +221,7 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
   const excluded = matcher(input.exclude);
   const tables = (await source.listTables()).filter((t) => included(t) && !excluded(t));
   const { watermarks, version } = await ledger.getWatermarks();
-  const runId = newRunId(clock.now(), new Set((await ledger.listRuns()).map((r) => r.runId)));
+  const runId = await claimRunId(deps);
   logger.info('extract started', { step: STEP, runId, tables, lookbackMs: input.lookbackMs });
 
   const outcomes = new Map<string, TableOutcome>();
@@ -231,6 +236,7 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
 
     const changed = tables.filter((t) => outcomes.get(t)!.rows > 0).map((t) => [t, outcomes.get(t)!] as const);
     if (changed.length === 0) {
+      await discardRun(deps, STEP, runId, []); // no table started a part: only the claim to release
       logger.info('no new rows: no run', { step: STEP, runId: null, tables: tables.length });
       return { runId: null, tables: {} };
     }
@@ -255,23 +261,15 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
       throw new TerminalError(`manifest of run ${runId} does not match its schema: ${errorMessage(error)}`, { cause: error });
     }
 
-    await ledger.createRun({
-      runId,
-      origin: 'extract',
-      stage: 'extracted',
-      createdAt: at,
-      updatedAt: at,
-      history: { extracted: at },
-      counts: { extracted: counts },
-      watermarks: ranges,
-    });
+    await recordRun(deps, runId, { origin: 'extract', counts, watermarks: ranges, at });
     recorded = true;
 
     const manifestKey = keys.manifest(runId);
     try {
       await raw.put(manifestKey, JSON.stringify(manifest, null, 2));
     } catch (error) {
-      await markFailed(deps, runId, error);
+      await markRunFailed(deps, runId, STEP, error);
+      logger.error('manifest write failed', { step: STEP, runId, error: errorMessage(error) });
       throw error;
     }
     logger.info('manifest written', { step: STEP, runId, manifestKey, rows: counts });
@@ -297,7 +295,8 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
     });
     return { runId, tables: counts, manifestKey };
   } catch (error) {
-    if (!recorded && !(error instanceof ConflictError)) await removeParts(deps, runId, outcomes, tables);
+    // A ConflictError before the record means the record exists already: its folder is not ours to empty.
+    if (!recorded) await discardRun(deps, STEP, runId, tables, error instanceof ConflictError);
     throw error;
   }
 }
@@ -323,36 +322,4 @@ async function eachTable(tables: string[], concurrency: number, fn: (table: stri
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, tables.length) }, worker));
   if (failure) throw failure.error;
-}
-
-/** Best-effort removal of a failed run's part files, so a later run with the same id starts from an empty folder. */
-async function removeParts(deps: ExtractDeps, runId: string, outcomes: Map<string, TableOutcome>, tables: string[]): Promise<void> {
-  for (const table of tables) {
-    try {
-      const parts = await deps.raw.list(keys.runFolder(table, runId));
-      for (const part of parts) await deps.raw.delete(part.key);
-    } catch (error) {
-      deps.logger.warn('could not remove the part files of a failed extract', {
-        step: STEP,
-        runId,
-        table,
-        files: outcomes.get(table)?.files.length ?? null,
-        error: errorMessage(error),
-      });
-    }
-  }
-}
-
-/** Best-effort: records on the run that extract failed after the run was created. */
-async function markFailed(deps: ExtractDeps, runId: string, error: unknown): Promise<void> {
-  try {
-    await deps.ledger.updateRun(runId, (run) => ({
-      ...run,
-      failed: { step: STEP, at: deps.clock.now().toISOString(), error: errorMessage(error) },
-      updatedAt: deps.clock.now().toISOString(),
-    }));
-  } catch (cause) {
-    deps.logger.warn('could not mark the run failed', { step: STEP, runId, error: errorMessage(cause) });
-  }
-  deps.logger.error('manifest write failed', { step: STEP, runId, error: errorMessage(error) });
 }

@@ -18,9 +18,9 @@ import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda
 import { SourceSecret } from '../lib/adapters/aws/source-secret';
 import { openPgServer } from '../lib/adapters/postgres/pg-client';
 import { PgSourceDb } from '../lib/adapters/postgres/pg-source-db';
-import { readSettings } from '../lib/runtimes/local/settings';
 import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { extract } from './extract';
+import { readExtractSettings } from './extract-settings';
 
 const s3 = new S3Client(clientConfig());
 const secrets = new SecretsManagerClient(clientConfig());
@@ -32,7 +32,7 @@ let sourceSecret: SourceSecret | undefined; // one per container, so its cache s
 export const handler = lambdaHandler('extract', logger, async (event) => {
   const names = deployedNamesFromEnv();
   routeFor(toPipelineEvent(event, names), 'extract');
-  const settings = readSettings(process.env, '/tmp');
+  const settings = readExtractSettings(process.env);
   const url = await (sourceSecret ??= new SourceSecret(secrets, requireEnv(ENV.sourceSecretArn))).url();
   const source = new PgSourceDb(await openPgServer(url), { closeClient: true, connect: () => openPgServer(url) });
   try {

@@ -11,13 +11,13 @@
  * `_processed/<original key>` (expired later by the zone's lifecycle rule).
  */
 import { gunzipSync } from 'node:zlib';
-import { TerminalError, errorMessage } from '../lib/core/errors';
+import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
 import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../lib/definition/object-keys';
 import type { Clock, ObjectStore, RawRow, RunLedger } from '../lib/core/ports';
 import { RawPartWriter } from '../lib/core/raw-part-writer';
-import { newRunId } from '../lib/core/run-id';
+import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
 import { parse as parseCsvText } from 'csv-parse/sync';
 
 export interface IngestInput {
@@ -37,6 +37,7 @@ export type IngestResult =
   | { status: 'quarantined'; key: string; reason: string }
   | { status: 'ignored'; key: string; reason: string };
 
+const STEP = 'ingest';
 const LANDED = /^landing\/([a-z][a-z0-9_]*)\/([^/]+)$/;
 
 /** Parses a landed file's bytes into row objects; throws TerminalError naming the problem. */
@@ -95,6 +96,13 @@ export function parseLandedFile(name: string, body: Buffer): RawRow[] {
 /**
  * Ingests one landed file. Returns what happened; throws only on storage or
  * ledger failures (transient or terminal as they come), never on bad input.
+ *
+ * The run goes through the same lifecycle as an extract's (run-lifecycle.ts):
+ * the id is claimed (stamp, `_2`, … on a clash; no listing), parts written,
+ * the run recorded, then the manifest written. A failure before the record
+ * discards the run (part files removed, id released) and rethrows; a failed
+ * manifest write marks the run failed (step `ingest`) and rethrows. Either
+ * way the landed file stays under `landing/`, so a retry ingests it again.
  */
 export async function ingest(input: IngestInput, deps: IngestDeps): Promise<IngestResult> {
   const m = LANDED.exec(input.key);
@@ -121,37 +129,40 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
   }
 
   const now = deps.clock.now();
-  const taken = new Set((await deps.ledger.listRuns()).map((r) => r.runId));
-  const runId = newRunId(now, taken);
-  const writer = new RawPartWriter(deps.raw, table, runId);
-  await writer.write(rows);
-  const files = await writer.close();
-
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const manifest: Manifest = manifestSchema.parse({
-    runId,
-    origin: 'ingest',
-    createdAt: now.toISOString(),
-    tables: {
-      [table]: {
-        files,
-        rows: rows.length,
-        schema: columns.map((c) => ({ name: c, dataType: 'text', nullable: true })),
-      },
-    },
-  });
   const at = now.toISOString();
-  await deps.ledger.createRun({
-    runId,
-    origin: 'ingest',
-    stage: 'extracted',
-    createdAt: at,
-    updatedAt: at,
-    history: { extracted: at },
-    counts: { extracted: { [table]: rows.length } },
-  });
+  const runId = await claimRunId(deps);
+  let manifest: Manifest;
+  try {
+    const writer = new RawPartWriter(deps.raw, table, runId);
+    await writer.write(rows);
+    const files = await writer.close();
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    manifest = manifestSchema.parse({
+      runId,
+      origin: 'ingest',
+      createdAt: at,
+      tables: {
+        [table]: {
+          files,
+          rows: rows.length,
+          schema: columns.map((c) => ({ name: c, dataType: 'text', nullable: true })),
+        },
+      },
+    });
+    await recordRun(deps, runId, { origin: 'ingest', counts: { [table]: rows.length }, at });
+  } catch (error) {
+    // Before the record: nothing of the run may remain (run-lifecycle.ts discardRun), as in extract.
+    await discardRun(deps, STEP, runId, [table], error instanceof ConflictError);
+    throw error;
+  }
   const manifestKey = keys.manifest(runId);
-  await deps.raw.put(manifestKey, JSON.stringify(manifest, null, 2));
+  try {
+    await deps.raw.put(manifestKey, JSON.stringify(manifest, null, 2));
+  } catch (error) {
+    await markRunFailed(deps, runId, STEP, error);
+    deps.logger.error('manifest write failed', { step: STEP, runId, error: errorMessage(error) });
+    throw error;
+  }
   await moveObject(deps.raw, input.key, `${PROCESSED_LANDING_PREFIX}${input.key}`, body);
   deps.logger.info('landed file ingested', { step: 'ingest', runId, table, rows: rows.length, key: input.key });
   return { status: 'ingested', runId, table, rows: rows.length, manifestKey };

@@ -8,6 +8,7 @@ import type { Logger } from '../lib/core/logger';
 import { keys } from '../lib/definition/object-keys';
 import { STAR_TABLES } from '../lib/definition/tables';
 import type { Clock, LoadResult, LoadTable, ObjectStore, RunLedger, Warehouse } from '../lib/core/ports';
+import { advanceRun, markRunFailed, waitingRuns } from '../lib/core/run-lifecycle';
 
 export interface LoadDeps {
   warehouse: Warehouse;
@@ -44,14 +45,15 @@ export async function loadTablesForRun(transformed: ObjectStore, runId: string):
  * (`history.loaded` = now, `counts.loaded` = rows changed per table; a run the
  * warehouse already had is marked loaded with its counts left as they were).
  * On a terminal failure it records `failed: {step: 'load', at, error}` on the run
- * (a transient one leaves the run waiting for a retry), logs
+ * (best effort: run-lifecycle.ts `markRunFailed`; a transient one leaves the
+ * run waiting for a retry), logs
  * an error with the run id, and rethrows without touching later runs (they
  * build on this one). Errors are the warehouse's / ledger's (TransientError or
  * TerminalError, see Warehouse.loadRun).
  */
 export async function load(_input: Record<string, never>, deps: LoadDeps): Promise<LoadJobResult> {
-  const { warehouse, transformed, ledger, clock, logger } = deps;
-  const waiting = await ledger.runsAt('transformed');
+  const { warehouse, transformed, ledger, logger } = deps;
+  const waiting = await waitingRuns(ledger, 'transformed');
   if (waiting.length === 0) {
     logger.info('no runs waiting for load', { step: 'load' });
     return { runs: [] };
@@ -69,32 +71,13 @@ export async function load(_input: Record<string, never>, deps: LoadDeps): Promi
         logger.warn('load interrupted; will be retried', { step: 'load', runId, error: errorMessage(error) });
         throw error;
       }
-      const at = clock.now().toISOString();
       logger.error('load failed', { step: 'load', runId, error: errorMessage(error) });
-      try {
-        await ledger.updateRun(runId, (run) => ({
-          ...run,
-          failed: { step: 'load', at, error: errorMessage(error) },
-          updatedAt: at,
-        }));
-      } catch (ledgerError) {
-        logger.error('could not record the load failure', { step: 'load', runId, error: errorMessage(ledgerError) });
-      }
+      await markRunFailed(deps, runId, 'load', error);
       throw error;
     }
 
-    const at = clock.now().toISOString();
-    await ledger.updateRun(runId, (run) => {
-      const { failed: _failed, ...rest } = run;
-      return {
-        ...rest,
-        stage: 'loaded',
-        updatedAt: at,
-        history: { ...run.history, loaded: at },
-        counts: result.loaded
-          ? { ...run.counts, loaded: Object.fromEntries(Object.entries(result.tables).map(([t, c]) => [t, c.changed])) }
-          : run.counts,
-      };
+    await advanceRun(deps, runId, 'loaded', {
+      ...(result.loaded ? { counts: Object.fromEntries(Object.entries(result.tables).map(([t, c]) => [t, c.changed])) } : {}),
     });
     if (result.loaded) {
       logger.info('run loaded', { step: 'load', runId, tables: result.tables });

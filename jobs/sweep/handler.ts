@@ -11,7 +11,7 @@ import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas'
 import { EventBridgePublisher } from '../lib/adapters/aws/eventbridge-publisher';
 import { ledgerFromEnv } from '../lib/runtimes/lambda/from-env';
 import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda/handler-kit';
-import { parseDuration } from '../lib/runtimes/local/settings';
+import { parseDuration } from '../lib/core/duration';
 import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { sweep } from './sweep';
 

@@ -15,11 +15,14 @@
  *   transformed → ZoneWritten { zone: 'transformed' }  → crawl transformed → load
  *
  * Runs already loaded, or marked failed (they wait for a person), are left alone.
+ * The sweep reads only open runs (the ledger's open-runs index), so its cost
+ * follows the runs still waiting, not the ledger's history.
  */
 import type { Logger } from '../lib/core/logger';
 import type { RunStage } from '../lib/definition/run-stages';
 import type { Zone } from '../lib/definition/zones';
 import type { Clock, EventPublisher, RunLedger } from '../lib/core/ports';
+import { pendingRuns } from '../lib/core/run-lifecycle';
 
 /** How long a run may sit at a stage before it counts as stuck. */
 export interface SweepInput {
@@ -65,7 +68,7 @@ export const ZONE_AWAITED: Record<Exclude<RunStage, 'loaded'>, Zone> = {
  */
 export async function sweep(input: SweepInput, deps: SweepDeps): Promise<SweepResult> {
   const now = deps.clock.now().getTime();
-  const pending = (await deps.ledger.listRuns()).filter((r) => r.stage !== 'loaded' && !r.failed);
+  const pending = await pendingRuns(deps.ledger);
   const isStuck = (updatedAt: string) => {
     const updated = Date.parse(updatedAt);
     return !Number.isNaN(updated) && now - updated > input.thresholdMs;

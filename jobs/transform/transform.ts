@@ -8,6 +8,7 @@
 import { errorMessage, isTransient, TransientError } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
 import { STAGE_BEFORE, type RunStage } from '../lib/definition/run-stages';
+import { advanceRun, markRunFailed, waitingRuns } from '../lib/core/run-lifecycle';
 import type { Clock, EventPublisher, ModelResult, QueryEngine, RunLedger } from '../lib/core/ports';
 import { loadModels, type ModelFile } from '../lib/core/sql/models';
 
@@ -38,14 +39,15 @@ export interface TransformResult {
 
 /**
  * Transforms every waiting run into `input.target`, oldest first. On a terminal
- * model failure the run is marked failed in the ledger; on a transient one it
- * stays waiting. Either way runs already done are still announced and the
- * error is rethrown (later runs wait for a retry or the sweep).
+ * model failure the run is marked failed in the ledger (best effort:
+ * run-lifecycle.ts `markRunFailed`); on a transient one it stays waiting.
+ * Either way runs already done are still announced and the error is
+ * rethrown (later runs wait for a retry or the sweep).
  */
 export async function transform(input: TransformInput, deps: TransformDeps): Promise<TransformResult> {
   const { target } = input;
   const models = deps.models ?? loadModels(target);
-  const waiting = await deps.ledger.runsAt(STAGE_BEFORE[target]);
+  const waiting = await waitingRuns(deps.ledger, STAGE_BEFORE[target]);
   const done: TransformRunResult[] = [];
   deps.logger.info('runs waiting for transform', { step: 'transform', target, runs: waiting.map((r) => r.runId) });
 
@@ -63,16 +65,11 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
           deps.logger.warn('transform interrupted; will be retried', { step: 'transform', target, runId: run.runId, error: errorMessage(error) });
           throw error;
         }
-        const at = deps.clock.now().toISOString();
-        await deps.ledger.updateRun(run.runId, (r) => ({
-          ...r,
-          updatedAt: at,
-          failed: { step: `transform:${target}`, at, error: errorMessage(error) },
-        }));
+        await markRunFailed(deps, run.runId, `transform:${target}`, error);
         deps.logger.error('transform failed', { step: 'transform', target, runId: run.runId, error: errorMessage(error) });
         throw error;
       }
-      await recordRun(deps, run.runId, target, results);
+      await recordTransformed(deps, run.runId, target, results);
       done.push({ runId: run.runId, models: results });
     }
   } finally {
@@ -103,18 +100,11 @@ function assertNothingMissing(runId: string, extracted: Record<string, number>, 
   }
 }
 
-async function recordRun(deps: TransformDeps, runId: string, target: RunStage, results: ModelResult[]): Promise<void> {
-  const at = deps.clock.now().toISOString();
+/** Moves a transformed run on in the ledger (counts, rejects) and logs its rejected rows at error level. */
+async function recordTransformed(deps: TransformDeps, runId: string, target: RunStage, results: ModelResult[]): Promise<void> {
   const counts = Object.fromEntries(results.map((m) => [m.table, m.rows]));
   const rejects = Object.fromEntries(results.filter((m) => m.rejects > 0).map((m) => [m.table, m.rejects]));
-  await deps.ledger.updateRun(runId, (r) => ({
-    ...r,
-    stage: target,
-    updatedAt: at,
-    history: { ...r.history, [target]: at },
-    counts: { ...r.counts, [target]: counts },
-    ...(target === 'cleaned' ? { rejects } : {}),
-  }));
+  await advanceRun(deps, runId, target, { counts, ...(target === 'cleaned' ? { rejects } : {}) });
   for (const [table, count] of Object.entries(rejects)) {
     // Rejected rows are never dropped silently: logged at error level so scan-logs alerts on them.
     deps.logger.error('rows rejected', {

@@ -23,7 +23,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { quoteIdent, quoteLiteral } from '../../jobs/lib/core/identifiers';
 import { type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
 import type { StarTableDef } from '../../jobs/lib/definition/tables';
-import { WAREHOUSE_TYPES } from '../../jobs/lib/core/warehouse/load-statements';
+import { WAREHOUSE_TYPES } from '../../jobs/lib/core/warehouse/column-types';
 
 /** One floor: seconds and the rows it moved. */
 export interface FloorMeasure {

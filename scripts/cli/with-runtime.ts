@@ -1,5 +1,6 @@
 /** Opens the local runtime from the environment for one CLI command and always closes it. */
-import { openLocalRuntime, type LocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
+import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
+import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 
 /** Runs `fn` with a runtime built from `process.env`; closes the runtime even when `fn` throws. */

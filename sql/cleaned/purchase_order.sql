@@ -1,74 +1,16 @@
--- cleaned.purchase_order: ToteSys purchase orders, typed and checked (DESIGN.md §3).
+-- cleaned.purchase_order: ToteSys purchase orders, typed and checked (docs/architecture.md "Data contracts").
 -- grain: one version of a purchase order, (purchase_order_id, last_updated), from this run's raw partition;
 --        duplicate versions keep one row; rows that cannot be typed are kept with reject_reason
 --        set (the engine writes them to _rejects/ instead of the table).
+-- typing: the typed() placeholder casts each column from raw text to its type in the table
+--        contract (definition/tables.ts) and sets reject_reason from each column's type and
+--        nullability (core/sql/typed-source.ts); only the dedup rule below is written here.
 -- upstream: raw.purchase_order (this run)
 
 with
 
-source as (
-    select
-        cast(purchase_order_id as varchar) as purchase_order_id_text,
-        cast(created_at as varchar) as created_at_text,
-        cast(last_updated as varchar) as last_updated_text,
-        cast(staff_id as varchar) as staff_id_text,
-        cast(counterparty_id as varchar) as counterparty_id_text,
-        item_code,
-        cast(item_quantity as varchar) as item_quantity_text,
-        cast(item_unit_price as varchar) as item_unit_price_text,
-        cast(currency_id as varchar) as currency_id_text,
-        cast(agreed_delivery_date as varchar) as agreed_delivery_date_text,
-        cast(agreed_payment_date as varchar) as agreed_payment_date_text,
-        cast(agreed_delivery_location_id as varchar) as agreed_delivery_location_id_text
-    from {{ raw.purchase_order }}
-),
-
 typed as (
-    select
-        *,
-        {{ text_to_int(purchase_order_id_text) }} as purchase_order_id,
-        {{ text_to_timestamp(created_at_text) }} as created_at,
-        {{ text_to_timestamp(last_updated_text) }} as last_updated,
-        {{ text_to_int(staff_id_text) }} as staff_id,
-        {{ text_to_int(counterparty_id_text) }} as counterparty_id,
-        {{ text_to_int(item_quantity_text) }} as item_quantity,
-        {{ text_to_decimal(item_unit_price_text) }} as item_unit_price,
-        {{ text_to_int(currency_id_text) }} as currency_id,
-        {{ text_to_date(agreed_delivery_date_text) }} as agreed_delivery_date,
-        {{ text_to_date(agreed_payment_date_text) }} as agreed_payment_date,
-        {{ text_to_int(agreed_delivery_location_id_text) }} as agreed_delivery_location_id
-    from source
-),
-
-checked as (
-    select
-        *,
-        case
-            when purchase_order_id_text is null then 'purchase_order_id is missing'
-            when purchase_order_id is null then 'purchase_order_id is not an integer: ''' || purchase_order_id_text || ''''
-            when last_updated_text is null then 'last_updated is missing'
-            when last_updated is null then 'last_updated is not a timestamp: ''' || last_updated_text || ''''
-            when created_at_text is null then 'created_at is missing'
-            when created_at is null then 'created_at is not a timestamp: ''' || created_at_text || ''''
-            when staff_id_text is null then 'staff_id is missing'
-            when staff_id is null then 'staff_id is not an integer: ''' || staff_id_text || ''''
-            when counterparty_id_text is null then 'counterparty_id is missing'
-            when counterparty_id is null then 'counterparty_id is not an integer: ''' || counterparty_id_text || ''''
-            when item_code is null then 'item_code is missing'
-            when item_quantity_text is null then 'item_quantity is missing'
-            when item_quantity is null then 'item_quantity is not an integer: ''' || item_quantity_text || ''''
-            when item_unit_price_text is null then 'item_unit_price is missing'
-            when item_unit_price is null then 'item_unit_price is not a decimal: ''' || item_unit_price_text || ''''
-            when currency_id_text is null then 'currency_id is missing'
-            when currency_id is null then 'currency_id is not an integer: ''' || currency_id_text || ''''
-            when agreed_delivery_date_text is null then 'agreed_delivery_date is missing'
-            when agreed_delivery_date is null then 'agreed_delivery_date is not a date (yyyy-mm-dd): ''' || agreed_delivery_date_text || ''''
-            when agreed_payment_date_text is null then 'agreed_payment_date is missing'
-            when agreed_payment_date is null then 'agreed_payment_date is not a date (yyyy-mm-dd): ''' || agreed_payment_date_text || ''''
-            when agreed_delivery_location_id_text is null then 'agreed_delivery_location_id is missing'
-            when agreed_delivery_location_id is null then 'agreed_delivery_location_id is not an integer: ''' || agreed_delivery_location_id_text || ''''
-        end as reject_reason
-    from typed
+    select * from {{ typed(raw.purchase_order) }}
 ),
 
 numbered as (
@@ -80,34 +22,14 @@ numbered as (
                 last_updated
             order by
                 reject_reason nulls first,
-                created_at,
-                staff_id,
-                counterparty_id,
-                item_code,
-                item_quantity,
-                item_unit_price,
-                currency_id,
-                agreed_delivery_date,
-                agreed_payment_date,
-                agreed_delivery_location_id
+                {{ columns(cleaned.purchase_order) }}
         ) as version_number
-    from checked
+    from typed
 ),
 
 final as (
     select
-        purchase_order_id,
-        created_at,
-        last_updated,
-        staff_id,
-        counterparty_id,
-        item_code,
-        item_quantity,
-        item_unit_price,
-        currency_id,
-        agreed_delivery_date,
-        agreed_payment_date,
-        agreed_delivery_location_id,
+        {{ columns(cleaned.purchase_order) }},
         reject_reason
     from numbered
     where reject_reason is not null

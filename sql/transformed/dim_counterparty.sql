@@ -1,4 +1,4 @@
--- transformed.dim_counterparty: the counterparty dimension, each counterparty with its legal address (DESIGN.md §3).
+-- transformed.dim_counterparty: the counterparty dimension, each counterparty with its legal address (docs/architecture.md "Star schema").
 -- grain: one counterparty (counterparty_id); a full current snapshot holding the latest version
 --        (max last_updated, then latest run) of every counterparty across all runs so far, joined
 --        to the latest version of its legal address (so an address change shows up even when the
@@ -8,36 +8,12 @@
 
 with
 
-counterparties as (
-    select * from {{ cleaned.counterparty:all }}
-),
-
-addresses as (
-    select * from {{ cleaned.address:all }}
-),
-
 latest_counterparties as (
-    select
-        *,
-        row_number() over (
-            partition by counterparty_id
-            order by
-                last_updated desc,
-                run_id desc
-        ) as recency
-    from counterparties
+    select * from {{ cleaned.counterparty:latest }}
 ),
 
 latest_addresses as (
-    select
-        *,
-        row_number() over (
-            partition by address_id
-            order by
-                last_updated desc,
-                run_id desc
-        ) as recency
-    from addresses
+    select * from {{ cleaned.address:latest }}
 ),
 
 final as (
@@ -54,8 +30,6 @@ final as (
     from latest_counterparties
     left join latest_addresses
         on latest_addresses.address_id = latest_counterparties.legal_address_id
-        and latest_addresses.recency = 1
-    where latest_counterparties.recency = 1
 )
 
 select * from final

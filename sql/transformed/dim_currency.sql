@@ -1,4 +1,4 @@
--- transformed.dim_currency: the currency dimension, with each code's English ISO 4217 name (DESIGN.md §3).
+-- transformed.dim_currency: the currency dimension, with each code's English ISO 4217 name (docs/architecture.md "Star schema").
 -- grain: one currency (currency_id); a full current snapshot holding the latest version
 --        (max last_updated, then latest run) of every currency across all runs so far.
 --        currency_name comes from the lookup below; a code not in it gets a null name.
@@ -6,20 +6,8 @@
 
 with
 
-currencies as (
-    select * from {{ cleaned.currency:all }}
-),
-
 latest_currencies as (
-    select
-        *,
-        row_number() over (
-            partition by currency_id
-            order by
-                last_updated desc,
-                run_id desc
-        ) as recency
-    from currencies
+    select * from {{ cleaned.currency:latest }}
 ),
 
 final as (
@@ -43,7 +31,6 @@ final as (
             when 'INR' then 'Indian Rupee'
         end as currency_name
     from latest_currencies
-    where recency = 1
 )
 
 select * from final

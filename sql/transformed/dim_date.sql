@@ -1,4 +1,4 @@
--- transformed.dim_date: the date dimension (DESIGN.md §3).
+-- transformed.dim_date: the date dimension (docs/architecture.md "Star schema").
 -- grain: one calendar day (date_id), every day from the earliest to the latest date any fact can
 --        point at: the created and last_updated dates, agreed delivery/payment dates and payment
 --        dates of every sales order, purchase order and payment across all runs so far. A full

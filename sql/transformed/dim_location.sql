@@ -1,24 +1,12 @@
--- transformed.dim_location: the location dimension, one row per ToteSys address (DESIGN.md §3).
+-- transformed.dim_location: the location dimension, one row per ToteSys address (docs/architecture.md "Star schema").
 -- grain: one address (location_id = address_id); a full current snapshot holding the latest
 --        version (max last_updated, then latest run) of every address across all runs so far.
 -- upstream: cleaned.address (all runs up to this one)
 
 with
 
-addresses as (
-    select * from {{ cleaned.address:all }}
-),
-
 latest_addresses as (
-    select
-        *,
-        row_number() over (
-            partition by address_id
-            order by
-                last_updated desc,
-                run_id desc
-        ) as recency
-    from addresses
+    select * from {{ cleaned.address:latest }}
 ),
 
 final as (
@@ -32,7 +20,6 @@ final as (
         country,
         phone
     from latest_addresses
-    where recency = 1
 )
 
 select * from final

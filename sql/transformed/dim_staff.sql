@@ -1,4 +1,4 @@
--- transformed.dim_staff: the staff dimension, each staff member with their department (DESIGN.md §3).
+-- transformed.dim_staff: the staff dimension, each staff member with their department (docs/architecture.md "Star schema").
 -- grain: one staff member (staff_id); a full current snapshot holding the latest version
 --        (max last_updated, then latest run) of every staff member across all runs so far,
 --        joined to the latest version of their department. Values are carried as the source
@@ -8,36 +8,12 @@
 
 with
 
-staff as (
-    select * from {{ cleaned.staff:all }}
-),
-
-departments as (
-    select * from {{ cleaned.department:all }}
-),
-
 latest_staff as (
-    select
-        *,
-        row_number() over (
-            partition by staff_id
-            order by
-                last_updated desc,
-                run_id desc
-        ) as recency
-    from staff
+    select * from {{ cleaned.staff:latest }}
 ),
 
 latest_departments as (
-    select
-        *,
-        row_number() over (
-            partition by department_id
-            order by
-                last_updated desc,
-                run_id desc
-        ) as recency
-    from departments
+    select * from {{ cleaned.department:latest }}
 ),
 
 final as (
@@ -51,8 +27,6 @@ final as (
     from latest_staff
     left join latest_departments
         on latest_departments.department_id = latest_staff.department_id
-        and latest_departments.recency = 1
-    where latest_staff.recency = 1
 )
 
 select * from final

@@ -1,4 +1,4 @@
--- transformed.dim_transaction: the transaction dimension (DESIGN.md §3).
+-- transformed.dim_transaction: the transaction dimension (docs/architecture.md "Star schema").
 -- grain: one transaction (transaction_id), for every transaction with a version in this run: its
 --        latest version (max last_updated, then latest run) across all runs so far. Transactions
 --        the run did not touch are left out: one is added per order, so a full snapshot would grow
@@ -8,8 +8,8 @@
 
 with
 
-transactions as (
-    select * from {{ cleaned.transaction:all }}
+latest_transactions as (
+    select * from {{ cleaned.transaction:latest }}
 ),
 
 touched as (
@@ -18,28 +18,15 @@ touched as (
     from {{ cleaned.transaction }}
 ),
 
-latest_transactions as (
-    select
-        transactions.*,
-        row_number() over (
-            partition by transactions.transaction_id
-            order by
-                transactions.last_updated desc,
-                transactions.run_id desc
-        ) as recency
-    from transactions
-    inner join touched
-        on touched.transaction_id = transactions.transaction_id
-),
-
 final as (
     select
-        transaction_id,
-        transaction_type,
-        sales_order_id,
-        purchase_order_id
+        latest_transactions.transaction_id,
+        latest_transactions.transaction_type,
+        latest_transactions.sales_order_id,
+        latest_transactions.purchase_order_id
     from latest_transactions
-    where recency = 1
+    inner join touched
+        on touched.transaction_id = latest_transactions.transaction_id
 )
 
 select * from final

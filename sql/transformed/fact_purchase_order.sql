@@ -1,4 +1,4 @@
--- transformed.fact_purchase_order: the purchase order fact (DESIGN.md §3).
+-- transformed.fact_purchase_order: the purchase order fact (docs/architecture.md "Star schema").
 -- grain: one version of a purchase order, (purchase_order_id, last_updated), holding only the
 --        versions that arrived in this run (history is kept by the warehouse, which adds versions
 --        it lacks). Timestamps are split into a date and an `HH:MM:SS.mmm` time. The surrogate

@@ -1,4 +1,4 @@
--- transformed.fact_sales_order: the sales order fact (DESIGN.md §3).
+-- transformed.fact_sales_order: the sales order fact (docs/architecture.md "Star schema").
 -- grain: one version of a sales order, (sales_order_id, last_updated), holding only the versions
 --        that arrived in this run (history is kept by the warehouse, which adds versions it lacks).
 --        Timestamps are split into a date and an `HH:MM:SS.mmm` time; sales_staff_id is the

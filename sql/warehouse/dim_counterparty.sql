@@ -1,4 +1,4 @@
--- dim_counterparty: one row per counterparty, with its legal address (DESIGN.md §3). SCD type 1: upserted by counterparty_id.
+-- dim_counterparty: one row per counterparty, with its legal address (docs/architecture.md "Star schema"). SCD type 1: upserted by counterparty_id.
 create table if not exists dim_counterparty (
     counterparty_id integer not null,
     counterparty_legal_name varchar not null,

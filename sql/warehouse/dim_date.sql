@@ -1,4 +1,4 @@
--- dim_date: one row per calendar day (DESIGN.md §3). SCD type 1: upserted by date_id.
+-- dim_date: one row per calendar day (docs/architecture.md "Star schema"). SCD type 1: upserted by date_id.
 -- day_of_week is ISO (Monday 1 … Sunday 7); quarter is 1–4.
 create table if not exists dim_date (
     date_id date not null,

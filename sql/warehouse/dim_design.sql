@@ -1,4 +1,4 @@
--- dim_design: one row per design (DESIGN.md §3). SCD type 1: upserted by design_id.
+-- dim_design: one row per design (docs/architecture.md "Star schema"). SCD type 1: upserted by design_id.
 create table if not exists dim_design (
     design_id integer not null,
     design_name varchar not null,

@@ -1,4 +1,4 @@
--- dim_location: one row per address (location_id = address_id) (DESIGN.md §3). SCD type 1: upserted by location_id.
+-- dim_location: one row per address (location_id = address_id) (docs/architecture.md "Star schema"). SCD type 1: upserted by location_id.
 create table if not exists dim_location (
     location_id integer not null,
     address_line_1 varchar not null,

@@ -1,4 +1,4 @@
--- dim_staff: one row per staff member (DESIGN.md §3). SCD type 1: upserted by staff_id.
+-- dim_staff: one row per staff member (docs/architecture.md "Star schema"). SCD type 1: upserted by staff_id.
 create table if not exists dim_staff (
     staff_id integer not null,
     first_name varchar not null,

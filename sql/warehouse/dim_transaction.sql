@@ -1,4 +1,4 @@
--- dim_transaction: one row per transaction (DESIGN.md §3). SCD type 1: upserted by transaction_id.
+-- dim_transaction: one row per transaction (docs/architecture.md "Star schema"). SCD type 1: upserted by transaction_id.
 -- Exactly one of sales_order_id / purchase_order_id is set, by transaction_type.
 create table if not exists dim_transaction (
     transaction_id integer not null,

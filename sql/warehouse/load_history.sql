@@ -1,4 +1,4 @@
--- load_history: one row per run loaded into the warehouse (DESIGN.md §3 "Loader").
+-- load_history: one row per run loaded into the warehouse (the loader in docs/architecture.md "Data contracts").
 -- A run found here is never loaded again; table_counts is JSON:
 -- {"<table>": {"staged": n, "changed": n}, …}. loaded_at is UTC.
 create table if not exists load_history (

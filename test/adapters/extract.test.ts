@@ -200,6 +200,8 @@ describe('extract', () => {
     expect(await allKeys(env.raw)).toEqual(before);
     expect(await env.ledger.getWatermarks()).toEqual(marks);
     expect((await env.ledger.listRuns()).map((r) => r.runId)).toEqual(['20250225t140000z']);
+    // The id claimed for the empty run was released.
+    await expect(env.ledger.reserveRun('20250225t140100z')).resolves.toBeUndefined();
   });
 
   test('the lookback re-read skips versions already extracted but picks up a late row inside the window', async () => {
@@ -338,6 +340,7 @@ describe('extract with a concurrent writer', () => {
       await expect(extract(DEFAULTS, env.deps)).rejects.toThrow(/not an ISO timestamp/);
       expect(await allKeys(env.raw)).toEqual([]);
       expect(await env.ledger.listRuns()).toEqual([]);
+      await expect(env.ledger.reserveRun('20250225t140000z')).resolves.toBeUndefined(); // the id was released
     } finally {
       await env.done();
     }

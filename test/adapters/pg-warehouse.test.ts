@@ -13,10 +13,11 @@ import { execSql, openDuckDb, type DuckDBConnection } from '../../jobs/lib/adapt
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
 import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { openPg, type PgTarget } from '../../jobs/lib/runtimes/local/open-database';
-import { duckDbStaging, PgWarehouse } from '../../jobs/lib/adapters/postgres/pg-warehouse';
+import { duckDbStaging } from '../../jobs/lib/adapters/duckdb/duckdb-parquet-staging';
+import { PgWarehouse } from '../../jobs/lib/adapters/postgres/pg-warehouse';
 import { STAR_TABLES, starTable, type ColumnType, type StarTableDef } from '../../jobs/lib/definition/tables';
 import type { LoadTable } from '../../jobs/lib/core/ports';
-import { postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/load-statements';
+import { postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/staged-load-statements';
 import { loadTablesForRun } from '../../jobs/load/load';
 
 const url = process.env.TEST_DATABASE_URL;

@@ -6,7 +6,8 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openLocalRuntime, type LocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
+import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
+import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 import { clearFailures } from '../../scripts/cli/commands/retry';
 import { runOnce } from '../../scripts/cli/commands/run';
@@ -33,7 +34,9 @@ describe('retrying a failed run', () => {
   it('keeps the run failed at its stage until the cause is fixed, then finishes it', async () => {
     const model = join(sqlDir, 'cleaned', 'currency.sql');
     const good = readFileSync(model, 'utf8');
-    writeFileSync(model, good.replace('from source', 'from no_such_relation'));
+    const broken = good.replace('from typed', 'from no_such_relation');
+    expect(broken).not.toBe(good); // the break must reach the model, or the test proves nothing
+    writeFileSync(model, broken);
     await rt.lake.raw.put(
       'landing/currency/currencies.json',
       JSON.stringify([{ currency_id: 1, currency_code: 'GBP', created_at: '2022-11-03T14:20:49.962', last_updated: '2022-11-03T14:20:49.962' }]),

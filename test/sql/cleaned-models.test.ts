@@ -1,7 +1,7 @@
 /**
  * Given raw rows → expected cleaned rows, for every cleaned model, through the
  * real DuckDbQueryEngine (render → COPY → Parquet read back). Each table
- * includes at least one tricky case from the real exports (DESIGN.md §3) and a
+ * includes at least one tricky case from the real exports (docs/architecture.md "Data contracts") and a
  * row that must be rejected with its reason.
  */
 import { sourceTable } from '../../jobs/lib/definition/tables';

@@ -1,5 +1,5 @@
 /**
- * DuckDbQueryEngine: where and how a model run is written (DESIGN.md §3, §5):
+ * DuckDbQueryEngine: where and how a model run is written (docs/architecture.md "Data contracts", "SQL models"):
  * one Parquet part per run folder, rejects beside it, re-runs replacing only
  * their own output, no half-written files, terminal errors naming the model.
  */

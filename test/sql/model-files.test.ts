@@ -1,6 +1,6 @@
 /**
  * The model files themselves: one per zone table (pipeline.ts), found by
- * loadModels, and written to the house style of DESIGN.md §5.
+ * loadModels, and written to the house style of docs/architecture.md "SQL models".
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,5 +60,35 @@ describe.each(all.map((m) => [`${m.zone}.${m.table}`, m] as const))('model %s', 
     expect(body).not.toMatch(/^\s*,/m);
     expect(body).not.toMatch(/,\s*from\b/);
     expect(body).not.toMatch(/(^|[^a-z_])(?<!(left|right|inner|cross|full) )join\b/m);
+  });
+});
+
+describe('models read the table contract instead of repeating it', () => {
+  it.each(loadModels('cleaned').map((m) => [m.table, m] as const))(
+    'cleaned.%s types its columns through typed() and casts nothing by hand',
+    (table, model) => {
+      expect(model.sql).toContain(`{{ typed(raw.${table}) }}`);
+      expect(code(model.sql)).not.toMatch(/text_to_|\bcast\(|_text\b/);
+    },
+  );
+
+  it.each(loadModels('transformed').filter((m) => m.sql.includes(':latest')).map((m) => [m.table, m] as const))(
+    'transformed.%s takes latest versions from :latest, with no window of its own',
+    (_table, model) => {
+      expect(code(model.sql)).not.toMatch(/row_number|recency/);
+    },
+  );
+
+  it('uses :latest in the seven dimensions that hold the latest version of every key', () => {
+    const users = loadModels('transformed').filter((m) => m.sql.includes(':latest }}')).map((m) => m.table);
+    expect(users.sort()).toEqual([
+      'dim_counterparty',
+      'dim_currency',
+      'dim_design',
+      'dim_location',
+      'dim_payment_type',
+      'dim_staff',
+      'dim_transaction',
+    ]);
   });
 });

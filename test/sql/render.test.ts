@@ -1,5 +1,5 @@
 /**
- * Placeholder rendering (DESIGN.md §5): table placeholders resolve per engine
+ * Placeholder rendering (docs/architecture.md "SQL models"): table placeholders resolve per engine
  * and run, shims expand per engine, and anything unknown is a TerminalError.
  */
 import { TerminalError } from '../../jobs/lib/core/errors';
@@ -22,6 +22,13 @@ describe('renderModel: table placeholders', () => {
     );
   });
 
+  it('resolves :latest to the newest version per primary key among the runs :all would read', () => {
+    const sql = renderModel('select * from {{ cleaned.address:latest }}', athena);
+    expect(sql).toContain(`from (select * from "lakehouse_cleaned"."address" where run_id <= '${RUN}')`);
+    expect(sql).toContain('row_number() over (partition by address_id order by last_updated desc, run_id desc)');
+    expect(sql).toMatch(/^select \* from \(select address_id, address_line_1, .*, last_updated, run_id from /);
+  });
+
   it('resolves star tables in the transformed zone and several placeholders in one model', () => {
     const sql = renderModel('{{ transformed.dim_date }} {{ cleaned.payment }}', duck);
     expect(sql).toContain(`"transformed"."dim_date" where run_id = '${RUN}'`);
@@ -33,7 +40,7 @@ describe('renderModel: table placeholders', () => {
     ['a table not in pipeline.ts', '{{ raw.sales_orders }}', /unknown table/],
     ['a star table in the cleaned zone', '{{ cleaned.dim_date }}', /unknown table/],
     ['a source table in the transformed zone', '{{ transformed.address }}', /unknown table/],
-    ['an unknown qualifier', '{{ cleaned.address:latest }}', /unknown qualifier/],
+    ['an unknown qualifier', '{{ cleaned.address:newest }}', /unknown qualifier/],
     ['an unknown shim', '{{ parse_money(x) }}', /unknown shim parse_money/],
     ['a shim with the wrong number of arguments', '{{ text_to_int(a, b) }}', /takes 1 argument/],
     ['a placeholder that is neither', '{{ 1 + 1 }}', /unknown placeholder/],

@@ -1,6 +1,6 @@
 /**
  * The DuckDB rendering of every shim, evaluated on real DuckDB over the edge
- * cases the source exports produce (DESIGN.md §3).
+ * cases the source exports produce (docs/architecture.md "Data contracts").
  */
 import { openDuckDb, queryRows, type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
 import { renderModel } from '../../jobs/lib/core/sql/render';

@@ -1,7 +1,7 @@
 /**
  * Given cleaned rows (typed, across two runs) → expected star rows, for every
  * transformed model, through the real DuckDbQueryEngine. Covers the snapshot
- * rules of DESIGN.md §3: dimensions hold the latest version of every key across
+ * rules of docs/architecture.md "Star schema": dimensions hold the latest version of every key across
  * all runs up to the one being written (dim_transaction: of every key the run
  * touched); facts hold only that run's versions.
  */

@@ -157,7 +157,10 @@ describe('least privilege', () => {
     expect(paths('load', 's3:PutObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
     expect(paths('sweep', 's3:PutObject')).toEqual([]);
     expect(paths('sweep', 's3:GetObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
-    expect(paths('ingest', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/landing/*']);
+    // Ingest deletes landed files, the parts of a run it discards, and ledger index markers (a released run id claim).
+    expect(paths('ingest', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/*/run_id=*', 'lakehouse-dev-raw/_ledger/*', 'lakehouse-dev-raw/landing/*']);
+    expect(paths('load', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
+    expect(paths('sweep', 's3:DeleteObject')).toEqual([]);
   });
 
   it('limits the Data API statement reads to the role’s own statements', () => {

@@ -29,7 +29,15 @@ describe('fileLogger', () => {
     const { logger, close } = fileLogger('lakehouse', file);
     logger.info('run started', { step: 'extract', runId: '20250225t132609z', rows: 3 });
     expect(lines(file)).toEqual([
-      { level: 'INFO', message: 'run started', timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), service: 'lakehouse', step: 'extract', runId: '20250225t132609z', rows: 3 },
+      {
+        level: 'INFO',
+        message: 'run started',
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        service: 'lakehouse',
+        step: 'extract',
+        runId: '20250225t132609z',
+        rows: 3,
+      },
     ]);
     expect(Object.keys(lines(file)[0]).slice(0, 4)).toEqual(['level', 'message', 'timestamp', 'service']);
     logger.warn('slow');
@@ -67,9 +75,27 @@ describe('formatLine', () => {
     cyclic.self = cyclic;
     const error = new Error('boom', { cause: new Error('root') });
     const line = JSON.parse(
-      formatLine('ERROR', 'svc', 'failed', { level: 'X', message: 'Y', timestamp: 'Z', service: 'W', big: 10n, cyclic, error }, new Date(Date.UTC(2025, 1, 25, 13, 26, 9))),
+      formatLine(
+        'ERROR',
+        'svc',
+        'failed',
+        { level: 'X', message: 'Y', timestamp: 'Z', service: 'W', big: 10n, cyclic, error },
+        new Date(Date.UTC(2025, 1, 25, 13, 26, 9)),
+      ),
     );
-    expect(line).toMatchObject({ level: 'ERROR', message: 'failed', timestamp: '2025-02-25T13:26:09.000Z', service: 'svc', big: '10', cyclic: { name: 'a' } });
-    expect(line.error).toMatchObject({ name: 'Error', message: 'boom', stack: expect.stringContaining('boom'), cause: { name: 'Error', message: 'root' } });
+    expect(line).toMatchObject({
+      level: 'ERROR',
+      message: 'failed',
+      timestamp: '2025-02-25T13:26:09.000Z',
+      service: 'svc',
+      big: '10',
+      cyclic: { name: 'a' },
+    });
+    expect(line.error).toMatchObject({
+      name: 'Error',
+      message: 'boom',
+      stack: expect.stringContaining('boom'),
+      cause: { name: 'Error', message: 'root' },
+    });
   });
 });

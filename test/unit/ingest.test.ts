@@ -7,6 +7,8 @@ import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
 import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
 import { parseManifest } from '../../jobs/lib/core/manifest';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import type { RunRecord } from '../../jobs/lib/core/ports';
 
 describe('ingest (landed files become runs)', () => {
   const clock = { now: () => new Date('2025-03-01T10:00:00Z') };
@@ -58,6 +60,46 @@ describe('ingest (landed files become runs)', () => {
     expect((await raw.get('_quarantine/landing/sales_order/broken.jsonl.error.txt')).toString()).toMatch(/line 2/);
     expect(await ledger.listRuns()).toEqual([]);
     expect(await raw.list('_manifests/')).toEqual([]);
+  });
+
+  it('takes the next id of the second when a run already holds the stamp, without listing runs', async () => {
+    await raw.put('landing/currency/a.json', '[{"currency_id": 1}]');
+    await raw.put('landing/currency/b.json', '[{"currency_id": 2}]');
+    const listRuns = jest.spyOn(ledger, 'listRuns');
+    const first = await ingest({ key: 'landing/currency/a.json' }, { raw, ledger, clock, logger: logger() });
+    const second = await ingest({ key: 'landing/currency/b.json' }, { raw, ledger, clock, logger: logger() });
+    expect([first, second].map((r) => r.status === 'ingested' && r.runId)).toEqual(['20250301t100000z', '20250301t100000z_2']);
+    expect(listRuns).not.toHaveBeenCalled();
+  });
+
+  it('like extract, discards a run that fails before it is recorded: no parts, no run, the file still landed, the id free', async () => {
+    class FailingLedger extends FileRunLedger {
+      override async createRun(_run: RunRecord): Promise<void> {
+        throw new TerminalError('ledger unavailable');
+      }
+    }
+    const failing = new FailingLedger(join(dir, 'ledger'));
+    await raw.put('landing/currency/new.json', '[{"currency_id": 4}]');
+    await expect(ingest({ key: 'landing/currency/new.json' }, { raw, ledger: failing, clock, logger: logger() })).rejects.toThrow(/ledger unavailable/);
+    expect((await raw.list('')).map((o) => o.key)).toEqual(['landing/currency/new.json']);
+    expect(await ledger.listRuns()).toEqual([]);
+    // The claim was released: the retry gets the same id.
+    const retried = await ingest({ key: 'landing/currency/new.json' }, { raw, ledger, clock, logger: logger() });
+    expect(retried).toMatchObject({ status: 'ingested', runId: '20250301t100000z' });
+  });
+
+  it('like extract, marks the run failed when its manifest cannot be written, and leaves the file landed', async () => {
+    class NoManifests extends FsObjectStore {
+      override async put(key: string, body: Buffer | string): Promise<void> {
+        if (key.startsWith('_manifests/')) throw new TerminalError('disk full');
+        return super.put(key, body);
+      }
+    }
+    const store = new NoManifests('raw', join(dir, 'raw'));
+    await store.put('landing/currency/new.json', '[{"currency_id": 4}]');
+    await expect(ingest({ key: 'landing/currency/new.json' }, { raw: store, ledger, clock, logger: logger() })).rejects.toThrow(/disk full/);
+    expect((await ledger.getRun('20250301t100000z'))?.failed).toEqual({ step: 'ingest', at: '2025-03-01T10:00:00.000Z', error: 'disk full' });
+    expect(await store.exists('landing/currency/new.json')).toBe(true);
   });
 
   it('rejects unsupported types and nested values, and ignores keys outside landing/<table>/', async () => {

@@ -3,17 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerminalError } from '../../jobs/lib/core/errors';
 import { STAR_TABLES, starTable, type StarTableDef } from '../../jobs/lib/definition/tables';
-import {
-  copyFromS3Parquet,
-  inLoadOrder,
-  loadHistoryInsert,
-  loadHistoryLookup,
-  loadHistoryValues,
-  renderWarehouseDdl,
-  tableLoadStatements,
-  WAREHOUSE_SQL_DIR,
-  warehouseSchema,
-} from '../../jobs/lib/core/warehouse/load-statements';
+import { loadHistoryInsert, loadHistoryLookup, loadHistoryValues } from '../../jobs/lib/core/warehouse/load-history';
+import { inLoadOrder } from '../../jobs/lib/core/warehouse/load-order';
+import { copyFromS3Parquet } from '../../jobs/lib/core/warehouse/redshift-copy';
+import { tableLoadStatements } from '../../jobs/lib/core/warehouse/table-load-statements';
+import { renderWarehouseDdl, WAREHOUSE_SQL_DIR, warehouseSchema } from '../../jobs/lib/core/warehouse/warehouse-schema';
 
 /** A small fact with every interesting column kind: time text, money, a nullable column. */
 const demoFact: StarTableDef = {

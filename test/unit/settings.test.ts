@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { parseDuration, readSettings } from '../../jobs/lib/runtimes/local/settings';
+import { parseDuration } from '../../jobs/lib/core/duration';
+import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 
 describe('local settings', () => {
   it('default to the embedded runtime under .lakehouse', () => {

@@ -4,7 +4,7 @@
  */
 import { TerminalError } from '../../jobs/lib/core/errors';
 import { starTable, type StarTableDef } from '../../jobs/lib/definition/tables';
-import { dedupeSpec, postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/load-statements';
+import { dedupeSpec, postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/staged-load-statements';
 
 describe('dedupeSpec', () => {
   it('is the grain, the other columns in order, and the time columns', () => {

@@ -218,16 +218,53 @@ export interface TableWatermark {
 /** Watermarks per source table. */
 export type Watermarks = Record<string, TableWatermark>;
 
-/** The run ledger (small JSON records in the lake bucket on AWS, files locally). */
+/**
+ * The run ledger (small JSON records in the lake bucket on AWS, files locally).
+ *
+ * Besides one record per run, a ledger keeps an index of open runs (runs not
+ * yet `loaded`, failed or not), so the reads the jobs make on every
+ * invocation ({@link runsAt}, {@link openRuns}) cost in proportion to the
+ * runs still waiting, not to every run ever written. The records are the
+ * truth; the index may briefly list a run it no longer needs to (readers
+ * check each record), never miss one that is open. A ledger written before
+ * the index existed is indexed once, on the first read that finds the index
+ * missing (see the adapters).
+ */
 export interface RunLedger {
-  /** Creates a run record; throws ConflictError when it exists. */
+  /**
+   * Claims a run id before anything of the run is written: succeeds only when
+   * no run (open, loaded, or already claimed) has that id. The claim puts the
+   * id in the open-runs index, but it is not a run until {@link createRun}.
+   * Throws ConflictError when the id is taken.
+   */
+  reserveRun(runId: string): Promise<void>;
+  /** Drops a claim made by {@link reserveRun} whose run was never created. Idempotent; leaves a created run alone. */
+  releaseRun(runId: string): Promise<void>;
+  /**
+   * Creates a run record (and its index entry when the run is not loaded);
+   * throws ConflictError when the record exists. Works with or without a
+   * prior {@link reserveRun}.
+   */
   createRun(run: RunRecord): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
-  /** All runs, oldest first. */
-  listRuns(): Promise<RunRecord[]>;
-  /** Runs at `stage` and not failed, oldest first: the runs waiting for the next step. */
+  /**
+   * Runs, oldest first: all of them, or with `limit` only the most recent
+   * `limit` (still oldest first). Reads every record without a limit: for
+   * status and reports, not for the jobs' per-invocation reads.
+   */
+  listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
+  /** Runs not yet loaded (failed ones included), oldest first, read through the open-runs index. */
+  openRuns(): Promise<RunRecord[]>;
+  /**
+   * Runs at `stage` and not failed, oldest first: the runs waiting for the next step (read through the index).
+   * Always empty for `loaded`: no step waits on a loaded run.
+   */
   runsAt(stage: RunStage): Promise<RunRecord[]>;
-  /** Applies `change` to a run and writes it back (conditional write on AWS). */
+  /**
+   * Applies `change` to a run and writes it back (conditional write on AWS);
+   * when the run reaches `loaded` its index entry is removed after the record
+   * is written. Throws NotFoundError when the run does not exist.
+   */
   updateRun(runId: string, change: (run: RunRecord) => RunRecord): Promise<RunRecord>;
   getWatermarks(): Promise<{ watermarks: Watermarks; version: string | null }>;
   /**

@@ -11,14 +11,24 @@ export function runStamp(at: Date): string {
 }
 
 /**
+ * The id to try on the `attempt`-th claim of a second (1-based): the stamp
+ * itself first, then `<stamp>_2`, `<stamp>_3`, … Throws TypeError for an
+ * attempt that is not a positive integer.
+ */
+export function runIdAttempt(stamp: string, attempt: number): string {
+  if (!Number.isInteger(attempt) || attempt < 1) throw new TypeError(`attempt must be a positive integer: ${attempt}`);
+  return attempt === 1 ? stamp : `${stamp}_${attempt}`;
+}
+
+/**
  * Returns a new run id for `at` that is not in `taken` (ids already used),
- * adding `_2`, `_3`, … on a clash within one second.
+ * adding `_2`, `_3`, … on a clash within one second. The jobs do not list
+ * runs to fill `taken`: they claim ids one by one (run-lifecycle.ts).
  */
 export function newRunId(at: Date, taken: ReadonlySet<string> = new Set()): string {
   const stamp = runStamp(at);
-  if (!taken.has(stamp)) return stamp;
-  for (let n = 2; ; n++) {
-    const id = `${stamp}_${n}`;
+  for (let n = 1; ; n++) {
+    const id = runIdAttempt(stamp, n);
     if (!taken.has(id)) return id;
   }
 }

@@ -23,3 +23,16 @@ export const keys = {
   rejectsFolder: (table: string, runId: string) => `${REJECTS_PREFIX}${table}/run_id=${runId}/`,
 };
 
+
+/**
+ * Marker of an object or file being written: a local write goes to
+ * `<target>.tmp-<pid>-<n>` and is renamed onto the target when complete.
+ * Listings, crawls and the catalog skip names that carry it, so a half-written
+ * file is never taken for a finished one.
+ */
+export const IN_PROGRESS_MARKER = '.tmp-';
+
+/** True for a key, file name or path that is a write still in progress (see {@link IN_PROGRESS_MARKER}). */
+export function isInProgressWrite(name: string): boolean {
+  return name.includes(IN_PROGRESS_MARKER);
+}

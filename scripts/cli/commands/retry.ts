@@ -1,35 +1,93 @@
-/** `lakehouse retry [run…]`: clears the failed mark of runs (all failed runs when none is named) and runs a pass. */
-import type { Command } from 'commander';
-import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/runtime';
+/**
+ * `lakehouse retry [run…] [--ledger s3://bucket/prefix/]`: clears the failure
+ * mark of runs (every failed run when none is named) through the run
+ * lifecycle (jobs/lib/core/run-lifecycle.ts), so the chain picks them up at
+ * the stage they stopped.
+ *
+ * - Locally (no `--ledger`): clears, then runs a pass, whose sweep re-announces them.
+ * - Against the AWS ledger (`--ledger s3://…`): clears only; the next
+ *   scheduled sweep re-announces the runs (their `updatedAt` is now, so once
+ *   the sweep's threshold has passed).
+ *
+ * Exits 1 when a named run does not exist (and then clears nothing), or when
+ * the local pass fails.
+ */
+import { Command, Option } from 'commander';
+import type { Clock, RunLedger } from '../../../jobs/lib/core/ports';
+import { clearFailure, failedRuns, type ClearedFailure } from '../../../jobs/lib/core/run-lifecycle';
+import { s3LedgerAt } from '../ledger-uri';
 import { withRuntime } from '../with-runtime';
 import { runOnce } from './run';
 
+/** What a retry did: runs cleared, runs named that were not failed, runs named that do not exist. */
+export interface RetryReport {
+  cleared: ClearedFailure[];
+  notFailed: ClearedFailure[];
+  missing: string[];
+}
+
 /**
- * Clears `failed` on the named runs, or on every failed run when `runIds` is
- * empty, so the next pass's sweep picks them up at the stage they stopped.
- * Returns the run ids cleared; throws when a named run does not exist.
+ * Clears the failure of the named runs, or of every failed run (read through
+ * the ledger's open-runs index) when `runIds` is empty. When a named run does
+ * not exist nothing is cleared and it is reported in `missing`. A named run
+ * that is not failed is left untouched (`notFailed`).
+ * Throws what the ledger throws.
  */
-export async function clearFailures(runtime: LocalRuntime, runIds: string[]): Promise<string[]> {
-  const targets = runIds.length ? runIds : (await runtime.ledger.listRuns()).filter((r) => r.failed).map((r) => r.runId);
-  const at = runtime.clock.now().toISOString();
+export async function retryRuns(deps: { ledger: RunLedger; clock: Clock }, runIds: string[]): Promise<RetryReport> {
+  const targets = runIds.length ? [...new Set(runIds)] : (await failedRuns(deps.ledger)).map((r) => r.runId);
+  const missing: string[] = [];
+  for (const runId of targets) if (!(await deps.ledger.getRun(runId))) missing.push(runId);
+  if (missing.length) return { cleared: [], notFailed: [], missing };
+  const report: RetryReport = { cleared: [], notFailed: [], missing };
   for (const runId of targets) {
-    await runtime.ledger.updateRun(runId, (run) => {
-      const { failed: _failed, ...rest } = run;
-      return { ...rest, updatedAt: at };
-    });
+    const outcome = await clearFailure(deps, runId);
+    (outcome.cleared ? report.cleared : report.notFailed).push(outcome);
   }
-  return targets;
+  return report;
+}
+
+/**
+ * Clears the failure of the named runs (every failed run when none is
+ * named) and returns the ids cleared. Throws TypeError naming the runs when a
+ * named run does not exist (nothing is cleared then).
+ */
+export async function clearFailures(deps: { ledger: RunLedger; clock: Clock }, runIds: string[]): Promise<string[]> {
+  const report = await retryRuns(deps, runIds);
+  if (report.missing.length) throw new TypeError(`no such run: ${report.missing.join(', ')}`);
+  return report.cleared.map((c) => c.runId);
+}
+
+/** The report as lines of text: one per run, or why nothing was done. */
+export function renderRetry(report: RetryReport): string {
+  if (report.missing.length) return `no such run in the ledger: ${report.missing.join(', ')}; nothing retried`;
+  const lines = report.cleared.map((c) => `retrying ${c.runId}: cleared "${c.failed!.step}: ${c.failed!.error}"; it resumes at stage ${c.stage}`);
+  for (const n of report.notFailed) lines.push(`${n.runId} is not failed (stage ${n.stage}): nothing to clear`);
+  return lines.length ? lines.join('\n') : 'no failed runs to retry';
 }
 
 export function registerRetry(program: Command, setCode: (code: number) => void): void {
   program
     .command('retry')
-    .description('clear the failed mark of runs (default: every failed run) and run a pass, which picks them up where they stopped')
+    .description('clear the failed mark of runs (default: every failed run) so the chain picks them up where they stopped; locally, then run a pass')
     .argument('[runs...]', 'run ids to retry')
-    .action(async (runs: string[]) => {
+    .option('--ledger <s3-uri>', 'clear the failures in the AWS run ledger (s3://bucket[/prefix/], prefix default _ledger/) instead of the local one; the next scheduled sweep re-announces the runs')
+    .addOption(new Option('--region <region>', 'AWS region of the ledger bucket (default: the SDK default chain)'))
+    .action(async (runs: string[], options: { ledger?: string; region?: string }) => {
+      if (options.ledger) {
+        const ledger = s3LedgerAt(options.ledger, options.region);
+        const report = await retryRuns({ ledger, clock: { now: () => new Date() } }, runs);
+        console.log(renderRetry(report));
+        if (report.cleared.length) console.log(`the next scheduled sweep re-announces ${report.cleared.length === 1 ? 'it' : 'them'}`);
+        setCode(report.missing.length ? 1 : 0);
+        return;
+      }
       await withRuntime(async (runtime) => {
-        const cleared = await clearFailures(runtime, runs);
-        console.log(cleared.length ? `retrying ${cleared.join(', ')}` : 'no failed runs to retry');
+        const report = await retryRuns(runtime, runs);
+        console.log(renderRetry(report));
+        if (report.missing.length) {
+          setCode(1);
+          return;
+        }
         const { ok, text } = await runOnce(runtime);
         console.log(text);
         setCode(ok ? 0 : 1);

@@ -1,7 +1,9 @@
 /** `lakehouse run`: one pass of the event chain, then a summary. */
 import type { Command } from 'commander';
+import type { RunRecord } from '../../../jobs/lib/core/ports';
+import type { Delivery } from '../../../jobs/lib/runtimes/local/event-bus';
 import { runPass } from '../../../jobs/lib/runtimes/local/run-pass';
-import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/runtime';
+import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { STAR_TABLES } from '../../../jobs/lib/definition/tables';
 import { renderSummary } from '../summary';
 import { formatCount } from '../text-table';
@@ -36,8 +38,9 @@ export async function runOnce(runtime: LocalRuntime, options: { seedIfEmpty?: bo
     }
   }
   const since = runtime.clock.now().toISOString();
+  const openBefore = await runtime.ledger.openRuns();
   const pass = await runPass(runtime);
-  const runs = (await runtime.ledger.listRuns()).filter((r) => r.updatedAt >= since);
+  const runs = await runsTouched(runtime, since, openBefore.map((r) => r.runId), pass.deliveries);
   if (!runs.length && !pass.failures.length) {
     lines.push('no changes in the source since the last run: nothing extracted, no new run');
     return { ok: true, text: lines.join('\n') };
@@ -52,6 +55,21 @@ export async function runOnce(runtime: LocalRuntime, options: { seedIfEmpty?: bo
   }
   lines.push(`log: ${runtime.logFile}`);
   return { ok: pass.failures.length === 0, text: lines.join('\n') };
+}
+
+/**
+ * The runs a pass touched: those open before it (it may have moved them on)
+ * and those its extract and ingest deliveries created, re-read and kept when
+ * updated since `since` (ISO, UTC). Reads are bounded by the open runs, not by
+ * the ledger's history. Oldest first.
+ */
+async function runsTouched(runtime: LocalRuntime, since: string, openBefore: string[], deliveries: Delivery[]): Promise<RunRecord[]> {
+  const created = deliveries
+    .map((d) => (d.result as { runId?: unknown } | undefined)?.runId)
+    .filter((id): id is string => typeof id === 'string');
+  const ids = [...new Set([...openBefore, ...created])].sort();
+  const records = await Promise.all(ids.map((id) => runtime.ledger.getRun(id)));
+  return records.filter((r): r is RunRecord => r !== undefined && r.updatedAt >= since);
 }
 
 export function registerRun(program: Command, setCode: (code: number) => void): void {

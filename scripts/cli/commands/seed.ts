@@ -1,6 +1,6 @@
 /** `lakehouse seed`: creates the ToteSys schema in the source and loads the real data. */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/runtime';
+import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { isSourceEmpty, seedSource } from '../../seed/seed-source';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';

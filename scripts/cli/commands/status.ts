@@ -1,9 +1,9 @@
-/** `lakehouse status`: runs, watermarks, and row counts per zone table and warehouse table. */
+/** `lakehouse status`: open and recent runs, watermarks, and row counts per zone table and warehouse table. */
 import { formatCount, textTable } from '../text-table';
 import type { Command } from 'commander';
 import { quoteIdent } from '../../../jobs/lib/core/identifiers';
 import { queryRows } from '../../../jobs/lib/adapters/duckdb/duckdb';
-import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/runtime';
+import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { ZONES } from '../../../jobs/lib/definition/zones';
 import type { RunRecord, Watermarks } from '../../../jobs/lib/core/ports';
 import { withRuntime } from '../with-runtime';
@@ -28,11 +28,25 @@ export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport
     }
   }
   return {
-    runs: await runtime.ledger.listRuns(),
+    runs: await statusRuns(runtime),
     watermarks: (await runtime.ledger.getWatermarks()).watermarks,
     zones,
     warehouse: await warehouseCounts(runtime),
   };
+}
+
+/** How many of the most recent runs status shows besides the open ones. */
+export const STATUS_RECENT_RUNS = 20;
+
+/**
+ * The runs status shows: every open run (not yet loaded, failed or waiting)
+ * and the {@link STATUS_RECENT_RUNS} most recent, oldest first. Bounded by the
+ * open runs, not by the ledger's history.
+ */
+async function statusRuns(runtime: LocalRuntime): Promise<RunRecord[]> {
+  const [open, recent] = await Promise.all([runtime.ledger.openRuns(), runtime.ledger.listRuns({ limit: STATUS_RECENT_RUNS })]);
+  const byId = new Map([...recent, ...open].map((r) => [r.runId, r]));
+  return [...byId.values()].sort((a, b) => a.runId.localeCompare(b.runId));
 }
 
 /** Renders a status report as text tables. */

@@ -1,6 +1,6 @@
 /** `lakehouse watch --every <duration>`: the local schedule: a pass every interval until interrupted. */
 import type { Command } from 'commander';
-import { parseDuration } from '../../../jobs/lib/runtimes/local/settings';
+import { parseDuration } from '../../../jobs/lib/core/duration';
 import { withRuntime } from '../with-runtime';
 import { runOnce } from './run';
 

@@ -11,7 +11,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { TerminalError, TransientError } from '../../../jobs/lib/core/errors';
 import { starTable } from '../../../jobs/lib/definition/tables';
 import { openPg } from '../../../jobs/lib/runtimes/local/open-database';
-import { tableLoadStatements, warehouseSchema } from '../../../jobs/lib/core/warehouse/load-statements';
+import { tableLoadStatements } from '../../../jobs/lib/core/warehouse/table-load-statements';
+import { warehouseSchema } from '../../../jobs/lib/core/warehouse/warehouse-schema';
 import { RedshiftStatementError, RedshiftWarehouse, toNamedParameters } from '../../../jobs/lib/adapters/aws/redshift-warehouse';
 import { awsError, fakeSleep } from './helpers';
 
@@ -293,5 +294,5 @@ describe('the load-history insert (run on PGlite with Redshift-only tokens swapp
     } finally {
       await pg.close();
     }
-  });
+  }, 60_000); // PGlite starts in seconds, more on a busy machine
 });

@@ -1,7 +1,8 @@
 /**
  * An in-memory S3 behind aws-sdk-client-mock for the handler tests: buckets
  * of objects with ETags, If-None-Match / If-Match preconditions (412 as S3
- * answers), paginated ListObjectsV2 (`pageSize` keys per page) and deletes.
+ * answers), paginated ListObjectsV2 (`pageSize` keys per page, LastModified
+ * from `now` at the write) and deletes.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -20,21 +21,25 @@ import { awsError, sdkBody } from './helpers';
 export interface FakeObject {
   body: Buffer;
   etag: string;
+  /** When it was written (ListObjectsV2's LastModified). */
+  modified: Date;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function fakeS3(s3: AwsStub<any, any, any>, pageSize = 1000) {
+export function fakeS3(s3: AwsStub<any, any, any>, pageSize = 1000, now: () => Date = () => new Date()) {
   const objects = new Map<string, FakeObject>();
   const at = (bucket: string, key: string) => `${bucket}/${key}`;
   const put = (bucket: string, key: string, body: Buffer | string) => {
     const buffer = Buffer.from(body);
-    objects.set(at(bucket, key), { body: buffer, etag: `"${createHash('md5').update(buffer).digest('hex')}"` });
+    objects.set(at(bucket, key), { body: buffer, etag: `"${createHash('md5').update(buffer).digest('hex')}"`, modified: now() });
   };
   s3.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+    const body = await readBody(input.Body);
+    // Check and write with no await between, so the condition is atomic as S3 evaluates it.
     const current = objects.get(at(input.Bucket!, input.Key!));
     if (input.IfNoneMatch === '*' && current) throw awsError('PreconditionFailed', 412);
     if (input.IfMatch !== undefined && current?.etag !== input.IfMatch) throw awsError('PreconditionFailed', 412);
-    put(input.Bucket!, input.Key!, await readBody(input.Body));
+    put(input.Bucket!, input.Key!, body);
     return { ETag: objects.get(at(input.Bucket!, input.Key!))!.etag };
   });
   s3.on(GetObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
@@ -64,7 +69,7 @@ export function fakeS3(s3: AwsStub<any, any, any>, pageSize = 1000) {
     const page = keys.slice(start, start + pageSize);
     const more = start + pageSize < keys.length;
     return {
-      Contents: page.map((Key) => ({ Key, Size: objects.get(at(Bucket, Key))!.body.length, LastModified: new Date(0) })),
+      Contents: page.map((Key) => ({ Key, Size: objects.get(at(Bucket, Key))!.body.length, LastModified: objects.get(at(Bucket, Key))!.modified })),
       IsTruncated: more,
       ...(more ? { NextContinuationToken: String(start + pageSize) } : {}),
     };

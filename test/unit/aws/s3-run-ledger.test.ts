@@ -23,9 +23,15 @@ beforeEach(() => s3.reset());
 
 describe('S3RunLedger', () => {
   it('creates a run with If-None-Match under _ledger/runs/, and a second create is a ConflictError', async () => {
-    s3.on(PutObjectCommand).resolvesOnce({}).rejectsOnce(awsError('PreconditionFailed', 412));
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(PutObjectCommand, { Key: '_ledger/runs/20250225t132609z.json' }).resolvesOnce({}).rejectsOnce(awsError('PreconditionFailed', 412));
     await ledger().createRun(run('20250225t132609z'));
-    const input = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    // The open-runs marker goes first, so an open run is never missing from the index.
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      '_ledger/open/20250225t132609z.json',
+      '_ledger/runs/20250225t132609z.json',
+    ]);
+    const input = s3.commandCalls(PutObjectCommand)[1].args[0].input;
     expect(input).toMatchObject({ Bucket: 'lake-raw', Key: '_ledger/runs/20250225t132609z.json', IfNoneMatch: '*' });
     expect(JSON.parse(String(input.Body))).toEqual(run('20250225t132609z'));
     await expect(ledger().createRun(run('20250225t132609z'))).rejects.toBeInstanceOf(ConflictError);

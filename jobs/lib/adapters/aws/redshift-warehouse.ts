@@ -32,14 +32,11 @@ import { quoteIdent } from '../../core/identifiers';
 import { keys } from '../../definition/object-keys';
 import type { LoadResult, LoadTable, Warehouse } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
-import {
-  LOAD_HISTORY_TABLE,
-  copyFromS3Parquet,
-  inLoadOrder,
-  loadHistoryLookup,
-  tableLoadStatements,
-  warehouseSchema,
-} from '../../core/warehouse/load-statements';
+import { LOAD_HISTORY_TABLE, loadHistoryLookup } from '../../core/warehouse/load-history';
+import { inLoadOrder } from '../../core/warehouse/load-order';
+import { copyFromS3Parquet } from '../../core/warehouse/redshift-copy';
+import { tableLoadStatements } from '../../core/warehouse/table-load-statements';
+import { warehouseSchema } from '../../core/warehouse/warehouse-schema';
 import { awsCall } from './classify-aws-error';
 import { pollUntil, type PollOptions } from './retry';
 

@@ -26,7 +26,7 @@ import type { Zone } from '../../definition/zones';
 import type { Catalog, CatalogTable } from '../../core/ports';
 import { assertIdentifier, quoteIdent, quoteLiteral } from '../../core/identifiers';
 import { execSql, queryRows, type DuckDBConnection } from './duckdb';
-import { isTempPath } from '../fs/temp-path';
+import { isInProgressWrite } from '../../definition/object-keys';
 
 /** What one crawl of a zone found. */
 export interface CrawlReport {
@@ -191,7 +191,7 @@ export class DuckDbCatalog implements Catalog {
         const m = part.isDirectory() ? PARTITION.exec(part.name) : null;
         if (!m) continue;
         const data = (await fs.readdir(join(root, table, part.name))).filter(
-          (f) => f.endsWith(FILE_SUFFIX[zone]) && !isTempPath(f),
+          (f) => f.endsWith(FILE_SUFFIX[zone]) && !isInProgressWrite(f),
         );
         if (data.length) {
           files += data.length;

@@ -12,7 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { NotFoundError } from '../../core/errors';
 import type { Zone } from '../../definition/zones';
 import type { ObjectInfo, ObjectStore } from '../../core/ports';
-import { isTempPath, tempPathFor } from './temp-path';
+import { isInProgressWrite } from '../../definition/object-keys';
+import { tempPathFor } from './temp-path';
 
 
 export class FsObjectStore implements ObjectStore {
@@ -115,7 +116,7 @@ export class FsObjectStore implements ObjectStore {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) {
           await walk(full);
-        } else if (entry.isFile() && !isTempPath(entry.name)) {
+        } else if (entry.isFile() && !isInProgressWrite(entry.name)) {
           const key = relative(this.root, full).split(sep).join('/');
           if (!key.startsWith(prefix)) continue;
           const stat = await fs.stat(full);

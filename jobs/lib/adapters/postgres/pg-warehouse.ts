@@ -15,62 +15,17 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, TerminalError, TransientError } from '../../core/errors';
 import { quoteIdent, quoteLiteral } from '../../core/identifiers';
 import type { ColumnDef } from '../../definition/tables';
 import type { Clock, LoadResult, LoadTable, Warehouse } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
-import {
-  dedupeSpec,
-  inLoadOrder,
-  loadHistoryInsert,
-  loadHistoryLookup,
-  loadHistoryValues,
-  postgresStagedLoadStatements,
-  warehouseSchema,
-  type DedupeSpec,
-} from '../../core/warehouse/load-statements';
+import { loadHistoryInsert, loadHistoryLookup, loadHistoryValues } from '../../core/warehouse/load-history';
+import { inLoadOrder } from '../../core/warehouse/load-order';
+import { dedupeSpec, postgresStagedLoadStatements, type DedupeSpec } from '../../core/warehouse/staged-load-statements';
+import { warehouseSchema } from '../../core/warehouse/warehouse-schema';
+import type { ParquetStaging } from '../../core/parquet-staging';
 import type { PgClient } from './pg-client';
-
-/**
- * Reads a star table's run files for staging, in one engine pass each:
- * `count` the rows the files hold, and `exportDeduped` the rows deduplicated
- * by `spec`, `time` columns read as times, to a CSV file in PostgreSQL
- * `FORMAT csv` (columns in the given order, no header).
- */
-export interface ParquetStaging {
-  /** Rows in the files. Throws when a file cannot be read. */
-  count(paths: string[]): Promise<number>;
-  /** Writes the deduplicated rows, sorted by grain, to `csvPath`; returns how many. Throws on a file or value error. */
-  exportDeduped(paths: string[], columns: ColumnDef[], spec: DedupeSpec, csvPath: string): Promise<number>;
-}
-
-/**
- * ParquetStaging over DuckDB. `exportDeduped` runs
- * `copy (select … from read_parquet([…]) qualify row_number() over (partition by <grain> order by <others> nulls last) = 1 order by <grain>) to '<csv>' (format csv)`,
- * with `time` columns cast from their lake text (a bad time fails here); the
- * grain order makes PostgreSQL's index inserts sequential.
- */
-export function duckDbStaging(conn: DuckDBConnection): ParquetStaging {
-  const list = (paths: string[]) => `[${paths.map(quoteLiteral).join(', ')}]`;
-  return {
-    async count(paths) {
-      const reader = await conn.runAndReadAll(`select count(*) as n from read_parquet(${list(paths)})`);
-      return Number(reader.getRows()[0][0]);
-    },
-    async exportDeduped(paths, columns, spec, csvPath) {
-      const times = new Set(spec.timeColumns);
-      const select = columns.map((c) => (times.has(c.name) ? `cast(${quoteIdent(c.name)} as time) as ${quoteIdent(c.name)}` : quoteIdent(c.name)));
-      const grain = spec.grain.map(quoteIdent).join(', ');
-      const sql =
-        `copy (select * from (select ${select.join(', ')} from read_parquet(${list(paths)})) s ` +
-        `qualify row_number() over (partition by ${grain} order by ${spec.orderBy.map((c) => `${quoteIdent(c)} asc nulls last`).join(', ')}) = 1 ` +
-        `order by ${grain}) to ${quoteLiteral(csvPath)} (format csv, header false)`;
-      return Number((await conn.run(sql)).rowsChanged);
-    },
-  };
-}
 
 const CONNECTION_ERRNOS = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',

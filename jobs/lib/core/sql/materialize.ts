@@ -3,7 +3,7 @@
  * (DuckDB `copy (…) to …`, Athena `create table … as …`). They pick the zone
  * table's columns explicitly, in pipeline.ts order, and cast each to its lake
  * type, so the files always have exactly the contract's columns and types
- * whatever else a model computes (DESIGN.md §3, §5). The SQL is in the common
+ * whatever else a model computes (docs/architecture.md "Data contracts", "SQL models"). The SQL is in the common
  * subset of DuckDB and Trino.
  */
 import { TerminalError } from '../errors';

@@ -1,7 +1,7 @@
 /**
  * Finds and reads the SQL model files: `sql/cleaned/<table>.sql` for every
  * source table and `sql/transformed/<table>.sql` for every star table
- * (DESIGN.md §2, §5). The tables come from pipeline.ts, so a missing model is
+ * (docs/architecture.md "SQL models"). The tables come from pipeline.ts, so a missing model is
  * an error rather than a silently skipped table.
  */
 import { readFileSync } from 'node:fs';

@@ -1,25 +1,34 @@
 /**
- * Placeholder rendering for the SQL models (DESIGN.md §5). A model refers to
- * tables and engine-specific SQL only through `{{ … }}` placeholders:
+ * Placeholder rendering for the SQL models (docs/architecture.md "SQL models").
+ * A model refers to tables, to the table contracts and to engine-specific SQL
+ * only through `{{ … }}` placeholders:
  *
  * - `{{ raw.sales_order }}` → this run's partition:
  *   `(select * from <relation> where run_id = '<run>')` (facts and cleaned models);
  * - `{{ cleaned.address:all }}` → every run up to and including this one:
- *   `(select * from <relation> where run_id <= '<run>')` (dimension snapshots;
- *   run ids sort by time, so a re-run of an old run never sees later runs);
+ *   `(select * from <relation> where run_id <= '<run>')` (run ids sort by
+ *   time, so a re-run of an old run never sees later runs);
+ * - `{{ cleaned.address:latest }}` → the latest version of every key among
+ *   those runs: per primary key (definition/tables.ts), the row with the
+ *   greatest `last_updated`, then the greatest run id (dimension snapshots);
+ * - `{{ typed(raw.address) }}` → this run's raw rows typed and checked from
+ *   the table contract, with `reject_reason` (typed-source.ts; cleaned models);
+ * - `{{ columns(cleaned.address) }}` → the table's contract columns, in
+ *   order, comma-separated;
  * - `{{ shim_name(arg, …) }}` → the engine's SQL for that shim (`shims.ts`).
  *
  * Anything else inside braces is an error, so a typo never reaches an engine.
  */
 import { TerminalError } from '../errors';
 import { ZONES, type Zone } from '../../definition/zones';
-import { zoneTables, type ColumnDef } from '../../definition/tables';
+import { sourceTable, zoneTables, type ColumnDef } from '../../definition/tables';
 import { LAKE_TYPE, zoneColumns } from './materialize';
 import { assertRunId } from '../run-id';
 import { SHIMS, shimNames } from './shims';
+import type { Engine } from './engine';
+import { typedSourceSql, VERSION_COLUMN } from './typed-source';
 
-/** The engines a model can be rendered for: DuckDB locally, Athena (Trino) on AWS. */
-export type Engine = 'duckdb' | 'athena';
+export type { Engine } from './engine';
 
 /** What a model is rendered against. */
 export interface RenderContext {
@@ -40,6 +49,12 @@ const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
 const TABLE_REF = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)(?::([a-z]+))?$/;
 const SHIM_CALL = /^([a-z_][a-z0-9_]*)\s*\(([\s\S]*)\)$/;
 
+/** The qualifiers a table placeholder may carry. */
+const QUALIFIERS = ['all', 'latest'] as const;
+
+/** The window column `:latest` ranks versions by; dropped from its result. */
+const RECENCY_COLUMN = 'version_recency';
+
 /** The zone whose tables and column names a zone has: raw holds the source tables, as cleaned does (untyped). */
 const typedZone = (zone: Zone): 'cleaned' | 'transformed' => (zone === 'raw' ? 'cleaned' : zone);
 
@@ -50,9 +65,11 @@ const typedZone = (zone: Zone): 'cleaned' | 'transformed' => (zone === 'raw' ? '
  * @param ctx  engine, run id and the relation naming of the engine's catalog
  * @returns    the SQL the engine can run
  * @throws TerminalError on a malformed run id, an unknown zone, a table not in
- *   that zone (pipeline.ts), an unknown qualifier (only `:all` exists), an
- *   unknown shim or a wrong number of shim arguments, or any `{{` / `}}` left
- *   after rendering. A retry cannot fix any of these.
+ *   that zone (pipeline.ts), an unknown qualifier (`:all` and `:latest` exist;
+ *   `:latest` only on cleaned tables), a table function given something other
+ *   than its table reference, a contract typed() cannot type, an unknown shim
+ *   or a wrong number of shim arguments, or any `{{` / `}}` left after
+ *   rendering. A retry cannot fix any of these.
  */
 export function renderModel(sql: string, ctx: RenderContext): string {
   let runId: string;
@@ -72,23 +89,94 @@ function renderPlaceholder(body: string, runId: string, ctx: RenderContext): str
   const table = TABLE_REF.exec(body);
   if (table) return renderTable(table[1], table[2], table[3], runId, ctx);
   const call = SHIM_CALL.exec(body);
+  const tableFunction = call && Object.prototype.hasOwnProperty.call(TABLE_FUNCTION_RENDERERS, call[1]);
+  if (call && tableFunction) return TABLE_FUNCTION_RENDERERS[call[1]](call[2].trim(), runId, ctx);
   if (call) return renderShim(call[1], call[2], ctx.engine);
-  throw new TerminalError(`unknown placeholder {{ ${body} }}: expected {{ zone.table }}, {{ zone.table:all }} or {{ shim(args) }}`);
+  throw new TerminalError(
+    `unknown placeholder {{ ${body} }}: expected {{ zone.table }}, {{ zone.table:all }}, {{ zone.table:latest }}, ` +
+      '{{ typed(raw.table) }}, {{ columns(zone.table) }} or {{ shim(args) }}',
+  );
 }
 
-function renderTable(zone: string, table: string, qualifier: string | undefined, runId: string, ctx: RenderContext): string {
+/** The placeholder functions that take a table reference, not SQL; a shim must not share their names. */
+const TABLE_FUNCTION_RENDERERS: Record<string, (arg: string, runId: string, ctx: RenderContext) => string> = {
+  typed: renderTyped,
+  columns: (arg) => renderColumns(arg),
+};
+
+/** The names of the placeholder functions that take a table reference (`typed`, `columns`). */
+export const TABLE_FUNCTIONS: readonly string[] = Object.keys(TABLE_FUNCTION_RENDERERS);
+
+/** Parses the `zone.table` argument of a table function; throws TerminalError when it is not one. */
+function tableArgument(fn: string, arg: string): { zone: Zone; table: string; qualifier?: string } {
+  const ref = TABLE_REF.exec(arg);
+  if (!ref) throw new TerminalError(`${fn}() takes one zone.table reference, got ${JSON.stringify(arg)}`);
+  checkTable(ref[1], ref[2]);
+  return { zone: ref[1] as Zone, table: ref[2], qualifier: ref[3] };
+}
+
+/** `{{ typed(raw.<table>) }}`: this run's raw rows typed and checked from the contract (typed-source.ts). */
+function renderTyped(arg: string, runId: string, ctx: RenderContext): string {
+  const { zone, table, qualifier } = tableArgument('typed', arg);
+  if (zone !== 'raw' || qualifier !== undefined) {
+    throw new TerminalError(`typed() reads this run's raw rows: expected typed(raw.<table>), got typed(${arg})`);
+  }
+  return typedSourceSql(sourceTable(table), renderTable(zone, table, undefined, runId, ctx), ctx.engine);
+}
+
+/** `{{ columns(zone.<table>) }}`: the contract's column names, in order, comma-separated. */
+function renderColumns(arg: string): string {
+  const { zone, table, qualifier } = tableArgument('columns', arg);
+  if (qualifier !== undefined) throw new TerminalError(`columns() takes a table without a qualifier, got columns(${arg})`);
+  return zoneColumns(typedZone(zone), table)
+    .map((c) => c.name)
+    .join(', ');
+}
+
+/** Throws TerminalError unless `zone` is a zone and `table` one of its tables in the contract. */
+function checkTable(zone: string, table: string): void {
   if (!(ZONES as readonly string[]).includes(zone)) {
     throw new TerminalError(`unknown zone in placeholder {{ ${zone}.${table} }}: zones are ${ZONES.join(', ')}`);
   }
   if (!zoneTables(typedZone(zone as Zone)).includes(table)) {
     throw new TerminalError(`unknown table in placeholder {{ ${zone}.${table} }}: not a ${zone} table in pipeline.ts`);
   }
-  if (qualifier !== undefined && qualifier !== 'all') {
-    throw new TerminalError(`unknown qualifier :${qualifier} in placeholder {{ ${zone}.${table} }}: only :all exists`);
+}
+
+function renderTable(zone: string, table: string, qualifier: string | undefined, runId: string, ctx: RenderContext): string {
+  checkTable(zone, table);
+  if (qualifier !== undefined && !(QUALIFIERS as readonly string[]).includes(qualifier)) {
+    throw new TerminalError(
+      `unknown qualifier :${qualifier} in placeholder {{ ${zone}.${table} }}: qualifiers are ${QUALIFIERS.map((q) => `:${q}`).join(', ')}`,
+    );
+  }
+  if (qualifier === 'latest' && zone !== 'cleaned') {
+    throw new TerminalError(`:latest needs typed versions: only cleaned tables have it, not {{ ${zone}.${table}:latest }}`);
   }
   if (ctx.exists && !ctx.exists(zone as Zone, table)) return emptyRelation(zone as Zone, table);
-  const comparison = qualifier === 'all' ? '<=' : '=';
-  return `(select * from ${ctx.relation(zone as Zone, table)} where run_id ${comparison} '${runId}')`;
+  const comparison = qualifier === undefined ? '=' : '<=';
+  const runs = `(select * from ${ctx.relation(zone as Zone, table)} where run_id ${comparison} '${runId}')`;
+  return qualifier === 'latest' ? latestVersions(table, runs) : runs;
+}
+
+/**
+ * The latest version of every key of cleaned table `table` in `runs` (a
+ * relation of its rows over several runs): per primary key (tables.ts), the
+ * row with the greatest last_updated, ties going to the greatest run id. The
+ * result has the table's contract columns and `run_id`, like `:all`. Both
+ * engines run the same SQL (a window, then a filter: Trino has no `qualify`).
+ *
+ * @throws TerminalError when the table has a column named like the window column
+ */
+function latestVersions(table: string, runs: string): string {
+  const def = sourceTable(table);
+  const names = def.columns.map((c) => c.name);
+  if (names.includes(RECENCY_COLUMN)) throw new TerminalError(`cleaned.${table} must not have a ${RECENCY_COLUMN} column`);
+  return (
+    `(select ${[...names, 'run_id'].join(', ')} from (select *, row_number() over (partition by ${def.primaryKey} ` +
+    `order by ${VERSION_COLUMN} desc, run_id desc) as ${RECENCY_COLUMN} from ${runs}) as versions ` +
+    `where ${RECENCY_COLUMN} = 1)`
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * SQL shims: the ONE place where the SQL models' engines differ (DESIGN.md §5).
+ * SQL shims: the ONE place where the SQL models' engines differ (docs/architecture.md "SQL models").
  *
  * Models are written in the common subset of DuckDB and Athena engine v3
  * (Trino). Wherever the two disagree (regular-expression function names,
@@ -11,9 +11,9 @@
  * Parsing shims all take source text (anything castable to varchar) and return
  * NULL when the text does not parse, so a model can tell "missing" (input is
  * NULL) from "unparseable" (input is not NULL, result is NULL) and reject the
- * row with a reason (DESIGN.md §3, cleaned zone).
+ * row with a reason (docs/architecture.md "Data contracts", cleaned zone).
  */
-import type { Engine } from './render';
+import type { Engine } from './engine';
 
 /** One shim: its argument names (for arity checks and docs) and its SQL per engine. */
 export interface ShimDef {

@@ -4,11 +4,11 @@
  * tick) and lets the bus deliver them along the routes until the chain is
  * quiet. The order of the steps comes from the routes, not from this file.
  */
-import { promises as fs } from 'node:fs';
-import { scanLogs, type LogRecord, type ScanLogsResult } from '../../../scan-logs/scan-logs';
+import { logOffset, scanLogsLocal } from '../../../scan-logs/local';
+import type { ScanLogsResult } from '../../../scan-logs/scan-logs';
 import { LANDING_PREFIX } from '../../definition/object-keys';
 import type { Delivery } from './event-bus';
-import type { LocalRuntime } from './runtime';
+import type { LocalRuntime } from './local-runtime';
 
 export interface PassResult {
   deliveries: Delivery[];
@@ -20,41 +20,6 @@ export interface PassResult {
   alerts: ScanLogsResult;
 }
 
-/** Bytes in the log file now (0 when it does not exist yet). */
-async function logSize(file: string): Promise<number> {
-  try {
-    return (await fs.stat(file)).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** The log lines appended to `file` since byte `offset`, as scan-logs records. */
-async function logRecordsSince(file: string, offset: number): Promise<LogRecord[]> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const buffer = Buffer.alloc(Math.max(0, size - offset));
-    await handle.read(buffer, 0, buffer.length, offset);
-    return buffer
-      .toString('utf8')
-      .split('\n')
-      .filter((line) => line.trim())
-      .map((message) => {
-        let timestamp = Date.now();
-        try {
-          const parsed = Date.parse((JSON.parse(message) as { timestamp?: string }).timestamp ?? '');
-          if (!Number.isNaN(parsed)) timestamp = parsed;
-        } catch {
-          // a plain-text line: keep it, stamped now
-        }
-        return { timestamp, message, logFile: file };
-      });
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Runs one pass: files waiting under `landing/` are announced as "Object
  * Created" (the local stand-in for S3 notifications), then a sweep tick (runs
@@ -64,7 +29,7 @@ async function logRecordsSince(file: string, offset: number): Promise<LogRecord[
  */
 export async function runPass(runtime: LocalRuntime): Promise<PassResult> {
   const started = performance.now();
-  const logOffset = await logSize(runtime.logFile);
+  const offset = await logOffset(runtime);
   for (const object of await runtime.lake.raw.list(LANDING_PREFIX)) {
     await runtime.bus.publish({
       source: 'aws.s3',
@@ -80,6 +45,6 @@ export async function runPass(runtime: LocalRuntime): Promise<PassResult> {
     runtime.logger.error('step failed', { step: failure.step, route: failure.route, error: failure.error });
   }
   // The local stand-in for the log subscription: scan what this pass logged and alert once on errors.
-  const alerts = await scanLogs({ records: await logRecordsSince(runtime.logFile, logOffset) }, { notifier: runtime.notifier });
+  const alerts = await scanLogsLocal(runtime, offset);
   return { deliveries, failures: deliveries.filter((d) => d.error), ms: performance.now() - started, alerts };
 }

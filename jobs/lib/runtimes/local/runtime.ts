@@ -1,21 +1,13 @@
 /**
  * The local composition root: wires the embedded adapters (folders, DuckDB,
- * PGlite or a PostgreSQL URL, the in-process bus) into the same job functions
- * the Lambda handlers use, and dispatches routed events to them.
+ * PGlite or a PostgreSQL URL, the in-process bus) and dispatches routed events
+ * to each step's local wiring (`jobs/<verb>/local.ts`, beside the step's Lambda
+ * `handler.ts`, so the two differ only in wiring).
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { crawl } from '../../../crawl/crawl';
-import { extract } from '../../../extract/extract';
-import { ingest } from '../../../ingest/ingest';
-import { load } from '../../../load/load';
-import { sweep } from '../../../sweep/sweep';
-import { transform } from '../../../transform/transform';
-import type { Logger } from '../../core/logger';
 import { fileLogger } from '../../adapters/powertools/file-logger';
 import { ZONES, type Zone } from '../../definition/zones';
-import type { PipelineEvent } from '../../definition/events';
-import type { Route } from '../../definition/routes';
 import type { Clock, Lake, SourceDb, Warehouse } from '../../core/ports';
 import { DuckDbCatalog } from '../../adapters/duckdb/duckdb-catalog';
 import { EmailNotifier } from '../../adapters/smtp/email-notifier';
@@ -27,7 +19,10 @@ import { FsObjectStore } from '../../adapters/fs/fs-object-store';
 import type { PgClient } from '../../adapters/postgres/pg-client';
 import { openPg, type PgTarget } from './open-database';
 import { PgSourceDb } from '../../adapters/postgres/pg-source-db';
-import { duckDbStaging, PgWarehouse } from '../../adapters/postgres/pg-warehouse';
+import { duckDbStaging } from '../../adapters/duckdb/duckdb-parquet-staging';
+import { PgWarehouse } from '../../adapters/postgres/pg-warehouse';
+import type { LocalRuntime } from './local-runtime';
+import { runLocalStep } from './local-steps';
 import { homePaths, type LocalSettings } from './settings';
 
 /**
@@ -42,36 +37,6 @@ export const DUCKDB_SETTINGS = ["set memory_limit = '192MB'", 'set preserve_inse
 
 /** The crawler name a zone's local crawl reports, matching the Glue naming of the stacks. */
 export const localCrawlerName = (zone: Zone) => `lakehouse-${zone}`;
-
-export interface LocalRuntime {
-  settings: LocalSettings;
-  paths: ReturnType<typeof homePaths>;
-  bus: LocalEventBus;
-  lake: Lake;
-  ledger: FileRunLedger;
-  catalog: DuckDbCatalog;
-  engine: DuckDbQueryEngine;
-  duck: DuckDBConnection;
-  logger: Logger;
-  /** Path of the JSON-lines log the jobs write. */
-  logFile: string;
-  /** Where alerts go: SMTP (`LAKEHOUSE_SMTP_URL`) or `.eml` files in the outbox. */
-  notifier: EmailNotifier;
-  clock: Clock;
-  /** The source database client (opened on first use). */
-  sourceClient(): Promise<PgClient>;
-  /**
-   * A new view of the source as the extract job sees it, over the source
-   * client (opened on first use). On a server it opens extra connections for
-   * streams that run at once: close it when done (that closes only those).
-   */
-  source(): Promise<SourceDb>;
-  /** The warehouse (opened on first use). */
-  warehouse(): Promise<Warehouse>;
-  /** Runs the step a route names for an event. */
-  dispatch(route: Route, event: PipelineEvent): Promise<unknown>;
-  close(): Promise<void>;
-}
 
 /** Where the source lives: `LAKEHOUSE_SOURCE_URL`, else the embedded PGlite under the home. */
 export function sourceTarget(settings: LocalSettings): PgTarget {
@@ -152,35 +117,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
         settings.sourceUrl ? { connect: () => openPg({ url: settings.sourceUrl! }), renderWorkers: availableParallelism() > 1 } : {},
       ),
     warehouse: openWarehouse,
-    async dispatch(route, event) {
-      switch (route.step) {
-        case 'extract': {
-          const source = await runtime.source();
-          try {
-            return await extract(
-              { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs },
-              { source, raw: lake.raw, ledger, clock, logger },
-            );
-          } finally {
-            await source.close(); // the extra connections; the source client stays open until close()
-          }
-        }
-        case 'ingest':
-          if (event.source !== 'aws.s3') throw new Error(`ingest needs an S3 event, got ${event['detail-type']}`);
-          return ingest({ key: event.detail.object.key }, { raw: lake.raw, ledger, clock, logger });
-        case 'crawl':
-          return crawl({ zone: route.input.zone! }, { catalog, logger });
-        case 'transform':
-          return transform({ target: route.input.target! }, { engine, ledger, events: bus, clock, logger });
-        case 'load':
-          return load({}, { warehouse: await openWarehouse(), transformed: lake.transformed, ledger, clock, logger });
-        case 'sweep':
-          // Locally every waiting run is "stuck" once a pass starts: nothing else will move it.
-          return sweep({ thresholdMs: 0 }, { ledger, events: bus, clock, logger });
-        default:
-          throw new Error(`step ${route.step} has no local dispatch`);
-      }
-    },
+    dispatch: (route, event) => runLocalStep(runtime, route, event),
     async close() {
       if (warehouse) await (await warehouse).close();
       else if (warehouseClient) await (await warehouseClient).close();

@@ -1,0 +1,153 @@
+/**
+ * The typing step of every cleaned model, built from the table contract
+ * (definition/tables.ts) instead of being written by hand in each model: a
+ * model says `{{ typed(raw.<table>) }}` and gets a relation with the table's
+ * columns in contract order, each typed from the raw text by the parser of
+ * its type (a parsing shim where the engines differ), plus `reject_reason`,
+ * which names the first column that is missing (not nullable) or cannot be
+ * typed, and shows the bad value (docs/architecture.md "Data contracts",
+ * cleaned zone).
+ *
+ * Adding a column to the contract therefore changes every model that reads
+ * the table, with no edit to the model files.
+ */
+import { TerminalError } from '../errors';
+import type { ColumnDef, ColumnType, SourceTableDef } from '../../definition/tables';
+import type { Engine } from './engine';
+import { REJECT_REASON_COLUMN } from './materialize';
+import { SHIMS } from './shims';
+
+/**
+ * The column that, with the primary key, identifies one version of a source
+ * row: cleaned rows are deduplicated on `(primary key, last_updated)`
+ * (docs/architecture.md "Data contracts").
+ */
+export const VERSION_COLUMN = 'last_updated';
+
+/** Suffix of the raw-text copy of a typed column inside the typing relation (`<column>_text`). */
+const TEXT_SUFFIX = '_text';
+
+/** How a column type is parsed from raw text, and what the reject reason says the text is not. */
+interface TextParser {
+  /** SQL giving the typed value of text expression `text`, NULL when it does not parse. */
+  parse: (text: string, engine: Engine) => string;
+  /** Completes "<column> is not …: '<text>'". */
+  expected: string;
+}
+
+/** A parser that is an engine shim (shims.ts), rendered as `{{ name(text) }}` would be. */
+const shim = (name: string) => (text: string, engine: Engine) => SHIMS[name].render[engine]([`(${text})`]);
+
+/**
+ * The parser of each type a source column can have. `varchar` columns need
+ * none (they are kept as landed); a type missing here cannot appear in a
+ * source table (typedSourceSql throws).
+ */
+const TEXT_PARSERS: Partial<Record<ColumnType, TextParser>> = {
+  int: { parse: shim('text_to_int'), expected: 'an integer' },
+  timestamp: { parse: shim('text_to_timestamp'), expected: 'a timestamp' },
+  date: { parse: shim('text_to_date'), expected: 'a date (yyyy-mm-dd)' },
+  'decimal(10,2)': { parse: shim('text_to_decimal'), expected: 'a decimal' },
+  // The same SQL on both engines, so not a shim: `true` / `false` in any case, blanks around ignored.
+  boolean: {
+    parse: (text) => `case lower(trim(${text})) when 'true' then true when 'false' then false end`,
+    expected: 'a boolean (true/false)',
+  },
+};
+
+const SIMPLE_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** A column's parser, or undefined for varchar (kept as text). */
+function parserOf(table: string, column: ColumnDef): TextParser | undefined {
+  if (column.type === 'varchar') return undefined;
+  const parser = TEXT_PARSERS[column.type];
+  if (!parser) {
+    throw new TerminalError(`cannot type ${table}.${column.name} from raw text: no parser for type ${column.type}`);
+  }
+  return parser;
+}
+
+/**
+ * The columns in the order their reject checks run: the primary key, then the
+ * version column (the grain first, so a row without one is reported by it),
+ * then the others in contract order.
+ */
+function checkOrder(def: SourceTableDef): ColumnDef[] {
+  const grain = [def.primaryKey, VERSION_COLUMN];
+  const byName = new Map(def.columns.map((c) => [c.name, c]));
+  for (const name of grain) {
+    if (!byName.has(name)) throw new TerminalError(`source table ${def.name} has no ${name} column, part of its grain`);
+  }
+  return [...grain.map((name) => byName.get(name)!), ...def.columns.filter((c) => !grain.includes(c.name))];
+}
+
+/** The `when … then '<reason>'` lines for one column: none for a nullable text column. */
+function rejectChecks(def: SourceTableDef, column: ColumnDef): string[] {
+  const name = column.name;
+  const required = !column.nullable || name === def.primaryKey || name === VERSION_COLUMN;
+  const parser = parserOf(def.name, column);
+  if (!parser) return required ? [`when ${name} is null then '${name} is missing'`] : [];
+  const text = name + TEXT_SUFFIX;
+  const notTyped = `'${name} is not ${parser.expected}: ''' || ${text} || ''''`;
+  if (!required) return [`when ${text} is not null and ${name} is null then ${notTyped}`];
+  return [`when ${text} is null then '${name} is missing'`, `when ${name} is null then ${notTyped}`];
+}
+
+/**
+ * The typing relation of a cleaned model: for source table `def` read from
+ * `source` (a SQL relation of raw rows, columns as text or anything castable
+ * to varchar), a parenthesised SELECT with the contract's columns in order,
+ * typed for `engine`, and `reject_reason` (NULL on a good row). A column that
+ * is not nullable, and the grain (primary key and `last_updated`) always, is
+ * rejected as "<column> is missing" when NULL; a typed column whose text does
+ * not parse is rejected as "<column> is not <type>: '<text>'". Checks run in
+ * the order of checkOrder; the first that fails gives the reason.
+ *
+ * @param def     the source table contract (definition/tables.ts)
+ * @param source  the relation holding the raw rows, e.g. a rendered `{{ raw.<table> }}`
+ * @param engine  the engine the shims are rendered for
+ * @returns SQL text of a parenthesised relation (usable after `from`)
+ * @throws TerminalError when a column name is not a plain lowercase identifier,
+ *   a typed column's text name collides with another column, the grain columns
+ *   are missing, or a column has a type with no text parser (bigint, time)
+ */
+export function typedSourceSql(def: SourceTableDef, source: string, engine: Engine): string {
+  const names = def.columns.map((c) => c.name);
+  for (const column of def.columns) {
+    const name = column.name;
+    if (!SIMPLE_NAME.test(name)) throw new TerminalError(`source column ${def.name}.${JSON.stringify(name)} is not a plain identifier`);
+    if (parserOf(def.name, column) && names.includes(name + TEXT_SUFFIX)) {
+      throw new TerminalError(`source table ${def.name} has both ${name} and ${name}${TEXT_SUFFIX}; the typing relation needs the latter name`);
+    }
+  }
+  if (names.includes(REJECT_REASON_COLUMN)) throw new TerminalError(`source table ${def.name} must not have a ${REJECT_REASON_COLUMN} column`);
+
+  const asText = def.columns.map((c) =>
+    parserOf(def.name, c) ? `cast(${c.name} as varchar) as ${c.name}${TEXT_SUFFIX}` : c.name,
+  );
+  const typed = def.columns.flatMap((c) => {
+    const parser = parserOf(def.name, c);
+    return parser ? [`${parser.parse(c.name + TEXT_SUFFIX, engine)} as ${c.name}`] : [];
+  });
+  // Never empty: the grain columns are always checked.
+  const checks = checkOrder(def).flatMap((c) => rejectChecks(def, c));
+  const reason = ['case', ...checks.map((line) => `    ${line}`), `end as ${REJECT_REASON_COLUMN}`];
+
+  const list = (items: string[], indent: string) => items.map((item, i) => `${indent}${item}${i < items.length - 1 ? ',' : ''}`);
+  return [
+    '(',
+    '    select',
+    ...names.map((name) => `        ${name},`),
+    ...reason.map((line) => `        ${line}`),
+    '    from (',
+    '        select',
+    ...list(['*', ...typed], '            '),
+    '        from (',
+    '            select',
+    ...list(asText, '                '),
+    `            from ${source}`,
+    '        ) as source_text',
+    '    ) as typed_text',
+    ')',
+  ].join('\n');
+}

@@ -1,0 +1,169 @@
+/**
+ * The contract-driven typing of the cleaned models, `{{ typed(raw.<table>) }}`
+ * and `{{ columns(zone.<table>) }}`: the SQL follows the table contract
+ * (a column added to a contract is typed and checked with no model edit), it
+ * runs on DuckDB with the reasons the cleaned zone promises, and misuse is a
+ * TerminalError.
+ */
+import { openDuckDb, queryRows, type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { renderModel, TABLE_FUNCTIONS, type RenderContext } from '../../jobs/lib/core/sql/render';
+import { SHIMS } from '../../jobs/lib/core/sql/shims';
+import { typedSourceSql } from '../../jobs/lib/core/sql/typed-source';
+import { sourceTable, type SourceTableDef } from '../../jobs/lib/definition/tables';
+
+const RUN = '20250225t132609z';
+const duck: RenderContext = { engine: 'duckdb', runId: RUN, relation: (z, t) => `"${z}"."${t}"` };
+
+let conn: DuckDBConnection;
+let close: () => void;
+beforeAll(async () => {
+  ({ conn, close } = await openDuckDb());
+});
+afterAll(() => close());
+
+/** A contract with every parsed type, a nullable typed column and a nullable text column. */
+const gadget: SourceTableDef = {
+  name: 'gadget',
+  primaryKey: 'gadget_id',
+  columns: [
+    { name: 'gadget_id', type: 'int' },
+    { name: 'label', type: 'varchar' },
+    { name: 'note', type: 'varchar', nullable: true },
+    { name: 'price', type: 'decimal(10,2)' },
+    { name: 'spare_id', type: 'int', nullable: true },
+    { name: 'active', type: 'boolean' },
+    { name: 'launch_date', type: 'date' },
+    { name: 'last_updated', type: 'timestamp' },
+  ],
+};
+
+/** Runs the typing relation of `def` over text rows (column → text or null) on DuckDB, in input order. */
+async function typeRows(def: SourceTableDef, rows: Record<string, string | null>[]) {
+  const names = def.columns.map((c) => c.name);
+  const values = rows
+    .map((row, i) => `(${[String(i), ...names.map((n) => (row[n] == null ? 'null' : `'${row[n]}'`))].join(', ')})`)
+    .join(', ');
+  const source = `(select * from (values ${values}) as given (row_number, ${names.join(', ')}))`;
+  // Every given column is text, as the raw crawler registers it.
+  const text = `(select ${names.map((n) => `cast(${n} as varchar) as ${n}`).join(', ')}, row_number from ${source})`;
+  const sql = typedSourceSql(def, text, 'duckdb');
+  return queryRows(conn, `select * from ${sql}`);
+}
+
+const good = {
+  gadget_id: '7',
+  label: 'Tote',
+  note: null,
+  price: '3.5',
+  spare_id: null,
+  active: ' TRUE ',
+  launch_date: '2024-02-29',
+  last_updated: '2024-03-01T10:00:00.123',
+};
+
+describe('typed(raw.<table>)', () => {
+  it('types every column by its contract type and keeps the contract order, reject_reason last', async () => {
+    const [row] = await typeRows(gadget, [good]);
+    expect(row).toEqual({
+      gadget_id: 7,
+      label: 'Tote',
+      note: null,
+      price: '3.50',
+      spare_id: null,
+      active: true,
+      launch_date: '2024-02-29',
+      last_updated: '2024-03-01 10:00:00.123',
+      reject_reason: null,
+    });
+    expect(Object.keys(row)).toEqual([...gadget.columns.map((c) => c.name), 'reject_reason']);
+  });
+
+  it('rejects with the first failing check: grain first, then contract order; nullable columns only when unparseable', async () => {
+    const rows = await typeRows(gadget, [
+      { ...good, gadget_id: null, price: 'x' },
+      { ...good, gadget_id: '1.5' },
+      { ...good, last_updated: null, label: null },
+      { ...good, label: null, price: 'x' },
+      { ...good, price: 'cheap' },
+      { ...good, spare_id: 'two' },
+      { ...good, active: 'yes' },
+      { ...good, active: null },
+      { ...good, launch_date: '2023-02-29' },
+      { ...good, note: null, spare_id: null },
+    ]);
+    expect(rows.map((r) => r.reject_reason)).toEqual([
+      'gadget_id is missing',
+      "gadget_id is not an integer: '1.5'",
+      'last_updated is missing',
+      'label is missing',
+      "price is not a decimal: 'cheap'",
+      "spare_id is not an integer: 'two'",
+      "active is not a boolean (true/false): 'yes'",
+      'active is missing',
+      "launch_date is not a date (yyyy-mm-dd): '2023-02-29'",
+      null,
+    ]);
+  });
+
+  it('follows the contract: a column added to it is typed and checked with no model edit', async () => {
+    const grown: SourceTableDef = { ...gadget, columns: [...gadget.columns, { name: 'weight', type: 'int' }] };
+    const rows = await typeRows(grown, [
+      { ...good, weight: '12.0' },
+      { ...good, weight: null },
+    ]);
+    expect(rows.map((r) => [r.weight, r.reject_reason])).toEqual([
+      [12, null],
+      [null, 'weight is missing'],
+    ]);
+    // The real models render it from tables.ts: every contract column appears, typed or checked.
+    const rendered = renderModel('select * from {{ typed(raw.payment) }}', duck);
+    for (const c of sourceTable('payment').columns) expect(rendered).toContain(`'${c.name} is missing'`);
+  });
+
+  it('renders the parsing shims per engine and reads only this run of the raw table', () => {
+    const athena = renderModel('select * from {{ typed(raw.currency) }}', {
+      ...duck,
+      engine: 'athena',
+      relation: (z, t) => `"lakehouse_${z}"."${t}"`,
+    });
+    expect(athena).toContain(`from (select * from "lakehouse_raw"."currency" where run_id = '${RUN}')`);
+    expect(athena).toContain('regexp_like(');
+    expect(athena).not.toContain('regexp_matches(');
+    expect(renderModel('select * from {{ typed(raw.currency) }}', duck)).toContain('regexp_matches(');
+  });
+
+  it.each([
+    ['a cleaned table', '{{ typed(cleaned.currency) }}', /expected typed\(raw\.<table>\)/],
+    ['a qualified table', '{{ typed(raw.currency:all) }}', /expected typed\(raw\.<table>\)/],
+    ['an unknown table', '{{ typed(raw.currencies) }}', /unknown table/],
+    ['something that is not a table', '{{ typed(currency_id) }}', /one zone\.table reference/],
+  ])('throws TerminalError on %s', (_what, sql, message) => {
+    expect(() => renderModel(sql, duck)).toThrow(TerminalError);
+    expect(() => renderModel(sql, duck)).toThrow(message);
+  });
+
+  it('throws TerminalError on contracts it cannot type', () => {
+    const withColumns = (columns: SourceTableDef['columns']): SourceTableDef => ({ ...gadget, columns: [...gadget.columns, ...columns] });
+    expect(() => typedSourceSql(withColumns([{ name: 'opens_at', type: 'time' }]), 't', 'duckdb')).toThrow(/no parser for type time/);
+    expect(() => typedSourceSql(withColumns([{ name: 'price_text', type: 'varchar' }]), 't', 'duckdb')).toThrow(/price_text/);
+    expect(() => typedSourceSql(withColumns([{ name: 'Bad Name', type: 'varchar' }]), 't', 'duckdb')).toThrow(TerminalError);
+    expect(() => typedSourceSql({ ...gadget, primaryKey: 'id' }, 't', 'duckdb')).toThrow(/no id column/);
+  });
+});
+
+describe('columns(zone.<table>)', () => {
+  it('lists the contract columns in order', () => {
+    expect(renderModel('{{ columns(cleaned.currency) }}', duck)).toBe('currency_id, currency_code, created_at, last_updated');
+    expect(renderModel('{{ columns(transformed.dim_payment_type) }}', duck)).toBe('payment_type_id, payment_type_name');
+  });
+
+  it('throws TerminalError on a qualifier or an unknown table', () => {
+    expect(() => renderModel('{{ columns(cleaned.currency:all) }}', duck)).toThrow(TerminalError);
+    expect(() => renderModel('{{ columns(cleaned.dim_date) }}', duck)).toThrow(/unknown table/);
+  });
+
+  it('shares no name with a shim', () => {
+    for (const name of TABLE_FUNCTIONS) expect(Object.keys(SHIMS)).not.toContain(name);
+  });
+});
