@@ -12,21 +12,25 @@
  * - Bundles that ship SQL start with a banner that sets LAKEHOUSE_SQL_DIR to
  *   their own `sql/` folder (read by jobs/lib/sql/models.ts `sqlDir()`), unless
  *   the function's environment already sets it.
- * - `@electric-sql/pglite` (the embedded database of the local runtime, reached
- *   through pg-client.ts) is replaced by a stub that throws if used: on AWS
- *   the source is always a server URL, and PGlite's WebAssembly files are not
- *   shipped. `pg-native` (an optional driver of pg) stays external.
+ * - No handler reaches the embedded PGlite of the local runtime (the extract
+ *   handler opens its server with pg-client.ts; pglite-client.ts is imported
+ *   by the local runtime only), so no bundle holds it. `pg-native` (an
+ *   optional driver of pg) stays external.
  *
- * Zip files are written by the small store-and-deflate writer below (Node has
- * zlib but no zip), with fixed timestamps so the same input gives the same zip.
+ * Zip files are written with yazl, reproducibly: entries in sorted order, each
+ * with the same fixed time (1980-01-01 00:00, the zip epoch, as a DOS
+ * timestamp only), mode 0644 and deflate level 9, so the same input gives a
+ * byte-identical zip.
  *
  * Usage: `tsx scripts/build.ts [--out <dir>] [step…]` (default: dist/lambda, every step).
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
-import { build, type Plugin } from 'esbuild';
+import { buffer } from 'node:stream/consumers';
+import { build } from 'esbuild';
+import { ZipFile } from 'yazl';
 import { STEPS, type Step } from '../jobs/lib/definition/run-stages';
+import { textTable } from './cli/text-table';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -39,23 +43,6 @@ export const SQL_NEEDED: Partial<Record<Step, string[]>> = {
 /** The banner of bundles that ship SQL: point the model loader at the bundled `sql/` folder. */
 export const SQL_DIR_BANNER =
   "process.env.LAKEHOUSE_SQL_DIR = process.env.LAKEHOUSE_SQL_DIR || require('path').join(__dirname, 'sql');";
-
-/** Resolves `@electric-sql/pglite` to a stub that throws when the embedded database is asked for. */
-const pgliteStub: Plugin = {
-  name: 'pglite-stub',
-  setup(b) {
-    b.onResolve({ filter: /^@electric-sql\/pglite$/ }, () => ({ path: 'pglite-stub', namespace: 'lakehouse-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'lakehouse-stub' }, () => ({
-      contents: [
-        'export const types = {};',
-        'export class PGlite {',
-        "  static async create() { throw new Error('the embedded PGlite database is not part of the Lambda bundles: give a PostgreSQL URL'); }",
-        '}',
-      ].join('\n'),
-      loader: 'js',
-    }));
-  },
-};
 
 /** What was built for one step. */
 export interface BuiltLambda {
@@ -95,14 +82,13 @@ export async function buildLambdas(outDir = join(ROOT, 'dist', 'lambda'), steps:
       target: 'node20',
       format: 'cjs',
       external: ['@aws-sdk/*', 'pg-native'],
-      plugins: [pgliteStub],
       banner: sqlFolders.length ? { js: SQL_DIR_BANNER } : undefined,
       keepNames: true,
       logLevel: 'warning',
     });
     for (const folder of sqlFolders) cpSync(join(ROOT, 'sql', folder), join(dir, 'sql', folder), { recursive: true });
     const zip = join(outDir, `${step}.zip`);
-    writeFileSync(zip, zipFolder(dir));
+    writeFileSync(zip, await zipFolder(dir));
     built.push({ step, dir, zip, bundleBytes: statSync(join(dir, 'index.js')).size, zipBytes: statSync(zip).size });
   }
   return built;
@@ -122,61 +108,29 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
-/** DOS date/time of 1980-01-01 00:00 (the zip epoch): fixed, so builds are reproducible. */
-const DOS_TIME = 0;
-const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+/**
+ * The time of every zip entry: 1980-01-01 00:00 (the zip epoch), built from
+ * local-time parts because the DOS timestamp yazl writes is local time, so
+ * every machine writes the same bytes.
+ */
+const ZIP_TIME = new Date(1980, 0, 1, 0, 0, 0);
 
 /**
- * A zip archive (PKWARE APPNOTE 6.3, no zip64: files and archive under 4 GiB)
- * of every file under `dir`, each deflated, mode 0644 for Unix unzip tools.
+ * A zip archive of every file under `dir` (sorted paths), each deflated at
+ * level 9, mode 0644, dated {@link ZIP_TIME}: byte-identical for the same files.
  */
-export function zipFolder(dir: string): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
+export async function zipFolder(dir: string): Promise<Buffer> {
+  const zip = new ZipFile();
   for (const name of filesUnder(dir)) {
-    const data = readFileSync(join(dir, ...name.split('/')));
-    const deflated = deflateRawSync(data, { level: 9 });
-    const nameBytes = Buffer.from(name, 'utf8');
-    // The fields local and central headers share, in the same order (version needed … extra length).
-    const shared = Buffer.alloc(26);
-    shared.writeUInt16LE(20, 0); // version needed: 2.0 (deflate)
-    shared.writeUInt16LE(0x0800, 2); // flags: UTF-8 names
-    shared.writeUInt16LE(8, 4); // method: deflate
-    shared.writeUInt16LE(DOS_TIME, 6);
-    shared.writeUInt16LE(DOS_DATE, 8);
-    shared.writeUInt32LE(crc32(data), 10);
-    shared.writeUInt32LE(deflated.length, 14);
-    shared.writeUInt32LE(data.length, 18);
-    shared.writeUInt16LE(nameBytes.length, 22);
-    shared.writeUInt16LE(0, 24); // extra length
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0); // local file header signature
-    shared.copy(local, 4);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0); // central directory header signature
-    central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0
-    shared.copy(central, 6);
-    central.writeUInt16LE(0, 32); // comment length
-    central.writeUInt16LE(0, 34); // disk number
-    central.writeUInt16LE(0, 36); // internal attributes
-    central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // external attributes: regular file, rw-r--r--
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, deflated);
-    centrals.push(central, nameBytes);
-    offset += local.length + nameBytes.length + deflated.length;
+    zip.addBuffer(readFileSync(join(dir, ...name.split('/'))), name, {
+      mtime: ZIP_TIME,
+      mode: 0o100644,
+      compressionLevel: 9,
+      forceDosTimestamp: true,
+    });
   }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); // end of central directory signature
-  end.writeUInt16LE(0, 4);
-  end.writeUInt16LE(0, 6);
-  end.writeUInt16LE(centrals.length / 2, 8);
-  end.writeUInt16LE(centrals.length / 2, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  end.writeUInt16LE(0, 20);
-  return Buffer.concat([...locals, directory, end]);
+  zip.end();
+  return buffer(zip.outputStream);
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -189,12 +143,9 @@ async function cli(args: string[]): Promise<void> {
   const unknown = named.filter((s) => !(STEPS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`unknown step(s): ${unknown.join(', ')} (steps: ${STEPS.join(', ')})`);
   const built = await buildLambdas(outDir, named.length ? (named as Step[]) : undefined);
-  const rows = built.map((b) => [b.step, relative(process.cwd(), b.zip), kib(b.bundleBytes), kib(b.zipBytes)]);
-  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log(`${'step'.padEnd(widths[0])}  ${'artefact'.padEnd(widths[1])}  ${'index.js'.padStart(11)}  ${'zip'.padStart(11)}`);
-  for (const [step, zip, bundle, zipped] of rows) {
-    console.log(`${step.padEnd(widths[0])}  ${zip.padEnd(widths[1])}  ${bundle.padStart(11)}  ${zipped.padStart(11)}`);
-  }
+  const table = textTable(['step', 'artefact', 'index.js', 'zip'], ['left', 'left', 'right', 'right']);
+  for (const b of built) table.push([b.step, relative(process.cwd(), b.zip), kib(b.bundleBytes), kib(b.zipBytes)]);
+  console.log(table.toString());
 }
 
 if (require.main === module) {

@@ -14,31 +14,31 @@ import { ENV } from '../lib/definition/lambda-environment';
 import { deployedNamesFromEnv, requireEnv } from '../lib/runtimes/lambda/environment';
 import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
 import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
-import { clientConfig, runStep, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda/handler-kit';
 import { SourceSecret } from '../lib/adapters/aws/source-secret';
-import { openPg } from '../lib/adapters/postgres/pg-client';
+import { openPgServer } from '../lib/adapters/postgres/pg-client';
 import { PgSourceDb } from '../lib/adapters/postgres/pg-source-db';
-import { lambdaLogger } from '../lib/adapters/powertools/logger';
+import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { extract } from './extract';
 import { readExtractSettings } from './extract-settings';
 
 const s3 = new S3Client(clientConfig());
 const secrets = new SecretsManagerClient(clientConfig());
-const logger = lambdaLogger('extract');
+/** The function's logger (exported for tests: its level, its lines). */
+export const logger = lambdaLogger('extract');
 let sourceSecret: SourceSecret | undefined; // one per container, so its cache survives warm invocations
 
 /** Event: the Scheduler's `{ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'extract' } }`. */
-export const handler = (event: unknown) =>
-  runStep('extract', logger, async () => {
-    const names = deployedNamesFromEnv();
-    routeFor(toPipelineEvent(event, names), 'extract');
-    const settings = readExtractSettings(process.env);
-    const url = await (sourceSecret ??= new SourceSecret(secrets, requireEnv(ENV.sourceSecretArn))).url();
-    const source = new PgSourceDb(await openPg({ url }), { closeClient: true, connect: () => openPg({ url }) });
-    try {
-      const input = { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs };
-      return await extract(input, { source, raw: zoneStore('raw', s3, names), ledger: ledgerFromEnv(s3), clock: systemClock, logger });
-    } finally {
-      await source.close();
-    }
-  });
+export const handler = lambdaHandler('extract', logger, async (event) => {
+  const names = deployedNamesFromEnv();
+  routeFor(toPipelineEvent(event, names), 'extract');
+  const settings = readExtractSettings(process.env);
+  const url = await (sourceSecret ??= new SourceSecret(secrets, requireEnv(ENV.sourceSecretArn))).url();
+  const source = new PgSourceDb(await openPgServer(url), { closeClient: true, connect: () => openPgServer(url) });
+  try {
+    const input = { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs };
+    return await extract(input, { source, raw: zoneStore('raw', s3, names), ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+  } finally {
+    await source.close();
+  }
+});

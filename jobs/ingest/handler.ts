@@ -7,19 +7,19 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { deployedNamesFromEnv } from '../lib/runtimes/lambda/environment';
 import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
 import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
-import { clientConfig, runStep, systemClock } from '../lib/runtimes/lambda/handler-kit';
-import { lambdaLogger } from '../lib/adapters/powertools/logger';
+import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { ingest } from './ingest';
 
 const s3 = new S3Client(clientConfig());
-const logger = lambdaLogger('ingest');
+/** The function's logger (exported for tests: its level, its lines). */
+export const logger = lambdaLogger('ingest');
 
 /** Event: S3 Object Created for `landing/<table>/<file>` in the raw bucket. */
-export const handler = (event: unknown) =>
-  runStep('ingest', logger, async () => {
-    const names = deployedNamesFromEnv();
-    const pipelineEvent = toPipelineEvent(event, names);
-    routeFor(pipelineEvent, 'ingest');
-    const key = pipelineEvent.source === 'aws.s3' ? pipelineEvent.detail.object.key : '';
-    return ingest({ key }, { raw: zoneStore('raw', s3, names), ledger: ledgerFromEnv(s3), clock: systemClock, logger });
-  });
+export const handler = lambdaHandler('ingest', logger, async (event) => {
+  const names = deployedNamesFromEnv();
+  const pipelineEvent = toPipelineEvent(event, names);
+  routeFor(pipelineEvent, 'ingest');
+  const key = pipelineEvent.source === 'aws.s3' ? pipelineEvent.detail.object.key : '';
+  return ingest({ key }, { raw: zoneStore('raw', s3, names), ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+});

@@ -10,27 +10,27 @@ import { ENV } from '../lib/definition/lambda-environment';
 import { deployedNamesFromEnv, requireEnv } from '../lib/runtimes/lambda/environment';
 import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
 import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
-import { clientConfig, runStep, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda/handler-kit';
 import { RedshiftWarehouse } from '../lib/adapters/aws/redshift-warehouse';
-import { lambdaLogger } from '../lib/adapters/powertools/logger';
+import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { sqlDir } from '../lib/core/sql/models';
 import { load } from './load';
 
 const redshift = new RedshiftDataClient(clientConfig());
 const s3 = new S3Client(clientConfig());
-const logger = lambdaLogger('load');
+/** The function's logger (exported for tests: its level, its lines). */
+export const logger = lambdaLogger('load');
 
 /** Event: Glue Crawler State Change (Succeeded) for the transformed crawler. */
-export const handler = (event: unknown) =>
-  runStep('load', logger, async () => {
-    const names = deployedNamesFromEnv();
-    routeFor(toPipelineEvent(event, names), 'load');
-    const transformed = zoneStore('transformed', s3, names);
-    const warehouse = new RedshiftWarehouse(redshift, {
-      target: { workgroupName: requireEnv(ENV.redshiftWorkgroup), database: requireEnv(ENV.redshiftDatabase), secretArn: process.env[ENV.redshiftSecretArn] || undefined },
-      iamRoleArn: requireEnv(ENV.redshiftCopyRoleArn),
-      transformedUri: (key) => transformed.uri(key),
-      ddlDir: join(sqlDir(), 'warehouse'),
-    });
-    return load({}, { warehouse, transformed, ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+export const handler = lambdaHandler('load', logger, async (event) => {
+  const names = deployedNamesFromEnv();
+  routeFor(toPipelineEvent(event, names), 'load');
+  const transformed = zoneStore('transformed', s3, names);
+  const warehouse = new RedshiftWarehouse(redshift, {
+    target: { workgroupName: requireEnv(ENV.redshiftWorkgroup), database: requireEnv(ENV.redshiftDatabase), secretArn: process.env[ENV.redshiftSecretArn] || undefined },
+    iamRoleArn: requireEnv(ENV.redshiftCopyRoleArn),
+    transformedUri: (key) => transformed.uri(key),
+    ddlDir: join(sqlDir(), 'warehouse'),
   });
+  return load({}, { warehouse, transformed, ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+});

@@ -8,14 +8,15 @@ import { TerminalError } from '../lib/core/errors';
 import { ENV } from '../lib/definition/lambda-environment';
 import { requireEnv } from '../lib/runtimes/lambda/environment';
 import { serviceFailureRecord } from '../lib/runtimes/lambda/event-schemas';
-import { clientConfig, runStep } from '../lib/runtimes/lambda/handler-kit';
+import { clientConfig, lambdaHandler } from '../lib/runtimes/lambda/handler-kit';
 import { SnsNotifier } from '../lib/adapters/aws/sns-notifier';
-import { lambdaLogger } from '../lib/adapters/powertools/logger';
+import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { decodeCloudWatchLogs, isCloudWatchLogsEvent } from './cloudwatch-payload';
 import { scanLogs, type LogRecord } from './scan-logs';
 
 const sns = new SNSClient(clientConfig());
-const logger = lambdaLogger('scan-logs');
+/** The function's logger (exported for tests: its level, its lines). */
+export const logger = lambdaLogger('scan-logs');
 
 /** The one record of a Glue / Athena failure event; TerminalError for any other event. */
 function serviceFailure(event: unknown): LogRecord {
@@ -25,9 +26,8 @@ function serviceFailure(event: unknown): LogRecord {
 }
 
 /** Event: a CloudWatch Logs subscription batch (`{ awslogs: { data } }`), or a Glue / Athena failure event. */
-export const handler = (event: unknown) =>
-  runStep('scan-logs', logger, async () => {
-    const records = isCloudWatchLogsEvent(event) ? decodeCloudWatchLogs(event) : [serviceFailure(event)];
-    const notifier = new SnsNotifier(sns, requireEnv(ENV.alertTopicArn));
-    return scanLogs({ records, region: process.env.AWS_REGION }, { notifier, logger });
-  });
+export const handler = lambdaHandler('scan-logs', logger, async (event) => {
+  const records = isCloudWatchLogsEvent(event) ? decodeCloudWatchLogs(event) : [serviceFailure(event)];
+  const notifier = new SnsNotifier(sns, requireEnv(ENV.alertTopicArn));
+  return scanLogs({ records, region: process.env.AWS_REGION }, { notifier, logger });
+});

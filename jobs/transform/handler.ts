@@ -16,30 +16,30 @@ import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas'
 import { EventBridgePublisher } from '../lib/adapters/aws/eventbridge-publisher';
 import { GlueCatalog } from '../lib/adapters/aws/glue-catalog';
 import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
-import { clientConfig, runStep, systemClock } from '../lib/runtimes/lambda/handler-kit';
-import { lambdaLogger } from '../lib/adapters/powertools/logger';
+import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { transform } from './transform';
 
 const athena = new AthenaClient(clientConfig());
 const s3 = new S3Client(clientConfig());
 const eventBridge = new EventBridgeClient(clientConfig());
 const glue = new GlueClient(clientConfig());
-const logger = lambdaLogger('transform');
+/** The function's logger (exported for tests: its level, its lines). */
+export const logger = lambdaLogger('transform');
 
 /** Event: Glue Crawler State Change (Succeeded) for the raw or cleaned crawler. */
-export const handler = (event: unknown) =>
-  runStep('transform', logger, async () => {
-    const names = deployedNamesFromEnv();
-    const route = routeFor(toPipelineEvent(event, names), 'transform');
-    const stores = { cleaned: zoneStore('cleaned', s3, names), transformed: zoneStore('transformed', s3, names) };
-    const databases = zoneDatabasesFromEnv();
-    // Tables not crawled yet (a run holding only some source tables) read as empty relations.
-    const catalog = new GlueCatalog(glue, { crawlers: names.crawlers, databases, buckets: names.buckets });
-    const engine = new AthenaQueryEngine(athena, stores, {
-      workgroup: names.athenaWorkgroup,
-      databases,
-      tables: (zone) => catalog.tableNames(zone),
-    });
-    const events = new EventBridgePublisher(eventBridge, names.eventBusName);
-    return transform({ target: route.input.target! }, { engine, catalog, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger });
+export const handler = lambdaHandler('transform', logger, async (event) => {
+  const names = deployedNamesFromEnv();
+  const route = routeFor(toPipelineEvent(event, names), 'transform');
+  const stores = { cleaned: zoneStore('cleaned', s3, names), transformed: zoneStore('transformed', s3, names) };
+  const databases = zoneDatabasesFromEnv();
+  // Tables not crawled yet (a run holding only some source tables) read as empty relations.
+  const catalog = new GlueCatalog(glue, { crawlers: names.crawlers, databases, buckets: names.buckets });
+  const engine = new AthenaQueryEngine(athena, stores, {
+    workgroup: names.athenaWorkgroup,
+    databases,
+    tables: (zone) => catalog.tableNames(zone),
   });
+  const events = new EventBridgePublisher(eventBridge, names.eventBusName);
+  return transform({ target: route.input.target! }, { engine, catalog, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger });
+});

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { openDuckDb } from '../../jobs/lib/adapters/duckdb/duckdb';
-import { openPg } from '../../jobs/lib/adapters/postgres/pg-client';
+import { openPgServer } from '../../jobs/lib/adapters/postgres/pg-client';
 import { runPass, type PassResult } from '../../jobs/lib/runtimes/local/run-pass';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
@@ -166,7 +166,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleFigures> {
     const sourceUrl = await createDatabase(admin, serverUrl, sourceDb);
     const warehouseUrl = await createDatabase(admin, serverUrl, warehouseDb);
     log(`scale ${scale}: seeding ${sourceDb} …`);
-    const seedClient = await openPg({ url: sourceUrl });
+    const seedClient = await openPgServer(sourceUrl);
     const seedStarted = performance.now();
     let sourceRows: Record<string, number>;
     try {

@@ -6,7 +6,8 @@ import { extract, type ExtractDeps, type ExtractInput } from '../../jobs/extract
 import { ConflictError } from '../../jobs/lib/core/errors';
 import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
-import { openPg, type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import { openPg } from '../../jobs/lib/runtimes/local/open-database';
 import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
 import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
 import { parseManifest } from '../../jobs/lib/core/manifest';

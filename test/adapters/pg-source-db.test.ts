@@ -1,5 +1,6 @@
 import { NotFoundError, TerminalError } from '../../jobs/lib/core/errors';
-import { openPg, type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import { openPg } from '../../jobs/lib/runtimes/local/open-database';
 import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
 import type { RawLinePage, RawRow } from '../../jobs/lib/core/ports';
 import { openFreshDb, pgTargets } from '../support/pg-test-db';

@@ -3,7 +3,8 @@ import { resolve, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { TerminalError } from '../../jobs/lib/core/errors';
 import { isSourceEmpty, readSeedFile, SEED_DATA_DIR, SEED_TABLES, seedSource } from '../../scripts/seed/seed-source';
-import { openPg, type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import { openPg } from '../../jobs/lib/runtimes/local/open-database';
 import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
 const targets = pgTargets();

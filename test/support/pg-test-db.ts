@@ -3,7 +3,8 @@
  * in-memory PGlite; also a real server when TEST_DATABASE_URL is set (CI sets
  * it), where each suite gets its own uniquely named database.
  */
-import { openPg, type PgClient, type PgTarget } from '../../jobs/lib/adapters/postgres/pg-client';
+import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import { openPg, type PgTarget } from '../../jobs/lib/runtimes/local/open-database';
 
 /** The targets to parameterise a suite over (`describe.each`). */
 export function pgTargets(): { name: string; target: PgTarget }[] {

@@ -5,7 +5,7 @@
  * `timestamp` (ISO 8601, UTC) and `service`.
  *
  * Implementations: `jobs/lib/adapters/powertools/` (Powertools Logger on
- * Lambda, to stdout; the same formatter into a JSON-lines file locally).
+ * Lambda, to stdout; lines of the same shape into a JSON-lines file locally).
  */
 
 /** Attributes of one log line: JSON-serialisable values. */

@@ -1,44 +1,55 @@
 /**
  * The Lambda build (scripts/build.ts): one bundle per handler that loads in a
- * fresh Node process and exports `handler`, the AWS SDK left out, SQL shipped
- * where it is read, and zip files any unzip tool reads (checked here with a
- * small reader: central directory → local entries → inflate → CRC).
+ * fresh Node process and exports `handler`, the AWS SDK and the embedded
+ * PGlite left out, SQL shipped where it is read, and reproducible zip files,
+ * read back here with a reader independent of the writer (yauzl, each entry's
+ * CRC checked).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { crc32, inflateRawSync } from 'node:zlib';
+import { buffer } from 'node:stream/consumers';
+import { crc32 } from 'node:zlib';
+import * as yauzl from 'yauzl';
 import { buildLambdas, handlerSteps, type BuiltLambda } from '../../../scripts/build';
 
 const ROOT = resolve(__dirname, '../../..');
 // Inside the repo (dist/ is git-ignored) so the bundles resolve the external @aws-sdk packages from node_modules.
 const OUT = join(ROOT, 'dist', `test-build-${process.pid}`);
+const OUT_AGAIN = join(ROOT, 'dist', `test-build-${process.pid}-again`);
 
-/** Reads a zip's entries: name → content, checking each CRC. */
-function readZip(zip: Buffer): Map<string, Buffer> {
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const entries = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    expect(zip.readUInt32LE(at)).toBe(0x02014b50);
-    const method = zip.readUInt16LE(at + 10);
-    const crc = zip.readUInt32LE(at + 16);
-    const compressed = zip.readUInt32LE(at + 20);
-    const size = zip.readUInt32LE(at + 24);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extra = zip.readUInt16LE(at + 30);
-    const comment = zip.readUInt16LE(at + 32);
-    const local = zip.readUInt32LE(at + 42);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    expect(zip.readUInt32LE(local)).toBe(0x04034b50);
-    const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const raw = zip.subarray(dataAt, dataAt + compressed);
-    const data = method === 8 ? inflateRawSync(raw) : raw;
-    expect(data.length).toBe(size);
-    expect(crc32(data)).toBe(crc);
-    entries.set(name, data);
-    at += 46 + nameLength + extra + comment;
+/** One zip entry as an unzip tool sees it. */
+interface ZipEntry {
+  data: Buffer;
+  /** Unix mode (file type and permissions). */
+  mode: number;
+  /** 0 stored, 8 deflated. */
+  method: number;
+  /** Last-modified time as the DOS fields read in local time. */
+  modified: Date;
+}
+
+/** Reads a zip with yauzl: name → entry, checking each entry's size and CRC-32. */
+async function readZip(file: string): Promise<Map<string, ZipEntry>> {
+  const zip = await new Promise<yauzl.ZipFile>((ok, fail) =>
+    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true }, (error, z) => (error ? fail(error) : ok(z))),
+  );
+  const entries = new Map<string, ZipEntry>();
+  try {
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | undefined>((ok, fail) => {
+        zip.once('entry', ok).once('end', () => ok(undefined)).once('error', fail);
+        zip.readEntry();
+      });
+      zip.removeAllListeners();
+      if (!entry) break;
+      const stream = await new Promise<NodeJS.ReadableStream>((ok, fail) => zip.openReadStream(entry, (error, s) => (error ? fail(error) : ok(s))));
+      const data = await buffer(stream);
+      expect([entry.fileName, crc32(data)]).toEqual([entry.fileName, entry.crc32]);
+      entries.set(entry.fileName, { data, mode: entry.externalFileAttributes >>> 16, method: entry.compressionMethod, modified: entry.getLastModDate() });
+    }
+  } finally {
+    zip.close();
   }
   return entries;
 }
@@ -47,7 +58,10 @@ let built: BuiltLambda[];
 beforeAll(async () => {
   built = await buildLambdas(OUT);
 }, 60_000);
-afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(OUT, { recursive: true, force: true });
+  rmSync(OUT_AGAIN, { recursive: true, force: true });
+});
 
 describe('npm run build', () => {
   it('builds one artefact per handler', () => {
@@ -60,12 +74,14 @@ describe('npm run build', () => {
     }
   });
 
-  it('leaves the AWS SDK out and stubs the embedded PGlite', () => {
+  it('leaves the AWS SDK out, and the embedded PGlite too (not even in extract, which opens a PostgreSQL server)', () => {
     for (const b of built) {
       const code = readFileSync(join(b.dir, 'index.js'), 'utf8');
       expect([b.step, /require\("@aws-sdk\/client-[a-z0-9-]+"\)/.test(code)]).toEqual([b.step, true]);
-      expect(code).not.toMatch(/pglite\.wasm/);
+      expect([b.step, code.match(/@electric-sql|PGlite\.create|PgliteClient|pglite\.wasm/)?.[0]]).toEqual([b.step, undefined]);
     }
+    const extract = readFileSync(join(built.find((b) => b.step === 'extract')!.dir, 'index.js'), 'utf8');
+    expect(extract.includes('NodePgClient')).toBe(true);
   });
 
   it('ships the SQL a bundle reads, and only there', () => {
@@ -76,13 +92,25 @@ describe('npm run build', () => {
     expect(existsSync(join(byStep.crawl.dir, 'sql'))).toBe(false);
   });
 
-  it('writes zips holding exactly the bundle folder', () => {
+  it('writes zips holding exactly the bundle folder, deflated, mode 0644, at one fixed time', async () => {
     for (const b of built) {
-      const entries = readZip(readFileSync(b.zip));
-      expect(entries.get('index.js')?.equals(readFileSync(join(b.dir, 'index.js')))).toBe(true);
-      if (b.step === 'load') expect([...entries.keys()].sort()).toEqual(['index.js', ...readdirSync(join(b.dir, 'sql', 'warehouse')).map((f) => `sql/warehouse/${f}`)].sort());
+      const entries = await readZip(b.zip);
+      expect(entries.get('index.js')?.data.equals(readFileSync(join(b.dir, 'index.js')))).toBe(true);
+      if (b.step === 'load') expect([...entries.keys()]).toEqual(['index.js', ...readdirSync(join(b.dir, 'sql', 'warehouse')).map((f) => `sql/warehouse/${f}`)].sort());
+      for (const [name, entry] of entries) {
+        expect([name, entry.method, entry.mode.toString(8), entry.modified.getTime()]).toEqual([name, 8, '100644', new Date(1980, 0, 1).getTime()]);
+      }
     }
   });
+
+  it('builds byte-identical zips twice in a row', async () => {
+    // Two of them, to keep the suite fast: the largest bundle, and one with SQL files (several entries).
+    const again = await buildLambdas(OUT_AGAIN, ['extract', 'load']);
+    for (const b of again) {
+      const first = built.find((x) => x.step === b.step)!;
+      expect([b.step, readFileSync(b.zip).equals(readFileSync(first.zip))]).toEqual([b.step, true]);
+    }
+  }, 60_000);
 
   it('each bundle loads in a fresh Node process and exports handler; SQL bundles find their models', () => {
     for (const b of built) {

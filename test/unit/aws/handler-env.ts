@@ -30,5 +30,7 @@ const values: Record<string, string> = {
   [ENV.sweepThreshold]: '30m',
   [ENV.logLevel]: 'SILENT',
   AWS_REGION: 'eu-west-2',
+  // What Lambda sets for on-demand functions; Powertools reads it for `cold_start`.
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
 };
 Object.assign(process.env, values);

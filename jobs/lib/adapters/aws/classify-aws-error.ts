@@ -3,53 +3,46 @@
  * will not help" (TerminalError), keeping the SDK error as `cause`
  * (DESIGN.md §6). Handlers rethrow the transient ones so Lambda retries.
  *
- * Sources of the rules: the AWS SDK for JavaScript v3 retry strategy
- * (throttling error codes, 5xx, transient network errors) and the per-service
- * error lists of Glue (CrawlerRunningException, ConcurrentRunsExceededException),
- * Athena (TooManyRequestsException), S3 (SlowDown, ConditionalRequestConflict)
- * and the Redshift Data API (ActiveStatementsExceededException).
+ * The rules are the SDK's own: the service error classification its retry
+ * strategy uses (`@smithy/core/retry`, formerly `@smithy/service-error-classification`):
+ * throttling (HTTP 429 and the known throttling codes, e.g. ThrottlingException,
+ * TooManyRequestsException, SlowDown), transient errors (500/502/503/504,
+ * timeouts, Node network errors such as ECONNRESET, anything marked
+ * `$retryable`, also through `cause`) and other server errors (5xx). Clock
+ * skew is left to the SDK (it corrects its clock and retries by itself;
+ * `isClockSkewError` would also call AccessDeniedException retryable).
+ * Added to them: the service errors below, client-fault (4xx) errors that the
+ * SDK does not know but that clear by themselves.
  */
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { TerminalError, TransientError, isTransient } from '../../core/errors';
 
-/** Error names (SDK `error.name`) that mean "too many requests": retry later. */
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'ProvisionedThroughputExceededException',
-  'SlowDown',
-  'BandwidthLimitExceeded',
-  'TransactionInProgressException',
-  'PriorRequestNotComplete',
-  'EC2ThrottledException',
-]);
-
-/** Service errors that clear by themselves (a busy resource, a lost race, a timeout on the service side). */
-const BUSY = new Set([
+/**
+ * Client-fault (4xx) service errors, by SDK error name, that clear by
+ * themselves so that a later retry may succeed; each from the documented
+ * errors of an operation we call (the SDK command docs' `@throws`):
+ */
+const SERVICE_BUSY = new Set([
+  // Glue StartCrawler: the crawler is already running.
   'CrawlerRunningException',
-  'ConcurrentRunsExceededException',
+  // Glue StartCrawler, GetTables, GetPartitions: "The operation timed out."
   'OperationTimeoutException',
-  'ConcurrentModificationException',
-  'ConditionalRequestConflict',
+  // Glue GetTables, GetPartitions: a federated source failed in a way worth retrying.
+  'FederationSourceRetryableException',
+  // Glue GetPartitions: the table is not ready yet.
+  'ResourceNotReadyException',
+  // Redshift Data API ExecuteStatement, BatchExecuteStatement: too many statements / sessions running.
   'ActiveStatementsExceededException',
   'ActiveSessionsExceededException',
-  'InternalServerException',
-  'InternalServiceError',
-  'InternalServerError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
+  // Redshift Data API DescribeStatement, GetStatementResult: too many waiting requests.
+  'ActiveWaitingRequestsExceededException',
+  // SNS Publish: KMS throttled the topic's encryption key.
+  'KMSThrottlingException',
+  // S3 PutObject with If-Match / If-None-Match: HTTP 409 when a concurrent
+  // operation on the key happens during the write; "On a 409 failure you
+  // should retry" (S3 API reference, PutObject). Not modelled by the SDK.
+  'ConditionalRequestConflict',
 ]);
-
-/** Node network error codes that a new connection may not hit. */
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH']);
 
 interface SdkErrorShape {
   name?: string;
@@ -59,21 +52,21 @@ interface SdkErrorShape {
   $retryable?: { throttling?: boolean };
 }
 
+/** The SDK classifiers' argument type. */
+type SdkError = Parameters<typeof isTransientError>[0];
+
 /**
  * True when `error` (an AWS SDK v3 error or a Node network error) is worth
- * retrying: throttling, HTTP 5xx, timeouts, transient network errors, a busy
- * resource (e.g. a crawler already running). Our own TransientError counts too.
+ * retrying: what the SDK's retry strategy counts as throttling, transient or
+ * a server error, or a busy resource of {@link SERVICE_BUSY} (e.g. a crawler
+ * already running). Our own TransientError counts too.
  */
 export function isTransientAwsError(error: unknown): boolean {
   if (isTransient(error)) return true;
   if (typeof error !== 'object' || error === null) return false;
-  const e = error as SdkErrorShape;
-  if (e.name && (THROTTLING.has(e.name) || BUSY.has(e.name))) return true;
-  if (e.code && NETWORK_CODES.has(e.code)) return true;
-  if (e.$retryable) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined && (status >= 500 || status === 429)) return true;
-  return false;
+  if (SERVICE_BUSY.has((error as SdkErrorShape).name ?? '')) return true;
+  const e = error as SdkError;
+  return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
 
 /**

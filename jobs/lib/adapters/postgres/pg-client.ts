@@ -1,13 +1,14 @@
 /**
- * One small client interface over a PostgreSQL server (node-postgres) and the
- * embedded PGlite database, so the source and the local warehouse run on either.
+ * One small client interface over a PostgreSQL database, so the source and the
+ * local warehouse run on a server or on the embedded PGlite alike; and its
+ * server implementation (node-postgres), the only one the Lambda bundles hold.
+ * The PGlite implementation is pglite-client.ts; the local runtime chooses
+ * between them (runtimes/local/open-database.ts).
  *
  * Value conventions (both backends): date, time, timestamp and numeric come back
  * as their PostgreSQL text form (no JS Date, no float rounding); bigint comes
  * back as a JS number (counts and ids here stay far below 2^53).
  */
-import { mkdirSync } from 'node:fs';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Client, types as pgTypes } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
@@ -43,41 +44,25 @@ export interface PgClient {
   close(): Promise<void>;
 }
 
-const TEXT_TYPES = { numeric: 1700, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, int8: 20 } as const;
-const asText = (value: string) => value;
-const asNumber = (value: string) => Number(value);
+/** OIDs of the types read as text (and int8, read as a number), for both backends' parsers. */
+export const TEXT_TYPES = { numeric: 1700, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, int8: 20 } as const;
+export const asText = (value: string) => value;
+export const asNumber = (value: string) => Number(value);
 
-/** Where a database lives: a server URL, or a PGlite data folder (created when missing). */
-export type PgTarget = { url: string } | { dataDir: string } | { memory: true };
-
-/** Opens a client for `target`. Throws when the server cannot be reached. */
-export async function openPg(target: PgTarget): Promise<PgClient> {
-  if ('url' in target) {
-    const client = new Client({
-      connectionString: target.url,
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-          if (oid === TEXT_TYPES.int8) return asNumber;
-          if (Object.values(TEXT_TYPES).includes(oid as 1700)) return asText;
-          return pgTypes.getTypeParser(oid, format);
-        }) as typeof pgTypes.getTypeParser,
-      },
-    });
-    await client.connect();
-    return new NodePgClient(client);
-  }
-  const parsers = {
-    [TEXT_TYPES.numeric]: asText,
-    [TEXT_TYPES.date]: asText,
-    [TEXT_TYPES.time]: asText,
-    [TEXT_TYPES.timestamp]: asText,
-    [TEXT_TYPES.timestamptz]: asText,
-    [TEXT_TYPES.int8]: asNumber,
-  };
-  if ('dataDir' in target) mkdirSync(target.dataDir, { recursive: true });
-  const db = await PGlite.create('dataDir' in target ? target.dataDir : undefined, { parsers });
-  void pgliteTypes;
-  return new PgliteClient(db, db);
+/** Opens a client on the PostgreSQL server at `url`. Throws when the server cannot be reached. */
+export async function openPgServer(url: string): Promise<PgClient> {
+  const client = new Client({
+    connectionString: url,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === TEXT_TYPES.int8) return asNumber;
+        if (Object.values(TEXT_TYPES).includes(oid as 1700)) return asText;
+        return pgTypes.getTypeParser(oid, format);
+      }) as typeof pgTypes.getTypeParser,
+    },
+  });
+  await client.connect();
+  return new NodePgClient(client);
 }
 
 class NodePgClient implements PgClient {
@@ -145,85 +130,5 @@ class NodePgClient implements PgClient {
 
   async close(): Promise<void> {
     if (!this.inTransaction) await this.client.end();
-  }
-}
-
-/** Size PGlite COPY blobs are regrouped to (whole rows). */
-const BLOB_BYTES = 1 << 20;
-
-/**
- * Regroups CSV byte chunks into chunks of whole rows of about {@link BLOB_BYTES}
- * (a row ends at a newline outside double quotes; a doubled quote inside a
- * quoted field toggles twice, so counting quotes is enough). Text chunks
- * already hold whole rows and pass through unchanged.
- */
-async function* csvRowChunks(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<string | Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let inQuote = false;
-  for await (const chunk of chunks) {
-    if (typeof chunk === 'string') {
-      yield chunk;
-      continue;
-    }
-    let rowEnd = -1;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
-      if (b === 0x22) inQuote = !inQuote;
-      else if (b === 0x0a && !inQuote) rowEnd = i;
-    }
-    if (rowEnd === -1 || pendingBytes + rowEnd + 1 < BLOB_BYTES) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      continue;
-    }
-    yield Buffer.concat([...pending, chunk.subarray(0, rowEnd + 1)]);
-    pending = rowEnd + 1 < chunk.length ? [chunk.subarray(rowEnd + 1)] : [];
-    pendingBytes = chunk.length - rowEnd - 1;
-  }
-  if (pendingBytes) yield Buffer.concat(pending);
-}
-
-type PgliteQueryable = Pick<PGlite, 'query' | 'exec'>;
-
-class PgliteClient implements PgClient {
-  readonly kind = 'pglite' as const;
-  constructor(
-    private readonly db: PGlite,
-    private readonly q: PgliteQueryable,
-    private readonly inTransaction = false,
-  ) {}
-
-  async query<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const result = await this.q.query<T>(sql, params);
-    return result.rows;
-  }
-
-  async exec(sql: string): Promise<void> {
-    await this.q.exec(sql);
-  }
-
-  async command(sql: string, params: unknown[] = []): Promise<number> {
-    return (await this.q.query(sql, params)).affectedRows ?? 0;
-  }
-
-  async copyFromCsv(copySql: string, chunks: AsyncIterable<string | Buffer>): Promise<number> {
-    const sql = copySql.replace(/\bfrom\s+stdin\b/i, "from '/dev/blob'");
-    let rows = 0;
-    for await (const chunk of csvRowChunks(chunks)) {
-      if (!chunk) continue;
-      const result = await this.q.query(sql, [], { blob: new Blob([chunk]) });
-      rows += result.affectedRows ?? 0;
-    }
-    return rows;
-  }
-
-  async transaction<T>(fn: (tx: PgClient) => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn(this);
-    return this.db.transaction((tx) => fn(new PgliteClient(this.db, tx as unknown as PgliteQueryable, true)));
-  }
-
-  async close(): Promise<void> {
-    if (!this.inTransaction) await this.db.close();
   }
 }

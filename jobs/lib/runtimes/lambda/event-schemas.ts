@@ -1,17 +1,24 @@
 /**
- * Schemas (zod) of the events the Lambda handlers receive, as AWS delivers
- * them, and their mapping to our PipelineEvent (pipeline.ts).
+ * Schemas of the events the Lambda handlers receive, as AWS delivers them,
+ * and their mapping to our PipelineEvent (pipeline.ts).
  *
- * Shapes follow the AWS documentation's example events: "Object Created"
- * (Amazon S3 user guide, "EventBridge event message structure"), "Glue
+ * The envelopes are the Powertools parser's built-in zod schemas
+ * (`@aws-lambda-powertools/parser/schemas/*`, zod 4 like ours):
+ * `EventBridgeSchema` for the EventBridge envelope and
+ * `S3EventNotificationEventBridgeSchema` for S3 "Object Created" through
+ * EventBridge. Each is extended with the `source` / `detail-type` our rules
+ * match and, where Powertools has no schema for the detail, with ours: "Glue
  * Crawler State Change" (AWS Glue developer guide, "Automating AWS Glue with
  * EventBridge"), "Athena Query State Change" (Athena user guide, "Monitoring
- * Athena queries with EventBridge events"). Sources and detail-types come from
- * EVENT_SOURCES / DETAIL_TYPES in pipeline.ts, the same constants the
- * EventBridge rules are built from (event-patterns.ts), so the schemas accept
- * exactly what the rules let through. Unknown extra fields are allowed (AWS
- * adds fields over time); missing or mistyped fields are not.
+ * Athena queries with EventBridge events") and our `ZoneWritten`. Sources and
+ * detail-types come from EVENT_SOURCES / DETAIL_TYPES in pipeline.ts, the
+ * same constants the EventBridge rules are built from (event-patterns.ts), so
+ * the schemas accept exactly what the rules let through. Unknown extra fields
+ * are allowed (AWS adds fields over time) and dropped from the parsed value;
+ * missing or mistyped fields are not allowed.
  */
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { S3EventNotificationEventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/s3';
 import { z } from 'zod';
 import { TerminalError } from '../../core/errors';
 import { zoneOfBucket, zoneOfCrawler, type DeployedNames } from '../../definition/event-patterns';
@@ -21,42 +28,19 @@ import { ZONES } from '../../definition/zones';
 import type { Step } from '../../definition/run-stages';
 import { isRunId } from '../../core/run-id';
 
-/** Fields every EventBridge event carries (the envelope). */
-const envelope = {
-  version: z.string(),
-  id: z.string(),
-  account: z.string(),
-  time: z.string(),
-  region: z.string(),
-  resources: z.array(z.string()),
-};
-
-/** S3 "Object Created" delivered through EventBridge. */
-export const s3ObjectCreatedSchema = z.looseObject({
-  ...envelope,
+/** S3 "Object Created" delivered through EventBridge (Powertools' schema, narrowed to the source and detail-type). */
+export const s3ObjectCreatedSchema = S3EventNotificationEventBridgeSchema.extend({
   source: z.literal(EVENT_SOURCES.s3),
   'detail-type': z.literal(DETAIL_TYPES.objectCreated),
-  detail: z.looseObject({
-    bucket: z.looseObject({ name: z.string().min(1) }),
-    object: z.looseObject({
-      key: z.string().min(1),
-      size: z.number().int().nonnegative().optional(),
-      etag: z.string().optional(),
-      'version-id': z.string().optional(),
-      sequencer: z.string().optional(),
-    }),
-    reason: z.string().optional(),
-  }),
 });
 /** A parsed S3 "Object Created" event. */
 export type S3ObjectCreatedEvent = z.infer<typeof s3ObjectCreatedSchema>;
 
 /** Glue "Glue Crawler State Change" (states Started, Succeeded, Failed; counts arrive as strings). */
-export const glueCrawlerStateChangeSchema = z.looseObject({
-  ...envelope,
+export const glueCrawlerStateChangeSchema = EventBridgeSchema.extend({
   source: z.literal(EVENT_SOURCES.glue),
   'detail-type': z.literal(DETAIL_TYPES.crawlerStateChange),
-  detail: z.looseObject({
+  detail: z.object({
     crawlerName: z.string().min(1),
     state: z.enum(['Started', 'Succeeded', 'Failed']),
     message: z.string().optional(),
@@ -68,11 +52,10 @@ export const glueCrawlerStateChangeSchema = z.looseObject({
 export type GlueCrawlerStateChangeEvent = z.infer<typeof glueCrawlerStateChangeSchema>;
 
 /** Athena "Athena Query State Change". */
-export const athenaQueryStateChangeSchema = z.looseObject({
-  ...envelope,
+export const athenaQueryStateChangeSchema = EventBridgeSchema.extend({
   source: z.literal(EVENT_SOURCES.athena),
   'detail-type': z.literal(DETAIL_TYPES.athenaQueryStateChange),
-  detail: z.looseObject({
+  detail: z.object({
     currentState: z.enum(['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']),
     previousState: z.string().optional(),
     queryExecutionId: z.string().min(1),
@@ -86,17 +69,17 @@ export type AthenaQueryStateChangeEvent = z.infer<typeof athenaQueryStateChangeS
 
 /**
  * The Scheduler's tick: the schedule's fixed input, `scheduledTick(step)` of
- * event-patterns.ts (no envelope: EventBridge Scheduler passes the input as is).
+ * event-patterns.ts. No envelope, so no Powertools schema applies:
+ * EventBridge Scheduler passes a target's input to Lambda as is.
  */
-export const scheduledTickSchema = z.looseObject({
+export const scheduledTickSchema = z.object({
   source: z.literal(EVENT_SOURCES.scheduler),
   'detail-type': z.literal(DETAIL_TYPES.scheduledTick),
   detail: z.object({ step: z.enum(['extract', 'sweep']) }),
 });
 
 /** Our `ZoneWritten` as EventBridge delivers it (envelope added by PutEvents). */
-export const zoneWrittenSchema = z.looseObject({
-  ...envelope,
+export const zoneWrittenSchema = EventBridgeSchema.extend({
   source: z.literal(EVENT_SOURCES.lakehouse),
   'detail-type': z.literal(DETAIL_TYPES.zoneWritten),
   detail: z.object({

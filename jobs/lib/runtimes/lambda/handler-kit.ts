@@ -1,6 +1,6 @@
 /**
  * What every Lambda handler shares: the SDK client options, the system clock,
- * and the error policy (DESIGN.md §6).
+ * the Lambda context in every log line, and the error policy (DESIGN.md §6).
  *
  * Error policy, the same for every handler:
  * - a TransientError (throttling, 5xx, timeouts, a lost conditional write, a
@@ -13,10 +13,12 @@
  *   fix (and does not send the same alert three times). The run ledger keeps
  *   the run's failure for a person to fix and re-run.
  */
+import type { Context } from 'aws-lambda';
 import { errorMessage, isTransient } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Clock } from '../../core/ports';
 import { awsClientConfig } from '../../adapters/aws/retry';
+import type { PowertoolsLoggerAdapter } from '../../adapters/powertools/lambda-logger';
 
 /** Options for every SDK client: region from Lambda's AWS_REGION, adaptive retries (retry.ts). */
 export const clientConfig = () => awsClientConfig(process.env.AWS_REGION);
@@ -56,4 +58,20 @@ export async function runStep<T>(step: string, logger: Logger, job: () => Promis
     logger.error(`${step} failed`, { step, errorName: name, error: errorMessage(error) });
     return { status: 'failed', step, error: { name, message: errorMessage(error) } };
   }
+}
+
+/** What Lambda calls: the event and the invocation's context. */
+export type LambdaHandler<T> = (event: unknown, context: Context) => Promise<HandlerSuccess<T> | HandlerFailure>;
+
+/**
+ * The Lambda handler of `step`: for each invocation it first adds the Lambda
+ * context (function name and ARN, memory, request id, cold start) to
+ * `logger`, so every line of the invocation carries it, then runs
+ * `job(event)` under {@link runStep}'s error policy.
+ */
+export function lambdaHandler<T>(step: string, logger: PowertoolsLoggerAdapter, job: (event: unknown) => Promise<T>): LambdaHandler<T> {
+  return (event, context) => {
+    logger.addContext(context);
+    return runStep(step, logger, () => job(event));
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileLogger } from '../../adapters/powertools/logger';
+import { fileLogger } from '../../adapters/powertools/file-logger';
 import { ZONES, type Zone } from '../../definition/zones';
 import type { Clock, Lake, SourceDb, Warehouse } from '../../core/ports';
 import { DuckDbCatalog } from '../../adapters/duckdb/duckdb-catalog';
@@ -16,7 +16,8 @@ import { DuckDbQueryEngine } from '../../adapters/duckdb/duckdb-query-engine';
 import { LocalEventBus } from './event-bus';
 import { FileRunLedger } from '../../adapters/fs/file-run-ledger';
 import { FsObjectStore } from '../../adapters/fs/fs-object-store';
-import { openPg, type PgClient, type PgTarget } from '../../adapters/postgres/pg-client';
+import type { PgClient } from '../../adapters/postgres/pg-client';
+import { openPg, type PgTarget } from './open-database';
 import { PgSourceDb } from '../../adapters/postgres/pg-source-db';
 import { duckDbStaging } from '../../adapters/duckdb/duckdb-parquet-staging';
 import { PgWarehouse } from '../../adapters/postgres/pg-warehouse';

@@ -4,11 +4,11 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { Client } from 'pg';
 import { TransientError } from '../../../../jobs/lib/core/errors';
-import { handler } from '../../../../jobs/extract/handler';
+import { handler, logger } from '../../../../jobs/extract/handler';
 import { BUCKETS } from '../handler-env';
 import { awsError } from '../helpers';
 import { fakeS3 } from '../s3-fake';
-import { fixture } from './fixtures';
+import { contextFields, fixture, lambdaContext, withLogLines } from './fixtures';
 
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
@@ -22,19 +22,27 @@ beforeEach(() => {
 describe('extract handler (no source needed)', () => {
   it('rejects a secret without connection fields, naming the fields and not the values', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'u', password: 'hunter2' }) });
-    const out = await handler(fixture('scheduled-tick-extract'));
+    const out = await handler(fixture('scheduled-tick-extract'), lambdaContext('extract'));
     expect(out).toMatchObject({ status: 'failed', error: { name: 'TerminalError', message: expect.stringMatching(/check: host/) } });
     expect(JSON.stringify(out)).not.toContain('hunter2');
   });
 
   it('rethrows a throttled secret read so Lambda retries', async () => {
     secrets.on(GetSecretValueCommand).rejects(awsError('ThrottlingException', 400));
-    await expect(handler(fixture('scheduled-tick-extract'))).rejects.toBeInstanceOf(TransientError);
+    await expect(handler(fixture('scheduled-tick-extract'), lambdaContext('extract'))).rejects.toBeInstanceOf(TransientError);
   });
 
   it('rejects the sweep tick', async () => {
-    expect(await handler(fixture('scheduled-tick-sweep'))).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/starts no extract route/) } });
+    expect(await handler(fixture('scheduled-tick-sweep'), lambdaContext('extract'))).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/starts no extract route/) } });
     expect(secrets.calls()).toHaveLength(0);
+  });
+
+  it('logs the terminal error with the Lambda context, and no secret', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'u', password: 'hunter2' }) });
+    const context = lambdaContext('extract');
+    const { lines } = await withLogLines(logger, () => handler(fixture('scheduled-tick-extract'), context));
+    expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'extract failed', service: 'extract', ...contextFields(context) })]);
+    expect(JSON.stringify(lines)).not.toContain('hunter2');
   });
 });
 
@@ -77,7 +85,7 @@ for (const { name, url } of serverUrl ? [{ name: 'postgres', url: serverUrl }] :
   it('extracts changed rows to the raw bucket, then the manifest, then advances the watermarks; a second tick finds nothing new', async () => {
     const lake = fakeS3(s3);
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: dbUrl }) });
-    const first = (await handler(fixture('scheduled-tick-extract'))) as { status: string; result: { runId: string; tables: Record<string, number> } };
+    const first = (await handler(fixture('scheduled-tick-extract'), lambdaContext('extract'))) as { status: string; result: { runId: string; tables: Record<string, number> } };
     expect(first).toMatchObject({ status: 'ok', result: { tables: { currency: 3 } } });
     const runId = first.result.runId;
     const keys = lake.keys(BUCKETS.raw);
@@ -86,7 +94,7 @@ for (const { name, url } of serverUrl ? [{ name: 'postgres', url: serverUrl }] :
     );
     expect(JSON.parse(lake.get(BUCKETS.raw, '_ledger/watermarks.json')!).currency.lastUpdated).toBe('2022-11-03T14:20:49.962');
     // The secret is cached in the container: the second tick does not read it again.
-    const second = await handler(fixture('scheduled-tick-extract'));
+    const second = await handler(fixture('scheduled-tick-extract'), lambdaContext('extract'));
     expect(second).toMatchObject({ status: 'ok', result: { runId: null } });
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });

@@ -10,10 +10,10 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RunRecord } from '../../../../jobs/lib/core/ports';
-import { handler } from '../../../../jobs/load/handler';
+import { handler, logger } from '../../../../jobs/load/handler';
 import { ACCOUNT, BUCKETS } from '../handler-env';
 import { fakeS3 } from '../s3-fake';
-import { fixture } from './fixtures';
+import { contextFields, fixture, lambdaContext, withLogLines } from './fixtures';
 
 const redshift = mockClient(RedshiftDataClient);
 const s3 = mockClient(S3Client);
@@ -56,7 +56,7 @@ describe('load handler', () => {
       Id === 'lookup' ? { ColumnMetadata: [{ name: 'run_id' }], Records: [] } : { ColumnMetadata: [{ name: 'row_count' }], Records: [[{ longValue: 3 }]] },
     );
 
-    const out = await handler(fixture('glue-crawler-succeeded-transformed'));
+    const out = await handler(fixture('glue-crawler-succeeded-transformed'), lambdaContext('load'));
     expect(out).toMatchObject({ status: 'ok', step: 'load' });
     // ensureSchema, then the run: staging in calls of at most 40 statements, then the transaction
     expect(batches.map((b) => b.Sqls!.length)).toEqual([12, 40, expect.any(Number), expect.any(Number)]);
@@ -75,7 +75,14 @@ describe('load handler', () => {
 
   it('rejects the raw crawler event (that starts transform)', async () => {
     fakeS3(s3);
-    expect(await handler(fixture('glue-crawler-succeeded-raw'))).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/starts no load route/) } });
+    expect(await handler(fixture('glue-crawler-succeeded-raw'), lambdaContext('load'))).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/starts no load route/) } });
+    expect(redshift.calls()).toHaveLength(0);
+  });
+
+  it('logs the terminal error with the Lambda context', async () => {
+    const context = lambdaContext('load');
+    const { lines } = await withLogLines(logger, () => handler(fixture('glue-crawler-succeeded-raw'), context));
+    expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'load failed', service: 'load', ...contextFields(context) })]);
     expect(redshift.calls()).toHaveLength(0);
   });
 });

@@ -6,11 +6,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SOURCE_TABLES } from '../../../../jobs/lib/definition/tables';
 import type { RunRecord } from '../../../../jobs/lib/core/ports';
-import { handler } from '../../../../jobs/transform/handler';
+import { handler, logger } from '../../../../jobs/transform/handler';
 import { fakeAthena } from '../athena-fake';
 import { BUCKETS } from '../handler-env';
 import { fakeS3 } from '../s3-fake';
-import { fixture } from './fixtures';
+import { contextFields, fixture, lambdaContext, withLogLines } from './fixtures';
 
 const athena = mockClient(AthenaClient);
 const s3 = mockClient(S3Client);
@@ -50,7 +50,7 @@ describe('transform handler', () => {
     lake.put(BUCKETS.raw, '_ledger/runs/20250225t120000z.json', JSON.stringify(run('20250225t120000z', 'loaded')));
     const queries = fakeAthena(athena);
     everyTableCrawled();
-    const out = await handler(fixture('glue-crawler-succeeded-raw'));
+    const out = await handler(fixture('glue-crawler-succeeded-raw'), lambdaContext('transform'));
     expect(out).toMatchObject({ status: 'ok', result: { target: 'cleaned' } });
     const ctas = queries.sqls().filter((s) => s.startsWith('create table'));
     expect(ctas).toHaveLength(22); // 11 cleaned tables: rows and rejects
@@ -70,7 +70,7 @@ describe('transform handler', () => {
     lake.put(BUCKETS.raw, '_ledger/runs/20250225t132609z.json', JSON.stringify(run('20250225t132609z', 'cleaned')));
     const queries = fakeAthena(athena);
     everyTableCrawled();
-    expect(await handler(fixture('glue-crawler-succeeded-cleaned'))).toMatchObject({ status: 'ok', result: { target: 'transformed' } });
+    expect(await handler(fixture('glue-crawler-succeeded-cleaned'), lambdaContext('transform'))).toMatchObject({ status: 'ok', result: { target: 'transformed' } });
     const ctas = queries.sqls().filter((s) => s.startsWith('create table'));
     expect(ctas).toHaveLength(11);
     expect(ctas.every((s) => s.includes(`external_location = 's3://${BUCKETS.transformed}/`))).toBe(true);
@@ -81,7 +81,7 @@ describe('transform handler', () => {
     lake.put(BUCKETS.raw, '_ledger/runs/20250225t132609z.json', JSON.stringify(run('20250225t132609z', 'extracted')));
     const queries = fakeAthena(athena);
     glue.on(GetTablesCommand).resolves({ TableList: [{ Name: 'currency' }] });
-    expect(await handler(fixture('glue-crawler-succeeded-raw'))).toMatchObject({ status: 'ok', result: { target: 'cleaned' } });
+    expect(await handler(fixture('glue-crawler-succeeded-raw'), lambdaContext('transform'))).toMatchObject({ status: 'ok', result: { target: 'cleaned' } });
     const ctas = queries.sqls().filter((s) => s.startsWith('create table'));
     expect(ctas).toHaveLength(22);
     const reading = ctas.filter((s) => s.includes('"lakehouse_raw".'));
@@ -97,8 +97,15 @@ describe('transform handler', () => {
     fakeS3(s3);
     fakeAthena(athena);
     for (const event of [fixture('glue-crawler-succeeded-transformed'), fixture('glue-crawler-started'), { ...fixture('glue-crawler-succeeded-raw'), detail: { crawlerName: 'other', state: 'Succeeded' } }]) {
-      expect(await handler(event)).toMatchObject({ status: 'failed', error: { name: 'TerminalError' } });
+      expect(await handler(event, lambdaContext('transform'))).toMatchObject({ status: 'failed', error: { name: 'TerminalError' } });
     }
     expect(athena.calls()).toHaveLength(0);
+  });
+
+  it('logs the terminal error with the Lambda context', async () => {
+    fakeS3(s3);
+    const context = lambdaContext('transform');
+    const { lines } = await withLogLines(logger, () => handler(fixture('glue-crawler-started'), context));
+    expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'transform failed', service: 'transform', ...contextFields(context) })]);
   });
 });
