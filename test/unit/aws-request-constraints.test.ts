@@ -197,6 +197,15 @@ describe('interception of SDK sends', () => {
     expect(() => assertTestSentValidRequests([])).toThrow(/DescribeStatement: Id breaks pattern/);
   });
 
+  it('keeps checking when a test mocks the same client class again', async () => {
+    const again = mockClient(RedshiftDataClient);
+    again.on(DescribeStatementCommand).resolves({ Id: STATEMENT_ID, Status: 'FINISHED' });
+    const client = new RedshiftDataClient({ region: 'eu-west-2' });
+    await expect(client.send(new DescribeStatementCommand({ Id: STATEMENT_ID }))).resolves.toMatchObject({ Status: 'FINISHED' });
+    await expect(client.send(new DescribeStatementCommand({ Id: 'batch-1' }))).rejects.toThrow('Id breaks pattern');
+    expect(takeRejectedRequests()).toHaveLength(1);
+  });
+
   it('checks clients that are not mocked, before any request leaves', async () => {
     const handle = jest.fn();
     const client = new GlueClient({ region: 'eu-west-2', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: { handle } });
