@@ -64,8 +64,10 @@ function readEscape(p: string, i: number, inClass: boolean): { text: string; cla
 
 /**
  * Translates a Java pattern from a service model into a RegExp that must
- * match the whole value (AWS validates the entire member value against the
- * pattern, as Java's `Matcher.matches` does).
+ * match the whole value. Whole-value matching is an assumption: the models
+ * do not say, but their patterns are written for it (`[a-z0-9-]+` would
+ * accept anything unanchored) and the API references present each as the
+ * form of the whole member, as Java's `Matcher.matches` checks it.
  * Never throws: an untranslatable pattern comes back with `ok: false` and the reason.
  */
 export function translateJavaPattern(source: string): TranslatedPattern {
