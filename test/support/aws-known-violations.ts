@@ -39,25 +39,5 @@ export interface KnownViolation {
   issue: string;
 }
 
-const STATEMENT_ID_FAKES =
-  'test data: the fake Data API answers with statement ids such as "batch-1" and "lookup-1"; AWS returns UUIDs (optionally ":n" for a sub-statement), which is what DescribeStatement and GetStatementResult accept. Make the fake ids UUID-shaped.';
-
 /** Today's known violations; each entry is deleted by the change that fixes it. */
-export const KNOWN_VIOLATIONS: readonly KnownViolation[] = [
-  {
-    service: 'redshift-data',
-    operation: 'BatchExecuteStatement',
-    path: 'Sqls',
-    rule: 'max-size',
-    testFile: 'test/unit/aws/handlers/load-handler.test.ts',
-    test: ['load handler', 'on the transformed crawler succeeding, loads each waiting run in one batch and marks it loaded'],
-    source: 'production',
-    issue:
-      'to be fixed: issue 11 defect 1. RedshiftWarehouse.loadRun sends the whole load of a run (staging, COPY, dedupe, counts, apply per table, then history and drops: 135 statements for this run) as one BatchExecuteStatement; the Data API takes 1 to 40 statements in Sqls.',
-  },
-  ...(['DescribeStatement', 'GetStatementResult'] as const).flatMap((operation) =>
-    ['test/unit/aws/redshift-warehouse.test.ts', 'test/unit/aws/handlers/load-handler.test.ts'].map(
-      (testFile): KnownViolation => ({ service: 'redshift-data', operation, path: 'Id', rule: 'pattern', testFile, source: 'test-data', issue: STATEMENT_ID_FAKES }),
-    ),
-  ),
-];
+export const KNOWN_VIOLATIONS: readonly KnownViolation[] = [];

@@ -257,13 +257,15 @@ describe('interception of SDK sends', () => {
       expect(testsAreFiltered()).toBeDefined();
     });
 
-    it.each(KNOWN_VIOLATIONS.map((k) => [`${k.operation} ${k.path} in ${k.testFile}`, k] as const))('entry %s names a real test, operation and issue', (_, k) => {
-      const source = readFileSync(join(ROOT, k.testFile), 'utf8');
-      for (const title of k.test ?? []) expect(source).toContain(title);
-      expect(serviceModel(k.service).operations[k.operation]).toBeDefined();
-      if (k.source === 'production') {
-        expect(k.test).toBeDefined();
-        expect(k.issue).toMatch(/^to be fixed: issue \d+ defect \d+/);
+    it('has entries that each name a real test, operation and issue (none today: every known violation is fixed)', () => {
+      for (const k of KNOWN_VIOLATIONS) {
+        const source = readFileSync(join(ROOT, k.testFile), 'utf8');
+        for (const title of k.test ?? []) expect(source).toContain(title);
+        expect(serviceModel(k.service).operations[k.operation]).toBeDefined();
+        if (k.source === 'production') {
+          expect(k.test).toBeDefined();
+          expect(k.issue).toMatch(/^to be fixed: issue \d+ defect \d+/);
+        }
       }
     });
   });

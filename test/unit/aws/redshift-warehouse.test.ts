@@ -13,6 +13,10 @@ import { STAR_TABLES, starTable } from '../../../jobs/lib/definition/tables';
 import { RedshiftStatementError, RedshiftWarehouse, toNamedParameters } from '../../../jobs/lib/adapters/aws/redshift-warehouse';
 import { awsError, fakeSleep } from './helpers';
 
+/** Statement ids shaped as the Data API returns them (UUIDs; `:n` marks a sub-statement), so requests pass the constraint check. */
+const statementId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const LOOKUP_ID = statementId(1);
+const batchId = (n: number) => statementId(100 + n);
 const rs = mockClient(RedshiftDataClient);
 const RUN = '20250225t132609z';
 const ROLE = 'arn:aws:iam::123456789012:role/lakehouse-redshift-copy';
@@ -51,14 +55,14 @@ function fakeDataApi(options: {
 } = {}) {
   const batches: { id: string; input: BatchExecuteStatementCommandInput }[] = [];
   const polled = new Map<string, number>();
-  rs.on(ExecuteStatementCommand).resolves({ Id: 'lookup-1' });
+  rs.on(ExecuteStatementCommand).resolves({ Id: LOOKUP_ID });
   rs.on(BatchExecuteStatementCommand).callsFake((input: BatchExecuteStatementCommandInput) => {
-    const id = `batch-${batches.length + 1}`;
+    const id = batchId(batches.length + 1);
     batches.push({ id, input });
     return { Id: id, ...(input.SessionKeepAliveSeconds !== undefined || input.SessionId ? { SessionId: SESSION } : {}) };
   });
   rs.on(DescribeStatementCommand).callsFake(({ Id }: { Id: string }) => {
-    if (Id === 'lookup-1') return { Id, Status: 'FINISHED', HasResultSet: true };
+    if (Id === LOOKUP_ID) return { Id, Status: 'FINISHED', HasResultSet: true };
     const n = (polled.get(Id) ?? 0) + 1;
     polled.set(Id, n);
     if (n <= (options.polls ?? 0)) return { Id, Status: n === 1 ? 'SUBMITTED' : 'STARTED' };
@@ -67,7 +71,7 @@ function fakeDataApi(options: {
     return { Id, Status: 'FINISHED', SubStatements: subs, ...options.batchOutcome?.(Id, input) };
   });
   rs.on(GetStatementResultCommand).callsFake(({ Id }: { Id: string }) => {
-    if (Id === 'lookup-1') {
+    if (Id === LOOKUP_ID) {
       return { ColumnMetadata: [{ name: 'run_id' }], Records: options.loaded ? [[{ stringValue: RUN }]] : [], TotalNumRows: options.loaded ? 1 : 0 };
     }
     const index = Number(Id.split(':')[1]);
@@ -142,12 +146,12 @@ describe('RedshiftWarehouse.loadRun', () => {
     expect(result).toEqual({ runId: RUN, loaded: true, tables: { dim_currency: { staged: 70, changed: 20 } } });
     expect(delays).toEqual([250, 500, 250, 500]);
     const ids = rs.commandCalls(GetStatementResultCommand).map((c) => c.args[0].input.Id);
-    expect(ids).toEqual(['lookup-1', 'batch-1:7', 'batch-2:2']);
+    expect(ids).toEqual([LOOKUP_ID, `${batchId(1)}:7`, `${batchId(2)}:2`]);
   });
 
   it('reports the failing statement and its error, as a terminal error, and sends nothing after it', async () => {
     const fake = fakeDataApi({
-      batchOutcome: (id, input) => (id === 'batch-1' ? failedAt(4, "ERROR: S3 prefix 's3://lake-transformed/dim_currency/run_id=x/' has no files")(id, input) : undefined),
+      batchOutcome: (id, input) => (id === batchId(1) ? failedAt(4, "ERROR: S3 prefix 's3://lake-transformed/dim_currency/run_id=x/' has no files")(id, input) : undefined),
     });
     const failure = warehouse().w.loadRun(RUN, [tables[1]]);
     await expect(failure).rejects.toBeInstanceOf(RedshiftStatementError);
@@ -159,7 +163,7 @@ describe('RedshiftWarehouse.loadRun', () => {
   it('sends a conflicting transaction again in the same session with a new token, and gives up as transient', async () => {
     let failures = 1;
     const conflict = failedAt(0, 'ERROR: 1023 Serializable isolation violation on table');
-    const fake = fakeDataApi({ batchOutcome: (id, input) => (id !== 'batch-1' && failures-- > 0 ? conflict(id, input) : undefined) });
+    const fake = fakeDataApi({ batchOutcome: (id, input) => (id !== batchId(1) && failures-- > 0 ? conflict(id, input) : undefined) });
     const result = await warehouse().w.loadRun(RUN, [tables[1]]);
     expect(result.loaded).toBe(true);
     expect(fake.batches).toHaveLength(3);
@@ -169,7 +173,7 @@ describe('RedshiftWarehouse.loadRun', () => {
     expect(second.ClientToken).not.toBe(first.ClientToken);
 
     rs.reset();
-    const again = fakeDataApi({ batchOutcome: (id, input) => (id !== 'batch-1' ? failedAt(0, 'ERROR: could not serialize access')(id, input) : undefined) });
+    const again = fakeDataApi({ batchOutcome: (id, input) => (id !== batchId(1) ? failedAt(0, 'ERROR: could not serialize access')(id, input) : undefined) });
     const failure = warehouse({ maxAttempts: 2 }).w.loadRun(RUN, [tables[1]]);
     await expect(failure).rejects.toBeInstanceOf(TransientError);
     expect(again.batches).toHaveLength(3);
@@ -213,8 +217,8 @@ describe('RedshiftWarehouse.ensureSchema / query', () => {
   });
 
   it('binds $n parameters as named Data API parameters and reads every page', async () => {
-    rs.on(ExecuteStatementCommand).resolves({ Id: 'q-1' });
-    rs.on(DescribeStatementCommand).resolves({ Id: 'q-1', Status: 'FINISHED', HasResultSet: true });
+    rs.on(ExecuteStatementCommand).resolves({ Id: statementId(201) });
+    rs.on(DescribeStatementCommand).resolves({ Id: statementId(201), Status: 'FINISHED', HasResultSet: true });
     rs.on(GetStatementResultCommand)
       .resolvesOnce({
         NextToken: 'next',
@@ -243,8 +247,8 @@ describe('RedshiftWarehouse.ensureSchema / query', () => {
   });
 
   it('reports a failed query with the Data API error', async () => {
-    rs.on(ExecuteStatementCommand).resolves({ Id: 'q-2' });
-    rs.on(DescribeStatementCommand).resolves({ Id: 'q-2', Status: 'FAILED', Error: 'ERROR: relation "nope" does not exist', QueryString: 'select * from nope' });
+    rs.on(ExecuteStatementCommand).resolves({ Id: statementId(202) });
+    rs.on(DescribeStatementCommand).resolves({ Id: statementId(202), Status: 'FAILED', Error: 'ERROR: relation "nope" does not exist', QueryString: 'select * from nope' });
     await expect(warehouse().w.query('select * from nope')).rejects.toThrow(/FAILED: ERROR: relation "nope" does not exist/);
   });
 });

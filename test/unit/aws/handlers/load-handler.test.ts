@@ -15,6 +15,10 @@ import { ACCOUNT, BUCKETS } from '../handler-env';
 import { fakeS3 } from '../s3-fake';
 import { contextFields, fixture, lambdaContext, withLogLines } from './fixtures';
 
+/** Statement ids shaped as the Data API returns them (UUIDs; `:n` marks a sub-statement), so requests pass the constraint check. */
+const statementId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const LOOKUP_ID = statementId(1);
+const batchId = (n: number) => statementId(100 + n);
 const redshift = mockClient(RedshiftDataClient);
 const s3 = mockClient(S3Client);
 const RUN = '20250225t132609z';
@@ -41,19 +45,19 @@ describe('load handler', () => {
     lake.put(BUCKETS.transformed, `dim_currency/run_id=${RUN}/20250225_133955_00021_abcde_1.parquet`, 'PAR1');
     lake.put(BUCKETS.transformed, `fact_sales_order/run_id=${RUN}/20250225_133958_00022_abcde_1.parquet`, 'PAR1');
     const batches: BatchExecuteStatementCommandInput[] = [];
-    redshift.on(ExecuteStatementCommand).resolves({ Id: 'lookup' });
+    redshift.on(ExecuteStatementCommand).resolves({ Id: LOOKUP_ID });
     redshift.on(BatchExecuteStatementCommand).callsFake((input: BatchExecuteStatementCommandInput) => {
       batches.push(input);
       const opensSession = input.SessionKeepAliveSeconds !== undefined || input.SessionId !== undefined;
-      return { Id: `batch-${batches.length}`, ...(opensSession ? { SessionId: '0a1b2c3d-0000-4000-8000-00000000abcd' } : {}) };
+      return { Id: batchId(batches.length), ...(opensSession ? { SessionId: '0a1b2c3d-0000-4000-8000-00000000abcd' } : {}) };
     });
     redshift.on(DescribeStatementCommand).callsFake(({ Id }: { Id: string }) => {
-      if (Id === 'lookup') return { Id, Status: 'FINISHED', HasResultSet: true };
-      const sqls = batches[Number(Id.split('-')[1]) - 1].Sqls!;
+      if (Id === LOOKUP_ID) return { Id, Status: 'FINISHED', HasResultSet: true };
+      const sqls = batches[Number(Id.split('-').at(-1)) - 101].Sqls!;
       return { Id, Status: 'FINISHED', SubStatements: sqls.map((sql, i) => ({ Id: `${Id}:${i + 1}`, Status: 'FINISHED', QueryString: sql })) };
     });
     redshift.on(GetStatementResultCommand).callsFake(({ Id }: { Id: string }) =>
-      Id === 'lookup' ? { ColumnMetadata: [{ name: 'run_id' }], Records: [] } : { ColumnMetadata: [{ name: 'row_count' }], Records: [[{ longValue: 3 }]] },
+      Id === LOOKUP_ID ? { ColumnMetadata: [{ name: 'run_id' }], Records: [] } : { ColumnMetadata: [{ name: 'row_count' }], Records: [[{ longValue: 3 }]] },
     );
 
     const out = await handler(fixture('glue-crawler-succeeded-transformed'), lambdaContext('load'));
