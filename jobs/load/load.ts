@@ -5,7 +5,7 @@
  */
 import { errorMessage, isTransient } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
-import { keys } from '../lib/definition/object-keys';
+import { isDataObject, keys } from '../lib/definition/object-keys';
 import { STAR_TABLES } from '../lib/definition/tables';
 import type { Clock, LoadResult, LoadTable, ObjectStore, RunLedger, Warehouse } from '../lib/core/ports';
 import { advanceRun, markRunFailed, waitingRuns } from '../lib/core/run-lifecycle';
@@ -25,15 +25,16 @@ export interface LoadJobResult {
 }
 
 /**
- * The run's Parquet files per star table, as object keys of the transformed
- * zone (the warehouse adapter resolves them: `ObjectStore.uri`). A table
- * without files gets an empty list (nothing staged for it).
+ * The run's data files per star table, as object keys of the transformed
+ * zone (the warehouse adapter resolves them: `ObjectStore.uri`): every data
+ * object of the run folder (`isDataObject`: Athena writes them without an
+ * extension). A table without files gets an empty list (nothing staged for it).
  */
 export async function loadTablesForRun(transformed: ObjectStore, runId: string): Promise<LoadTable[]> {
   const tables: LoadTable[] = [];
   for (const table of STAR_TABLES) {
     const objects = await transformed.list(keys.runFolder(table.name, runId));
-    tables.push({ table, files: objects.map((o) => o.key).filter((key) => key.endsWith('.parquet')) });
+    tables.push({ table, files: objects.map((o) => o.key).filter(isDataObject) });
   }
   return tables;
 }

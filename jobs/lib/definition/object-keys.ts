@@ -38,3 +38,17 @@ export const IN_PROGRESS_MARKER = '.tmp-';
 export function isInProgressWrite(name: string): boolean {
   return name.includes(IN_PROGRESS_MARKER);
 }
+
+/**
+ * True for a data file of a zone table: anything in a run folder except
+ * hidden names (starting with `_` or `.`, such as `_SUCCESS` or checksum
+ * files, which Hive-style readers skip), folder markers and writes in
+ * progress. Extensions are not required: Athena CTAS writes Parquet objects
+ * without one (Athena user guide, "Considerations and limitations for CTAS
+ * queries"), DuckDB writes `.parquet`.
+ */
+export function isDataObject(key: string): boolean {
+  if (key.endsWith('/')) return false;
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return name.length > 0 && !name.startsWith('_') && !name.startsWith('.') && !isInProgressWrite(name);
+}
