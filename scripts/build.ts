@@ -2,13 +2,21 @@
  * `npm run build`: bundles each Lambda handler with esbuild.
  *
  * For every step with a `jobs/<step>/handler.ts` it writes
- *   dist/lambda/<step>/index.js          one CommonJS bundle (Node 20), handler `index.handler`
+ *   dist/lambda/<step>/index.js          one CommonJS bundle for the jobs' Lambda runtime, handler `index.handler`
  *   dist/lambda/<step>/sql/…             the SQL files, for the steps that read them (transform, load)
  *   dist/lambda/<step>.zip               the folder zipped (deflate), the artefact the pipeline stack deploys
  * and prints each bundle's size.
  *
- * - The AWS SDK v3 is left out (`@aws-sdk/*` external): the Lambda Node.js
- *   runtime provides it. Powertools, zod and pg are bundled.
+ * - The bundles target the Node.js version of the jobs' Lambda runtime
+ *   (stacks/constructs/lambda-runtime.ts `JOB_RUNTIME`).
+ * - The AWS SDK v3 is bundled at the version package.json pins, not taken
+ *   from the runtime: the runtime's copy can be older than the members the
+ *   code relies on (`IfMatch`/`IfNoneMatch` on PutObject for the ledger's
+ *   conditional writes, `SessionId` on the Data API), and an older client
+ *   drops members it does not know without an error. Lambda's Node.js
+ *   runtimes document that the included SDK version may lag and recommend
+ *   bundling the version you tested with (Lambda developer guide, "Building
+ *   Lambda functions with Node.js"). Powertools, zod and pg are bundled too.
  * - Bundles that ship SQL start with a banner that sets LAKEHOUSE_SQL_DIR to
  *   their own `sql/` folder (read by jobs/lib/sql/models.ts `sqlDir()`), unless
  *   the function's environment already sets it.
@@ -28,11 +36,15 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { join, relative, resolve, sep } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { build } from 'esbuild';
+import { JOB_RUNTIME } from '../stacks/constructs/lambda-runtime';
 import { ZipFile } from 'yazl';
 import { STEPS, type Step } from '../jobs/lib/definition/run-stages';
 import { textTable } from './cli/text-table';
 
 const ROOT = resolve(__dirname, '..');
+
+/** esbuild's target for the jobs' runtime: `nodejs22.x` → `node22`. */
+export const LAMBDA_NODE_TARGET = JOB_RUNTIME.replace(/^nodejs(\d+)\.x$/, 'node$1');
 
 /** Steps whose handler reads SQL files at run time, and which folders of `sql/` they need. */
 export const SQL_NEEDED: Partial<Record<Step, string[]>> = {
@@ -79,9 +91,9 @@ export async function buildLambdas(outDir = join(ROOT, 'dist', 'lambda'), steps:
       outfile: join(dir, 'index.js'),
       bundle: true,
       platform: 'node',
-      target: 'node20',
+      target: LAMBDA_NODE_TARGET,
       format: 'cjs',
-      external: ['@aws-sdk/*', 'pg-native'],
+      external: ['pg-native'],
       banner: sqlFolders.length ? { js: SQL_DIR_BANNER } : undefined,
       keepNames: true,
       logLevel: 'warning',
