@@ -51,7 +51,8 @@ const LANDED = /^landing\/([a-z][a-z0-9_]*)\/([^/]+)$/;
  * manifest write marks the run failed (step `ingest`) and rethrows. Either
  * way the landed file stays under `landing/`, so a retry ingests it again.
  */
-export async function ingest(input: IngestInput, deps: IngestDeps): Promise<IngestResult> {
+export async function ingest(request: IngestInput, deps: IngestDeps): Promise<IngestResult> {
+  const input = { key: await landedKey(request.key, deps.raw) };
   const m = LANDED.exec(input.key);
   if (!m || !input.key.startsWith(LANDING_PREFIX)) {
     deps.logger.warn('landed file ignored', { step: 'ingest', key: input.key });
@@ -113,6 +114,26 @@ export async function ingest(input: IngestInput, deps: IngestDeps): Promise<Inge
   await moveObject(deps.raw, input.key, `${PROCESSED_LANDING_PREFIX}${input.key}`, body);
   deps.logger.info('landed file ingested', { step: 'ingest', runId, table, rows: rows.length, key: input.key });
   return { status: 'ingested', runId, table, rows: rows.length, manifestKey };
+}
+
+/**
+ * The key of the landed object an event names. S3 event notifications carry
+ * object keys URL-encoded (spaces as `+`, other characters as `%XX`: Amazon S3
+ * user guide, "Event message structure"), and a key relayed through other
+ * paths may arrive encoded too; a literal key may itself contain `%` or `+`.
+ * So the key is taken as given when that object exists, else its decoded form
+ * when that one exists, else as given (the caller then reports it gone).
+ */
+async function landedKey(key: string, raw: ObjectStore): Promise<string> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key; // not valid percent-encoding: it can only be literal
+  }
+  const exists = (k: string) => raw.exists(k).catch(() => false); // a key the store refuses is not there
+  if (decoded === key || (await exists(key))) return key;
+  return (await exists(decoded)) ? decoded : key;
 }
 
 async function moveObject(store: ObjectStore, from: string, to: string, body: Buffer): Promise<void> {

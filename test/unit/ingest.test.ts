@@ -94,6 +94,16 @@ describe('ingest (landed files become runs)', () => {
     expect(await store.exists('landing/currency/new.json')).toBe(true);
   });
 
+  it('finds a landed file whose key the event carries URL-encoded, and keeps a literal % or + as it is', async () => {
+    await raw.put('landing/currency/may 2025+extra.json', '[{"currency_id": 7}]');
+    const encoded = await ingest({ key: 'landing/currency/may+2025%2Bextra.json' }, { raw, ledger, clock, logger: logger() });
+    expect(encoded).toMatchObject({ status: 'ingested', table: 'currency', rows: 1 });
+    await raw.put('landing/currency/100%25+x.json', '[{"currency_id": 8}]');
+    const literal = await ingest({ key: 'landing/currency/100%25+x.json' }, { raw, ledger, clock, logger: logger() });
+    expect(literal).toMatchObject({ status: 'ingested', rows: 1 });
+    expect(await raw.exists('_processed/landing/currency/100%25+x.json')).toBe(true);
+  });
+
   it('ignores keys outside landing/<table>/', async () => {
     const result = await ingest({ key: 'landing/loose-file.csv' }, { raw, ledger, clock, logger: logger() });
     expect(result.status).toBe('ignored');
