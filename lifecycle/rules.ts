@@ -4,7 +4,7 @@
  * apply the same rules to the zone folders with `planLifecycle`
  * (lifecycle/plan.ts), so both runtimes keep data for the same time.
  *
- * Sources of the numbers: DESIGN.md §7 (objects under 128 KB only transition
+ * Sources of the numbers: docs/architecture.md "Conventions" (objects under 128 KB only transition
  * when the minimum object size is `varies_by_storage_class`; Glacier Flexible
  * Retrieval bills 90 days minimum, so archives expire no earlier than
  * 365 + 90 = 455 days) and the S3 lifecycle documentation.

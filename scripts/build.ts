@@ -18,7 +18,7 @@
  *   bundling the version you tested with (Lambda developer guide, "Building
  *   Lambda functions with Node.js"). Powertools, zod and pg are bundled too.
  * - Bundles that ship SQL start with a banner that sets LAKEHOUSE_SQL_DIR to
- *   their own `sql/` folder (read by jobs/lib/sql/models.ts `sqlDir()`), unless
+ *   their own `sql/` folder (read by jobs/lib/core/sql/models.ts `sqlDir()`), unless
  *   the function's environment already sets it.
  * - No handler reaches the embedded PGlite of the local runtime (the extract
  *   handler opens its server with pg-client.ts; pglite-client.ts is imported

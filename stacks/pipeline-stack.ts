@@ -1,6 +1,6 @@
 /**
  * The stateless stack: the jobs and the wiring between them. One Lambda per
- * step of jobs/lib/pipeline.ts, each with its own least-privilege role
+ * step of jobs/lib/definition/routes.ts, each with its own least-privilege role
  * (stacks/job-permissions.ts), log group and dead-letter queue; the custom
  * event bus for `ZoneWritten`; an EventBridge rule (or a Scheduler schedule)
  * for every route of the pipeline definition; the alert topic with its email

@@ -1,6 +1,6 @@
 /**
  * The crawl job: brings a zone's catalog up to date after new files land
- * (DESIGN.md §4). On AWS it starts the zone's Glue crawler and Glue announces
+ * (docs/architecture.md "Events"). On AWS it starts the zone's Glue crawler and Glue announces
  * the result; locally the crawl runs at once and the runtime announces it.
  */
 import type { Logger } from '../lib/core/logger';

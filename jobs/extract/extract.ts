@@ -1,5 +1,5 @@
 /**
- * The extract job (DESIGN.md §3 Watermarks): reads what changed in each
+ * The extract job (docs/architecture.md "Watermarks and lookback"): reads what changed in each
  * source table since its watermark (minus a lookback, so late commits are not
  * missed), writes only versions not extracted before as gzip JSON Lines parts
  * into the raw zone, records the run, writes the manifest that starts the
@@ -194,7 +194,7 @@ async function extractTable(
  * When no table has new rows it writes nothing, releases the id and returns
  * `{ runId: null, tables: {} }`. Otherwise it records the run in the ledger
  * (stage `extracted`), writes the manifest (`_manifests/<run>.json`, the
- * event that starts the chain), then advances the watermarks (DESIGN.md §3).
+ * event that starts the chain), then advances the watermarks (docs/architecture.md "Data contracts").
  *
  * @returns the run id (null when nothing changed), rows per table, the manifest key
  * @throws TerminalError for bad input, malformed timestamps or (from the

@@ -1,6 +1,6 @@
 /**
  * The ingest job: turns a file a user dropped under `landing/<table>/` in the
- * raw zone into a run, exactly like an extract (DESIGN.md §3): part files under
+ * raw zone into a run, exactly like an extract (docs/architecture.md "Data contracts"): part files under
  * `<table>/run_id=<run>/`, a ledger record, then the manifest that starts the
  * chain. Accepted formats (landed-file.ts): JSON Lines (`.jsonl`, `.ndjson`),
  * a JSON array of objects (`.json`), CSV with a header row (`.csv`), each

@@ -1,5 +1,5 @@
 /**
- * The bytes of a file dropped under `landing/<table>/` (DESIGN.md §3) turned
+ * The bytes of a file dropped under `landing/<table>/` (docs/architecture.md "Data contracts") turned
  * into raw rows, by the file's format as its name says: JSON Lines (`.jsonl`,
  * `.ndjson`), a JSON array of objects (`.json`), CSV with a header row
  * (`.csv`), each optionally gzipped (`.gz`), or Parquet (`.parquet`, see

@@ -1,6 +1,6 @@
 /**
  * Rows of a Parquet file dropped in the landing area, as raw-zone values: the
- * same forms the extract writes for a source row (DESIGN.md §3, and
+ * same forms the extract writes for a source row (docs/architecture.md "Data contracts", and
  * `SourceDb.streamChangedLines` in ports.ts), so a run ingested from Parquet
  * looks like one extracted from PostgreSQL.
  *
@@ -56,7 +56,7 @@ const PARSERS: Partial<ParquetParsers> = {
  * Reads a whole Parquet file into raw rows, in file order, one key per
  * top-level column (absent and null cells both become null).
  *
- * How Parquet types become raw values (the forms of DESIGN.md §3):
+ * How Parquet types become raw values (the forms of docs/architecture.md "Data contracts"):
  * - integers (INT32, INT64, signed or unsigned, any width) → numbers; a
  *   64-bit value beyond ±(2^53 − 1) → its exact digits as a string (a JSON
  *   number would silently round it);

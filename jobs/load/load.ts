@@ -1,6 +1,6 @@
 /**
  * The load job: moves every run waiting at stage `transformed` into the
- * warehouse (DESIGN.md §3 "Loader", §4: started when the transformed zone's
+ * warehouse (docs/architecture.md "Loading", "Events": started when the transformed zone's
  * crawler succeeds), oldest first, and marks each run `loaded` in the ledger.
  */
 import { errorMessage, isTransient } from '../lib/core/errors';

@@ -1,7 +1,7 @@
 /**
  * The scan-logs job (both runtimes): finds the error lines in a batch of job
  * log records, groups them by job and run, and sends ONE alert for the batch
- * that a person can act on (DESIGN.md §1 alerts, §4 "any job error log").
+ * that a person can act on (docs/architecture.md "Alerts", "Events" "any job error log").
  *
  * On AWS the records come from a CloudWatch Logs subscription (see
  * cloudwatch-payload.ts); locally from the run's log file.

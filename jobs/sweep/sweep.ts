@@ -1,5 +1,5 @@
 /**
- * The sweep job: re-emits the event a stuck run is waiting for (DESIGN.md §4).
+ * The sweep job: re-emits the event a stuck run is waiting for (docs/architecture.md "Events").
  * AWS delivers S3, Glue and EventBridge events on a best-effort basis, and a
  * crawl requested while the crawler was busy may not cover a run's files; so
  * on a schedule the sweep looks for runs that have not moved for longer than

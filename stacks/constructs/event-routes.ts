@@ -1,5 +1,5 @@
 /**
- * The pipeline's routes on AWS: for every route of jobs/lib/pipeline.ts, an
+ * The pipeline's routes on AWS: for every route of jobs/lib/definition/routes.ts, an
  * EventBridge rule whose pattern comes from jobs/lib/event-patterns.ts (the
  * same definition the handlers' event schemas use), targeting the route's
  * job; scheduler routes become EventBridge Scheduler schedules whose input

@@ -28,7 +28,7 @@ const TYPED_ROWS = `
      timestamp '2025-01-01 00:00:00'::timestamp_ms, timestamp '2025-06-30 23:59:59.999999')
   ) t(id, i, b, d, v, flag, dt, ts_ms, ts_us)`;
 
-/** What the extract would write for {@link TYPED_ROWS} (DESIGN.md §3). */
+/** What the extract would write for {@link TYPED_ROWS} (docs/architecture.md "Data contracts"). */
 const TYPED_RAW = [
   { id: 1, i: 1, b: 42, d: '123.45', v: 'plain', flag: true, dt: '2024-02-29', ts_ms: '2024-02-29T13:14:15.678', ts_us: '2022-11-03T14:20:52.186' },
   {

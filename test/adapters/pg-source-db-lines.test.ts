@@ -3,7 +3,7 @@
  * and, with TEST_DATABASE_URL, on a server (where they are rendered from one
  * COPY stream), there both on the calling thread and on render worker
  * threads. The expected rows are written out here from the inserted values
- * and the raw-zone contract (DESIGN.md §3), not read back through the source.
+ * and the raw-zone contract (docs/architecture.md "Data contracts"), not read back through the source.
  */
 import { gunzipSync } from 'node:zlib';
 import { type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';

@@ -1,5 +1,5 @@
 /**
- * The model files themselves: one per zone table (pipeline.ts), found by
+ * The model files themselves: one per zone table (definition/tables.ts), found by
  * loadModels, and written to the house style of docs/architecture.md "SQL models".
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ const all: ModelFile[] = [...loadModels('cleaned'), ...loadModels('transformed')
 const code = (sql: string) => sql.replace(/--[^\n]*/g, '').replace(/'(?:[^']|'')*'/g, "''");
 
 describe('loadModels', () => {
-  it('finds one model per zone table, in pipeline.ts order', () => {
+  it('finds one model per zone table, in definition/tables.ts order', () => {
     for (const zone of ['cleaned', 'transformed'] as const) {
       const models = loadModels(zone);
       expect(models.map((m) => m.table)).toEqual(zoneTables(zone));

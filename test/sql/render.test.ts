@@ -37,7 +37,7 @@ describe('renderModel: table placeholders', () => {
 
   it.each([
     ['an unknown zone', '{{ landing.sales_order }}', /unknown zone/],
-    ['a table not in pipeline.ts', '{{ raw.sales_orders }}', /unknown table/],
+    ['a table not in definition/tables.ts', '{{ raw.sales_orders }}', /unknown table/],
     ['a star table in the cleaned zone', '{{ cleaned.dim_date }}', /unknown table/],
     ['a source table in the transformed zone', '{{ transformed.address }}', /unknown table/],
     ['an unknown qualifier', '{{ cleaned.address:newest }}', /unknown qualifier/],

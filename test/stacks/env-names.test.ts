@@ -1,5 +1,5 @@
 /**
- * The Lambda environment contract (jobs/lib/aws/env-names.ts): the variable
+ * The Lambda environment contract (jobs/lib/definition/lambda-environment.ts): the variable
  * names the pipeline stack sets and the handlers read.
  */
 import { deployedNamesFromEnv, requireEnv } from '../../jobs/lib/runtimes/lambda/environment';

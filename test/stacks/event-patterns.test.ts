@@ -1,7 +1,7 @@
 /**
  * The shared route → EventBridge pattern definition (jobs/lib/event-patterns.ts):
  * the patterns accept exactly the AWS events that the handlers' schemas
- * (jobs/lib/aws/event-schemas.ts) turn into a pipeline event the same route
+ * (jobs/lib/runtimes/lambda/event-schemas.ts) turn into a pipeline event the same route
  * matches locally (`routeMatches`), and nothing else.
  */
 import { alertPatterns, DEFAULT_EVENT_BUS, eventBusFor, eventPattern, routeTrigger, scheduledTick, zoneOfBucket, zoneOfCrawler, type DeployedNames } from '../../jobs/lib/definition/event-patterns';

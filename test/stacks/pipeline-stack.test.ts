@@ -91,7 +91,7 @@ describe('jobs', () => {
     }
   });
 
-  it('receive exactly the environment variables env-names.ts gives them', () => {
+  it('receive exactly the environment variables lambda-environment.ts gives them', () => {
     for (const step of STEPS) {
       const vars = fn(step).environment.variables as Record<string, string>;
       expect(Object.keys(vars).sort()).toEqual(ENV_BY_STEP[step].map((k) => ENV[k]).sort());

@@ -1,5 +1,5 @@
 /**
- * Error classes that say whether a retry can help (DESIGN.md §6). Handlers
+ * Error classes that say whether a retry can help (docs/architecture.md "Conventions"). Handlers
  * rethrow TransientError so Lambda retries; TerminalError is reported instead.
  */
 

@@ -1,4 +1,4 @@
-/** Validation and quoting of SQL identifiers that come from config or catalogs (DESIGN.md §6). */
+/** Validation and quoting of SQL identifiers that come from config or catalogs (docs/architecture.md "Conventions"). */
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 

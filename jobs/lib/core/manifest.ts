@@ -1,5 +1,5 @@
 /**
- * The run manifest (DESIGN.md §3): written to `raw/_manifests/<run>.json`
+ * The run manifest (docs/architecture.md "Data contracts"): written to `raw/_manifests/<run>.json`
  * after all of a run's part files. Its arrival starts the chain.
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
- * Ports: the interfaces jobs depend on. Local adapters live in `jobs/lib/local/`,
- * AWS adapters in `jobs/lib/aws/`. Jobs never import an adapter directly; the
+ * Ports: the interfaces jobs depend on. Adapters live in `jobs/lib/adapters/<technology>/`
+ * (aws, postgres, duckdb, fs, smtp, powertools). Jobs never import an adapter directly; the
  * composition roots (Lambda handlers, the local runner) wire them in.
  */
 import type { Readable } from 'node:stream';
@@ -54,7 +54,7 @@ export interface SourceColumn {
   primaryKey?: boolean;
 }
 
-/** A source row as it lands in the raw zone (see DESIGN.md §3: exact numbers and timestamps are strings). */
+/** A source row as it lands in the raw zone (see docs/architecture.md "Data contracts": exact numbers and timestamps are strings). */
 export type RawRow = Record<string, string | number | boolean | null>;
 
 /** The OLTP source database. */

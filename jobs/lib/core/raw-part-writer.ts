@@ -1,6 +1,6 @@
 /**
  * Writes rows into a run's raw-zone part files (`<table>/run_id=<run>/part-NNNNN.jsonl.gz`,
- * DESIGN.md §3) as gzip JSON Lines, streaming: each part is piped to the
+ * docs/architecture.md "Data contracts") as gzip JSON Lines, streaming: each part is piped to the
  * object store while rows arrive, and a new part starts every `partRows` rows.
  *
  * Parts are compressed at gzip level 1: a raw part is written once and read

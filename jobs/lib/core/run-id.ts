@@ -1,5 +1,5 @@
 /**
- * Run ids (DESIGN.md §3): a sortable, identifier-safe UTC stamp such as
+ * Run ids (docs/architecture.md "Data contracts"): a sortable, identifier-safe UTC stamp such as
  * `20250225t132609z`, plus `_<n>` when two runs start in the same second.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The life of a run in the ledger, in one place (DESIGN.md §3 "Run id", §4):
+ * The life of a run in the ledger, in one place (docs/architecture.md "Run id", §4):
  *
  *   claim an id ─▶ write the run's parts ─▶ record it (stage `extracted`) ─▶ write the manifest
  *        │                 │ failure: discard (parts removed, claim released, nothing recorded)
@@ -32,7 +32,7 @@ export interface LifecycleDeps {
 export const MAX_CLAIM_ATTEMPTS = 50;
 
 /**
- * Claims a new run id for the current second (DESIGN.md §3): tries the stamp
+ * Claims a new run id for the current second (docs/architecture.md "Data contracts"): tries the stamp
  * of `clock.now()` (`20250225t132609z`), and on each ConflictError (another
  * run, loaded or not, or another claim holds it) the next suffix `_2`, `_3`…,
  * through the ledger's conditional claim ({@link RunLedger.reserveRun}) — no

@@ -5,7 +5,7 @@
  * EventBridge Scheduler schedules whose input is `scheduledTick`); the AWS
  * event schemas and the stack tests read the same functions, so the rules
  * deployed, the events the handlers accept and the routes the local bus
- * applies (`routeMatches` in pipeline.ts) cannot drift apart.
+ * applies (`routeMatches` in routes.ts) cannot drift apart.
  *
  * Pure data in, data out: no SDK and no cdktf imports.
  *

@@ -64,7 +64,7 @@ export const ENV = {
   sweepThreshold: 'LAKEHOUSE_SWEEP_THRESHOLD',
   /**
    * Folder holding the SQL files (`cleaned/`, `transformed/`, `warehouse/`) inside the Lambda:
-   * the bundle ships `sql/` next to `index.js`, so `/var/task/sql` (see jobs/lib/sql/models.ts `sqlDir`).
+   * the bundle ships `sql/` next to `index.js`, so `/var/task/sql` (see jobs/lib/core/sql/models.ts `sqlDir`).
    */
   sqlDir: 'LAKEHOUSE_SQL_DIR',
   /** Powertools service name (the job's step name). */

@@ -134,7 +134,7 @@ export const SOURCE_TABLES: SourceTableDef[] = [
 export interface StarTableDef {
   name: string;
   kind: 'dimension' | 'fact';
-  /** Grain, in words (DESIGN.md §3). */
+  /** Grain, in words (docs/architecture.md "Data contracts"). */
   grain: string;
   /**
    * Columns in lake (Parquet) order; the warehouse has the same columns plus,

@@ -1,6 +1,6 @@
 /**
  * The environment the pipeline stack gives the Lambdas (names from
- * env-names.ts), set before the handler modules load. Import first.
+ * lambda-environment.ts), set before the handler modules load. Import first.
  */
 import { ENV } from '../../../jobs/lib/definition/lambda-environment';
 

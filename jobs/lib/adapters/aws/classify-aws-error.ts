@@ -1,7 +1,7 @@
 /**
  * Sorts AWS SDK failures into "a retry may help" (TransientError) and "a retry
  * will not help" (TerminalError), keeping the SDK error as `cause`
- * (DESIGN.md §6). Handlers rethrow the transient ones so Lambda retries.
+ * (docs/architecture.md "Conventions"). Handlers rethrow the transient ones so Lambda retries.
  *
  * The rules are the SDK's own: the service error classification its retry
  * strategy uses (`@smithy/core/retry`, formerly `@smithy/service-error-classification`):

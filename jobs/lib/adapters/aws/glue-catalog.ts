@@ -1,6 +1,6 @@
 /**
  * Catalog over AWS Glue: one Glue database and one crawler per zone
- * (DESIGN.md §1). `crawl` only starts the crawler; its completion arrives
+ * (docs/architecture.md "The chain and its two runtimes"). `crawl` only starts the crawler; its completion arrives
  * later as a "Glue Crawler State Change" event.
  */
 import {

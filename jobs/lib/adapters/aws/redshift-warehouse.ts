@@ -1,7 +1,7 @@
 /**
  * Warehouse over the Amazon Redshift Data API (Redshift Serverless workgroup
  * or a provisioned cluster). A run is loaded in one Data API session
- * (DESIGN.md §3 "Loader"; the statements and the sources for the Data API's
+ * (docs/architecture.md "Loading"; the statements and the sources for the Data API's
  * behaviour are in core/warehouse/redshift-load-script.ts):
  *
  *   1. the load history is read (a loaded run is skipped);

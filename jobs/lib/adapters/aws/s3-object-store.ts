@@ -1,5 +1,5 @@
 /**
- * ObjectStore over one S3 bucket (one bucket per zone, DESIGN.md §1).
+ * ObjectStore over one S3 bucket (one bucket per zone, docs/architecture.md "The chain and its two runtimes").
  * Large bodies stream in with multipart upload (`@aws-sdk/lib-storage`);
  * `putIfAbsent` is an S3 conditional write (`If-None-Match: *`).
  */

@@ -1,5 +1,5 @@
 /**
- * RunLedger as small JSON objects in a lake bucket (DESIGN.md §4):
+ * RunLedger as small JSON objects in a lake bucket (docs/architecture.md "Events"):
  *
  *   <prefix>runs/<run>.json     one RunRecord per run
  *   <prefix>open/<run>.json     one marker per open run (claimed, or not yet loaded)

@@ -1,6 +1,6 @@
 /**
  * Notifier over SNS: publishes an alert to the pipeline's alert topic, whose
- * email subscription delivers it (DESIGN.md §1, alerts).
+ * email subscription delivers it (docs/architecture.md "Alerts").
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier } from '../../core/ports';

@@ -1,7 +1,7 @@
 /**
  * The local query engine: materialises SQL models with DuckDB
  * `COPY (select …) TO '<zone>/<table>/run_id=<run>/part-00000.parquet'`, the
- * local stand-in for Athena CTAS (DESIGN.md §1, §5).
+ * local stand-in for Athena CTAS (docs/architecture.md "The chain and its two runtimes", "SQL models").
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';

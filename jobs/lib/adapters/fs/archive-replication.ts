@@ -1,7 +1,7 @@
 /**
  * Replication of a zone folder to its archive folder: the local stand-in for
  * the S3 replication rule that copies every object written to a zone bucket
- * into the zone's 1-year archive bucket (DESIGN.md §1; locally
+ * into the zone's 1-year archive bucket (docs/architecture.md "The chain and its two runtimes"; locally
  * `.lakehouse/zones/<zone>-archive/`).
  *
  * Copies go by path (`fs.copyFile`, copy-on-write where the file system can),

@@ -1,5 +1,5 @@
 /**
- * Classifies a local file system failure as retryable or not (DESIGN.md §6:
+ * Classifies a local file system failure as retryable or not (docs/architecture.md "Conventions":
  * errors say whether a retry helps).
  */
 import { errorMessage, TerminalError, TransientError } from '../../core/errors';

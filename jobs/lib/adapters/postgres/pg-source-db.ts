@@ -21,7 +21,7 @@ import { CopyRenderPool } from './copy-render-pool';
 import { CopyJsonLines, type CopyLayout, type CopyValueKind } from './copy-text';
 import type { PgClient, Row } from './pg-client';
 
-/** ISO timestamp with milliseconds and no zone (DESIGN.md §3): `2022-11-03T14:20:52.186`. */
+/** ISO timestamp with milliseconds and no zone (docs/architecture.md "Data contracts"): `2022-11-03T14:20:52.186`. */
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS'`;
 /** Types whose driver value already fits a raw row (numbers, text, booleans, dates as text). */
 const AS_IS = new Set([

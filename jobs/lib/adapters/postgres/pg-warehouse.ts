@@ -1,6 +1,6 @@
 /**
  * The local warehouse: the star schema in PostgreSQL (a server, or embedded
- * PGlite) behind the Warehouse port (DESIGN.md §3 "Loader").
+ * PGlite) behind the Warehouse port (docs/architecture.md "Loading").
  *
  * Each table of a run is loaded in few passes: DuckDB ({@link duckDbStaging})
  * reads the run's Parquet files, keeps one row per grain (the rule of

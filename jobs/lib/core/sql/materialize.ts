@@ -1,7 +1,7 @@
 /**
  * The outer SELECTs an engine wraps around a rendered model before writing it
  * (DuckDB `copy (…) to …`, Athena `create table … as …`). They pick the zone
- * table's columns explicitly, in pipeline.ts order, and cast each to its lake
+ * table's columns explicitly, in definition/tables.ts order, and cast each to its lake
  * type, so the files always have exactly the contract's columns and types
  * whatever else a model computes (docs/architecture.md "Data contracts", "SQL models"). The SQL is in the common
  * subset of DuckDB and Trino.
@@ -32,13 +32,13 @@ export const LAKE_TYPE: Record<ColumnType, string> = {
 
 /**
  * The lake columns of a zone table, in order: a cleaned table's source columns
- * or a star table's lake columns (pipeline.ts).
+ * or a star table's lake columns (definition/tables.ts).
  *
  * @throws TerminalError when the table is not in that zone.
  */
 export function zoneColumns(zone: 'cleaned' | 'transformed', table: string): ColumnDef[] {
   const def = zone === 'cleaned' ? SOURCE_TABLES.find((t) => t.name === table) : STAR_TABLES.find((t) => t.name === table);
-  if (!def) throw new TerminalError(`no ${zone} table named ${JSON.stringify(table)} in pipeline.ts`);
+  if (!def) throw new TerminalError(`no ${zone} table named ${JSON.stringify(table)} in definition/tables.ts`);
   return def.columns;
 }
 
@@ -53,7 +53,7 @@ function castColumns(columns: ColumnDef[]): string[] {
  * for transformed models the same without the filter (they have no rejects).
  *
  * @param zone      the zone the model writes
- * @param table     the model (table) name, which must be in that zone in pipeline.ts
+ * @param table     the model (table) name, which must be in that zone in definition/tables.ts
  * @param rendered  the model after `renderModel` (a single SELECT)
  * @returns a SELECT over the model with the table's columns in contract order, cast to lake types
  * @throws TerminalError when the table is not in the zone

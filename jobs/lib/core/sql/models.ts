@@ -1,7 +1,7 @@
 /**
  * Finds and reads the SQL model files: `sql/cleaned/<table>.sql` for every
  * source table and `sql/transformed/<table>.sql` for every star table
- * (docs/architecture.md "SQL models"). The tables come from pipeline.ts, so a missing model is
+ * (docs/architecture.md "SQL models"). The tables come from definition/tables.ts, so a missing model is
  * an error rather than a silently skipped table.
  */
 import { readFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ export function sqlDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Reads every model of a zone, in pipeline.ts table order. Models of one zone
+ * Reads every model of a zone, in definition/tables.ts table order. Models of one zone
  * read only the zone before it, so this order is free of dependencies.
  *
  * @param zone  cleaned or transformed

@@ -40,7 +40,7 @@ export interface RenderContext {
   /**
    * Whether the catalog has the table yet. A table never written (a run that
    * holds only some source tables, on a fresh lake) renders as an empty
-   * relation with the table's columns from pipeline.ts. Default: every table exists.
+   * relation with the table's columns from definition/tables.ts. Default: every table exists.
    */
   exists?: (zone: Zone, table: string) => boolean;
 }
@@ -65,7 +65,7 @@ const typedZone = (zone: Zone): 'cleaned' | 'transformed' => (zone === 'raw' ? '
  * @param ctx  engine, run id and the relation naming of the engine's catalog
  * @returns    the SQL the engine can run
  * @throws TerminalError on a malformed run id, an unknown zone, a table not in
- *   that zone (pipeline.ts), an unknown qualifier (`:all` and `:latest` exist;
+ *   that zone (definition/tables.ts), an unknown qualifier (`:all` and `:latest` exist;
  *   `:latest` only on cleaned tables), a table function given something other
  *   than its table reference, a contract typed() cannot type, an unknown shim
  *   or a wrong number of shim arguments, or any `{{` / `}}` left after
@@ -139,7 +139,7 @@ function checkTable(zone: string, table: string): void {
     throw new TerminalError(`unknown zone in placeholder {{ ${zone}.${table} }}: zones are ${ZONES.join(', ')}`);
   }
   if (!zoneTables(typedZone(zone as Zone)).includes(table)) {
-    throw new TerminalError(`unknown table in placeholder {{ ${zone}.${table} }}: not a ${zone} table in pipeline.ts`);
+    throw new TerminalError(`unknown table in placeholder {{ ${zone}.${table} }}: not a ${zone} table in definition/tables.ts`);
   }
 }
 
@@ -183,7 +183,7 @@ function latestVersions(table: string, runs: string): string {
  * A relation with no rows and the columns the catalog would show for the
  * table: raw columns as varchar (text as landed), cleaned and transformed
  * columns in their lake types, plus `run_id`.
- * @throws TerminalError when the table is not in the zone (pipeline.ts).
+ * @throws TerminalError when the table is not in the zone (definition/tables.ts).
  */
 export function emptyRelation(zone: Zone, table: string): string {
   const typeOf = (c: ColumnDef) => (zone === 'raw' ? 'varchar' : LAKE_TYPE[c.type]);

@@ -1,6 +1,6 @@
 /**
  * The statements that load one run into Redshift through the Data API, split
- * into the two parts the adapter sends (DESIGN.md §3 "Loader"):
+ * into the two parts the adapter sends (docs/architecture.md "Loading"):
  *
  *   `stage`        per star table (dimensions first): drop leftover temp tables,
  *                  create the staging table, COPY the run's Parquet files, dedupe,

@@ -1,6 +1,6 @@
 /**
  * Schemas of the events the Lambda handlers receive, as AWS delivers them,
- * and their mapping to our PipelineEvent (pipeline.ts).
+ * and their mapping to our PipelineEvent (definition/events.ts).
  *
  * The envelopes are the Powertools parser's built-in zod schemas
  * (`@aws-lambda-powertools/parser/schemas/*`, zod 4 like ours):
@@ -11,7 +11,7 @@
  * Crawler State Change" (AWS Glue developer guide, "Automating AWS Glue with
  * EventBridge"), "Athena Query State Change" (Athena user guide, "Monitoring
  * Athena queries with EventBridge events") and our `ZoneWritten`. Sources and
- * detail-types come from EVENT_SOURCES / DETAIL_TYPES in pipeline.ts, the
+ * detail-types come from EVENT_SOURCES / DETAIL_TYPES in definition/events.ts, the
  * same constants the EventBridge rules are built from (event-patterns.ts), so
  * the schemas accept exactly what the rules let through. Unknown extra fields
  * are allowed (AWS adds fields over time) and dropped from the parsed value;
@@ -158,7 +158,7 @@ export function toPipelineEvent(event: unknown, names: DeployedNames): PipelineE
 }
 
 /**
- * The route (pipeline.ts ROUTES) by which `event` starts `step`; its `input`
+ * The route (definition/routes.ts ROUTES) by which `event` starts `step`; its `input`
  * is the step's input (zone to crawl, zone to transform into).
  * Throws TerminalError when no route sends this event to `step` (the rule
  * that delivered it does not match the pipeline definition).

@@ -1,6 +1,6 @@
 /**
  * Adapters the handlers build from their environment (variable names and the
- * plain value readers are in env-names.ts), so each handler stays a short
+ * plain value readers are in environment.ts), so each handler stays a short
  * composition root.
  */
 import type { S3Client } from '@aws-sdk/client-s3';

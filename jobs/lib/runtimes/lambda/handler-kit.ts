@@ -1,6 +1,6 @@
 /**
  * What every Lambda handler shares: the SDK client options, the system clock,
- * the Lambda context in every log line, and the error policy (DESIGN.md §6).
+ * the Lambda context in every log line, and the error policy (docs/architecture.md "Conventions").
  *
  * Error policy, the same for every handler:
  * - a TransientError (throttling, 5xx, timeouts, a lost conditional write, a
