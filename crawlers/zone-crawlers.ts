@@ -27,7 +27,13 @@
  * UPDATE_IN_DATABASE, as that page advises, then switch back.
  */
 import { LEDGER_PREFIX } from '../jobs/lib/definition/lambda-environment';
-import { LANDING_PREFIX, MANIFEST_PREFIX, REJECTS_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../jobs/lib/definition/object-keys';
+import {
+  LANDING_PREFIX,
+  MANIFEST_PREFIX,
+  REJECTS_PREFIX,
+  PROCESSED_LANDING_PREFIX,
+  QUARANTINE_PREFIX,
+} from '../jobs/lib/definition/object-keys';
 import { ZONES, type Zone } from '../jobs/lib/definition/zones';
 
 /** The crawler `Configuration` JSON document (Glue's versioned crawler configuration). */
@@ -125,7 +131,9 @@ export function crawlerProblems(definition: CrawlerDefinition): string[] {
     (policy.updateBehavior !== INCREMENTAL_SCHEMA_CHANGE_POLICY.updateBehavior ||
       policy.deleteBehavior !== INCREMENTAL_SCHEMA_CHANGE_POLICY.deleteBehavior)
   ) {
-    problems.push(`${definition.zone}: CRAWL_NEW_FOLDERS_ONLY needs schemaChangePolicy LOG/LOG (got ${policy.updateBehavior}/${policy.deleteBehavior})`);
+    problems.push(
+      `${definition.zone}: CRAWL_NEW_FOLDERS_ONLY needs schemaChangePolicy LOG/LOG (got ${policy.updateBehavior}/${policy.deleteBehavior})`,
+    );
   }
   if (definition.configuration.Grouping.TableLevelConfiguration < 2) {
     problems.push(`${definition.zone}: tables must sit below the bucket (TableLevelConfiguration >= 2)`);

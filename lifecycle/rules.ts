@@ -133,7 +133,9 @@ export function lifecycleProblems(rules: LakeLifecycle): string[] {
     );
   }
   if (a.transitionDefaultMinimumObjectSize !== TRANSITION_MINIMUM_OBJECT_SIZE) {
-    problems.push(`archive.transitionDefaultMinimumObjectSize must be ${TRANSITION_MINIMUM_OBJECT_SIZE} so small objects transition`);
+    problems.push(
+      `archive.transitionDefaultMinimumObjectSize must be ${TRANSITION_MINIMUM_OBJECT_SIZE} so small objects transition`,
+    );
   }
   return problems;
 }

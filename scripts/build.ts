@@ -77,7 +77,10 @@ export function handlerSteps(): Step[] {
  * zips each. Returns what it built. Throws esbuild's error when a bundle
  * fails (e.g. an import that cannot be resolved), and Error for an unknown step.
  */
-export async function buildLambdas(outDir = join(ROOT, 'dist', 'lambda'), steps: Step[] = handlerSteps()): Promise<BuiltLambda[]> {
+export async function buildLambdas(
+  outDir = join(ROOT, 'dist', 'lambda'),
+  steps: Step[] = handlerSteps(),
+): Promise<BuiltLambda[]> {
   const built: BuiltLambda[] = [];
   for (const step of steps) {
     const entry = join(ROOT, 'jobs', step, 'handler.ts');

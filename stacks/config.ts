@@ -165,11 +165,15 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 const name = (max: number) =>
-  z.string().regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, 'lowercase letters, digits and hyphens, starting with a letter').max(max);
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, 'lowercase letters, digits and hyphens, starting with a letter')
+    .max(max);
 const schedule = z.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'rate(…) or cron(…)');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)?$/, 'a duration such as 30m or 1h');
 const network = z.object({ subnetIds: z.array(z.string().min(1)).min(1), securityGroupIds: z.array(z.string().min(1)).min(1) });
-const stepRecord = <T extends z.ZodType>(value: T) => z.object(Object.fromEntries(STEPS.map((s) => [s, value])) as Record<Step, T>);
+const stepRecord = <T extends z.ZodType>(value: T) =>
+  z.object(Object.fromEntries(STEPS.map((s) => [s, value])) as Record<Step, T>);
 
 const schema = z.object({
   environment: name(16),
@@ -183,15 +187,19 @@ const schema = z.object({
   extract: z.object({ lookback: duration, tablesInclude: z.string().min(1), tablesExclude: z.string() }),
   sweepThreshold: duration,
   alertEmail: z.email(),
-  logRetentionDays: z.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), 'a CloudWatch Logs retention value'),
+  logRetentionDays: z
+    .number()
+    .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), 'a CloudWatch Logs retention value'),
   athena: z.object({ bytesScannedCutoffPerQuery: z.number().int().min(10_000_000) }),
-  warehouse: z.object({
-    databaseName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
-    adminUsername: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
-    baseCapacityRpu: z.number().int().min(8).max(512).multipleOf(8),
-    maxCapacityRpu: z.number().int().min(8).max(5632),
-    network: network.optional(),
-  }).refine((w) => w.maxCapacityRpu >= w.baseCapacityRpu, 'maxCapacityRpu must be ≥ baseCapacityRpu'),
+  warehouse: z
+    .object({
+      databaseName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
+      adminUsername: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
+      baseCapacityRpu: z.number().int().min(8).max(512).multipleOf(8),
+      maxCapacityRpu: z.number().int().min(8).max(5632),
+      network: network.optional(),
+    })
+    .refine((w) => w.maxCapacityRpu >= w.baseCapacityRpu, 'maxCapacityRpu must be ≥ baseCapacityRpu'),
   sourceNetwork: network.optional(),
   jobs: stepRecord(
     z.object({
@@ -202,7 +210,9 @@ const schema = z.object({
   ),
   lambdaAssets: stepRecord(z.string().min(1)),
   tags: z.record(z.string(), z.string()),
-  stateBackend: z.object({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), keyPrefix: z.string().min(1) }).optional(),
+  stateBackend: z
+    .object({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), keyPrefix: z.string().min(1) })
+    .optional(),
 });
 
 /**
@@ -212,9 +222,7 @@ const schema = z.object({
  */
 export function validateConfig(config: StackConfig): StackConfig {
   const result = schema.safeParse(config);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
   problems.push(...lifecycleProblems(config.lifecycle).map((p) => `lifecycle.${p}`));
   if (problems.length) throw new TerminalError(`invalid stack configuration:\n  ${problems.join('\n  ')}`);
   return config;
@@ -228,7 +236,9 @@ export function validateConfig(config: StackConfig): StackConfig {
 export function stackConfig(environment: string, env: NodeJS.ProcessEnv = {}): StackConfig {
   const base = ENVIRONMENTS[environment];
   if (!base) {
-    throw new TerminalError(`unknown environment ${JSON.stringify(environment)} (known: ${Object.keys(ENVIRONMENTS).join(', ')})`);
+    throw new TerminalError(
+      `unknown environment ${JSON.stringify(environment)} (known: ${Object.keys(ENVIRONMENTS).join(', ')})`,
+    );
   }
   return validateConfig({
     ...base,
@@ -254,7 +264,9 @@ export function resolveLambdaAssets(assets: Record<Step, string>): Record<Step, 
     STEPS.map((step) => {
       const configured = assets[step];
       const candidates = configured.endsWith('.zip') ? [configured, configured.slice(0, -4)] : [configured];
-      const found = candidates.find((c) => existsSync(c) && (c.endsWith('.zip') ? statSync(c).isFile() : statSync(c).isDirectory()));
+      const found = candidates.find(
+        (c) => existsSync(c) && (c.endsWith('.zip') ? statSync(c).isFile() : statSync(c).isDirectory()),
+      );
       if (!found) missing.push(`${step}: ${configured}`);
       return [step, found ?? configured];
     }),

@@ -33,7 +33,11 @@ export interface JobResources {
 
 /** Catalog reads a CTAS needs on its source tables. */
 const CATALOG_READ = [
-  'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions',
+  'glue:GetDatabase',
+  'glue:GetTable',
+  'glue:GetTables',
+  'glue:GetPartition',
+  'glue:GetPartitions',
   'glue:BatchGetPartition',
 ];
 
@@ -51,7 +55,10 @@ const PARTITION_REGISTRATION = ['glue:GetTable', 'glue:GetPartition', 'glue:GetP
 
 /** Athena calls of the query engine adapter. */
 const ATHENA_QUERY = [
-  'athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution',
+  'athena:StartQueryExecution',
+  'athena:GetQueryExecution',
+  'athena:GetQueryResults',
+  'athena:StopQueryExecution',
 ];
 
 /**
@@ -187,7 +194,9 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           sid: 'ReadOwnStatements',
           actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
           resources: ['*'],
-          conditions: [{ test: 'StringEquals', variable: 'redshift-data:statement-owner-iam-userid', values: ['$${aws:userid}'] }],
+          conditions: [
+            { test: 'StringEquals', variable: 'redshift-data:statement-owner-iam-userid', values: ['$${aws:userid}'] },
+          ],
         },
         { sid: 'ReadWarehouseSecret', actions: ['secretsmanager:GetSecretValue'], resources: [lake.redshiftAdminSecretArn] },
         ...kms,

@@ -110,7 +110,10 @@ export class LakeStack extends TerraformStack {
     const results = bucket('query-results', names.queryResultsBucket, {
       lifecycleRules: queryResultsLifecycleRules(config.lifecycle.queryResultsExpiryDays),
     });
-    const workgroup = (id: string, props: Pick<QueryWorkgroupProps, 'name' | 'description' | 'resultsPrefix' | 'enforceConfiguration'>) => {
+    const workgroup = (
+      id: string,
+      props: Pick<QueryWorkgroupProps, 'name' | 'description' | 'resultsPrefix' | 'enforceConfiguration'>,
+    ) => {
       const wg = new QueryWorkgroup(this, id, {
         ...props,
         resultsBucketName: names.queryResultsBucket,
@@ -131,7 +134,7 @@ export class LakeStack extends TerraformStack {
     // The transform's CTAS statements set external_location, which an enforcing workgroup refuses.
     workgroup('transform-queries', {
       name: names.transformWorkgroup,
-      description: 'lakehouse: the transform job\'s CTAS statements (external_location allowed)',
+      description: "lakehouse: the transform job's CTAS statements (external_location allowed)",
       resultsPrefix: QUERY_RESULTS_PREFIXES.transform,
       enforceConfiguration: false,
     });

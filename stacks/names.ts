@@ -47,8 +47,7 @@ export interface ResourceNames {
   schedule: (step: Step) => string;
 }
 
-const perZone = (f: (zone: Zone) => string) =>
-  Object.fromEntries(ZONES.map((z) => [z, f(z)])) as Record<Zone, string>;
+const perZone = (f: (zone: Zone) => string) => Object.fromEntries(ZONES.map((z) => [z, f(z)])) as Record<Zone, string>;
 
 /** Key prefixes of each workgroup's query results in the results bucket. */
 export const QUERY_RESULTS_PREFIXES = { adHoc: 'results/', transform: 'transform-results/' } as const;

@@ -15,7 +15,12 @@ export interface ExtractSettings {
 }
 
 const list = (value: string | undefined, fallback: string[]) =>
-  value === undefined ? fallback : value.split(',').map((s) => s.trim()).filter(Boolean);
+  value === undefined
+    ? fallback
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 /**
  * Reads the extract settings from `env`.

@@ -215,7 +215,8 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
   const partRows = input.partRows ?? 100_000;
   if (!Number.isInteger(partRows) || partRows < 1) throw new TerminalError(`partRows must be a positive integer: ${partRows}`);
   const concurrency = input.concurrency ?? 2;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new TerminalError(`concurrency must be a positive integer: ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new TerminalError(`concurrency must be a positive integer: ${concurrency}`);
 
   const included = matcher(input.include);
   const excluded = matcher(input.exclude);
@@ -230,7 +231,13 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
     await eachTable(tables, concurrency, async (table) => {
       outcomes.set(
         table,
-        await extractTable(table, runId, { lookbackMs: input.lookbackMs, partRows, pageSize: input.pageSize }, watermarks[table], deps),
+        await extractTable(
+          table,
+          runId,
+          { lookbackMs: input.lookbackMs, partRows, pageSize: input.pageSize },
+          watermarks[table],
+          deps,
+        ),
       );
     });
 
@@ -253,7 +260,12 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
         tables: Object.fromEntries(
           changed.map(([t, o]) => [
             t,
-            { files: o.files, rows: o.rows, watermark: ranges[t], schema: o.schema.map(({ name, dataType, nullable }) => ({ name, dataType, nullable })) },
+            {
+              files: o.files,
+              rows: o.rows,
+              watermark: ranges[t],
+              schema: o.schema.map(({ name, dataType, nullable }) => ({ name, dataType, nullable })),
+            },
           ]),
         ),
       });

@@ -37,7 +37,13 @@ export const handler = lambdaHandler('extract', logger, async (event) => {
   const source = new PgSourceDb(await openPgServer(url), { closeClient: true, connect: () => openPgServer(url) });
   try {
     const input = { include: settings.include, exclude: settings.exclude, lookbackMs: settings.lookbackMs };
-    return await extract(input, { source, raw: zoneStore('raw', s3, names), ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+    return await extract(input, {
+      source,
+      raw: zoneStore('raw', s3, names),
+      ledger: ledgerFromEnv(s3),
+      clock: systemClock,
+      logger,
+    });
   } finally {
     await source.close();
   }

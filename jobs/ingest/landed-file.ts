@@ -41,7 +41,10 @@ export async function parseLandedFile(name: string, body: Buffer): Promise<RawRo
   else if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) rows = jsonLines(bytes.toString('utf8'));
   else if (base.endsWith('.json')) rows = jsonArray(bytes.toString('utf8'));
   else if (base.endsWith('.csv')) rows = csvRows(bytes.toString('utf8'));
-  else throw new TerminalError(`unsupported file type: ${name} (use .jsonl, .ndjson, .json or .csv, optionally gzipped, or .parquet)`);
+  else
+    throw new TerminalError(
+      `unsupported file type: ${name} (use .jsonl, .ndjson, .json or .csv, optionally gzipped, or .parquet)`,
+    );
   return checkedRows(rows);
 }
 

@@ -141,7 +141,11 @@ function readPlan(metadata: FileMetaData, root: SchemaTree): ReadPlan {
 
 /** A short name of an element's type, for messages. */
 function kindOf(element: SchemaElement): string {
-  return element.logical_type?.type ?? element.converted_type ?? (element.num_children ? 'group' : (element.repetition_type ?? element.type ?? 'unknown'));
+  return (
+    element.logical_type?.type ??
+    element.converted_type ??
+    (element.num_children ? 'group' : (element.repetition_type ?? element.type ?? 'unknown'))
+  );
 }
 
 function isDecimal(element: SchemaElement): boolean {
@@ -234,7 +238,8 @@ function cellOf(element: SchemaElement): Cell {
 
 /** An integer cell: a number when it is a safe integer, else its exact digits. */
 function integer(v: unknown): RawValue {
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (typeof v === 'bigint')
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   return Number(v);
 }
 
@@ -261,7 +266,9 @@ function text(v: unknown, column: string): string {
     try {
       return UTF8.decode(v);
     } catch (error) {
-      throw new TerminalError(`column ${column} holds binary data that is not UTF-8 text, which has no raw-zone form`, { cause: error });
+      throw new TerminalError(`column ${column} holds binary data that is not UTF-8 text, which has no raw-zone form`, {
+        cause: error,
+      });
     }
   }
   return String(v);

@@ -27,7 +27,11 @@ export const handler = lambdaHandler('load', logger, async (event) => {
   routeFor(toPipelineEvent(event, names), 'load');
   const transformed = zoneStore('transformed', s3, names);
   const warehouse = new RedshiftWarehouse(redshift, {
-    target: { workgroupName: requireEnv(ENV.redshiftWorkgroup), database: requireEnv(ENV.redshiftDatabase), secretArn: process.env[ENV.redshiftSecretArn] || undefined },
+    target: {
+      workgroupName: requireEnv(ENV.redshiftWorkgroup),
+      database: requireEnv(ENV.redshiftDatabase),
+      secretArn: process.env[ENV.redshiftSecretArn] || undefined,
+    },
     iamRoleArn: requireEnv(ENV.redshiftCopyRoleArn),
     transformedUri: (key) => transformed.uri(key),
     ddlDir: join(sqlDir(), 'warehouse'),

@@ -39,7 +39,8 @@ const NOT_GZIP_JSON = 'CloudWatch Logs payload is not base64-encoded gzip JSON';
  * encoding or the JSON inside does not have the documented shape.
  */
 export function decodeCloudWatchLogs(event: unknown): LogRecord[] {
-  if (!isCloudWatchLogsEvent(event)) throw new TerminalError('not a CloudWatch Logs subscription event: expected { awslogs: { data } }');
+  if (!isCloudWatchLogsEvent(event))
+    throw new TerminalError('not a CloudWatch Logs subscription event: expected { awslogs: { data } }');
   let parsed: ReturnType<typeof subscriptionEventSchema.safeParse>;
   try {
     parsed = subscriptionEventSchema.safeParse(event);

@@ -85,7 +85,9 @@ export function cloudWatchConsoleUrl(region: string, logGroup: string, logStream
 export function jobFromSource(logGroup?: string, logFile?: string): string {
   const name = logGroup ? (logGroup.split('/').pop() ?? logGroup) : logFile ? basename(logFile).replace(/\.[^.]*$/, '') : '';
   if (!name) return 'unknown';
-  const step = [...STEPS].sort((a, b) => b.length - a.length).find((s) => name === s || name.endsWith(`-${s}`) || name.endsWith(`_${s}`));
+  const step = [...STEPS]
+    .sort((a, b) => b.length - a.length)
+    .find((s) => name === s || name.endsWith(`-${s}`) || name.endsWith(`_${s}`));
   return step ?? name;
 }
 
@@ -107,7 +109,8 @@ function structuredText(line: Record<string, unknown>): string {
     const e = error as Record<string, unknown>;
     detail = [str(e.name), str(e.message)].filter(Boolean).join(': ') || undefined;
   }
-  const errorMessage = line.message && typeof line.message === 'object' ? str((line.message as Record<string, unknown>).errorMessage) : undefined;
+  const errorMessage =
+    line.message && typeof line.message === 'object' ? str((line.message as Record<string, unknown>).errorMessage) : undefined;
   const parts = [errorMessage ?? message, detail && detail !== message ? detail : undefined].filter(Boolean);
   const table = str(line.table);
   return parts.join(': ') + (table ? ` (table ${table})` : '');

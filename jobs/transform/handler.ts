@@ -41,5 +41,8 @@ export const handler = lambdaHandler('transform', logger, async (event) => {
     tables: (zone) => catalog.tableNames(zone),
   });
   const events = new EventBridgePublisher(eventBridge, names.eventBusName);
-  return transform({ target: route.input.target! }, { engine, catalog, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger });
+  return transform(
+    { target: route.input.target! },
+    { engine, catalog, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger },
+  );
 });

@@ -17,6 +17,13 @@ export const transformLocal: LocalStep = async (runtime, route) => {
   if (!target) throw new TerminalError(`route ${route.name} starts transform without a target`);
   return transform(
     { target },
-    { engine: runtime.engine, catalog: runtime.catalog, ledger: runtime.ledger, events: runtime.bus, clock: runtime.clock, logger: runtime.logger },
+    {
+      engine: runtime.engine,
+      catalog: runtime.catalog,
+      ledger: runtime.ledger,
+      events: runtime.bus,
+      clock: runtime.clock,
+      logger: runtime.logger,
+    },
   );
 };

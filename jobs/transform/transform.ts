@@ -74,7 +74,12 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
       } catch (error) {
         if (isTransient(error)) {
           // Left waiting, not failed: the retry (Lambda's, or the stuck-run sweep's) picks it up again.
-          deps.logger.warn('transform interrupted; will be retried', { step: 'transform', target, runId: run.runId, error: errorMessage(error) });
+          deps.logger.warn('transform interrupted; will be retried', {
+            step: 'transform',
+            target,
+            runId: run.runId,
+            error: errorMessage(error),
+          });
           throw error;
         }
         await markRunFailed(deps, run.runId, `transform:${target}`, error);

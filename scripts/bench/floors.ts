@@ -86,8 +86,7 @@ export async function duckDbFloor(duck: DuckDBConnection, inputs: FloorInput[], 
   for (const input of inputs) {
     if (input.files.length === 0) continue;
     const list = `[${input.files.map(quoteLiteral).join(', ')}]`;
-    const source =
-      input.format === 'json' ? `read_json(${list}, format = 'newline_delimited')` : `read_parquet(${list})`;
+    const source = input.format === 'json' ? `read_json(${list}, format = 'newline_delimited')` : `read_parquet(${list})`;
     const target = join(scratch, `${input.table}.parquet`);
     const result = await duck.run(`copy (select * from ${source}) to ${quoteLiteral(target)} (format parquet, compression zstd)`);
     rows += Number(result.rowsChanged);

@@ -26,7 +26,8 @@ export function parseScales(args: string[]): number[] {
   if (args.length === 0) return [...DEFAULT_SCALES];
   return args.map((arg) => {
     const n = Number(arg);
-    if (!/^\d+$/.test(arg) || !Number.isInteger(n) || n < 1) throw new RangeError(`not a scale (a whole number ≥ 1): ${JSON.stringify(arg)}`);
+    if (!/^\d+$/.test(arg) || !Number.isInteger(n) || n < 1)
+      throw new RangeError(`not a scale (a whole number ≥ 1): ${JSON.stringify(arg)}`);
     return n;
   });
 }

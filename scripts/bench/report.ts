@@ -22,13 +22,32 @@ export function renderScale(f: ScaleFigures): string {
     ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
   for (const s of f.stages) {
-    table.push([s.stage, secs(s.seconds), int(s.rows), int(s.rowsPerSecond), mb(s.peakRssMb), s.floorSeconds === undefined ? '' : secs(s.floorSeconds), ratio(s.ratio)]);
+    table.push([
+      s.stage,
+      secs(s.seconds),
+      int(s.rows),
+      int(s.rowsPerSecond),
+      mb(s.peakRssMb),
+      s.floorSeconds === undefined ? '' : secs(s.floorSeconds),
+      ratio(s.ratio),
+    ]);
   }
   const e = f.endToEnd;
-  table.push(['end to end', secs(e.seconds), int(e.rows), int(e.rowsPerSecond), mb(e.peakRssMb), secs(e.floorSeconds), ratio(e.ratio)]);
+  table.push([
+    'end to end',
+    secs(e.seconds),
+    int(e.rows),
+    int(e.rowsPerSecond),
+    mb(e.peakRssMb),
+    secs(e.floorSeconds),
+    ratio(e.ratio),
+  ]);
   lines.push(table.toString());
   const i = f.incremental;
-  const slow = [...i.stages].sort((a, b) => b.seconds - a.seconds).slice(0, 3).map((s) => `${s.stage} ${secs(s.seconds)}`);
+  const slow = [...i.stages]
+    .sort((a, b) => b.seconds - a.seconds)
+    .slice(0, 3)
+    .map((s) => `${s.stage} ${secs(s.seconds)}`);
   lines.push(
     `incremental: ${i.changedRows} rows changed → pass ${secs(i.seconds)} s, peak RSS ${mb(i.peakRssMb)} (slowest: ${slow.join(', ')})`,
   );
@@ -52,7 +71,12 @@ export function machineInfo(serverVersion: string): Record<string, unknown> {
 }
 
 /** The JSON document of a benchmark invocation. */
-export function benchDocument(input: { startedAt: Date; serverVersion: string; scales: ScaleFigures[]; wallSeconds: number }): string {
+export function benchDocument(input: {
+  startedAt: Date;
+  serverVersion: string;
+  scales: ScaleFigures[];
+  wallSeconds: number;
+}): string {
   return `${JSON.stringify(
     {
       startedAt: input.startedAt.toISOString(),

@@ -178,9 +178,13 @@ export async function runScale(options: ScaleOptions): Promise<ScaleFigures> {
     }
     // Write the seed's dirty pages out now, so no checkpoint of the seed's WAL lands inside the pass
     // (needs a superuser or pg_checkpoint; without it the pass may pay for part of the seed).
-    await admin.query('checkpoint').catch((error: unknown) => log(`scale ${scale}: no checkpoint after seeding (${String(error)})`));
+    await admin
+      .query('checkpoint')
+      .catch((error: unknown) => log(`scale ${scale}: no checkpoint after seeding (${String(error)})`));
     const seedSeconds = (performance.now() - seedStarted) / 1000;
-    log(`scale ${scale}: ${sum(Object.values(sourceRows)).toLocaleString('en-GB')} source rows seeded in ${seedSeconds.toFixed(1)} s`);
+    log(
+      `scale ${scale}: ${sum(Object.values(sourceRows)).toLocaleString('en-GB')} source rows seeded in ${seedSeconds.toFixed(1)} s`,
+    );
     return await measureInChild({ scale, sourceUrl, warehouseUrl, sourceRows, seedSeconds, floorRepeats: 2 });
   } finally {
     await dropDatabase(admin, sourceDb).catch(() => undefined);
@@ -261,12 +265,17 @@ export async function measureScale(input: MeasureInput, log: (line: string) => v
       const cleanedInputs: FloorInput[] = [];
       for (const t of SOURCE_TABLES) {
         rawInputs.push({ table: t.name, format: 'json', files: await runFiles(runtime, 'raw', t.name, run.runId, '.jsonl.gz') });
-        cleanedInputs.push({ table: t.name, format: 'parquet', files: await runFiles(runtime, 'cleaned', t.name, run.runId, '.parquet') });
+        cleanedInputs.push({
+          table: t.name,
+          format: 'parquet',
+          files: await runFiles(runtime, 'cleaned', t.name, run.runId, '.parquet'),
+        });
       }
       floors.cleaned = await fastest(repeats, () => duckDbFloor(duck, rawInputs, join(home, 'floor-cleaned')));
       floors.transformed = await fastest(repeats, () => duckDbFloor(duck, cleanedInputs, join(home, 'floor-transformed')));
       const starInputs: LoadFloorInput[] = [];
-      for (const t of STAR_TABLES) starInputs.push({ table: t, files: await runFiles(runtime, 'transformed', t.name, run.runId, '.parquet') });
+      for (const t of STAR_TABLES)
+        starInputs.push({ table: t, files: await runFiles(runtime, 'transformed', t.name, run.runId, '.parquet') });
       floors.load = await fastest(repeats, () => loadFloor(warehouseUrl, duck, starInputs, join(home, 'floor-load')));
     } finally {
       closeDuck();
@@ -293,7 +302,9 @@ export async function measureScale(input: MeasureInput, log: (line: string) => v
         rows,
         rowsPerSecond: Math.round(rows / Math.max(measure.seconds, 1e-6)),
         peakRssMb: round(measure.peakRss / MB, 1),
-        ...(floorSeconds !== undefined ? { floorSeconds: round(floorSeconds), ratio: round(measure.seconds / floorSeconds, 2) } : {}),
+        ...(floorSeconds !== undefined
+          ? { floorSeconds: round(floorSeconds), ratio: round(measure.seconds / floorSeconds, 2) }
+          : {}),
       };
     });
     const e2eSeconds = pass.ms / 1000;

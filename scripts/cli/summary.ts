@@ -37,15 +37,25 @@ export function renderSummary(input: {
 }): string {
   const { runs } = input;
   const out: string[] = [];
-  out.push(`runs: ${runs.map((r) => `${r.runId} (${r.origin}, ${r.failed ? `failed at ${r.failed.step}` : r.stage})`).join(', ')}`);
+  out.push(
+    `runs: ${runs.map((r) => `${r.runId} (${r.origin}, ${r.failed ? `failed at ${r.failed.step}` : r.stage})`).join(', ')}`,
+  );
 
   const source = textTable(['source table', 'extracted', 'cleaned', 'rejected'], ['left', 'right', 'right', 'right']);
   for (const t of SOURCE_TABLES) {
-    source.push([t.name, fmt(sum(runs, (r) => r.counts.extracted, t.name)), fmt(sum(runs, (r) => r.counts.cleaned, t.name)), fmt(sum(runs, (r) => r.rejects, t.name))]);
+    source.push([
+      t.name,
+      fmt(sum(runs, (r) => r.counts.extracted, t.name)),
+      fmt(sum(runs, (r) => r.counts.cleaned, t.name)),
+      fmt(sum(runs, (r) => r.rejects, t.name)),
+    ]);
   }
   out.push(source.toString());
 
-  const star = textTable(['star table', 'transformed', 'loaded (new/changed)', 'in warehouse'], ['left', 'right', 'right', 'right']);
+  const star = textTable(
+    ['star table', 'transformed', 'loaded (new/changed)', 'in warehouse'],
+    ['left', 'right', 'right', 'right'],
+  );
   for (const t of STAR_TABLES) {
     star.push([
       t.name,

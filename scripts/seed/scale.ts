@@ -72,7 +72,8 @@ export function idStride(real: RealOrderTables): number {
   const check = (rows: readonly OrderRow[], key: string) => {
     for (const row of rows) {
       const id = row[key];
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 1) throw new RangeError(`${key} is not a positive integer: ${String(id)}`);
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 1)
+        throw new RangeError(`${key} is not a positive integer: ${String(id)}`);
       if (id > max) max = id;
     }
   };

@@ -80,13 +80,9 @@ interface ColumnInfo {
  * @throws whatever the client throws when the database cannot be reached.
  */
 export async function isSourceEmpty(db: PgClient): Promise<boolean> {
-  const [{ present }] = await db.query<{ present: boolean }>(
-    "select to_regclass('public.sales_order') is not null as present",
-  );
+  const [{ present }] = await db.query<{ present: boolean }>("select to_regclass('public.sales_order') is not null as present");
   if (!present) return true;
-  const [{ has_rows }] = await db.query<{ has_rows: boolean }>(
-    'select exists (select 1 from public.sales_order) as has_rows',
-  );
+  const [{ has_rows }] = await db.query<{ has_rows: boolean }>('select exists (select 1 from public.sales_order) as has_rows');
   return !has_rows;
 }
 
@@ -175,7 +171,10 @@ export async function seedSource(db: PgClient, opts: SeedOptions = {}): Promise<
     // When the tables already exist (and are all empty) they are seeded as they are.
     if (!(await schemaPresent(tx))) await tx.exec(ddl);
     const tables: Record<string, number> = {};
-    const load: [string, JsonRow[]][] = [...SEED_TABLES.map((t) => [t, files.get(t)!] as [string, JsonRow[]]), ['payment', payments]];
+    const load: [string, JsonRow[]][] = [
+      ...SEED_TABLES.map((t) => [t, files.get(t)!] as [string, JsonRow[]]),
+      ['payment', payments],
+    ];
     for (const [table, rows] of load) {
       tables[table] = await loadTable(tx, table, rows);
     }
@@ -215,7 +214,9 @@ async function schemaPresent(db: PgClient): Promise<boolean> {
   }
   if (present.length !== SCHEMA_TABLES.length) {
     const missing = SCHEMA_TABLES.filter((t) => !present.includes(t));
-    throw new TerminalError(`the source database has part of the ToteSys schema (missing ${missing.join(', ')}); use an empty database`);
+    throw new TerminalError(
+      `the source database has part of the ToteSys schema (missing ${missing.join(', ')}); use an empty database`,
+    );
   }
   return true;
 }
@@ -361,9 +362,17 @@ async function dropKeys(db: PgClient, tables: readonly string[]): Promise<Droppe
   for (const c of unique) await db.exec(`alter table ${c.rel} drop constraint ${quoteIdent(c.name)}`);
   for (const i of indexes) await db.exec(`drop index public.${quoteIdent(i.name)}`);
   return [
-    ...unique.map((c) => ({ table: c.rel, name: c.name, create: `alter table ${c.rel} add constraint ${quoteIdent(c.name)} ${c.def}` })),
+    ...unique.map((c) => ({
+      table: c.rel,
+      name: c.name,
+      create: `alter table ${c.rel} add constraint ${quoteIdent(c.name)} ${c.def}`,
+    })),
     ...indexes.map((i) => ({ table: i.rel, name: i.name, create: i.def })),
-    ...foreign.map((c) => ({ table: c.rel, name: c.name, create: `alter table ${c.rel} add constraint ${quoteIdent(c.name)} ${c.def}` })),
+    ...foreign.map((c) => ({
+      table: c.rel,
+      name: c.name,
+      create: `alter table ${c.rel} add constraint ${quoteIdent(c.name)} ${c.def}`,
+    })),
   ];
 }
 

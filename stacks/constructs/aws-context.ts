@@ -14,7 +14,11 @@ export class AwsContext extends Construct {
   readonly partition: string;
 
   /** @param region the region every resource of the stack lives in (from the config) */
-  constructor(scope: Construct, id: string, readonly region: string) {
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly region: string,
+  ) {
     super(scope, id);
     this.accountId = new DataAwsCallerIdentity(this, 'account').accountId;
     this.partition = new DataAwsPartition(this, 'partition').partition;
@@ -55,7 +59,10 @@ export class AwsContext extends Construct {
    * catalog, then each database and its tables (`database/<db>`, `table/<db>/*`).
    */
   glueTableArns(databases: string[]): string[] {
-    return [this.glueArn('catalog'), ...databases.flatMap((db) => [this.glueArn(`database/${db}`), this.glueArn(`table/${db}/*`)])];
+    return [
+      this.glueArn('catalog'),
+      ...databases.flatMap((db) => [this.glueArn(`database/${db}`), this.glueArn(`table/${db}/*`)]),
+    ];
   }
 
   /** The account root principal ARN (used in key policies to delegate to IAM). */

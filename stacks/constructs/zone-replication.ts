@@ -28,7 +28,11 @@ export class ZoneReplication extends Construct {
     const { zone, archive, kmsKeyArn } = props;
     if (!zone.versioning || !archive.versioning) throw new Error('replication needs versioning on both buckets');
     const statements: Statement[] = [
-      { sid: 'ReadReplicationConfiguration', actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [zone.arn] },
+      {
+        sid: 'ReadReplicationConfiguration',
+        actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+        resources: [zone.arn],
+      },
       {
         sid: 'ReadSourceVersions',
         actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
@@ -39,9 +43,12 @@ export class ZoneReplication extends Construct {
         actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
         resources: [`${archive.arn}/*`],
       },
-      ...lakeKeyStatements(kmsKeyArn, 'UseLakeKeyThroughS3', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [
-        { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${props.aws.region}.amazonaws.com`] },
-      ]),
+      ...lakeKeyStatements(
+        kmsKeyArn,
+        'UseLakeKeyThroughS3',
+        ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${props.aws.region}.amazonaws.com`] }],
+      ),
     ];
     this.role = new ServiceRole(this, 'role', {
       roleName: props.roleName,

@@ -26,7 +26,9 @@ function copyText(rows: number): Buffer {
   const lines: string[] = [];
   for (let i = 1; i <= rows; i++) {
     const label = i % 7 === 0 ? '\\N' : `item ${i} \\t "quoted" é 😀 \\\\`;
-    lines.push(`${i}\t${label}\t${i % 5 === 0 ? '\\N' : i / 8}\t2025-01-0${1 + (i % 9)} 10:00:00.${String(i % 1000).padStart(3, '0')}\n`);
+    lines.push(
+      `${i}\t${label}\t${i % 5 === 0 ? '\\N' : i / 8}\t2025-01-0${1 + (i % 9)} 10:00:00.${String(i % 1000).padStart(3, '0')}\n`,
+    );
   }
   return Buffer.from(lines.join(''));
 }
@@ -76,7 +78,10 @@ describe('CopyRenderPool', () => {
     const text = copyText(25_000);
     const expected = plain(inline(text, 4093));
     expect(expected.length).toBeGreaterThan(10);
-    const [a, b] = await Promise.all([collect(pool.render(chunksOf(text, 4093), layout)), collect(pool.render(chunksOf(text, 65_536), layout))]);
+    const [a, b] = await Promise.all([
+      collect(pool.render(chunksOf(text, 4093), layout)),
+      collect(pool.render(chunksOf(text, 65_536), layout)),
+    ]);
     expect(plain(a)).toEqual(expected);
     expect(plain(b)).toEqual(plain(inline(text, 65_536)));
     expect(plain(await collect(pool.render(chunksOf(text, 1000), layout)))).toEqual(expected);

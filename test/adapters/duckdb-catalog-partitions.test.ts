@@ -30,7 +30,9 @@ describe('DuckDbCatalog raw partitions', () => {
 
   it('infers each partition once, remembers it across catalog instances, and reads a partition again when its files change', async () => {
     const file = join(home, 'catalog.duckdb');
-    writeRaw('currency', '20250101t000000z', 'part-00000.jsonl.gz', [{ currency_id: 1, currency_code: 'GBP', last_updated: '2022-11-03T14:20:49.962' }]);
+    writeRaw('currency', '20250101t000000z', 'part-00000.jsonl.gz', [
+      { currency_id: 1, currency_code: 'GBP', last_updated: '2022-11-03T14:20:49.962' },
+    ]);
     let { conn, close } = await openDuckDb(file);
     await new DuckDbCatalog(conn, zoneRoot).crawl('raw');
     close();
@@ -51,7 +53,9 @@ describe('DuckDbCatalog raw partitions', () => {
     ]);
 
     // A new file in the first partition changes it: it is read again, and the bad file is reported.
-    writeRaw('currency', '20250101t000000z', 'part-00001.jsonl.gz', [{ currency_id: 3, currency_code: 'EUR', last_updated: '2022-11-05T00:00:00.000' }]);
+    writeRaw('currency', '20250101t000000z', 'part-00001.jsonl.gz', [
+      { currency_id: 3, currency_code: 'EUR', last_updated: '2022-11-05T00:00:00.000' },
+    ]);
     const error = await catalog.crawlZone('raw').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TerminalError);
     expect((error as Error).message).toMatch(/currency\/run_id=20250101t000000z\/part-00000\.jsonl\.gz line 1 is not JSON/);
@@ -59,7 +63,9 @@ describe('DuckDbCatalog raw partitions', () => {
     // A table whose files are gone loses its view and what was remembered about it.
     rmSync(join(home, 'raw', 'currency'), { recursive: true });
     expect((await catalog.crawlZone('raw')).dropped).toEqual(['currency']);
-    writeRaw('currency', '20250101t000000z', 'part-00000.jsonl.gz', [{ currency_id: 1, code: 'GBP', last_updated: '2022-11-03T14:20:49.962' }]);
+    writeRaw('currency', '20250101t000000z', 'part-00000.jsonl.gz', [
+      { currency_id: 1, code: 'GBP', last_updated: '2022-11-03T14:20:49.962' },
+    ]);
     await catalog.crawlZone('raw');
     expect(await columns()).toEqual(['currency_id', 'code', 'last_updated', 'run_id']);
     close();
@@ -68,7 +74,12 @@ describe('DuckDbCatalog raw partitions', () => {
   it('samples whole lines from the start of a file, in order of first appearance', async () => {
     mkdirSync(join(home, 'raw'), { recursive: true });
     const path = join(home, 'raw', 'sample.jsonl.gz');
-    const lines = [JSON.stringify({ a: 1, b: 2 }), JSON.stringify({ b: 3, c: 4 }), ...Array.from({ length: 1000 }, (_, i) => JSON.stringify({ a: i, pad: 'x'.repeat(200) })), JSON.stringify({ late: true })];
+    const lines = [
+      JSON.stringify({ a: 1, b: 2 }),
+      JSON.stringify({ b: 3, c: 4 }),
+      ...Array.from({ length: 1000 }, (_, i) => JSON.stringify({ a: i, pad: 'x'.repeat(200) })),
+      JSON.stringify({ late: true }),
+    ];
     writeFileSync(path, gzipSync(lines.join('\n')));
     expect(await sampleJsonLinesKeys(path)).toEqual(['a', 'b', 'c', 'pad', 'late']);
     // With a small sample the keys past it are not seen, as with any sampling crawler.

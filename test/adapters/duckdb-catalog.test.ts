@@ -12,7 +12,10 @@ describe('DuckDbCatalog (the local crawler)', () => {
   const writeRaw = (table: string, run: string, lines: (object | string)[]) => {
     const dir = join(home, 'raw', table, `run_id=${run}`);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n'));
+    writeFileSync(
+      join(dir, 'part-00000.jsonl.gz'),
+      gzipSync(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n'),
+    );
   };
 
   beforeEach(() => {
@@ -39,10 +42,26 @@ describe('DuckDbCatalog (the local crawler)', () => {
     expect(reports[0].tables).toEqual([{ name: 'transaction', files: 1, partitions: 1, columns: 6 }]);
     const rows = await queryRows(conn, 'select * from raw.transaction');
     expect(rows).toEqual([
-      { transaction_id: '1', transaction_type: 'PURCHASE', sales_order_id: null, purchase_order_id: '2.0', last_updated: '2022-11-03T14:20:52.186', run_id: '20250225t132609z' },
+      {
+        transaction_id: '1',
+        transaction_type: 'PURCHASE',
+        sales_order_id: null,
+        purchase_order_id: '2.0',
+        last_updated: '2022-11-03T14:20:52.186',
+        run_id: '20250225t132609z',
+      },
     ]);
 
-    writeRaw('transaction', '20250226t000000z', [{ transaction_id: 2, transaction_type: 'SALE', sales_order_id: 5, purchase_order_id: null, last_updated: '2022-11-04T00:00:00.000', note: 'new column' }]);
+    writeRaw('transaction', '20250226t000000z', [
+      {
+        transaction_id: 2,
+        transaction_type: 'SALE',
+        sales_order_id: 5,
+        purchase_order_id: null,
+        last_updated: '2022-11-04T00:00:00.000',
+        note: 'new column',
+      },
+    ]);
     await catalog.crawl('raw');
     const [table] = await catalog.tables('raw');
     expect(table.partitions).toEqual(['20250225t132609z', '20250226t000000z']);
@@ -59,7 +78,10 @@ describe('DuckDbCatalog (the local crawler)', () => {
     const catalog = new DuckDbCatalog(conn, zoneRoot);
     const dir = join(home, 'cleaned', 'currency', 'run_id=20250225t132609z');
     mkdirSync(dir, { recursive: true });
-    await execSql(conn, `copy (select 1::integer as currency_id, 'GBP' as currency_code, 3.5::decimal(10,2) as x) to '${join(dir, 'part-00000.parquet')}' (format parquet)`);
+    await execSql(
+      conn,
+      `copy (select 1::integer as currency_id, 'GBP' as currency_code, 3.5::decimal(10,2) as x) to '${join(dir, 'part-00000.parquet')}' (format parquet)`,
+    );
     await catalog.crawl('cleaned');
     const [table] = await catalog.tables('cleaned');
     expect(table.columns).toEqual([

@@ -68,9 +68,7 @@ async function resetSource(db: PgClient): Promise<void> {
 }
 
 /** A fresh lake folder, ledger and clock over the shared source (whose tables are reset unless `keepSource`). */
-async function setUp(
-  options: { ledger?: (root: string) => FileRunLedger; keepSource?: boolean } = {},
-): Promise<Env> {
+async function setUp(options: { ledger?: (root: string) => FileRunLedger; keepSource?: boolean } = {}): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'extract-test-'));
   const db = shared;
   if (!options.keepSource) await resetSource(db);
@@ -132,9 +130,27 @@ describe('extract', () => {
     ]);
     const departments = await readPart(env.raw, 'department/run_id=20250225t140000z/part-00000.jsonl.gz');
     expect(departments).toEqual([
-      { department_id: 1, department_name: 'Sales', location: 'Manchester', created_at: '2025-02-25T13:00:00.000', last_updated: '2025-02-25T13:00:00.000' },
-      { department_id: 3, department_name: 'Dispatch', location: 'Leds', created_at: '2025-02-25T13:25:30.000', last_updated: '2025-02-25T13:25:30.000' },
-      { department_id: 2, department_name: 'Purchasing', location: null, created_at: '2025-02-25T13:26:09.875', last_updated: '2025-02-25T13:26:09.875' },
+      {
+        department_id: 1,
+        department_name: 'Sales',
+        location: 'Manchester',
+        created_at: '2025-02-25T13:00:00.000',
+        last_updated: '2025-02-25T13:00:00.000',
+      },
+      {
+        department_id: 3,
+        department_name: 'Dispatch',
+        location: 'Leds',
+        created_at: '2025-02-25T13:25:30.000',
+        last_updated: '2025-02-25T13:25:30.000',
+      },
+      {
+        department_id: 2,
+        department_name: 'Purchasing',
+        location: null,
+        created_at: '2025-02-25T13:26:09.875',
+        last_updated: '2025-02-25T13:26:09.875',
+      },
     ]);
     expect(Object.keys(departments[0])).toEqual(['department_id', 'department_name', 'location', 'created_at', 'last_updated']);
 
@@ -233,12 +249,20 @@ describe('extract', () => {
 
   test('an update produces exactly the updated row and moves the window on', async () => {
     await extract(DEFAULTS, env.deps);
-    await env.db.exec(`update department set location = 'Leeds', last_updated = '2025-02-25 14:00:00.123' where department_id = 3`);
+    await env.db.exec(
+      `update department set location = 'Leeds', last_updated = '2025-02-25 14:00:00.123' where department_id = 3`,
+    );
     env.tick();
     const result = await extract(DEFAULTS, env.deps);
     expect(result.tables).toEqual({ department: 1 });
     expect(await readPart(env.raw, `department/run_id=${result.runId}/part-00000.jsonl.gz`)).toEqual([
-      { department_id: 3, department_name: 'Dispatch', location: 'Leeds', created_at: '2025-02-25T13:25:30.000', last_updated: '2025-02-25T14:00:00.123' },
+      {
+        department_id: 3,
+        department_name: 'Dispatch',
+        location: 'Leeds',
+        created_at: '2025-02-25T13:25:30.000',
+        last_updated: '2025-02-25T14:00:00.123',
+      },
     ]);
     const { watermarks } = await env.ledger.getWatermarks();
     expect(watermarks.department).toEqual({ lastUpdated: '2025-02-25T14:00:00.123', windowKeys: ['3@2025-02-25T14:00:00.123'] });
@@ -247,7 +271,10 @@ describe('extract', () => {
   });
 
   test('parts rotate every partRows rows, paging does not change the result', async () => {
-    const values = Array.from({ length: 5 }, (_, i) => `(${10 + i}, 'D${i}', null, '2025-02-25 13:26:09.875', '2025-02-25 13:26:09.875')`);
+    const values = Array.from(
+      { length: 5 },
+      (_, i) => `(${10 + i}, 'D${i}', null, '2025-02-25 13:26:09.875', '2025-02-25 13:26:09.875')`,
+    );
     await env.db.exec(`insert into department values ${values.join(', ')}`);
     const result = await extract({ ...DEFAULTS, include: ['department'], partRows: 3, pageSize: 2 }, env.deps);
     expect(result.tables).toEqual({ department: 8 });
@@ -304,7 +331,10 @@ describe('extract', () => {
     env.tick();
     await extract(DEFAULTS, env.deps);
     await new Promise((r) => setTimeout(r, 50));
-    const lines = readFileSync(env.logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(env.logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const tableLines = lines.filter((l) => l.message === 'table extracted');
     expect(tableLines.length).toBe(4);
     expect(tableLines[0]).toMatchObject({ step: 'extract', runId: result.runId, table: 'currency', rows: 3, parts: 1 });

@@ -44,7 +44,10 @@ describe('FileRunLedger', () => {
   it('advances watermarks only from the version it read', async () => {
     const first = await ledger.getWatermarks();
     expect(first).toEqual({ watermarks: {}, version: null });
-    await ledger.putWatermarks({ address: { lastUpdated: '2022-11-03T14:20:49.962', windowKeys: ['1@2022-11-03T14:20:49.962'] } }, null);
+    await ledger.putWatermarks(
+      { address: { lastUpdated: '2022-11-03T14:20:49.962', windowKeys: ['1@2022-11-03T14:20:49.962'] } },
+      null,
+    );
     const second = await ledger.getWatermarks();
     expect(second.watermarks.address.lastUpdated).toBe('2022-11-03T14:20:49.962');
     // A second writer that read the old version loses.

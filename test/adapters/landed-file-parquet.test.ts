@@ -30,7 +30,17 @@ const TYPED_ROWS = `
 
 /** What the extract would write for {@link TYPED_ROWS} (docs/architecture.md "Data contracts"). */
 const TYPED_RAW = [
-  { id: 1, i: 1, b: 42, d: '123.45', v: 'plain', flag: true, dt: '2024-02-29', ts_ms: '2024-02-29T13:14:15.678', ts_us: '2022-11-03T14:20:52.186' },
+  {
+    id: 1,
+    i: 1,
+    b: 42,
+    d: '123.45',
+    v: 'plain',
+    flag: true,
+    dt: '2024-02-29',
+    ts_ms: '2024-02-29T13:14:15.678',
+    ts_us: '2022-11-03T14:20:52.186',
+  },
   {
     id: 2,
     i: -2147483648,
@@ -43,7 +53,17 @@ const TYPED_RAW = [
     ts_us: '1900-01-01T00:00:00.000',
   },
   { id: 3, i: null, b: null, d: null, v: null, flag: null, dt: null, ts_ms: null, ts_us: null },
-  { id: 4, i: 2147483647, b: -9007199254740991, d: '0.00', v: '', flag: true, dt: '9999-12-31', ts_ms: '2025-01-01T00:00:00.000', ts_us: '2025-06-30T23:59:59.999' },
+  {
+    id: 4,
+    i: 2147483647,
+    b: -9007199254740991,
+    d: '0.00',
+    v: '',
+    flag: true,
+    dt: '9999-12-31',
+    ts_ms: '2025-01-01T00:00:00.000',
+    ts_us: '2025-06-30T23:59:59.999',
+  },
 ];
 
 describe('Parquet landed files', () => {
@@ -117,7 +137,12 @@ describe('Parquet landed files', () => {
   it('reads every compression DuckDB writes that the reader supports, dictionary pages and many row groups alike', async () => {
     const select = `select i as id, 'name ' || (i % 7) as name, (i * 1.25)::decimal(10,2) as amount, i % 3 = 0 as flag
                       from range(5000) r(i) order by i`;
-    const expected = Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `name ${i % 7}`, amount: (i * 1.25).toFixed(2), flag: i % 3 === 0 }));
+    const expected = Array.from({ length: 5000 }, (_, i) => ({
+      id: i,
+      name: `name ${i % 7}`,
+      amount: (i * 1.25).toFixed(2),
+      flag: i % 3 === 0,
+    }));
     for (const codec of ['uncompressed', 'snappy', 'gzip', 'zstd', 'brotli']) {
       const rows = await parseLandedFile(`${codec}.parquet`, await parquet(select, `COMPRESSION ${codec}, ROW_GROUP_SIZE 1000`));
       expect({ codec, rows }).toEqual({ codec, rows: expected });
@@ -125,13 +150,21 @@ describe('Parquet landed files', () => {
   });
 
   it('refuses columns with no raw form, naming the column', async () => {
-    await expect(parseLandedFile('l.parquet', await parquet('select 1 as id, [1, 2] as tags'))).rejects.toThrow(/column tags is nested/);
-    await expect(parseLandedFile('s.parquet', await parquet(`select {'a': 1} as address`))).rejects.toThrow(/column address is nested/);
-    await expect(parseLandedFile('m.parquet', await parquet(`select map {'k': 1} as attrs`))).rejects.toThrow(/column attrs is nested/);
+    await expect(parseLandedFile('l.parquet', await parquet('select 1 as id, [1, 2] as tags'))).rejects.toThrow(
+      /column tags is nested/,
+    );
+    await expect(parseLandedFile('s.parquet', await parquet(`select {'a': 1} as address`))).rejects.toThrow(
+      /column address is nested/,
+    );
+    await expect(parseLandedFile('m.parquet', await parquet(`select map {'k': 1} as attrs`))).rejects.toThrow(
+      /column attrs is nested/,
+    );
     await expect(parseLandedFile('b.parquet', await parquet(`select '\\xff\\x00'::blob as payload`))).rejects.toThrow(
       /column payload holds binary data that is not UTF-8/,
     );
-    await expect(parseLandedFile('n.parquet', await parquet('select 1 as "Bad Name"'))).rejects.toThrow(/bad column name "Bad Name"/);
+    await expect(parseLandedFile('n.parquet', await parquet('select 1 as "Bad Name"'))).rejects.toThrow(
+      /bad column name "Bad Name"/,
+    );
   });
 
   it('refuses a file that is not valid Parquet with a TerminalError saying so', async () => {
@@ -143,7 +176,9 @@ describe('Parquet landed files', () => {
     const scrambled = Buffer.from(good);
     scrambled.fill(0xab, 4, Math.min(200, good.length - 100));
     await expect(parseLandedFile('x.parquet', scrambled)).rejects.toBeInstanceOf(TerminalError);
-    await expect(parseLandedFile('x.parquet', await parquet(`${TYPED_ROWS}`, 'COMPRESSION lz4'))).rejects.toThrow(/not valid Parquet: .*LZ4/);
+    await expect(parseLandedFile('x.parquet', await parquet(`${TYPED_ROWS}`, 'COMPRESSION lz4'))).rejects.toThrow(
+      /not valid Parquet: .*LZ4/,
+    );
   });
 
   describe('ingest', () => {
@@ -166,7 +201,11 @@ describe('Parquet landed files', () => {
     const partRows = async (raw: FsObjectStore, runId: string) => {
       const manifest = parseManifest(await raw.get(`_manifests/${runId}.json`));
       const lines = await Promise.all(manifest.tables.typed.files.map(async (f) => gunzipSync(await raw.get(f)).toString()));
-      return lines.join('').trim().split('\n').map((l) => JSON.parse(l));
+      return lines
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     };
 
     it('turns a .parquet file into a run whose raw rows equal those of the same rows landed as JSON Lines', async () => {

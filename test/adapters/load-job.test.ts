@@ -59,7 +59,10 @@ async function writeRun(
   await write(
     'dim_currency',
     currencies
-      .map(([id, code, name]) => `select ${id}::integer as currency_id, ${quoteLiteral(code)} as currency_code, ${quoteLiteral(name)} as currency_name`)
+      .map(
+        ([id, code, name]) =>
+          `select ${id}::integer as currency_id, ${quoteLiteral(code)} as currency_code, ${quoteLiteral(name)} as currency_name`,
+      )
       .join(' union all '),
   );
   await write(
@@ -120,7 +123,10 @@ describe('load job', () => {
   const logLines = async () => {
     await closeLog();
     ({ logger, close: closeLog } = fileLogger('load', logFile));
-    return readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    return readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   };
 
   it('does nothing, not even the schema, when no run waits', async () => {
@@ -150,7 +156,10 @@ describe('load job', () => {
       duck,
       store,
       R2,
-      [[1, 'GBP', 'British Pound'], [2, 'USD', 'US Dollar']],
+      [
+        [1, 'GBP', 'British Pound'],
+        [2, 'USD', 'US Dollar'],
+      ],
       [
         { id: 1, time: '10:00:00.000', amount: '1.00' },
         { id: 1, time: '11:00:00.000', amount: '1.50' },
@@ -159,7 +168,10 @@ describe('load job', () => {
 
     const result = await load({}, deps);
 
-    expect(result.runs.map((r) => [r.runId, r.loaded])).toEqual([[R1, true], [R2, true]]);
+    expect(result.runs.map((r) => [r.runId, r.loaded])).toEqual([
+      [R1, true],
+      [R2, true],
+    ]);
     expect(result.runs[1].tables.dim_currency).toEqual({ staged: 2, changed: 2 });
     expect(result.runs[1].tables.fact_payment).toEqual({ staged: 2, changed: 1 });
     // R2's values won: it was loaded after R1

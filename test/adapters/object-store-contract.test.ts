@@ -146,7 +146,14 @@ describe.each(adapters)('ObjectStore contract: %s', (_name, make) => {
     expect(await keysOf('tbl/')).toEqual(['tbl/a b é', 'tbl/run_id=1/o', 'tbl/run_id=1/p', 'tbl/run_id=10/p', 'tbl/run_id=2/p']);
     expect(await keysOf('tbl/run_id=1')).toEqual(['tbl/run_id=1/o', 'tbl/run_id=1/p', 'tbl/run_id=10/p']);
     expect(await keysOf('tbl/run_id=1/')).toEqual(['tbl/run_id=1/o', 'tbl/run_id=1/p']);
-    expect(await keysOf('tbl')).toEqual(['tbl/a b é', 'tbl/run_id=1/o', 'tbl/run_id=1/p', 'tbl/run_id=10/p', 'tbl/run_id=2/p', 'tbl2/x']);
+    expect(await keysOf('tbl')).toEqual([
+      'tbl/a b é',
+      'tbl/run_id=1/o',
+      'tbl/run_id=1/p',
+      'tbl/run_id=10/p',
+      'tbl/run_id=2/p',
+      'tbl2/x',
+    ]);
     expect(await keysOf('')).toHaveLength(7);
     expect(await keysOf('none/')).toEqual([]);
     const [info] = await store.list('tbl/a b');

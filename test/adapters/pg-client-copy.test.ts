@@ -11,7 +11,10 @@ const targets = pgTargets();
 
 /** A CSV of `n` rows whose text holds quotes, commas and newlines. */
 function csv(n: number): { text: Buffer; rows: { id: number; note: string | null }[] } {
-  const rows = Array.from({ length: n }, (_, i) => ({ id: i, note: i % 7 === 0 ? null : `row ${i}, "quoted"\nsecond line ${'é'.repeat(i % 5)}` }));
+  const rows = Array.from({ length: n }, (_, i) => ({
+    id: i,
+    note: i % 7 === 0 ? null : `row ${i}, "quoted"\nsecond line ${'é'.repeat(i % 5)}`,
+  }));
   const text = rows.map((r) => `${r.id},${r.note === null ? '' : `"${r.note.replace(/"/g, '""')}"`}\n`).join('');
   return { text: Buffer.from(text), rows };
 }

@@ -106,7 +106,9 @@ describe.each(cases)('PgSourceDb raw lines on $name', ({ target, renderWorkers }
         i % 4 === 0 ? null : `${i}.${String(i % 100).padStart(2, '0')}`,
         i % 2 ? 'ok' : 'meh',
         `2024-02-${String(1 + (i % 28)).padStart(2, '0')}`,
-        `2024-07-01 12:00:0${i % 10}.${String(i * 37).padStart(6, '0').slice(0, 6)}+02`,
+        `2024-07-01 12:00:0${i % 10}.${String(i * 37)
+          .padStart(6, '0')
+          .slice(0, 6)}+02`,
         i % 3 === 0,
         `2025-01-0${1 + (i % 3)} 10:00:00.${String(i % 7 === 0 ? 0 : i * 10).padStart(3, '0')}`,
       ]);

@@ -9,7 +9,9 @@ const targets = pgTargets();
 
 /** The rows of a page of raw lines, each line (cut where `starts` says) parsed as JSON. */
 function rowsOfPage(page: RawLinePage): RawRow[] {
-  return page.starts.map((start, i) => JSON.parse(page.text.toString('utf8', start, page.starts[i + 1] ?? page.text.length)) as RawRow);
+  return page.starts.map(
+    (start, i) => JSON.parse(page.text.toString('utf8', start, page.starts[i + 1] ?? page.text.length)) as RawRow,
+  );
 }
 
 /** Every page of a stream of raw lines, as parsed rows. */
@@ -59,10 +61,16 @@ describe.each(targets)('PgSourceDb on $name', ({ target }) => {
     ];
     for (let i = 23; i >= 1; i--) {
       const stamp = stamps[(i * 7) % stamps.length];
-      await db.query(
-        `insert into item values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [i, i === 5 ? null : `item ${i}`, i === 1 ? '3.9' : `${i}.05`, i % 2 ? 'SALE' : 'PURCHASE', '2022-11-07', i % 3 === 0, stamp, stamp],
-      );
+      await db.query(`insert into item values ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+        i,
+        i === 5 ? null : `item ${i}`,
+        i === 1 ? '3.9' : `${i}.05`,
+        i % 2 ? 'SALE' : 'PURCHASE',
+        '2022-11-07',
+        i % 3 === 0,
+        stamp,
+        stamp,
+      ]);
     }
     for (const [a, b, lu] of [
       [2, 'x', '2022-01-01 00:00:00'],
@@ -121,9 +129,7 @@ describe.each(targets)('PgSourceDb on $name', ({ target }) => {
 
   test('describes columns in order, enums as USER-DEFINED, with nullability and the primary key', async () => {
     const columns = await source.describe('item');
-    expect(columns.map((c) => c.name)).toEqual([
-      'item_id', 'name', 'price', 'kind', 'due', 'paid', 'created_at', 'last_updated',
-    ]);
+    expect(columns.map((c) => c.name)).toEqual(['item_id', 'name', 'price', 'kind', 'due', 'paid', 'created_at', 'last_updated']);
     expect(columns[0]).toEqual({ name: 'item_id', dataType: 'integer', nullable: false, primaryKey: true });
     expect(columns[1]).toEqual({ name: 'name', dataType: 'text', nullable: true });
     expect(columns[2].dataType).toBe('numeric');
@@ -145,7 +151,9 @@ describe.each(targets)('PgSourceDb on $name', ({ target }) => {
     } else {
       expect(ids).toEqual(all);
       // Five stamps over 23 rows: some page boundary must fall between two rows with the same last_updated.
-      const boundarySplitsAGroup = pages.slice(1).some((p, i) => p[0].last_updated === pages[i][pages[i].length - 1].last_updated);
+      const boundarySplitsAGroup = pages
+        .slice(1)
+        .some((p, i) => p[0].last_updated === pages[i][pages[i].length - 1].last_updated);
       expect(boundarySplitsAGroup).toBe(true);
     }
     // One page when it fits; an exact multiple ends without an empty page.
@@ -187,7 +195,9 @@ describe.each(targets)('PgSourceDb on $name', ({ target }) => {
     const expected = await db.query<{ item_id: number }>(
       `select item_id from item where last_updated >= '2022-11-03 14:20:52.187' order by last_updated, item_id`,
     );
-    expect(rows.map((r) => r.item_id as number).sort((a, b) => a - b)).toEqual(expected.map((r) => r.item_id).sort((a, b) => a - b));
+    expect(rows.map((r) => r.item_id as number).sort((a, b) => a - b)).toEqual(
+      expected.map((r) => r.item_id).sort((a, b) => a - b),
+    );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => (r.last_updated as string) >= since)).toBe(true);
     expect(rows.some((r) => r.last_updated === since)).toBe(true);

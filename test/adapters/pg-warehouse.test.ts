@@ -50,8 +50,7 @@ const literal = (v: Row[number]) =>
 async function writeParquet(duck: DuckDBConnection, def: StarTableDef, rows: Row[], path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   const selects = rows.map(
-    (row) =>
-      `select ${def.columns.map((c, i) => `cast(${literal(row[i])} as ${DUCK_TYPES[c.type]}) as "${c.name}"`).join(', ')}`,
+    (row) => `select ${def.columns.map((c, i) => `cast(${literal(row[i])} as ${DUCK_TYPES[c.type]}) as "${c.name}"`).join(', ')}`,
   );
   await execSql(duck, `copy (${selects.join(' union all ')}) to ${quoteLiteral(path)} (format parquet)`);
 }
@@ -77,7 +76,17 @@ function run1(): Record<string, Row[]> {
     ],
     dim_design: [[8, 'Wooden, "Hard"\nTop', '/usr', 'wooden-20220717-npgz.json']],
     dim_counterparty: [
-      [1, 'Fahey and Sons', '605 Haskell Trafficway', 'Axel Freeway', null, 'East Bobbie', '88253-4257', 'Austria', '9687 937447'],
+      [
+        1,
+        'Fahey and Sons',
+        '605 Haskell Trafficway',
+        'Axel Freeway',
+        null,
+        'East Bobbie',
+        '88253-4257',
+        'Austria',
+        '9687 937447',
+      ],
     ],
     dim_payment_type: [
       [1, 'SALES_RECEIPT'],
@@ -89,10 +98,40 @@ function run1(): Record<string, Row[]> {
     ],
     fact_sales_order: [
       [1, '2022-11-03', '14:20:52.186', '2022-11-03', '14:20:52.186', 1, 1, 100, '2.50', 1, 8, '2022-11-04', '2022-11-04', 1],
-      [3, '2022-11-03', '09:00:00.000', '2022-11-03', '09:00:00.000', 2, 1, 7, '99999999.99', 2, 8, '2022-11-04', '2022-11-04', 2],
+      [
+        3,
+        '2022-11-03',
+        '09:00:00.000',
+        '2022-11-03',
+        '09:00:00.000',
+        2,
+        1,
+        7,
+        '99999999.99',
+        2,
+        8,
+        '2022-11-04',
+        '2022-11-04',
+        2,
+      ],
     ],
     fact_purchase_order: [
-      [2, '2022-11-03', '14:20:52.186', '2022-11-03', '14:20:52.186', 2, 1, 'ZDOI5EA', 371, '361.39', 1, '2022-11-04', '2022-11-04', 2],
+      [
+        2,
+        '2022-11-03',
+        '14:20:52.186',
+        '2022-11-03',
+        '14:20:52.186',
+        2,
+        1,
+        'ZDOI5EA',
+        371,
+        '361.39',
+        1,
+        '2022-11-04',
+        '2022-11-04',
+        2,
+      ],
     ],
     fact_payment: [
       [2, '2022-11-03', '14:20:52.186', '2022-11-03', '14:20:52.186', 2, 1, '552548.62', 2, 1, false, '2022-11-04'],
@@ -233,7 +272,9 @@ describe.each(targets)('PgWarehouse on $name', ({ target }) => {
       Object.fromEntries(STAR_TABLES.map((t) => [t.name, { staged: data[t.name].length, changed: data[t.name].length }])),
     );
     const history = await warehouse.query('select run_id, loaded_at, table_counts from load_history');
-    expect(history).toEqual([{ run_id: RUN_1, loaded_at: '2025-01-05 10:11:12.345', table_counts: JSON.stringify(result.tables) }]);
+    expect(history).toEqual([
+      { run_id: RUN_1, loaded_at: '2025-01-05 10:11:12.345', table_counts: JSON.stringify(result.tables) },
+    ]);
     const facts = await warehouse.query('select sales_record_id, sales_order_id from fact_sales_order order by sales_order_id');
     expect(facts.map((r) => r.sales_order_id)).toEqual([1, 3]);
     expect(new Set(facts.map((r) => r.sales_record_id)).size).toBe(2);
@@ -245,17 +286,37 @@ describe.each(targets)('PgWarehouse on $name', ({ target }) => {
       { location_id: 2, address_line_2: '', district: '' },
     ]);
     expect(await warehouse.query('select design_name from dim_design')).toEqual([{ design_name: 'Wooden, "Hard"\nTop' }]);
-    expect(await warehouse.query('select sales_staff_id, unit_price, created_date, created_time, last_updated_time from fact_sales_order order by 1')).toEqual([
-      { sales_staff_id: 1, unit_price: '2.50', created_date: '2022-11-03', created_time: '14:20:52.186', last_updated_time: '14:20:52.186' },
-      { sales_staff_id: 2, unit_price: '99999999.99', created_date: '2022-11-03', created_time: '09:00:00', last_updated_time: '09:00:00' },
+    expect(
+      await warehouse.query(
+        'select sales_staff_id, unit_price, created_date, created_time, last_updated_time from fact_sales_order order by 1',
+      ),
+    ).toEqual([
+      {
+        sales_staff_id: 1,
+        unit_price: '2.50',
+        created_date: '2022-11-03',
+        created_time: '14:20:52.186',
+        last_updated_time: '14:20:52.186',
+      },
+      {
+        sales_staff_id: 2,
+        unit_price: '99999999.99',
+        created_date: '2022-11-03',
+        created_time: '09:00:00',
+        last_updated_time: '09:00:00',
+      },
     ]);
     // times are real `time` values: 09:00:00.000 and 09:00:00 are the same time
-    expect(await warehouse.query(`select count(*) as n from fact_sales_order where created_time = time '09:00:00.000'`)).toEqual([{ n: 1 }]);
+    expect(await warehouse.query(`select count(*) as n from fact_sales_order where created_time = time '09:00:00.000'`)).toEqual([
+      { n: 1 },
+    ]);
     expect(await warehouse.query('select payment_id, payment_amount, paid from fact_payment order by 1')).toEqual([
       { payment_id: 2, payment_amount: '552548.62', paid: false },
       { payment_id: 3, payment_amount: '0.05', paid: true },
     ]);
-    expect(await warehouse.query('select transaction_id, sales_order_id, purchase_order_id from dim_transaction order by 1')).toEqual([
+    expect(
+      await warehouse.query('select transaction_id, sales_order_id, purchase_order_id from dim_transaction order by 1'),
+    ).toEqual([
       { transaction_id: 1, sales_order_id: null, purchase_order_id: 2 },
       { transaction_id: 2, sales_order_id: 1, purchase_order_id: null },
     ]);
@@ -272,7 +333,22 @@ describe.each(targets)('PgWarehouse on $name', ({ target }) => {
     const data = run1();
     data.dim_staff[0] = [1, 'Jeremie', 'Franey-Smith', 'Purchasing', null, 'jeremie.franey@terrifictotes.com'];
     data.dim_currency.push([3, 'EUR', 'Euro']);
-    data.fact_sales_order.push([1, '2022-11-03', '14:20:52.186', '2022-11-05', '08:01:02.003', 1, 1, 150, '2.75', 1, 8, '2022-11-06', '2022-11-06', 1]);
+    data.fact_sales_order.push([
+      1,
+      '2022-11-03',
+      '14:20:52.186',
+      '2022-11-05',
+      '08:01:02.003',
+      1,
+      1,
+      150,
+      '2.75',
+      1,
+      8,
+      '2022-11-06',
+      '2022-11-06',
+      1,
+    ]);
     const before = await dump(db);
     const result = await warehouse.loadRun(RUN_2, await writeRun(RUN_2, data));
     expect(result.loaded).toBe(true);
@@ -287,7 +363,14 @@ describe.each(targets)('PgWarehouse on $name', ({ target }) => {
 
     const after = await dump(db);
     expect(after.dim_staff).toEqual([
-      { staff_id: 1, first_name: 'Jeremie', last_name: 'Franey-Smith', department_name: 'Purchasing', location: null, email_address: 'jeremie.franey@terrifictotes.com' },
+      {
+        staff_id: 1,
+        first_name: 'Jeremie',
+        last_name: 'Franey-Smith',
+        department_name: 'Purchasing',
+        location: null,
+        email_address: 'jeremie.franey@terrifictotes.com',
+      },
       before.dim_staff[1],
     ]);
     expect(after.dim_currency).toEqual([...before.dim_currency, { currency_id: 3, currency_code: 'EUR', currency_name: 'Euro' }]);
@@ -298,7 +381,8 @@ describe.each(targets)('PgWarehouse on $name', ({ target }) => {
       { units_sold: 100, unit_price: '2.50', last_updated_date: '2022-11-03', last_updated_time: '14:20:52.186' },
       { units_sold: 150, unit_price: '2.75', last_updated_date: '2022-11-05', last_updated_time: '08:01:02.003' },
     ]);
-    for (const name of ['dim_date', 'dim_location', 'fact_payment', 'fact_purchase_order']) expect(after[name]).toEqual(before[name]);
+    for (const name of ['dim_date', 'dim_location', 'fact_payment', 'fact_purchase_order'])
+      expect(after[name]).toEqual(before[name]);
     expect(after.load_history.map((r) => (r as { run_id: string }).run_id)).toEqual([RUN_1, RUN_2]);
   });
 

@@ -62,7 +62,9 @@ const literal = (v: Row[number]) => (v === null ? 'NULL' : typeof v === 'string'
 /** Writes rows of a star table as one Parquet file with the lake's column names, order and types. */
 async function writeParquet(duck: DuckDBConnection, def: StarTableDef, rows: Row[], path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  const selects = rows.map((row) => `select ${def.columns.map((c, i) => `cast(${literal(row[i])} as ${DUCK_TYPES[c.type]}) as "${c.name}"`).join(', ')}`);
+  const selects = rows.map(
+    (row) => `select ${def.columns.map((c, i) => `cast(${literal(row[i])} as ${DUCK_TYPES[c.type]}) as "${c.name}"`).join(', ')}`,
+  );
   await execSql(duck, `copy (${selects.join(' union all ')}) to ${quoteLiteral(path)} (format parquet)`);
 }
 
@@ -85,8 +87,20 @@ function run1(): Record<string, Row[]> {
       [1, 'GBP', 'British Pound'],
       [2, 'XTS', null],
     ],
-    dim_design: [[8, "Wooden, \"Hard\"\nTop's", '/usr', 'wooden-20220717-npgz.json']],
-    dim_counterparty: [[1, 'Fahey and Sons', '605 Haskell Trafficway', 'Axel Freeway', null, 'East Bobbie', '88253-4257', 'Austria', '9687 937447']],
+    dim_design: [[8, 'Wooden, "Hard"\nTop\'s', '/usr', 'wooden-20220717-npgz.json']],
+    dim_counterparty: [
+      [
+        1,
+        'Fahey and Sons',
+        '605 Haskell Trafficway',
+        'Axel Freeway',
+        null,
+        'East Bobbie',
+        '88253-4257',
+        'Austria',
+        '9687 937447',
+      ],
+    ],
     dim_payment_type: [
       [1, 'SALES_RECEIPT'],
       [3, 'PURCHASE_PAYMENT'],
@@ -97,9 +111,41 @@ function run1(): Record<string, Row[]> {
     ],
     fact_sales_order: [
       [1, '2022-11-03', '14:20:52.186', '2022-11-03', '14:20:52.186', 1, 1, 100, '2.50', 1, 8, '2022-11-04', '2022-11-04', 1],
-      [3, '2022-11-03', '09:00:00.000', '2022-11-03', '09:00:00.000', 2, 1, 7, '99999999.99', 2, 8, '2022-11-04', '2022-11-04', 2],
+      [
+        3,
+        '2022-11-03',
+        '09:00:00.000',
+        '2022-11-03',
+        '09:00:00.000',
+        2,
+        1,
+        7,
+        '99999999.99',
+        2,
+        8,
+        '2022-11-04',
+        '2022-11-04',
+        2,
+      ],
     ],
-    fact_purchase_order: [[2, '2022-11-03', '14:20:52.186', '2022-11-03', '14:20:52.186', 2, 1, 'ZDOI5EA', 371, '361.39', 1, '2022-11-04', '2022-11-04', 2]],
+    fact_purchase_order: [
+      [
+        2,
+        '2022-11-03',
+        '14:20:52.186',
+        '2022-11-03',
+        '14:20:52.186',
+        2,
+        1,
+        'ZDOI5EA',
+        371,
+        '361.39',
+        1,
+        '2022-11-04',
+        '2022-11-04',
+        2,
+      ],
+    ],
     fact_payment: [
       [2, '2022-11-03', '14:20:52.186', '2022-11-03', '14:20:52.186', 2, 1, '552548.62', 2, 1, false, '2022-11-04'],
       [3, '2022-11-03', '14:20:52.186', '2022-11-03', '14:20:52.186', 1, 1, '0.05', 1, 3, true, '2022-11-04'],
@@ -144,7 +190,24 @@ function run3(): Record<string, Row[]> {
     dim_currency: [[1, 'GBP', 'Pound Sterling']],
     dim_location: [[3, '1 New Street', null, null, 'Leeds', 'LS1', 'United Kingdom', '0113 000000']],
     fact_payment: [[5, '2022-11-04', '12:00:00.000', '2022-11-04', '12:00:00.000', 1, 1, '3.00', 1, 1, false, '2022-11-04']],
-    fact_purchase_order: [[2, '2022-11-03', '14:20:52.186', '2022-11-04', '09:09:09.009', 2, 1, 'ZDOI5EA', 372, '361.39', 1, '2022-11-04', '2022-11-04', 2]],
+    fact_purchase_order: [
+      [
+        2,
+        '2022-11-03',
+        '14:20:52.186',
+        '2022-11-04',
+        '09:09:09.009',
+        2,
+        1,
+        'ZDOI5EA',
+        372,
+        '361.39',
+        1,
+        '2022-11-04',
+        '2022-11-04',
+        2,
+      ],
+    ],
   };
 }
 
@@ -167,7 +230,10 @@ async function writeRealRun(store: FsObjectStore, runId: string): Promise<void> 
     for (const def of SOURCE_TABLES) {
       await lake.run('cleaned', def.name, runId);
       const glob = quoteLiteral(join(lake.zoneRoot('cleaned'), def.name, 'run_id=*', '*.parquet'));
-      await execSql(lake.conn, `create or replace view cleaned."${def.name}" as select * from read_parquet(${glob}, hive_partitioning = true, hive_types = {'run_id': 'VARCHAR'})`);
+      await execSql(
+        lake.conn,
+        `create or replace view cleaned."${def.name}" as select * from read_parquet(${glob}, hive_partitioning = true, hive_types = {'run_id': 'VARCHAR'})`,
+      );
     }
     for (const def of STAR_TABLES) {
       await lake.run('transformed', def.name, runId);
@@ -185,7 +251,9 @@ async function endState(db: PgClient): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const def of STAR_TABLES) {
     const columns = def.columns.map((c) => `"${c.name}"`).join(', ');
-    out[def.name] = await db.query(`select ${columns} from "${def.name}" order by ${def.columns.map((_, i) => i + 1).join(', ')}`);
+    out[def.name] = await db.query(
+      `select ${columns} from "${def.name}" order by ${def.columns.map((_, i) => i + 1).join(', ')}`,
+    );
     if (def.surrogateKey) {
       const [keys] = await db.query<{ n: number; distinct_keys: number }>(
         `select count(*) as n, count(distinct "${def.surrogateKey}") as distinct_keys from "${def.name}"`,
@@ -193,7 +261,9 @@ async function endState(db: PgClient): Promise<Record<string, unknown[]>> {
       expect(keys.distinct_keys).toBe(keys.n);
     }
   }
-  const history = await db.query<{ run_id: string; table_counts: string }>('select run_id, table_counts from load_history order by run_id');
+  const history = await db.query<{ run_id: string; table_counts: string }>(
+    'select run_id, table_counts from load_history order by run_id',
+  );
   out.load_history = history.map((h) => ({ run_id: h.run_id, table_counts: JSON.parse(h.table_counts) }));
   return out;
 }
@@ -255,7 +325,9 @@ describe.each(targets)('the Redshift load SQL on $name, compared with PgWarehous
     root = mkdtempSync(join(tmpdir(), 'redshift-load-sql-'));
     store = new FsObjectStore('transformed', root);
     local = await openDatabase('local');
-    localWarehouse = new PgWarehouse(local, duckDbStaging(duck), (key) => store.uri(key), { now: () => new Date('2025-01-05T10:11:12.345Z') });
+    localWarehouse = new PgWarehouse(local, duckDbStaging(duck), (key) => store.uri(key), {
+      now: () => new Date('2025-01-05T10:11:12.345Z'),
+    });
     redshiftDb = await openDatabase('redshift');
     const redshiftName = databases[databases.length - 1];
     api = pgRedshiftDataApi({
@@ -316,18 +388,27 @@ describe.each(targets)('the Redshift load SQL on $name, compared with PgWarehous
     expect(result.loaded).toBe(true);
     expect(await endState(redshiftDb)).toEqual(await endState(local));
 
-    const batches = api.calls.slice(callsBefore).filter((c) => c.command === 'BatchExecuteStatement').map((c) => c.input);
+    const batches = api.calls
+      .slice(callsBefore)
+      .filter((c) => c.command === 'BatchExecuteStatement')
+      .map((c) => c.input);
     expect(batches.length).toBeGreaterThan(2);
     for (const b of batches) expect((b.Sqls as string[]).length).toBeLessThanOrEqual(40);
     // the first call opens the session; the others run in it and name nothing else
     expect(batches[0]).toMatchObject({ WorkgroupName: 'lakehouse', Database: 'dev', SessionKeepAliveSeconds: 300 });
     expect(batches[0].SessionId).toBeUndefined();
-    const sessionIds = new Set(api.calls.slice(callsBefore).map((c) => c.input.SessionId).filter(Boolean));
+    const sessionIds = new Set(
+      api.calls
+        .slice(callsBefore)
+        .map((c) => c.input.SessionId)
+        .filter(Boolean),
+    );
     expect(sessionIds.size).toBe(1);
     for (const b of batches.slice(1)) expect(Object.keys(b).sort()).toEqual(expect.arrayContaining(['SessionId']));
     for (const b of batches.slice(1)) expect(b.WorkgroupName).toBeUndefined();
     // only the last call writes to warehouse tables (MERGE / INSERT into a star table or the history)
-    const writes = (b: Record<string, unknown>) => (b.Sqls as string[]).some((s) => /^(merge into|insert into) "(dim_|fact_|load_history)/.test(s));
+    const writes = (b: Record<string, unknown>) =>
+      (b.Sqls as string[]).some((s) => /^(merge into|insert into) "(dim_|fact_|load_history)/.test(s));
     expect(batches.map(writes)).toEqual(batches.map((_, i) => i === batches.length - 1));
   });
 
@@ -369,9 +450,19 @@ describe.each(targets)('the Redshift load SQL on $name, compared with PgWarehous
   });
 
   it.each([
-    ['a failing statement in the transaction, after some tables were applied', 'insert into "fact_payment"', 'injected: disk full', TerminalError],
+    [
+      'a failing statement in the transaction, after some tables were applied',
+      'insert into "fact_payment"',
+      'injected: disk full',
+      TerminalError,
+    ],
     ['a failing COPY while staging', 'copy "stage_fact_payment"', 'injected: S3 access denied', TerminalError],
-    ['a serialization conflict on every attempt', 'merge into "dim_location"', 'injected: 1023 Serializable isolation violation on table', TransientError],
+    [
+      'a serialization conflict on every attempt',
+      'merge into "dim_location"',
+      'injected: 1023 Serializable isolation violation on table',
+      TransientError,
+    ],
   ])('%s leaves the warehouse exactly as it was', async (_, statement, error, kind) => {
     await writeRun(R3, run3());
     const before = await endState(redshiftDb);

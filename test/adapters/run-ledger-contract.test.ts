@@ -58,7 +58,10 @@ const subjects: [string, () => Subject][] = [
       // Two keys per listing page, so every listing spans pages.
       const lake = fakeS3(s3, 2, clock);
       return {
-        ledger: new S3RunLedger(new S3Client({ region: 'eu-west-2' }), 'lake-raw', '_ledger/', { claimTimeoutMs: HOUR, now: clock }),
+        ledger: new S3RunLedger(new S3Client({ region: 'eu-west-2' }), 'lake-raw', '_ledger/', {
+          claimTimeoutMs: HOUR,
+          now: clock,
+        }),
         advance: (ms) => void (now += ms),
         writeLegacy: (run) => lake.put('lake-raw', `_ledger/runs/${run.runId}.json`, JSON.stringify(run)),
         done: () => undefined,
@@ -98,8 +101,14 @@ describe.each(subjects)('RunLedger contract: %s', (_name, make) => {
   });
 
   it('lists all runs oldest first, or only the most recent N', async () => {
-    for (const id of ['20250225t140000z', '20250225t132609z', '20250225t150000z', '20250225t150000z_2']) await ledger.createRun(run(id));
-    expect(ids(await ledger.listRuns())).toEqual(['20250225t132609z', '20250225t140000z', '20250225t150000z', '20250225t150000z_2']);
+    for (const id of ['20250225t140000z', '20250225t132609z', '20250225t150000z', '20250225t150000z_2'])
+      await ledger.createRun(run(id));
+    expect(ids(await ledger.listRuns())).toEqual([
+      '20250225t132609z',
+      '20250225t140000z',
+      '20250225t150000z',
+      '20250225t150000z_2',
+    ]);
     expect(ids(await ledger.listRuns({ limit: 2 }))).toEqual(['20250225t150000z', '20250225t150000z_2']);
     expect(ids(await ledger.listRuns({ limit: 10 }))).toHaveLength(4);
     await expect(ledger.listRuns({ limit: 0 })).rejects.toBeInstanceOf(TypeError);
@@ -220,7 +229,10 @@ describe.each(subjects)('RunLedger contract: %s', (_name, make) => {
 
   it('advances watermarks only from the version it read', async () => {
     expect(await ledger.getWatermarks()).toEqual({ watermarks: {}, version: null });
-    await ledger.putWatermarks({ address: { lastUpdated: '2022-11-03T14:20:49.962', windowKeys: ['1@2022-11-03T14:20:49.962'] } }, null);
+    await ledger.putWatermarks(
+      { address: { lastUpdated: '2022-11-03T14:20:49.962', windowKeys: ['1@2022-11-03T14:20:49.962'] } },
+      null,
+    );
     const second = await ledger.getWatermarks();
     expect(second.watermarks.address.lastUpdated).toBe('2022-11-03T14:20:49.962');
     await expect(ledger.putWatermarks({}, null)).rejects.toBeInstanceOf(ConflictError);

@@ -22,7 +22,12 @@ import { transform } from '../../jobs/transform/transform';
 
 const RUN_1 = '20250225t132609z';
 const RUN_2 = '20250226t090000z';
-const currency = (id: number, code: string, at: string) => ({ currency_id: id, currency_code: code, created_at: at, last_updated: at });
+const currency = (id: number, code: string, at: string) => ({
+  currency_id: id,
+  currency_code: code,
+  created_at: at,
+  last_updated: at,
+});
 
 describe('transform job', () => {
   let home: string;
@@ -34,11 +39,24 @@ describe('transform job', () => {
   let engine: DuckDbQueryEngine;
   const clock = { now: () => new Date('2025-03-01T00:00:00Z') };
   const zoneRoot = (zone: Zone) => join(home, zone);
-  const deps = () => ({ engine, catalog, ledger, events: bus, clock, logger: fileLogger('test', join(home, 'log.jsonl')).logger });
+  const deps = () => ({
+    engine,
+    catalog,
+    ledger,
+    events: bus,
+    clock,
+    logger: fileLogger('test', join(home, 'log.jsonl')).logger,
+  });
 
   const newRun = async (runId: string, extracted: Record<string, number>) => {
     const record: RunRecord = {
-      runId, origin: 'extract', stage: 'extracted', createdAt: 'x', updatedAt: 'x', history: {}, counts: { extracted },
+      runId,
+      origin: 'extract',
+      stage: 'extracted',
+      createdAt: 'x',
+      updatedAt: 'x',
+      history: {},
+      counts: { extracted },
     };
     await ledger.createRun(record);
   };
@@ -71,7 +89,9 @@ describe('transform job', () => {
     const events = { publish: async (e: unknown) => void published.push(e) };
     const result = await transform({ target: 'cleaned' }, { ...deps(), events });
     expect(result.runs.map((r) => r.runId)).toEqual([RUN_1, RUN_2]);
-    expect(published).toEqual([{ source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'cleaned', runs: [RUN_1, RUN_2] } }]);
+    expect(published).toEqual([
+      { source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'cleaned', runs: [RUN_1, RUN_2] } },
+    ]);
     const [first, second] = await ledger.listRuns();
     expect(first).toMatchObject({ stage: 'cleaned', counts: { cleaned: { currency: 2, address: 0 } }, rejects: {} });
     expect(second).toMatchObject({ stage: 'cleaned', counts: { cleaned: { currency: 1 } } });
@@ -103,9 +123,16 @@ describe('transform job', () => {
       },
       query: engine.query.bind(engine),
     };
-    await expect(transform({ target: 'cleaned' }, { ...deps(), engine: failing, events, models: currencyOnly })).rejects.toThrow('bad SQL');
+    await expect(transform({ target: 'cleaned' }, { ...deps(), engine: failing, events, models: currencyOnly })).rejects.toThrow(
+      'bad SQL',
+    );
     expect(await ledger.getRun(RUN_1)).toMatchObject({ stage: 'cleaned' });
-    expect(await ledger.getRun(RUN_2)).toMatchObject({ stage: 'extracted', failed: { step: 'transform:cleaned', error: 'bad SQL' } });
-    expect(published).toEqual([{ source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'cleaned', runs: [RUN_1] } }]);
+    expect(await ledger.getRun(RUN_2)).toMatchObject({
+      stage: 'extracted',
+      failed: { step: 'transform:cleaned', error: 'bad SQL' },
+    });
+    expect(published).toEqual([
+      { source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'cleaned', runs: [RUN_1] } },
+    ]);
   });
 });

@@ -130,7 +130,15 @@ describe.each(backends)('the whole pipeline on the real ToteSys data ($name)', (
   it('builds dim_date with ISO weekdays and covers every fact date', async () => {
     const wh = await warehouse();
     const [thursday] = await wh.query(`select * from dim_date where date_id = '2022-11-03'`);
-    expect(thursday).toMatchObject({ year: 2022, month: 11, day: 3, day_of_week: 4, day_name: 'Thursday', month_name: 'November', quarter: 4 });
+    expect(thursday).toMatchObject({
+      year: 2022,
+      month: 11,
+      day: 3,
+      day_of_week: 4,
+      day_name: 'Thursday',
+      month_name: 'November',
+      quarter: 4,
+    });
     const [missing] = await wh.query(`
       select count(*) as n from (
         select created_date as d from fact_sales_order union select last_updated_date from fact_sales_order
@@ -184,7 +192,10 @@ describe.each(backends)('the whole pipeline on the real ToteSys data ($name)', (
           if (norm(mine[c]) !== norm(row[c])) differences.push(`${table} ${keyOf(row)} ${c}: ours ${mine[c]} theirs ${row[c]}`);
         }
       }
-      expect([table, compared > theirs.length * 0.9 ? 'most rows compared' : `only ${compared} compared`]).toEqual([table, 'most rows compared']);
+      expect([table, compared > theirs.length * 0.9 ? 'most rows compared' : `only ${compared} compared`]).toEqual([
+        table,
+        'most rows compared',
+      ]);
       if (differences.length > allowedDifferences) expect(differences.slice(0, 10)).toEqual([]);
     }
   });
@@ -196,7 +207,9 @@ describe.each(backends)('the whole pipeline on the real ToteSys data ($name)', (
     expect(ok).toBe(true);
     expect(text).toMatch(/no changes/);
     expect(await rt.ledger.listRuns()).toHaveLength(1);
-    expect(await (await warehouse()).query('select count(*) as n, max(sales_record_id) as m from fact_sales_order')).toEqual(before);
+    expect(await (await warehouse()).query('select count(*) as n, max(sales_record_id) as m from fact_sales_order')).toEqual(
+      before,
+    );
   });
 
   it('picks up only the changed rows: a new order, an updated order and a moved counterparty', async () => {
@@ -238,7 +251,10 @@ describe.each(backends)('the whole pipeline on the real ToteSys data ($name)', (
     expect(await count(rt, 'fact_purchase_order')).toBe(factsBefore);
     expect(await count(rt, 'fact_payment')).toBe(18137);
     expect(await count(rt, 'dim_transaction')).toBe(18137);
-    const [moved] = await wh.query('select counterparty_legal_address_line_1 as a from dim_counterparty where counterparty_id = $1', [cp.counterparty_id]);
+    const [moved] = await wh.query(
+      'select counterparty_legal_address_line_1 as a from dim_counterparty where counterparty_id = $1',
+      [cp.counterparty_id],
+    );
     expect(moved.a).toBe('1 New Street');
     expect(await count(rt, 'dim_counterparty')).toBe(20);
     expect(await count(rt, 'dim_location')).toBe(30);
@@ -259,9 +275,18 @@ describe.each(backends)('the whole pipeline on the real ToteSys data ($name)', (
 
   it('ingests a dropped file as a run, quarantines a malformed one, keeps rejected rows and alerts once', async () => {
     const good = JSON.stringify({
-      sales_order_id: 20002, created_at: '2026-01-03 08:00:00.000000', last_updated: '2026-01-03 08:00:00.000000',
-      design_id: 3.0, staff_id: 19, counterparty_id: 8, units_sold: 10, unit_price: '4.25', currency_id: 1,
-      agreed_delivery_date: '2026-01-09', agreed_payment_date: '2026-01-10', agreed_delivery_location_id: 8,
+      sales_order_id: 20002,
+      created_at: '2026-01-03 08:00:00.000000',
+      last_updated: '2026-01-03 08:00:00.000000',
+      design_id: 3.0,
+      staff_id: 19,
+      counterparty_id: 8,
+      units_sold: 10,
+      unit_price: '4.25',
+      currency_id: 1,
+      agreed_delivery_date: '2026-01-09',
+      agreed_payment_date: '2026-01-10',
+      agreed_delivery_location_id: 8,
     });
     const bad = good.replace('20002', '20003').replace('"4.25"', '"abc"');
     await rt.lake.raw.put('landing/sales_order/late-orders.jsonl', `${good}\n${bad}\n`);
@@ -274,13 +299,21 @@ describe.each(backends)('the whole pipeline on the real ToteSys data ($name)', (
     expect(text).toMatch(/alert sent/);
 
     const [ingested] = (await rt.ledger.listRuns()).filter((r) => r.origin === 'ingest');
-    expect(ingested).toMatchObject({ stage: 'loaded', counts: { extracted: { sales_order: 2 }, cleaned: { sales_order: 1 } }, rejects: { sales_order: 1 } });
+    expect(ingested).toMatchObject({
+      stage: 'loaded',
+      counts: { extracted: { sales_order: 2 }, cleaned: { sales_order: 1 } },
+      rejects: { sales_order: 1 },
+    });
     expect(await rt.lake.raw.exists('_quarantine/landing/sales_order/broken.json')).toBe(true);
     expect((await rt.lake.raw.list('landing/')).map((o) => o.key)).toEqual([]);
     const [rejectFile] = await rt.lake.cleaned.list(`_rejects/sales_order/run_id=${ingested.runId}/`);
-    const rejects = await rt.engine.query(`select sales_order_id, reject_reason from read_parquet('${rt.lake.cleaned.uri(rejectFile.key)}')`);
+    const rejects = await rt.engine.query(
+      `select sales_order_id, reject_reason from read_parquet('${rt.lake.cleaned.uri(rejectFile.key)}')`,
+    );
     expect(rejects).toEqual([{ sales_order_id: 20003, reject_reason: "unit_price is not a decimal: 'abc'" }]);
-    const [fact] = await (await warehouse()).query('select unit_price::text as p, design_id from fact_sales_order where sales_order_id = 20002');
+    const [fact] = await (await warehouse()).query(
+      'select unit_price::text as p, design_id from fact_sales_order where sales_order_id = 20002',
+    );
     expect(fact).toEqual({ p: '4.25', design_id: 3 });
 
     const outbox = readdirSync(rt.paths.outbox);

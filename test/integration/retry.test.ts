@@ -39,7 +39,9 @@ describe('retrying a failed run', () => {
     writeFileSync(model, broken);
     await rt.lake.raw.put(
       'landing/currency/currencies.json',
-      JSON.stringify([{ currency_id: 1, currency_code: 'GBP', created_at: '2022-11-03T14:20:49.962', last_updated: '2022-11-03T14:20:49.962' }]),
+      JSON.stringify([
+        { currency_id: 1, currency_code: 'GBP', created_at: '2022-11-03T14:20:49.962', last_updated: '2022-11-03T14:20:49.962' },
+      ]),
     );
 
     const first = await runOnce(rt);

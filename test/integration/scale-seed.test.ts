@@ -14,7 +14,9 @@ const targets = pgTargets();
 
 /** A digest of a table's rows in key order, computed by the database. */
 async function digest(db: PgClient, table: string, key: string): Promise<string> {
-  const [row] = await db.query<{ d: string }>(`select md5(string_agg(t::text, '|' order by t.${key})) as d from public."${table}" t`);
+  const [row] = await db.query<{ d: string }>(
+    `select md5(string_agg(t::text, '|' order by t.${key})) as d from public."${table}" t`,
+  );
   return row.d;
 }
 
@@ -68,7 +70,11 @@ describe.each(targets)('seedSource at scale 2 on $name', ({ target }) => {
       `select c.relname as name from pg_index i join pg_class c on c.oid = i.indexrelid
         where c.relnamespace = 'public'::regnamespace and i.indisunique and not i.indisprimary order by 1`,
     );
-    expect(unique.map((u) => u.name)).toEqual(['payment_transaction_id_key', 'transaction_purchase_order_id_key', 'transaction_sales_order_id_key']);
+    expect(unique.map((u) => u.name)).toEqual([
+      'payment_transaction_id_key',
+      'transaction_purchase_order_id_key',
+      'transaction_sales_order_id_key',
+    ]);
     // A duplicate of a copied key is refused, so the keys are really there.
     await expect(db.query(`insert into sales_order select * from sales_order where sales_order_id = 100002`)).rejects.toThrow();
   });

@@ -123,8 +123,14 @@ describe.each(targets)('seedSource on $name', ({ target }) => {
     const [real] = await db.query<{ created_at: string; last_updated: string; payment_date: string }>(
       'select created_at, last_updated, payment_date from payment where payment_id = 1',
     );
-    expect(real).toEqual({ created_at: '2022-11-03 14:20:52.186', last_updated: '2022-11-07 07:55:11.885', payment_date: '2022-11-07' });
-    const [so] = await db.query<{ agreed_payment_date: string }>('select agreed_payment_date from sales_order where sales_order_id = 2');
+    expect(real).toEqual({
+      created_at: '2022-11-03 14:20:52.186',
+      last_updated: '2022-11-07 07:55:11.885',
+      payment_date: '2022-11-07',
+    });
+    const [so] = await db.query<{ agreed_payment_date: string }>(
+      'select agreed_payment_date from sales_order where sales_order_id = 2',
+    );
     expect(so.agreed_payment_date).toBe('2022-11-08');
     const types = await db.query<{ t: string; n: number }>(
       'select transaction_type::text as t, count(*)::int as n from transaction group by 1 order by 1',

@@ -51,7 +51,11 @@ const models = [...loadModels('cleaned'), ...loadModels('transformed')];
 it('the Trino grammar catches the mistakes the house style guards against', () => {
   expect(trino.validate('select a, b, from t')).not.toEqual([]);
   expect(trino.validate('select a from t where')).not.toEqual([]);
-  expect(trino.validate("select a from t cross join unnest(sequence(date '2022-01-01', date '2022-01-02', interval '1' day)) as s (d)")).toEqual([]);
+  expect(
+    trino.validate(
+      "select a from t cross join unnest(sequence(date '2022-01-01', date '2022-01-02', interval '1' day)) as s (d)",
+    ),
+  ).toEqual([]);
 });
 
 describe.each(models.map((m) => [`${m.zone}.${m.table}`, m] as const))('athena render of %s', (_name, model) => {

@@ -51,7 +51,13 @@ describe('cleaned.address', () => {
       'address',
       [
         row({}),
-        row({ address_id: '2.0', district: 'Avon', address_line_2: 'Flat 2', created_at: '2022-11-03 14:20:52.187000', last_updated: '2022-11-04 09:00:00.000000' }),
+        row({
+          address_id: '2.0',
+          district: 'Avon',
+          address_line_2: 'Flat 2',
+          created_at: '2022-11-03 14:20:52.187000',
+          last_updated: '2022-11-04 09:00:00.000000',
+        }),
         row({ address_id: '3', last_updated: '2023-01-01T10:00:00.000' }),
         row({ address_id: '3', last_updated: '2023-01-01T10:00:00.000' }),
         row({ address_id: '3', last_updated: '2023-02-01T10:00:00.000', city: 'Leeds' }),
@@ -72,7 +78,14 @@ describe('cleaned.address', () => {
     };
     expect(good).toEqual([
       { address_id: 1, ...base, last_updated: '2022-11-03 14:20:49.962' },
-      { address_id: 2, ...base, address_line_2: 'Flat 2', district: 'Avon', created_at: '2022-11-03 14:20:52.187', last_updated: '2022-11-04 09:00:00' },
+      {
+        address_id: 2,
+        ...base,
+        address_line_2: 'Flat 2',
+        district: 'Avon',
+        created_at: '2022-11-03 14:20:52.187',
+        last_updated: '2022-11-04 09:00:00',
+      },
       { address_id: 3, ...base, last_updated: '2023-01-01 10:00:00' },
       { address_id: 3, ...base, city: 'Leeds', last_updated: '2023-02-01 10:00:00' },
     ]);
@@ -129,10 +142,34 @@ describe('cleaned.currency', () => {
     const { good, rejects } = await clean(
       'currency',
       [
-        { currency_id: '1', currency_code: 'GBP', created_at: '2022-11-03T14:20:49.962', last_updated: '2022-11-03T14:20:49.962', run_id: RUN },
-        { currency_id: '1', currency_code: 'GBP', created_at: '2022-11-03T14:20:49.962', last_updated: '2022-11-03T14:20:49.962', run_id: RUN },
-        { currency_id: '2', currency_code: 'USD', created_at: '2022-11-03 14:20:49.962000', last_updated: '2022-11-03 14:20:49.962000', run_id: RUN },
-        { currency_id: '3', currency_code: null, created_at: '2022-11-03T14:20:49.962', last_updated: '2022-11-03T14:20:49.962', run_id: RUN },
+        {
+          currency_id: '1',
+          currency_code: 'GBP',
+          created_at: '2022-11-03T14:20:49.962',
+          last_updated: '2022-11-03T14:20:49.962',
+          run_id: RUN,
+        },
+        {
+          currency_id: '1',
+          currency_code: 'GBP',
+          created_at: '2022-11-03T14:20:49.962',
+          last_updated: '2022-11-03T14:20:49.962',
+          run_id: RUN,
+        },
+        {
+          currency_id: '2',
+          currency_code: 'USD',
+          created_at: '2022-11-03 14:20:49.962000',
+          last_updated: '2022-11-03 14:20:49.962000',
+          run_id: RUN,
+        },
+        {
+          currency_id: '3',
+          currency_code: null,
+          created_at: '2022-11-03T14:20:49.962',
+          last_updated: '2022-11-03T14:20:49.962',
+          run_id: RUN,
+        },
       ],
       'currency_id',
     );
@@ -141,7 +178,13 @@ describe('cleaned.currency', () => {
       { currency_id: 2, currency_code: 'USD', created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' },
     ]);
     expect(rejects).toEqual([
-      { currency_id: 3, currency_code: null, created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962', reject_reason: 'currency_code is missing' },
+      {
+        currency_id: 3,
+        currency_code: null,
+        created_at: '2022-11-03 14:20:49.962',
+        last_updated: '2022-11-03 14:20:49.962',
+        reject_reason: 'currency_code is missing',
+      },
     ]);
   });
 });
@@ -161,7 +204,11 @@ describe('cleaned.department', () => {
   it('carries source values as they are ("Leds"), allows a null location, rejects a non-whole id', async () => {
     const { good, rejects } = await clean(
       'department',
-      [row({}), row({ department_id: '8.0', department_name: 'HR', location: null, manager: null }), row({ department_id: '4.5' })],
+      [
+        row({}),
+        row({ department_id: '8.0', department_name: 'HR', location: null, manager: null }),
+        row({ department_id: '4.5' }),
+      ],
       'department_id',
     );
     const stamps = { created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' };
@@ -170,7 +217,14 @@ describe('cleaned.department', () => {
       { department_id: 8, department_name: 'HR', location: null, manager: null, ...stamps },
     ]);
     expect(rejects).toEqual([
-      { department_id: null, department_name: 'Dispatch', location: 'Leds', manager: 'Mark Hanna', ...stamps, reject_reason: "department_id is not an integer: '4.5'" },
+      {
+        department_id: null,
+        department_name: 'Dispatch',
+        location: 'Leds',
+        manager: 'Mark Hanna',
+        ...stamps,
+        reject_reason: "department_id is not an integer: '4.5'",
+      },
     ]);
   });
 });
@@ -199,8 +253,22 @@ describe('cleaned.design', () => {
     );
     const base = { created_at: '2022-11-03 14:20:49.962', file_location: '/usr', file_name: 'wooden-20220717-npgz.json' };
     expect(good).toEqual([
-      { design_id: 8, created_at: base.created_at, design_name: 'Wooden', file_location: '/usr', file_name: base.file_name, last_updated: '2022-11-03 14:20:49.962' },
-      { design_id: 8, created_at: base.created_at, design_name: 'Bronze', file_location: '/usr', file_name: base.file_name, last_updated: '2023-01-12 18:50:09.935' },
+      {
+        design_id: 8,
+        created_at: base.created_at,
+        design_name: 'Wooden',
+        file_location: '/usr',
+        file_name: base.file_name,
+        last_updated: '2022-11-03 14:20:49.962',
+      },
+      {
+        design_id: 8,
+        created_at: base.created_at,
+        design_name: 'Bronze',
+        file_location: '/usr',
+        file_name: base.file_name,
+        last_updated: '2023-01-12 18:50:09.935',
+      },
     ]);
     expect(rejects.map((r) => [r.design_id, r.last_updated, r.reject_reason])).toEqual([[51, null, 'last_updated is missing']]);
   });
@@ -229,7 +297,14 @@ describe('cleaned.payment', () => {
       'payment',
       [
         row({}),
-        row({ payment_id: '3', transaction_id: '3.0', payment_amount: '3.9', paid: 'true', created_at: '2022-11-03T14:20:52.186', last_updated: '2022-11-03T14:20:52.186' }),
+        row({
+          payment_id: '3',
+          transaction_id: '3.0',
+          payment_amount: '3.9',
+          paid: 'true',
+          created_at: '2022-11-03T14:20:52.186',
+          last_updated: '2022-11-03T14:20:52.186',
+        }),
         row({ payment_id: '5', payment_date: '2022-02-30' }),
         row({ payment_id: '8', paid: 'maybe' }),
       ],
@@ -286,7 +361,9 @@ describe('cleaned.payment_type', () => {
     );
     const typed = { created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' };
     expect(good).toEqual([{ payment_type_id: 1, payment_type_name: 'SALES_RECEIPT', ...typed }]);
-    expect(rejects).toEqual([{ payment_type_id: 2, payment_type_name: null, ...typed, reject_reason: 'payment_type_name is missing' }]);
+    expect(rejects).toEqual([
+      { payment_type_id: 2, payment_type_name: null, ...typed, reject_reason: 'payment_type_name is missing' },
+    ]);
   });
 });
 
@@ -311,7 +388,12 @@ describe('cleaned.purchase_order', () => {
   it('types number-text money and text dates, dedupes a version, rejects money that does not fit decimal(10,2)', async () => {
     const { good, rejects } = await clean(
       'purchase_order',
-      [row({}), row({}), row({ purchase_order_id: '2', item_unit_price: '12', item_quantity: '286.0' }), row({ purchase_order_id: '3', item_unit_price: '123456789.12' })],
+      [
+        row({}),
+        row({}),
+        row({ purchase_order_id: '2', item_unit_price: '12', item_quantity: '286.0' }),
+        row({ purchase_order_id: '3', item_unit_price: '123456789.12' }),
+      ],
       'purchase_order_id',
     );
     const base = {
@@ -411,7 +493,14 @@ describe('cleaned.staff', () => {
     );
     const stamps = { created_at: '2022-11-03 14:20:51.563', last_updated: '2022-11-03 14:20:51.563' };
     expect(good).toEqual([
-      { staff_id: 1, first_name: 'Jeremie', last_name: 'Franey', department_id: 2, email_address: 'jeremie.franey@terrifictotes.com', ...stamps },
+      {
+        staff_id: 1,
+        first_name: 'Jeremie',
+        last_name: 'Franey',
+        department_id: 2,
+        email_address: 'jeremie.franey@terrifictotes.com',
+        ...stamps,
+      },
     ]);
     expect(rejects.map((r) => [r.staff_id, r.department_id, r.reject_reason])).toEqual([
       [2, null, 'department_id is missing'],
@@ -448,7 +537,14 @@ describe('cleaned.transaction', () => {
       { transaction_id: 3, transaction_type: 'SALE', sales_order_id: 1, purchase_order_id: null, ...stamps },
     ]);
     expect(rejects).toEqual([
-      { transaction_id: 6, transaction_type: 'SALE', sales_order_id: null, purchase_order_id: null, ...stamps, reject_reason: "sales_order_id is not an integer: '2.5'" },
+      {
+        transaction_id: 6,
+        transaction_type: 'SALE',
+        sales_order_id: null,
+        purchase_order_id: null,
+        ...stamps,
+        reject_reason: "sales_order_id is not an integer: '2.5'",
+      },
     ]);
   });
 });

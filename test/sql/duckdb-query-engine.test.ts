@@ -66,10 +66,7 @@ describe('DuckDbQueryEngine.materialize', () => {
   });
 
   it('ignores a column that a later run added to the raw table', async () => {
-    await givenRaw(lake.conn, 'currency', [
-      currency('1', RUN_1),
-      { ...currency('2', RUN_2), currency_symbol: '$' },
-    ]);
+    await givenRaw(lake.conn, 'currency', [currency('1', RUN_1), { ...currency('2', RUN_2), currency_symbol: '$' }]);
     expect(await lake.run('cleaned', 'currency', RUN_2)).toMatchObject({ rows: 1, rejects: 0 });
     expect(await lake.written('cleaned', 'currency', RUN_2, 'currency_id')).toEqual([
       { currency_id: 2, currency_code: 'GBP', created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' },
@@ -119,7 +116,12 @@ describe('DuckDbQueryEngine.materialize', () => {
   });
 
   it('reads a table the lake has never seen as empty, with its columns (a run holding only some tables)', async () => {
-    const result = await lake.engine.materialize({ zone: 'cleaned', table: 'currency', sql: loadModel('cleaned', 'currency').sql, runId: RUN_1 });
+    const result = await lake.engine.materialize({
+      zone: 'cleaned',
+      table: 'currency',
+      sql: loadModel('cleaned', 'currency').sql,
+      runId: RUN_1,
+    });
     expect(result).toEqual({ table: 'currency', runId: RUN_1, rows: 0, rejects: 0 });
   });
 
@@ -128,7 +130,12 @@ describe('DuckDbQueryEngine.materialize', () => {
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'part-00000.parquet'), 'earlier output');
     await expect(
-      lake.engine.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select * from {{ cleaned.currencies }}', runId: RUN_1 }),
+      lake.engine.materialize({
+        zone: 'transformed',
+        table: 'dim_currency',
+        sql: 'select * from {{ cleaned.currencies }}',
+        runId: RUN_1,
+      }),
     ).rejects.toThrow(/model transformed\.dim_currency .*cannot be rendered: unknown table/);
     expect(readdirSync(folder)).toEqual(['part-00000.parquet']);
   });
@@ -167,7 +174,9 @@ describe('goodRowsSql / rejectRowsSql', () => {
         'where m."reject_reason" is null',
       ].join('\n'),
     );
-    expect(rejectRowsSql('currency', 'select 1')).toMatch(/"last_updated",\n {2}cast\(m\."reject_reason" as varchar\) as "reject_reason"\nfrom \(\nselect 1\n\) m\nwhere m\."reject_reason" is not null$/);
+    expect(rejectRowsSql('currency', 'select 1')).toMatch(
+      /"last_updated",\n {2}cast\(m\."reject_reason" as varchar\) as "reject_reason"\nfrom \(\nselect 1\n\) m\nwhere m\."reject_reason" is not null$/,
+    );
   });
 
   it('have no reject filter for star tables, and time columns are text', () => {

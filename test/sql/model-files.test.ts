@@ -72,15 +72,18 @@ describe('models read the table contract instead of repeating it', () => {
     },
   );
 
-  it.each(loadModels('transformed').filter((m) => m.sql.includes(':latest')).map((m) => [m.table, m] as const))(
-    'transformed.%s takes latest versions from :latest, with no window of its own',
-    (_table, model) => {
-      expect(code(model.sql)).not.toMatch(/row_number|recency/);
-    },
-  );
+  it.each(
+    loadModels('transformed')
+      .filter((m) => m.sql.includes(':latest'))
+      .map((m) => [m.table, m] as const),
+  )('transformed.%s takes latest versions from :latest, with no window of its own', (_table, model) => {
+    expect(code(model.sql)).not.toMatch(/row_number|recency/);
+  });
 
   it('uses :latest in the seven dimensions that hold the latest version of every key', () => {
-    const users = loadModels('transformed').filter((m) => m.sql.includes(':latest }}')).map((m) => m.table);
+    const users = loadModels('transformed')
+      .filter((m) => m.sql.includes(':latest }}'))
+      .map((m) => m.table);
     expect(users.sort()).toEqual([
       'dim_counterparty',
       'dim_currency',

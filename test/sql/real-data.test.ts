@@ -56,11 +56,14 @@ describe('real ToteSys data', () => {
       );
     }
     // Spot checks of the typing on known rows.
-    const [tx] = await queryRows(lake.conn, 'select sales_order_id, purchase_order_id from cleaned.transaction where transaction_id = 1');
+    const [tx] = await queryRows(
+      lake.conn,
+      'select sales_order_id, purchase_order_id from cleaned.transaction where transaction_id = 1',
+    );
     expect(tx).toEqual({ sales_order_id: null, purchase_order_id: 2 });
     const [pay] = await queryRows(
       lake.conn,
-      "select payment_amount, cast(created_at as varchar) as created_at, payment_date from cleaned.payment where payment_id = 2",
+      'select payment_amount, cast(created_at as varchar) as created_at, payment_date from cleaned.payment where payment_id = 2',
     );
     expect(pay).toEqual({ payment_amount: '552548.62', created_at: '2022-11-03 14:20:52.187', payment_date: '2022-11-04' });
   });
@@ -115,7 +118,10 @@ describe('real ToteSys data', () => {
     expect(Number(check.missing)).toBe(0);
     expect(Number(check.days)).toBe(Number(check.span));
 
-    const [dept] = await queryRows(lake.conn, `select location from ${file('dim_staff')} where department_name = 'Dispatch' limit 1`);
+    const [dept] = await queryRows(
+      lake.conn,
+      `select location from ${file('dim_staff')} where department_name = 'Dispatch' limit 1`,
+    );
     expect(dept).toEqual({ location: 'Leds' });
     const [cp] = await queryRows(
       lake.conn,

@@ -16,10 +16,11 @@ afterAll(() => close());
 /** Evaluates `{{ shim(<literal>) }}` for each input on DuckDB and returns the results. */
 async function evaluate(shim: string, inputs: (string | null)[]): Promise<unknown[]> {
   const values = inputs.map((v) => (v === null ? '(cast(null as varchar))' : `('${v.replace(/'/g, "''")}')`)).join(', ');
-  const sql = renderModel(
-    `select {{ ${shim}(input) }} as result from (values ${values}) as given (input)`,
-    { engine: 'duckdb', runId: '20250101t000000z', relation: () => 'unused' },
-  );
+  const sql = renderModel(`select {{ ${shim}(input) }} as result from (values ${values}) as given (input)`, {
+    engine: 'duckdb',
+    runId: '20250101t000000z',
+    relation: () => 'unused',
+  });
   const rows = await queryRows(conn, `select result from (select row_number() over () as n, * from (${sql})) order by n`);
   return rows.map((r) => r.result);
 }
@@ -33,7 +34,19 @@ describe('DuckDB shims', () => {
 
   it('text_to_decimal parses plain decimals to decimal(10,2), rounding extra digits, and rejects overflow', async () => {
     expect(
-      await evaluate('text_to_decimal', ['552548.62', '3.94', '3.9', '12', '3.945', '-1.5', '12345678.99', '123456789.12', 'abc', '1e3', null]),
+      await evaluate('text_to_decimal', [
+        '552548.62',
+        '3.94',
+        '3.9',
+        '12',
+        '3.945',
+        '-1.5',
+        '12345678.99',
+        '123456789.12',
+        'abc',
+        '1e3',
+        null,
+      ]),
     ).toEqual(['552548.62', '3.94', '3.90', '12.00', '3.95', '-1.50', '12345678.99', null, null, null, null]);
   });
 
@@ -62,14 +75,9 @@ describe('DuckDB shims', () => {
   });
 
   it('text_to_date reads yyyy-mm-dd real calendar days only', async () => {
-    expect(await evaluate('text_to_date', ['2022-11-04', '2024-02-29', '2023-02-29', '04/11/2022', '2022-11-04T00:00:00', null])).toEqual([
-      '2022-11-04',
-      '2024-02-29',
-      null,
-      null,
-      null,
-      null,
-    ]);
+    expect(
+      await evaluate('text_to_date', ['2022-11-04', '2024-02-29', '2023-02-29', '04/11/2022', '2022-11-04T00:00:00', null]),
+    ).toEqual(['2022-11-04', '2024-02-29', null, null, null, null]);
   });
 
   it('time_of_day_text always prints three decimals', async () => {

@@ -70,7 +70,8 @@ export async function openSqlTestLake(): Promise<SqlTestLake> {
 
 function insertRows(table: string, columns: string[], rows: GivenRow[]): string {
   const values = rows.map(
-    (row) => `(${columns.map((c) => (row[c] === null || row[c] === undefined ? 'null' : quoteLiteral(row[c] as string))).join(', ')})`,
+    (row) =>
+      `(${columns.map((c) => (row[c] === null || row[c] === undefined ? 'null' : quoteLiteral(row[c] as string))).join(', ')})`,
   );
   return `insert into ${table} (${columns.map(quoteIdent).join(', ')}) values ${values.join(',\n')}`;
 }

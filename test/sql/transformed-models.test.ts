@@ -8,7 +8,15 @@
 import { FACT_VERSION_COLUMNS, starTable } from '../../jobs/lib/definition/tables';
 import { queryRows } from '../../jobs/lib/adapters/duckdb/duckdb';
 import { quoteLiteral } from '../../jobs/lib/core/identifiers';
-import { expectUniqueNotNull, givenCleaned, openSqlTestLake, pick, type GivenRow, type Row, type SqlTestLake } from './sql-test-lake';
+import {
+  expectUniqueNotNull,
+  givenCleaned,
+  openSqlTestLake,
+  pick,
+  type GivenRow,
+  type Row,
+  type SqlTestLake,
+} from './sql-test-lake';
 
 const RUN_1 = '20250101t090000z';
 const RUN_2 = '20250102t090000z';
@@ -157,13 +165,34 @@ describe('transformed.dim_counterparty', () => {
     await givenCleaned(lake.conn, 'counterparty', [
       counterparty({}),
       counterparty({ counterparty_id: '2', counterparty_legal_name: 'Armstrong Inc', legal_address_id: '2' }),
-      counterparty({ counterparty_id: '2', counterparty_legal_name: 'Armstrong Group', legal_address_id: '2', last_updated: '2023-05-01 00:00:00', run_id: RUN_2 }),
+      counterparty({
+        counterparty_id: '2',
+        counterparty_legal_name: 'Armstrong Group',
+        legal_address_id: '2',
+        last_updated: '2023-05-01 00:00:00',
+        run_id: RUN_2,
+      }),
     ]);
     await givenCleaned(lake.conn, 'address', [
       address({}),
-      address({ address_id: '2', address_line_1: '179 Alexie Cliffs', address_line_2: 'Unit 4', district: null, city: 'Aliso Viejo', postal_code: '99305-7380', country: 'San Marino', phone: '9621 880720' }),
+      address({
+        address_id: '2',
+        address_line_1: '179 Alexie Cliffs',
+        address_line_2: 'Unit 4',
+        district: null,
+        city: 'Aliso Viejo',
+        postal_code: '99305-7380',
+        country: 'San Marino',
+        phone: '9621 880720',
+      }),
       // Counterparty 1's address moves in run 2; the counterparty row itself does not change.
-      address({ address_line_1: '1 New Road', city: 'Leeds', phone: '0113 000000', last_updated: '2023-06-01 12:00:00', run_id: RUN_2 }),
+      address({
+        address_line_1: '1 New Road',
+        city: 'Leeds',
+        phone: '0113 000000',
+        last_updated: '2023-06-01 12:00:00',
+        run_id: RUN_2,
+      }),
     ]);
     const legal = (id: number, name: string, over: Row = {}): Row => ({
       counterparty_id: id,
@@ -205,18 +234,72 @@ describe('transformed.dim_staff', () => {
   it('joins each staff member to the latest version of their department, values as the source has them', async () => {
     const stamps = { created_at: '2022-11-03 14:20:51.563', last_updated: '2022-11-03 14:20:51.563' };
     await givenCleaned(lake.conn, 'staff', [
-      { staff_id: '1', first_name: 'Jeremie', last_name: 'Franey', department_id: '2', email_address: 'jeremie.franey@terrifictotes.com', ...stamps, run_id: RUN_1 },
-      { staff_id: '2', first_name: 'Deron', last_name: 'Beier', department_id: '4', email_address: 'deron.beier@terrifictotes.com', ...stamps, run_id: RUN_1 },
-      { staff_id: '2', first_name: 'Deron', last_name: 'Beier-Smith', department_id: '4', email_address: 'deron.beier@terrifictotes.com', created_at: stamps.created_at, last_updated: '2024-01-01 00:00:00', run_id: RUN_2 },
+      {
+        staff_id: '1',
+        first_name: 'Jeremie',
+        last_name: 'Franey',
+        department_id: '2',
+        email_address: 'jeremie.franey@terrifictotes.com',
+        ...stamps,
+        run_id: RUN_1,
+      },
+      {
+        staff_id: '2',
+        first_name: 'Deron',
+        last_name: 'Beier',
+        department_id: '4',
+        email_address: 'deron.beier@terrifictotes.com',
+        ...stamps,
+        run_id: RUN_1,
+      },
+      {
+        staff_id: '2',
+        first_name: 'Deron',
+        last_name: 'Beier-Smith',
+        department_id: '4',
+        email_address: 'deron.beier@terrifictotes.com',
+        created_at: stamps.created_at,
+        last_updated: '2024-01-01 00:00:00',
+        run_id: RUN_2,
+      },
     ]);
     await givenCleaned(lake.conn, 'department', [
-      { department_id: '2', department_name: 'Purchasing', location: 'Manchester', manager: 'Naomi Lapaglia', ...stamps, run_id: RUN_1 },
-      { department_id: '2', department_name: 'Procurement', location: 'Manchester', manager: 'Naomi Lapaglia', created_at: stamps.created_at, last_updated: '2024-02-01 00:00:00', run_id: RUN_2 },
+      {
+        department_id: '2',
+        department_name: 'Purchasing',
+        location: 'Manchester',
+        manager: 'Naomi Lapaglia',
+        ...stamps,
+        run_id: RUN_1,
+      },
+      {
+        department_id: '2',
+        department_name: 'Procurement',
+        location: 'Manchester',
+        manager: 'Naomi Lapaglia',
+        created_at: stamps.created_at,
+        last_updated: '2024-02-01 00:00:00',
+        run_id: RUN_2,
+      },
       { department_id: '4', department_name: 'Dispatch', location: 'Leds', manager: 'Mark Hanna', ...stamps, run_id: RUN_1 },
     ]);
     expect(await star('dim_staff', RUN_2, 'staff_id')).toEqual([
-      { staff_id: 1, first_name: 'Jeremie', last_name: 'Franey', department_name: 'Procurement', location: 'Manchester', email_address: 'jeremie.franey@terrifictotes.com' },
-      { staff_id: 2, first_name: 'Deron', last_name: 'Beier-Smith', department_name: 'Dispatch', location: 'Leds', email_address: 'deron.beier@terrifictotes.com' },
+      {
+        staff_id: 1,
+        first_name: 'Jeremie',
+        last_name: 'Franey',
+        department_name: 'Procurement',
+        location: 'Manchester',
+        email_address: 'jeremie.franey@terrifictotes.com',
+      },
+      {
+        staff_id: 2,
+        first_name: 'Deron',
+        last_name: 'Beier-Smith',
+        department_name: 'Dispatch',
+        location: 'Leds',
+        email_address: 'deron.beier@terrifictotes.com',
+      },
     ]);
   });
 });
@@ -270,7 +353,13 @@ describe('transformed.dim_design, dim_payment_type, dim_transaction', () => {
     await givenCleaned(lake.conn, 'payment_type', [
       { payment_type_id: '1', payment_type_name: 'SALES_RECEIPT', ...stamps, run_id: RUN_1 },
       { payment_type_id: '2', payment_type_name: 'SALES_REFUND', ...stamps, run_id: RUN_1 },
-      { payment_type_id: '2', payment_type_name: 'SALES_REVERSAL', created_at: stamps.created_at, last_updated: '2023-01-01 00:00:00', run_id: RUN_2 },
+      {
+        payment_type_id: '2',
+        payment_type_name: 'SALES_REVERSAL',
+        created_at: stamps.created_at,
+        last_updated: '2023-01-01 00:00:00',
+        run_id: RUN_2,
+      },
     ]);
     expect(await star('dim_payment_type', RUN_2, 'payment_type_id')).toEqual([
       { payment_type_id: 1, payment_type_name: 'SALES_RECEIPT' },
@@ -281,9 +370,24 @@ describe('transformed.dim_design, dim_payment_type, dim_transaction', () => {
   it('dim_transaction keeps null order ids and the latest version of every transaction the run touched', async () => {
     const stamps = { created_at: '2022-11-03 14:20:52.186', last_updated: '2022-11-03 14:20:52.186' };
     await givenCleaned(lake.conn, 'transaction', [
-      { transaction_id: '1', transaction_type: 'PURCHASE', sales_order_id: null, purchase_order_id: '2', ...stamps, run_id: RUN_1 },
+      {
+        transaction_id: '1',
+        transaction_type: 'PURCHASE',
+        sales_order_id: null,
+        purchase_order_id: '2',
+        ...stamps,
+        run_id: RUN_1,
+      },
       { transaction_id: '3', transaction_type: 'SALE', sales_order_id: '1', purchase_order_id: null, ...stamps, run_id: RUN_1 },
-      { transaction_id: '3', transaction_type: 'SALE', sales_order_id: '7', purchase_order_id: null, created_at: stamps.created_at, last_updated: '2023-01-01 00:00:00', run_id: RUN_2 },
+      {
+        transaction_id: '3',
+        transaction_type: 'SALE',
+        sales_order_id: '7',
+        purchase_order_id: null,
+        created_at: stamps.created_at,
+        last_updated: '2023-01-01 00:00:00',
+        run_id: RUN_2,
+      },
       // A late copy of an older version arrives in run 3: the newer version from run 2 still wins.
       { transaction_id: '3', transaction_type: 'SALE', sales_order_id: '1', purchase_order_id: null, ...stamps, run_id: RUN_3 },
     ]);
@@ -334,7 +438,7 @@ describe('transformed facts', () => {
     ]);
   });
 
-  it('fact_purchase_order: only the run\'s versions, split stamps', async () => {
+  it("fact_purchase_order: only the run's versions, split stamps", async () => {
     await givenCleaned(lake.conn, 'purchase_order', [
       purchaseOrder({}),
       purchaseOrder({ item_quantity: '400', last_updated: '2022-12-01 00:00:00', run_id: RUN_2 }),
@@ -390,12 +494,15 @@ describe('transformed facts', () => {
 describe('transformed.dim_date', () => {
   beforeAll(async () => {
     await givenCleaned(lake.conn, 'sales_order', [
-      salesOrder({ created_at: '2022-11-03 14:20:52.186', last_updated: '2022-11-03 14:20:52.186', agreed_delivery_date: '2022-11-07', agreed_payment_date: '2022-11-08' }),
+      salesOrder({
+        created_at: '2022-11-03 14:20:52.186',
+        last_updated: '2022-11-03 14:20:52.186',
+        agreed_delivery_date: '2022-11-07',
+        agreed_payment_date: '2022-11-08',
+      }),
       salesOrder({ sales_order_id: '9', last_updated: '2023-01-02 08:00:00', agreed_delivery_date: '2023-01-01', run_id: RUN_2 }),
     ]);
-    await givenCleaned(lake.conn, 'purchase_order', [
-      purchaseOrder({ agreed_payment_date: '2022-10-31', run_id: RUN_2 }),
-    ]);
+    await givenCleaned(lake.conn, 'purchase_order', [purchaseOrder({ agreed_payment_date: '2022-10-31', run_id: RUN_2 })]);
     // The payment date is the latest date anywhere, and arrives in run 2.
     await givenCleaned(lake.conn, 'payment', [payment({ payment_date: '2023-04-02', run_id: RUN_2 })]);
   });
@@ -408,16 +515,44 @@ describe('transformed.dim_date', () => {
     expect(days[days.length - 1].date_id).toBe('2023-04-02');
     const byDate = new Map(days.map((d) => [d.date_id, d]));
     expect(byDate.get('2022-11-03')).toEqual({
-      date_id: '2022-11-03', year: 2022, month: 11, day: 3, day_of_week: 4, day_name: 'Thursday', month_name: 'November', quarter: 4,
+      date_id: '2022-11-03',
+      year: 2022,
+      month: 11,
+      day: 3,
+      day_of_week: 4,
+      day_name: 'Thursday',
+      month_name: 'November',
+      quarter: 4,
     });
     expect(byDate.get('2022-10-31')).toEqual({
-      date_id: '2022-10-31', year: 2022, month: 10, day: 31, day_of_week: 1, day_name: 'Monday', month_name: 'October', quarter: 4,
+      date_id: '2022-10-31',
+      year: 2022,
+      month: 10,
+      day: 31,
+      day_of_week: 1,
+      day_name: 'Monday',
+      month_name: 'October',
+      quarter: 4,
     });
     expect(byDate.get('2023-01-01')).toEqual({
-      date_id: '2023-01-01', year: 2023, month: 1, day: 1, day_of_week: 7, day_name: 'Sunday', month_name: 'January', quarter: 1,
+      date_id: '2023-01-01',
+      year: 2023,
+      month: 1,
+      day: 1,
+      day_of_week: 7,
+      day_name: 'Sunday',
+      month_name: 'January',
+      quarter: 1,
     });
     expect(byDate.get('2023-04-02')).toEqual({
-      date_id: '2023-04-02', year: 2023, month: 4, day: 2, day_of_week: 7, day_name: 'Sunday', month_name: 'April', quarter: 2,
+      date_id: '2023-04-02',
+      year: 2023,
+      month: 4,
+      day: 2,
+      day_of_week: 7,
+      day_name: 'Sunday',
+      month_name: 'April',
+      quarter: 2,
     });
     // Every weekday name matches the JavaScript calendar for the whole span.
     const names = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

@@ -144,8 +144,13 @@ describe('typed(raw.<table>)', () => {
   });
 
   it('throws TerminalError on contracts it cannot type', () => {
-    const withColumns = (columns: SourceTableDef['columns']): SourceTableDef => ({ ...gadget, columns: [...gadget.columns, ...columns] });
-    expect(() => typedSourceSql(withColumns([{ name: 'opens_at', type: 'time' }]), 't', 'duckdb')).toThrow(/no parser for type time/);
+    const withColumns = (columns: SourceTableDef['columns']): SourceTableDef => ({
+      ...gadget,
+      columns: [...gadget.columns, ...columns],
+    });
+    expect(() => typedSourceSql(withColumns([{ name: 'opens_at', type: 'time' }]), 't', 'duckdb')).toThrow(
+      /no parser for type time/,
+    );
     expect(() => typedSourceSql(withColumns([{ name: 'price_text', type: 'varchar' }]), 't', 'duckdb')).toThrow(/price_text/);
     expect(() => typedSourceSql(withColumns([{ name: 'Bad Name', type: 'varchar' }]), 't', 'duckdb')).toThrow(TerminalError);
     expect(() => typedSourceSql({ ...gadget, primaryKey: 'id' }, 't', 'duckdb')).toThrow(/no id column/);

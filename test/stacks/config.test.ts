@@ -62,7 +62,13 @@ describe('stackConfig', () => {
       expect(error).toBeInstanceOf(TerminalError);
       message = (error as Error).message;
     }
-    for (const field of ['bucketPrefix', 'logRetentionDays', 'schedules.extract', 'jobs.load.timeoutSeconds', 'lifecycle.archive.expiryDays']) {
+    for (const field of [
+      'bucketPrefix',
+      'logRetentionDays',
+      'schedules.extract',
+      'jobs.load.timeoutSeconds',
+      'lifecycle.archive.expiryDays',
+    ]) {
       expect(message).toContain(field);
     }
   });
@@ -94,7 +100,11 @@ describe('resource names', () => {
   it('derive every name from the prefixes and stay within AWS length limits', () => {
     const config = stackConfig('dev', { LAKEHOUSE_BUCKET_PREFIX: 'a'.repeat(40) });
     const names = resourceNames(config);
-    for (const bucket of [...Object.values(names.zoneBuckets), ...Object.values(names.archiveBuckets), names.queryResultsBucket]) {
+    for (const bucket of [
+      ...Object.values(names.zoneBuckets),
+      ...Object.values(names.archiveBuckets),
+      names.queryResultsBucket,
+    ]) {
       expect(bucket.length).toBeLessThanOrEqual(63);
     }
     expect(names.databases.cleaned).toBe('lakehouse_dev_cleaned');

@@ -44,8 +44,13 @@ describe('zone crawlers', () => {
   });
 
   it('report a definition Glue would refuse: incremental crawls that update or delete in the catalog', () => {
-    const bad = { ...ZONE_CRAWLERS.raw, schemaChangePolicy: { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' } } as const;
-    expect(crawlerProblems(bad)).toEqual([expect.stringMatching(/^raw: CRAWL_NEW_FOLDERS_ONLY needs schemaChangePolicy LOG\/LOG/)]);
+    const bad = {
+      ...ZONE_CRAWLERS.raw,
+      schemaChangePolicy: { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' },
+    } as const;
+    expect(crawlerProblems(bad)).toEqual([
+      expect.stringMatching(/^raw: CRAWL_NEW_FOLDERS_ONLY needs schemaChangePolicy LOG\/LOG/),
+    ]);
     expect(crawlerProblems({ ...bad, recrawlBehavior: 'CRAWL_EVERYTHING' })).toEqual([]);
   });
 

@@ -4,7 +4,17 @@
  * (jobs/lib/runtimes/lambda/event-schemas.ts) turn into a pipeline event the same route
  * matches locally (`routeMatches`), and nothing else.
  */
-import { alertPatterns, DEFAULT_EVENT_BUS, eventBusFor, eventPattern, routeTrigger, scheduledTick, zoneOfBucket, zoneOfCrawler, type DeployedNames } from '../../jobs/lib/definition/event-patterns';
+import {
+  alertPatterns,
+  DEFAULT_EVENT_BUS,
+  eventBusFor,
+  eventPattern,
+  routeTrigger,
+  scheduledTick,
+  zoneOfBucket,
+  zoneOfCrawler,
+  type DeployedNames,
+} from '../../jobs/lib/definition/event-patterns';
 import { matchesEventPattern } from './support/event-pattern-matcher';
 import { routeFor, scheduledTickSchema, toPipelineEvent } from '../../jobs/lib/runtimes/lambda/event-schemas';
 import { ROUTES, routeMatches, type Route } from '../../jobs/lib/definition/routes';
@@ -114,7 +124,10 @@ describe('patterns agree with the handlers and the local routes', () => {
     for (const event of grid) {
       const pipelineEvent = asPipelineEvent(event);
       const expected = pipelineEvent !== undefined && routeMatches(route, pipelineEvent);
-      expect({ event: event.detail, matches: matchesEventPattern(pattern, event) }).toEqual({ event: event.detail, matches: expected });
+      expect({ event: event.detail, matches: matchesEventPattern(pattern, event) }).toEqual({
+        event: event.detail,
+        matches: expected,
+      });
       if (expected) {
         accepted++;
         expect(routeFor(pipelineEvent!, route.step).name).toBe(route.name);

@@ -9,7 +9,17 @@ import { PROCESSED_LANDING_PREFIX } from '../../jobs/lib/definition/object-keys'
 import { ZONES } from '../../jobs/lib/definition/zones';
 import { lakeLifecycle } from '../../lifecycle/rules';
 import { resourceNames } from '../../stacks/names';
-import { fixtureConfig, nameOf, only, parseRef, ref, resourcesOf, statementsOf, synthesize, type Synthesized } from './support/synth';
+import {
+  fixtureConfig,
+  nameOf,
+  only,
+  parseRef,
+  ref,
+  resourcesOf,
+  statementsOf,
+  synthesize,
+  type Synthesized,
+} from './support/synth';
 
 const config = fixtureConfig({ lifecycle: lakeLifecycle(45) });
 const names = resourceNames(config);
@@ -23,7 +33,8 @@ const lake = () => synth.lake;
 /** Terraform name of the bucket called `bucketName`. */
 const bucket = (bucketName: string) => nameOf(lake(), 'aws_s3_bucket', (b) => b.bucket === bucketName);
 /** The resource of `type` attached to bucket `bucketName`. */
-const onBucket = (type: string, bucketName: string) => only(lake(), type, (b) => b.bucket === ref('aws_s3_bucket', bucket(bucketName), 'id'));
+const onBucket = (type: string, bucketName: string) =>
+  only(lake(), type, (b) => b.bucket === ref('aws_s3_bucket', bucket(bucketName), 'id'));
 
 describe('lake stack', () => {
   it('pins the AWS provider exactly and deploys to the configured region with default tags', () => {
@@ -39,9 +50,11 @@ describe('lake stack', () => {
         expect(onBucket('aws_s3_bucket_versioning', name).versioning_configuration).toEqual({ status: 'Enabled' });
       }
     }
-    expect(resourcesOf(lake(), 'aws_s3_bucket').map((b) => b.body.bucket).sort()).toEqual(
-      [...Object.values(names.zoneBuckets), ...Object.values(names.archiveBuckets), names.queryResultsBucket].sort(),
-    );
+    expect(
+      resourcesOf(lake(), 'aws_s3_bucket')
+        .map((b) => b.body.bucket)
+        .sort(),
+    ).toEqual([...Object.values(names.zoneBuckets), ...Object.values(names.archiveBuckets), names.queryResultsBucket].sort());
   });
 
   it('replicates every object written to a zone into its archive, deletes excluded', () => {
@@ -56,7 +69,9 @@ describe('lake stack', () => {
         destination: { bucket: ref('aws_s3_bucket', bucket(names.archiveBuckets[zone]), 'arn') },
       });
       const role = lake().resource.aws_iam_role[parseRef(replication.role)!.name];
-      expect(statementsOf(lake(), role.assume_role_policy)[0].principals).toEqual([{ type: 'Service', identifiers: ['s3.amazonaws.com'] }]);
+      expect(statementsOf(lake(), role.assume_role_policy)[0].principals).toEqual([
+        { type: 'Service', identifiers: ['s3.amazonaws.com'] },
+      ]);
     }
   });
 
@@ -79,11 +94,18 @@ describe('lake stack', () => {
       const rules: any[] = onBucket('aws_s3_bucket_lifecycle_configuration', bucketName).rule;
       const noncurrent = rules.filter((r) => r.noncurrent_version_expiration && r.filter?.[0]?.prefix === '');
       expect({ bucketName, noncurrent: noncurrent.length }).toEqual({ bucketName, noncurrent: 1 });
-      const markers = rules.filter((r) => r.expiration?.[0]?.expired_object_delete_marker === true && r.filter?.[0]?.prefix === '');
+      const markers = rules.filter(
+        (r) => r.expiration?.[0]?.expired_object_delete_marker === true && r.filter?.[0]?.prefix === '',
+      );
       expect({ bucketName, markers: markers.length }).toEqual({ bucketName, markers: 1 });
       // S3 refuses ExpiredObjectDeleteMarker next to Days or Date in one Expiration.
       for (const r of rules.filter((r) => r.expiration?.[0]?.expired_object_delete_marker)) {
-        expect({ bucketName, id: r.id, days: r.expiration[0].days, date: r.expiration[0].date }).toEqual({ bucketName, id: r.id, days: undefined, date: undefined });
+        expect({ bucketName, id: r.id, days: r.expiration[0].days, date: r.expiration[0].date }).toEqual({
+          bucketName,
+          id: r.id,
+          days: undefined,
+          date: undefined,
+        });
       }
     }
     for (const zone of ZONES) {
@@ -174,7 +196,9 @@ describe('lake stack', () => {
       },
     });
     const results = onBucket('aws_s3_bucket_lifecycle_configuration', names.queryResultsBucket);
-    expect(results.rule.find((r: any) => r.id === 'results-expiry').expiration).toEqual([{ days: config.lifecycle.queryResultsExpiryDays }]);
+    expect(results.rule.find((r: any) => r.id === 'results-expiry').expiration).toEqual([
+      { days: config.lifecycle.queryResultsExpiryDays },
+    ]);
   });
 
   it('has a private Redshift Serverless warehouse with managed admin credentials and a COPY role on the transformed zone', () => {
@@ -202,7 +226,11 @@ describe('lake stack', () => {
 
   it('exports what the pipeline stack refers to as cross-stack outputs', () => {
     const outputs = Object.keys(lake().output ?? {}).filter((o) => o.startsWith('cross-stack-output-'));
-    for (const attribute of ['admin_password_secret_arn', 'aws_redshiftserverless_workgroup', 'aws_secretsmanager_secretsource-secretarn']) {
+    for (const attribute of [
+      'admin_password_secret_arn',
+      'aws_redshiftserverless_workgroup',
+      'aws_secretsmanager_secretsource-secretarn',
+    ]) {
       expect(outputs.some((o) => o.includes(attribute))).toBe(true);
     }
   });

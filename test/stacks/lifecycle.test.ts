@@ -44,7 +44,10 @@ describe('lake lifecycle rules', () => {
   it('report an archive that would expire inside Glacier’s minimum, and bad day counts', () => {
     const bad: LakeLifecycle = {
       ...DEFAULT_LIFECYCLE,
-      zones: { ...DEFAULT_LIFECYCLE.zones, raw: { ...DEFAULT_LIFECYCLE.zones.raw, landingExpiry: { prefix: '_processed/', days: 0 } } },
+      zones: {
+        ...DEFAULT_LIFECYCLE.zones,
+        raw: { ...DEFAULT_LIFECYCLE.zones.raw, landingExpiry: { prefix: '_processed/', days: 0 } },
+      },
       archive: { ...DEFAULT_LIFECYCLE.archive, expiryDays: 400, noncurrentVersionExpiryDays: 0 },
     };
     const problems = lifecycleProblems(bad);

@@ -15,7 +15,17 @@ import { ERROR_FILTER_PATTERN } from '../../stacks/constructs/log-subscriptions'
 import { isDeprecatedRuntime, JOB_RUNTIME } from '../../stacks/constructs/lambda-runtime';
 import { deployedNames, resourceNames } from '../../stacks/names';
 import { athenaQueryStateChange, crawlerStateChange, s3ObjectCreated, zoneWritten } from './support/aws-events';
-import { fixtureConfig, nameOf, only, parseRef, ref, resourcesOf, statementsOf, synthesize, type Synthesized } from './support/synth';
+import {
+  fixtureConfig,
+  nameOf,
+  only,
+  parseRef,
+  ref,
+  resourcesOf,
+  statementsOf,
+  synthesize,
+  type Synthesized,
+} from './support/synth';
 
 const config = fixtureConfig();
 const names = resourceNames(config);
@@ -36,12 +46,18 @@ function jobStatements(step: Step): Record<string, any>[] {
   return statementsOf(tf(), only(tf(), 'aws_iam_role_policy', (p) => p.role === ref('aws_iam_role', role, 'id')).policy);
 }
 const actionsOf = (step: Step) => new Set(jobStatements(step).flatMap((s) => s.actions as string[]));
-const queueArn = (step: Step) => ref('aws_sqs_queue', nameOf(tf(), 'aws_sqs_queue', (q) => q.name === names.jobDeadLetterQueue(step)), 'arn');
+const queueArn = (step: Step) =>
+  ref(
+    'aws_sqs_queue',
+    nameOf(tf(), 'aws_sqs_queue', (q) => q.name === names.jobDeadLetterQueue(step)),
+    'arn',
+  );
 
 /** A real-shaped AWS event that should start `route`. */
 function sampleEvent(route: Route): Record<string, any> {
   const on = route.on;
-  if (on.source === 'aws.s3') return s3ObjectCreated(deployed.buckets[on.zone!], `${on.keyPrefix ?? ''}sales_order/sample${on.keySuffix ?? '.csv'}`);
+  if (on.source === 'aws.s3')
+    return s3ObjectCreated(deployed.buckets[on.zone!], `${on.keyPrefix ?? ''}sales_order/sample${on.keySuffix ?? '.csv'}`);
   if (on.source === 'aws.glue') return crawlerStateChange(deployed.crawlers[on.zone!], on.state ?? 'Succeeded');
   return zoneWritten(on.zone!);
 }
@@ -66,13 +82,15 @@ describe('jobs', () => {
   });
 
   it('run on a Lambda runtime that is not deprecated (Lambda blocks updates to functions on deprecated runtimes)', () => {
-    for (const step of STEPS) expect({ step, deprecated: isDeprecatedRuntime(fn(step).runtime, new Date()) }).toEqual({ step, deprecated: false });
+    for (const step of STEPS)
+      expect({ step, deprecated: isDeprecatedRuntime(fn(step).runtime, new Date()) }).toEqual({ step, deprecated: false });
     expect(isDeprecatedRuntime('nodejs20.x', new Date('2026-05-01T00:00:00Z'))).toBe(true);
     expect(isDeprecatedRuntime('nodejs99.x', new Date())).toBe(true);
   });
 
   it('reserve no concurrency by default, so they deploy on accounts with a small concurrency quota', () => {
-    for (const step of STEPS) expect({ step, reserved: fn(step).reserved_concurrent_executions }).toEqual({ step, reserved: undefined });
+    for (const step of STEPS)
+      expect({ step, reserved: fn(step).reserved_concurrent_executions }).toEqual({ step, reserved: undefined });
   });
 
   it('each get their own role, log group with retention and on-failure queue', () => {
@@ -81,13 +99,19 @@ describe('jobs', () => {
     for (const step of STEPS) {
       const logGroup = only(tf(), 'aws_cloudwatch_log_group', (g) => g.name === names.jobLogGroup(step));
       expect(logGroup.retention_in_days).toBe(config.logRetentionDays);
-      const invoke = only(tf(), 'aws_lambda_function_event_invoke_config', (c) => c.function_name === ref('aws_lambda_function', fnName(step), 'function_name'));
+      const invoke = only(
+        tf(),
+        'aws_lambda_function_event_invoke_config',
+        (c) => c.function_name === ref('aws_lambda_function', fnName(step), 'function_name'),
+      );
       expect(invoke.destination_config).toEqual({ on_failure: { destination: queueArn(step) } });
       expect(invoke.maximum_retry_attempts).toBeGreaterThan(0);
       const statements = jobStatements(step);
       const logs = statements.find((s) => s.actions.includes('logs:PutLogEvents'))!;
       expect(logs.resources).toEqual([expect.stringMatching(new RegExp(`:log-group:${names.jobLogGroup(step)}:\\*$`))]);
-      expect(statements.filter((s) => s.actions.includes('sqs:SendMessage')).flatMap((s) => s.resources)).toEqual([queueArn(step)]);
+      expect(statements.filter((s) => s.actions.includes('sqs:SendMessage')).flatMap((s) => s.resources)).toEqual([
+        queueArn(step),
+      ]);
     }
   });
 
@@ -134,25 +158,45 @@ describe('least privilege', () => {
   });
 
   it('scopes each job to the names it works on', () => {
-    expect([...actionsOf('crawl')].sort()).toEqual(['glue:GetCrawler', 'glue:StartCrawler', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    expect([...actionsOf('crawl')].sort()).toEqual([
+      'glue:GetCrawler',
+      'glue:StartCrawler',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+    ]);
     const crawl = jobStatements('crawl').find((s) => s.actions.includes('glue:StartCrawler'))!;
-    expect(crawl.resources).toEqual(Object.values(names.crawlers).map((c) => expect.stringMatching(new RegExp(`:crawler/${c}$`))));
-    const secret = (step: Step) => jobStatements(step).find((s) => s.actions.includes('secretsmanager:GetSecretValue'))!.resources;
+    expect(crawl.resources).toEqual(
+      Object.values(names.crawlers).map((c) => expect.stringMatching(new RegExp(`:crawler/${c}$`))),
+    );
+    const secret = (step: Step) =>
+      jobStatements(step).find((s) => s.actions.includes('secretsmanager:GetSecretValue'))!.resources;
     expect(secret('extract')).toEqual([expect.stringContaining('source-secret')]);
     expect(secret('load')).toEqual([expect.stringContaining('admin_password_secret_arn')]);
     const put = jobStatements('transform').find((s) => s.actions.includes('events:PutEvents'))!;
-    expect(put.resources).toEqual([ref('aws_cloudwatch_event_bus', nameOf(tf(), 'aws_cloudwatch_event_bus', () => true), 'arn')]);
+    expect(put.resources).toEqual([
+      ref(
+        'aws_cloudwatch_event_bus',
+        nameOf(tf(), 'aws_cloudwatch_event_bus', () => true),
+        'arn',
+      ),
+    ]);
     const workgroup = jobStatements('transform').find((s) => s.actions.includes('athena:StartQueryExecution'))!;
     expect(workgroup.resources).toEqual([expect.stringMatching(new RegExp(`:workgroup/${names.transformWorkgroup}$`))]);
   });
 
   it('keeps every job away from the archives, and writers to their own zones', () => {
     const s3Resources = (step: Step, action: string) =>
-      jobStatements(step).filter((s) => s.actions.includes(action)).flatMap((s) => s.resources as string[]);
+      jobStatements(step)
+        .filter((s) => s.actions.includes(action))
+        .flatMap((s) => s.resources as string[]);
     for (const step of STEPS) {
       for (const r of jobStatements(step).flatMap((s) => s.resources as string[])) expect(r).not.toMatch(/-archive/);
     }
-    const paths = (step: Step, action: string) => s3Resources(step, action).map((r) => r.split(':::')[1]).sort();
+    const paths = (step: Step, action: string) =>
+      s3Resources(step, action)
+        .map((r) => r.split(':::')[1])
+        .sort();
     expect(paths('extract', 's3:PutObject')).toEqual(['lakehouse-dev-raw/*', 'lakehouse-dev-raw/_ledger/*']);
     expect(paths('transform', 's3:PutObject')).toEqual([
       'lakehouse-dev-athena-results/transform-results/*',
@@ -164,7 +208,11 @@ describe('least privilege', () => {
     expect(paths('sweep', 's3:PutObject')).toEqual([]);
     expect(paths('sweep', 's3:GetObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
     // Ingest deletes landed files, the parts of a run it discards, and ledger index markers (a released run id claim).
-    expect(paths('ingest', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/*/run_id=*', 'lakehouse-dev-raw/_ledger/*', 'lakehouse-dev-raw/landing/*']);
+    expect(paths('ingest', 's3:DeleteObject')).toEqual([
+      'lakehouse-dev-raw/*/run_id=*',
+      'lakehouse-dev-raw/_ledger/*',
+      'lakehouse-dev-raw/landing/*',
+    ]);
     expect(paths('load', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
     expect(paths('sweep', 's3:DeleteObject')).toEqual([]);
   });
@@ -198,11 +246,19 @@ describe('routes', () => {
 
   it('send each rule’s events to its step’s Lambda, which allows exactly that rule to invoke it', () => {
     for (const route of ruleRoutes) {
-      const target = only(tf(), 'aws_cloudwatch_event_target', (t) => t.rule === ref('aws_cloudwatch_event_rule', ruleName(route), 'name'));
+      const target = only(
+        tf(),
+        'aws_cloudwatch_event_target',
+        (t) => t.rule === ref('aws_cloudwatch_event_rule', ruleName(route), 'name'),
+      );
       expect(target.arn).toBe(ref('aws_lambda_function', fnName(route.step), 'arn'));
       expect(target.event_bus_name).toBe(rule(route).event_bus_name);
       expect(target.input_transformer).toBeUndefined();
-      const permission = only(tf(), 'aws_lambda_permission', (p) => p.source_arn === ref('aws_cloudwatch_event_rule', ruleName(route), 'arn'));
+      const permission = only(
+        tf(),
+        'aws_lambda_permission',
+        (p) => p.source_arn === ref('aws_cloudwatch_event_rule', ruleName(route), 'arn'),
+      );
       expect(permission).toMatchObject({
         action: 'lambda:InvokeFunction',
         principal: 'events.amazonaws.com',
@@ -241,7 +297,9 @@ describe('routes', () => {
       expect(routeFor(toPipelineEvent(JSON.parse(schedule.target.input), deployed), route.step).name).toBe(route.name);
       expect(schedule.target.dead_letter_config).toEqual({ arn: queueArn(route.step) });
       const role = tf().resource.aws_iam_role[parseRef(schedule.target.role_arn)!.name];
-      expect(statementsOf(tf(), role.assume_role_policy)[0].principals).toEqual([{ type: 'Service', identifiers: ['scheduler.amazonaws.com'] }]);
+      expect(statementsOf(tf(), role.assume_role_policy)[0].principals).toEqual([
+        { type: 'Service', identifiers: ['scheduler.amazonaws.com'] },
+      ]);
     }
     const schedulerPolicy = only(tf(), 'aws_iam_role_policy', (p) => String(p.role).includes('scheduler-role'));
     const invoke = statementsOf(tf(), schedulerPolicy.policy).find((s) => s.actions.includes('lambda:InvokeFunction'))!;
@@ -252,13 +310,20 @@ describe('routes', () => {
     const bus = only(tf(), 'aws_cloudwatch_event_bus', () => true);
     expect(bus.name).toBe(names.eventBus);
     for (const route of ruleRoutes.filter((r) => r.on.source === 'lakehouse')) {
-      expect(rule(route).depends_on).toEqual([`aws_cloudwatch_event_bus.${nameOf(tf(), 'aws_cloudwatch_event_bus', () => true)}`]);
+      expect(rule(route).depends_on).toEqual([
+        `aws_cloudwatch_event_bus.${nameOf(tf(), 'aws_cloudwatch_event_bus', () => true)}`,
+      ]);
     }
   });
 });
 
 describe('alerts', () => {
-  const topic = () => ref('aws_sns_topic', nameOf(tf(), 'aws_sns_topic', (t) => t.name === names.alertTopic), 'arn');
+  const topic = () =>
+    ref(
+      'aws_sns_topic',
+      nameOf(tf(), 'aws_sns_topic', (t) => t.name === names.alertTopic),
+      'arn',
+    );
 
   it('email the configured address', () => {
     const sub = only(tf(), 'aws_sns_topic_subscription', () => true);
@@ -272,9 +337,15 @@ describe('alerts', () => {
     for (const step of STEPS.filter((s) => s !== 'scan-logs')) {
       const logGroup = nameOf(tf(), 'aws_cloudwatch_log_group', (g) => g.name === names.jobLogGroup(step));
       const filter = filters.find((f) => f.log_group_name === ref('aws_cloudwatch_log_group', logGroup, 'name'))!;
-      expect(filter).toMatchObject({ filter_pattern: ERROR_FILTER_PATTERN, destination_arn: ref('aws_lambda_function', scan, 'arn') });
+      expect(filter).toMatchObject({
+        filter_pattern: ERROR_FILTER_PATTERN,
+        destination_arn: ref('aws_lambda_function', scan, 'arn'),
+      });
       const permission = tf().resource.aws_lambda_permission[filter.depends_on[0].split('.')[1]];
-      expect(permission).toMatchObject({ principal: 'logs.amazonaws.com', function_name: ref('aws_lambda_function', scan, 'function_name') });
+      expect(permission).toMatchObject({
+        principal: 'logs.amazonaws.com',
+        function_name: ref('aws_lambda_function', scan, 'function_name'),
+      });
       expect(permission.source_arn).toMatch(/:log-group:\$\{aws_cloudwatch_log_group\..+\.name\}:\*$/);
     }
   });
@@ -287,12 +358,15 @@ describe('alerts', () => {
     ];
     const dropped = [
       line('WARN', 'transient failure: Lambda will retry', { errorName: 'TransientError', error: 'ERROR: throttled' }),
-      line('WARN', 'transform interrupted; will be retried', { error: 'athena query q-2 failed 3 times with retryable errors: INTERNAL_ERROR' }),
+      line('WARN', 'transform interrupted; will be retried', {
+        error: 'athena query q-2 failed 3 times with retryable errors: INTERNAL_ERROR',
+      }),
       line('INFO', 'query SUCCEEDED after HIVE_PATH_ALREADY_EXISTS was cleared'),
       '2026-12-03T10:00:00.000Z\tabc-123\tERROR\tInvoke Error \t{"errorType":"TransientError","errorMessage":"throttled"}',
       '2026-12-03T10:15:00.000Z abc-123 Task timed out after 900.00 seconds',
     ];
-    for (const l of forwarded) expect({ l, forwarded: matchesLogFilter(ERROR_FILTER_PATTERN, l) }).toEqual({ l, forwarded: true });
+    for (const l of forwarded)
+      expect({ l, forwarded: matchesLogFilter(ERROR_FILTER_PATTERN, l) }).toEqual({ l, forwarded: true });
     for (const l of dropped) expect({ l, forwarded: matchesLogFilter(ERROR_FILTER_PATTERN, l) }).toEqual({ l, forwarded: false });
   });
 
@@ -301,11 +375,15 @@ describe('alerts', () => {
     const failureRules = resourcesOf(tf(), 'aws_cloudwatch_event_rule').filter((r) => /-crawler-failed$/.test(r.body.name));
     expect(failureRules.map((r) => JSON.parse(r.body.event_pattern))).toEqual([patterns.crawlerFailed]);
     const crawlerRule = failureRules[0];
-    expect(matchesEventPattern(JSON.parse(crawlerRule.body.event_pattern), crawlerStateChange(names.crawlers.cleaned, 'Failed'))).toBe(true);
+    expect(
+      matchesEventPattern(JSON.parse(crawlerRule.body.event_pattern), crawlerStateChange(names.crawlers.cleaned, 'Failed')),
+    ).toBe(true);
     // A retried or cleared-and-rerun CTAS fails in Athena first: no rule may email on that.
     for (const workgroup of [names.transformWorkgroup, names.athenaWorkgroup]) {
       const failed = athenaQueryStateChange(workgroup, 'FAILED');
-      const matching = resourcesOf(tf(), 'aws_cloudwatch_event_rule').filter((r) => r.body.event_pattern && matchesEventPattern(JSON.parse(r.body.event_pattern), failed));
+      const matching = resourcesOf(tf(), 'aws_cloudwatch_event_rule').filter(
+        (r) => r.body.event_pattern && matchesEventPattern(JSON.parse(r.body.event_pattern), failed),
+      );
       expect({ workgroup, rules: matching.map((r) => r.body.name) }).toEqual({ workgroup, rules: [] });
     }
     for (const { name } of failureRules) {
@@ -323,7 +401,12 @@ describe('alerts', () => {
     const alarms = resourcesOf(tf(), 'aws_cloudwatch_metric_alarm').map((a) => a.body);
     expect(alarms).toHaveLength(STEPS.length);
     for (const alarm of alarms) {
-      expect(alarm).toMatchObject({ namespace: 'AWS/SQS', metric_name: 'ApproximateNumberOfMessagesVisible', threshold: 0, alarm_actions: [topic()] });
+      expect(alarm).toMatchObject({
+        namespace: 'AWS/SQS',
+        metric_name: 'ApproximateNumberOfMessagesVisible',
+        threshold: 0,
+        alarm_actions: [topic()],
+      });
     }
   });
 });

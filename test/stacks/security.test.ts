@@ -36,7 +36,11 @@ const variants = [
 ] as const;
 
 describe.each(variants)('%s configuration', (_variant, get) => {
-  const stacks = () => [['lake', get().lake], ['pipeline', get().pipeline]] as [string, TfJson][];
+  const stacks = () =>
+    [
+      ['lake', get().lake],
+      ['pipeline', get().pipeline],
+    ] as [string, TfJson][];
 
   it('grants no wildcard action and no `*` resource outside the allow-list, to no public principal', () => {
     for (const [stack, tf] of stacks()) expect({ stack, violations: policyViolations(tf) }).toEqual({ stack, violations: [] });
@@ -50,7 +54,8 @@ describe.each(variants)('%s configuration', (_variant, get) => {
   });
 
   it('encrypts every queue', () => {
-    for (const [stack, tf] of stacks()) expect({ stack, violations: encryptionViolations(tf) }).toEqual({ stack, violations: [] });
+    for (const [stack, tf] of stacks())
+      expect({ stack, violations: encryptionViolations(tf) }).toEqual({ stack, violations: [] });
     expect(resourcesOf(get().pipeline, 'aws_sqs_queue')).toHaveLength(7);
   });
 
@@ -88,7 +93,10 @@ describe('hardened configuration', () => {
       expect(body.rule[0].source_selection_criteria).toEqual({ sse_kms_encrypted_objects: { status: 'Enabled' } });
     }
     const wg = resourcesOf(lake, 'aws_athena_workgroup')[0].body;
-    expect(wg.configuration.result_configuration.encryption_configuration).toEqual({ encryption_option: 'SSE_KMS', kms_key_arn: keyArn() });
+    expect(wg.configuration.result_configuration.encryption_configuration).toEqual({
+      encryption_option: 'SSE_KMS',
+      kms_key_arn: keyArn(),
+    });
     expect(resourcesOf(lake, 'aws_secretsmanager_secret')[0].body.kms_key_id).toBe(keyArn());
     const ns = resourcesOf(lake, 'aws_redshiftserverless_namespace')[0].body;
     expect(ns.kms_key_id).toBe(keyArn());
@@ -121,7 +129,10 @@ describe('hardened configuration', () => {
     for (const action of describe.actions) expect(RESOURCELESS_ACTIONS).toHaveProperty([action]);
     const create = statements.find((s) => s.sid === 'CreateInterfacesInSourceSubnets')!;
     expect(create.resources).toEqual(
-      expect.arrayContaining([expect.stringMatching(/:subnet\/subnet-0a1b2c3d$/), expect.stringMatching(/:security-group\/sg-0a1b2c3d$/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/:subnet\/subnet-0a1b2c3d$/),
+        expect.stringMatching(/:security-group\/sg-0a1b2c3d$/),
+      ]),
     );
     expect(resourcesOf(hardened.lake, 'aws_redshiftserverless_workgroup')[0].body.subnet_ids).toHaveLength(3);
   });
@@ -147,12 +158,17 @@ describe('the security checks themselves', () => {
       'd[0]: wildcard action s3:*',
     ]);
     expect(policyViolations(policyTf({ actions: ['kms:Get*'], resources: ['arn:aws:kms:eu-west-2:1:key/k'] }))).toHaveLength(1);
-    expect(policyViolations(policyTf({ actions: ['s3:GetObject'], resources: ['*'] }))).toEqual(['d[0]: resource * for s3:GetObject']);
+    expect(policyViolations(policyTf({ actions: ['s3:GetObject'], resources: ['*'] }))).toEqual([
+      'd[0]: resource * for s3:GetObject',
+    ]);
     expect(policyViolations(policyTf({ actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::*'] }))).toHaveLength(1);
     expect(policyViolations(policyTf({ actions: ['redshift-data:DescribeStatement'], resources: ['*'] }))).toEqual([]);
     expect(
       policyViolations(
-        policyTf({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'], principals: [{ type: '*', identifiers: ['*'] }] }, 'aws_s3_bucket_policy'),
+        policyTf(
+          { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'], principals: [{ type: '*', identifiers: ['*'] }] },
+          'aws_s3_bucket_policy',
+        ),
       ),
     ).toEqual(['d[0]: resource policy allows a public principal']);
     expect(policyViolations(policyTf({ effect: 'Deny', actions: ['s3:*'], resources: ['*'] }))).toEqual([]);

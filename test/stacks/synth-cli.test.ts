@@ -39,7 +39,10 @@ describe('npm run synth', () => {
 
   it('synthesizes the dev environment offline into the output folder', () => {
     const { status, out } = runSynth({ CDKTF_OUTDIR: outdir, LAKEHOUSE_LAMBDA_DIR: FIXTURE_BUNDLES });
-    expect({ status, out }).toEqual({ status: 0, out: expect.stringContaining('synthesized lakehouse-dev-lake and lakehouse-dev-pipeline') });
+    expect({ status, out }).toEqual({
+      status: 0,
+      out: expect.stringContaining('synthesized lakehouse-dev-lake and lakehouse-dev-pipeline'),
+    });
     const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
     expect(Object.keys(manifest.stacks).sort()).toEqual(['lakehouse-dev-lake', 'lakehouse-dev-pipeline']);
     expect(manifest.stacks['lakehouse-dev-pipeline'].dependencies).toEqual(['lakehouse-dev-lake']);

@@ -156,7 +156,9 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !ArrayBuffer.isView(v);
 
 const isStream = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && (typeof (v as { pipe?: unknown }).pipe === 'function' || typeof (v as { getReader?: unknown }).getReader === 'function');
+  typeof v === 'object' &&
+  v !== null &&
+  (typeof (v as { pipe?: unknown }).pipe === 'function' || typeof (v as { getReader?: unknown }).getReader === 'function');
 
 /** Byte length of a blob the SDK accepts, or undefined for a stream (length unknown before sending). */
 function blobLength(v: unknown): number | undefined | 'not-a-blob' {
@@ -189,13 +191,15 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       if (!isPlainObject(value)) return typeMismatch('structure (object)');
       const members = shape.members ?? {};
       for (const name of shape.required ?? []) {
-        if (!present(value[name])) out.push({ path: path ? `${path}.${name}` : name, rule: 'required', expected: 'present', actual: show(value[name]) });
+        if (!present(value[name]))
+          out.push({ path: path ? `${path}.${name}` : name, rule: 'required', expected: 'present', actual: show(value[name]) });
       }
       for (const [name, member] of Object.entries(value)) {
         const memberPath = path ? `${path}.${name}` : name;
         const ref = members[name];
         if (!ref) {
-          if (present(member)) out.push({ path: memberPath, rule: 'unknown-member', expected: `a member of ${shapeName}`, actual: name });
+          if (present(member))
+            out.push({ path: memberPath, rule: 'unknown-member', expected: `a member of ${shapeName}`, actual: name });
           continue;
         }
         if (present(member)) walk(model, ref.shape, member, memberPath, out);
@@ -206,7 +210,8 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       if (!Array.isArray(value)) return typeMismatch('list (array)');
       const max = documented?.max ?? shape.max;
       if (shape.min !== undefined && value.length < shape.min) add('min-size', `at least ${shape.min} items`, `${value.length}`);
-      if (max !== undefined && value.length > max) add('max-size', `at most ${max} items${documented?.max ? ` (${documented.source})` : ''}`, `${value.length}`);
+      if (max !== undefined && value.length > max)
+        add('max-size', `at most ${max} items${documented?.max ? ` (${documented.source})` : ''}`, `${value.length}`);
       value.forEach((item, i) => {
         const itemPath = `${path}[${i}]`;
         if (!present(item)) out.push({ path: itemPath, rule: 'type', expected: `${shape.member?.shape}`, actual: show(item) });
@@ -217,8 +222,10 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     case 'map': {
       if (!isPlainObject(value)) return typeMismatch('map (object)');
       const entries = Object.entries(value).filter(([, v]) => present(v));
-      if (shape.min !== undefined && entries.length < shape.min) add('min-size', `at least ${shape.min} entries`, `${entries.length}`);
-      if (shape.max !== undefined && entries.length > shape.max) add('max-size', `at most ${shape.max} entries`, `${entries.length}`);
+      if (shape.min !== undefined && entries.length < shape.min)
+        add('min-size', `at least ${shape.min} entries`, `${entries.length}`);
+      if (shape.max !== undefined && entries.length > shape.max)
+        add('max-size', `at most ${shape.max} entries`, `${entries.length}`);
       for (const [k, v] of entries) {
         walk(model, (shape.key as MemberRef).shape, k, `${path}{${JSON.stringify(k)}}`, out);
         walk(model, (shape.value as MemberRef).shape, v, `${path}[${JSON.stringify(k)}]`, out);
@@ -233,7 +240,8 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       if (shape.max !== undefined && length > shape.max) add('max-length', `at most ${shape.max} characters`, `${length}`);
       if (documented?.maxBytes !== undefined) {
         const bytes = Buffer.byteLength(value, 'utf8');
-        if (bytes > documented.maxBytes) add('max-bytes', `at most ${documented.maxBytes} bytes of UTF-8 (${documented.source})`, `${bytes}`);
+        if (bytes > documented.maxBytes)
+          add('max-bytes', `at most ${documented.maxBytes} bytes of UTF-8 (${documented.source})`, `${bytes}`);
       }
       if (shape.enum && !shape.enum.includes(value)) add('enum', `one of ${shape.enum.join(', ')}`, show(value));
       if (shape.pattern !== undefined) {
@@ -306,5 +314,7 @@ export function validateRequest(service: string, operation: string, input: unkno
 
 /** One line per violation, for error messages. */
 export function describeViolations(service: string, operation: string, violations: ConstraintViolation[]): string {
-  return violations.map((v) => `${service} ${operation}: ${v.path} breaks ${v.rule} (expected ${v.expected}, got ${v.actual})`).join('\n');
+  return violations
+    .map((v) => `${service} ${operation}: ${v.path} breaks ${v.rule} (expected ${v.expected}, got ${v.actual})`)
+    .join('\n');
 }

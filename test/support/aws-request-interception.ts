@@ -71,7 +71,9 @@ function knownForCurrentTest(known: readonly KnownViolation[]): KnownViolation[]
  */
 export function testsAreFiltered(): boolean | undefined {
   const symbol = Object.getOwnPropertySymbols(globalThis).find((s) => s.description === 'JEST_STATE_SYMBOL');
-  const state = symbol ? (globalThis as unknown as Record<symbol, { testNamePattern?: unknown; hasFocusedTests?: boolean } | undefined>)[symbol] : undefined;
+  const state = symbol
+    ? (globalThis as unknown as Record<symbol, { testNamePattern?: unknown; hasFocusedTests?: boolean } | undefined>)[symbol]
+    : undefined;
   if (!state) return undefined;
   return Boolean(state.testNamePattern) || Boolean(state.hasFocusedTests);
 }
@@ -80,7 +82,11 @@ export function testsAreFiltered(): boolean | undefined {
  * Checks one send. Returns the error to reject it with, or undefined to let it through.
  * Never throws.
  */
-export function checkSend(client: unknown, command: unknown, known: readonly KnownViolation[] = KNOWN_VIOLATIONS): AwsRequestConstraintError | undefined {
+export function checkSend(
+  client: unknown,
+  command: unknown,
+  known: readonly KnownViolation[] = KNOWN_VIOLATIONS,
+): AwsRequestConstraintError | undefined {
   const clientName = (client as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof client;
   const commandName = (command as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof command;
   const service = SERVICE_OF_CLIENT[clientName];
@@ -90,9 +96,14 @@ export function checkSend(client: unknown, command: unknown, known: readonly Kno
     return error;
   };
   if (!service) {
-    return fail(undefined, [], `${clientName} sent ${commandName}, but no AWS request constraints are registered for ${clientName}: add its model to test/fixtures/aws-api-constraints/ and SERVICE_OF_CLIENT`);
+    return fail(
+      undefined,
+      [],
+      `${clientName} sent ${commandName}, but no AWS request constraints are registered for ${clientName}: add its model to test/fixtures/aws-api-constraints/ and SERVICE_OF_CLIENT`,
+    );
   }
-  if (!commandName.endsWith('Command')) return fail(undefined, [], `${clientName} sent ${commandName}, which is not an SDK command`);
+  if (!commandName.endsWith('Command'))
+    return fail(undefined, [], `${clientName} sent ${commandName}, which is not an SDK command`);
   const operation = commandName.slice(0, -'Command'.length);
   let violations: ConstraintViolation[];
   try {
@@ -108,12 +119,18 @@ export function checkSend(client: unknown, command: unknown, known: readonly Kno
   }
   const applicable = knownForCurrentTest(known);
   const unexpected = violations.filter((v) => {
-    const entry = applicable.find((k) => k.service === service && k.operation === operation && k.rule === v.rule && pathMatches(k.path, v.path));
+    const entry = applicable.find(
+      (k) => k.service === service && k.operation === operation && k.rule === v.rule && pathMatches(k.path, v.path),
+    );
     if (entry) used.add(entry);
     return !entry;
   });
   if (unexpected.length === 0) return undefined;
-  return fail(operation, unexpected, `request breaks AWS's published constraints:\n${describeViolations(service, operation, unexpected)}`);
+  return fail(
+    operation,
+    unexpected,
+    `request breaks AWS's published constraints:\n${describeViolations(service, operation, unexpected)}`,
+  );
 }
 
 /** Hands back (and forgets) the failures recorded so far, for tests that expect a rejection. */
@@ -158,11 +175,15 @@ function proxyStub(target: { send: Send }): void {
 export function installAwsRequestInterception(): void {
   const { Client } = require('@smithy/core/client') as { Client: { prototype: { send: Send } } };
   const base = Client.prototype as { send: Send & { [INSTALLED]?: true } };
-  if (typeof base.send !== 'function') throw new Error('@smithy/core Client.prototype.send is missing: the request check cannot hook the SDK');
+  if (typeof base.send !== 'function')
+    throw new Error('@smithy/core Client.prototype.send is missing: the request check cannot hook the SDK');
   if (!base.send[INSTALLED]) base.send = Object.assign(checked(base.send), { [INSTALLED]: true as const });
 
-  const mock = require('aws-sdk-client-mock/dist/cjs/mockClient') as { mockClient: ((client: unknown, options?: unknown) => unknown) & { [INSTALLED]?: true } };
-  if (typeof mock.mockClient !== 'function') throw new Error('aws-sdk-client-mock mockClient is missing: the request check cannot hook the mocks');
+  const mock = require('aws-sdk-client-mock/dist/cjs/mockClient') as {
+    mockClient: ((client: unknown, options?: unknown) => unknown) & { [INSTALLED]?: true };
+  };
+  if (typeof mock.mockClient !== 'function')
+    throw new Error('aws-sdk-client-mock mockClient is missing: the request check cannot hook the mocks');
   if (mock.mockClient[INSTALLED]) return;
   const original = mock.mockClient;
   mock.mockClient = Object.assign(

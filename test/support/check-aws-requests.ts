@@ -3,7 +3,11 @@
  * test is checked against AWS's published constraints; a test that sends one
  * outside them fails. See aws-request-interception.ts.
  */
-import { assertFileSentValidRequests, assertTestSentValidRequests, installAwsRequestInterception } from './aws-request-interception';
+import {
+  assertFileSentValidRequests,
+  assertTestSentValidRequests,
+  installAwsRequestInterception,
+} from './aws-request-interception';
 
 installAwsRequestInterception();
 

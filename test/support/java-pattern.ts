@@ -32,7 +32,11 @@ export type TranslatedPattern = { ok: true; regex: RegExp; source: string } | { 
 const CLASS_ESCAPES = new Set(['d', 'D', 'w', 'W', 's', 'S', 'p', 'P', 'h', 'H', 'v', 'V']);
 
 /** Reads one escape at `i` (pattern[i] === '\\'); returns its JS text, whether it is a class escape, and the next index. */
-function readEscape(p: string, i: number, inClass: boolean): { text: string; classEscape: boolean; next: number } | { unsupported: string } {
+function readEscape(
+  p: string,
+  i: number,
+  inClass: boolean,
+): { text: string; classEscape: boolean; next: number } | { unsupported: string } {
   const c = p[i + 1];
   if (c === undefined) return { unsupported: 'trailing backslash' };
   if (!/[0-9A-Za-z]/.test(c)) {
@@ -55,7 +59,14 @@ function readEscape(p: string, i: number, inClass: boolean): { text: string; cla
     return { text: `\\u{${p.slice(i + 3, end)}}`, classEscape: false, next: end + 1 };
   }
   if (c === 'u') return { text: p.slice(i, i + 6), classEscape: false, next: i + 6 };
-  if (c === 'h') return { text: inClass ? ' \\t\\u00a0\\u1680\\u180e\\u2000-\\u200a\\u202f\\u205f\\u3000' : '[ \\t\\u00a0\\u1680\\u180e\\u2000-\\u200a\\u202f\\u205f\\u3000]', classEscape: true, next: i + 2 };
+  if (c === 'h')
+    return {
+      text: inClass
+        ? ' \\t\\u00a0\\u1680\\u180e\\u2000-\\u200a\\u202f\\u205f\\u3000'
+        : '[ \\t\\u00a0\\u1680\\u180e\\u2000-\\u200a\\u202f\\u205f\\u3000]',
+      classEscape: true,
+      next: i + 2,
+    };
   if (!inClass && c === 'A') return { text: '^', classEscape: false, next: i + 2 };
   if (!inClass && c === 'z') return { text: '$', classEscape: false, next: i + 2 };
   if ('RXGZHVEQ'.includes(c)) return { unsupported: `\\${c}` };
@@ -210,7 +221,8 @@ export function translateJavaPattern(source: string): TranslatedPattern {
   if (inClass) return fail('unterminated character class');
   if (groups.length > 0) return fail('unbalanced (');
   // The added named captures shift the numbers of the pattern's own groups.
-  if (synthetic > 0 && /\\[1-9]/.test(source)) return fail('numbered backreference next to a possessive quantifier or atomic group is not translated');
+  if (synthetic > 0 && /\\[1-9]/.test(source))
+    return fail('numbered backreference next to a possessive quantifier or atomic group is not translated');
   try {
     const wrapped = `^(?:${out})$`;
     return { ok: true, regex: new RegExp(wrapped, flags), source };

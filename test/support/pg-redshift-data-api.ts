@@ -130,7 +130,8 @@ export function pgRedshiftDataApi(options: PgRedshiftDataApiOptions): PgRedshift
     const fail = (message: string) => {
       throw new ServiceError('ValidationException', `${command}: ${message}`);
     };
-    if (command === 'BatchExecuteStatement' && (sqls.length < 1 || sqls.length > MAX_SQLS)) fail(`Sqls must hold 1 to ${MAX_SQLS} statements, got ${sqls.length}`);
+    if (command === 'BatchExecuteStatement' && (sqls.length < 1 || sqls.length > MAX_SQLS))
+      fail(`Sqls must hold 1 to ${MAX_SQLS} statements, got ${sqls.length}`);
     const parameters = (input.Parameters as SqlParameter[] | undefined) ?? [];
     if (input.Parameters && parameters.length < 1) fail('Parameters must not be empty');
     for (const p of parameters) {
@@ -141,19 +142,25 @@ export function pgRedshiftDataApi(options: PgRedshiftDataApiOptions): PgRedshift
     const token = input.ClientToken as string | undefined;
     if (token !== undefined && (token.length < 1 || token.length > 64)) fail('ClientToken must be 1 to 64 characters');
     const keepAlive = input.SessionKeepAliveSeconds as number | undefined;
-    if (keepAlive !== undefined && (!Number.isInteger(keepAlive) || keepAlive < 0 || keepAlive > 86_400)) fail('SessionKeepAliveSeconds must be 0 to 86400');
+    if (keepAlive !== undefined && (!Number.isInteger(keepAlive) || keepAlive < 0 || keepAlive > 86_400))
+      fail('SessionKeepAliveSeconds must be 0 to 86400');
     if (input.SessionId !== undefined) {
       if (['WorkgroupName', 'ClusterIdentifier', 'Database', 'SecretArn', 'DbUser'].some((k) => input[k] !== undefined)) {
         fail('a call with SessionId names no workgroup, cluster, database or credentials');
       }
-      if (!sessions.has(input.SessionId as string)) fail(`Session ${input.SessionId as string} is not available (closed or expired)`);
+      if (!sessions.has(input.SessionId as string))
+        fail(`Session ${input.SessionId as string} is not available (closed or expired)`);
     } else if (input.WorkgroupName === undefined && input.ClusterIdentifier === undefined) {
       fail('WorkgroupName or ClusterIdentifier is required without a SessionId');
     }
   };
 
   /** Runs one statement on `db`; returns its rows (none for a COPY or a command). */
-  const runOne = async (db: PgClient, sql: string, parameters: SqlParameter[]): Promise<{ rows: Record<string, unknown>[]; hasResultSet: boolean }> => {
+  const runOne = async (
+    db: PgClient,
+    sql: string,
+    parameters: SqlParameter[],
+  ): Promise<{ rows: Record<string, unknown>[]; hasResultSet: boolean }> => {
     const injected = api.failWhen?.(sql);
     if (injected) throw new Error(injected);
     const copy = COPY_PARQUET.exec(sql.trim());
@@ -162,7 +169,10 @@ export function pgRedshiftDataApi(options: PgRedshiftDataApiOptions): PgRedshift
       const files = readdirSync(folder).filter((f) => f.endsWith('.parquet'));
       if (files.length === 0) throw new Error(`The specified S3 prefix '${copy[2]}' does not exist`);
       const list = `[${files.map((f) => quoteLiteral(join(folder, f))).join(', ')}]`;
-      const rows = await queryRows(options.duck, `select columns(*)::varchar from read_parquet(${list}, hive_partitioning = false)`);
+      const rows = await queryRows(
+        options.duck,
+        `select columns(*)::varchar from read_parquet(${list}, hive_partitioning = false)`,
+      );
       for (let i = 0; i < rows.length; i += 500) {
         const chunk = rows.slice(i, i + 500).map((r) => Object.values(r));
         const width = chunk[0].length;
@@ -181,7 +191,8 @@ export function pgRedshiftDataApi(options: PgRedshiftDataApiOptions): PgRedshift
 
   /** The connection of the call, opening a session when asked; `own` when it is ended after the call. */
   const connectionFor = async (input: Record<string, unknown>): Promise<{ db: PgClient; own: boolean; sessionId?: string }> => {
-    if (input.SessionId) return { db: sessions.get(input.SessionId as string)!, own: false, sessionId: input.SessionId as string };
+    if (input.SessionId)
+      return { db: sessions.get(input.SessionId as string)!, own: false, sessionId: input.SessionId as string };
     const db = await options.connect();
     if (input.SessionKeepAliveSeconds !== undefined) {
       const sessionId = randomUUID();
@@ -205,7 +216,11 @@ export function pgRedshiftDataApi(options: PgRedshiftDataApiOptions): PgRedshift
       const rows = results.get(input.Id as string);
       if (!rows) throw new ServiceError('ResourceNotFoundException', `no result for ${input.Id as string}`);
       const columns = rows.length ? Object.keys(rows[0]) : [];
-      return { ColumnMetadata: columns.map((c) => ({ name: c })), Records: rows.map((r) => columns.map((c) => field(r[c]))), TotalNumRows: rows.length };
+      return {
+        ColumnMetadata: columns.map((c) => ({ name: c })),
+        Records: rows.map((r) => columns.map((c) => field(r[c]))),
+        TotalNumRows: rows.length,
+      };
     }
     const parameters = (input.Parameters as SqlParameter[] | undefined) ?? [];
     if (name === 'ExecuteStatement') {
@@ -215,9 +230,21 @@ export function pgRedshiftDataApi(options: PgRedshiftDataApiOptions): PgRedshift
       try {
         const { rows, hasResultSet } = await runOne(db, input.Sql as string, parameters);
         results.set(id, rows);
-        statements.set(id, { Id: id, Status: 'FINISHED', HasResultSet: hasResultSet, QueryString: input.Sql as string, CreatedAt: new Date() });
+        statements.set(id, {
+          Id: id,
+          Status: 'FINISHED',
+          HasResultSet: hasResultSet,
+          QueryString: input.Sql as string,
+          CreatedAt: new Date(),
+        });
       } catch (error) {
-        statements.set(id, { Id: id, Status: 'FAILED', Error: `ERROR: ${(error as Error).message}`, QueryString: input.Sql as string, CreatedAt: new Date() });
+        statements.set(id, {
+          Id: id,
+          Status: 'FAILED',
+          Error: `ERROR: ${(error as Error).message}`,
+          QueryString: input.Sql as string,
+          CreatedAt: new Date(),
+        });
       } finally {
         if (own) await options.release(db);
       }
@@ -247,7 +274,13 @@ export function pgRedshiftDataApi(options: PgRedshiftDataApiOptions): PgRedshift
       } finally {
         if (own) await options.release(db);
       }
-      statements.set(id, { Id: id, Status: error ? 'FAILED' : 'FINISHED', Error: error, SubStatements: subs, CreatedAt: new Date() });
+      statements.set(id, {
+        Id: id,
+        Status: error ? 'FAILED' : 'FINISHED',
+        Error: error,
+        SubStatements: subs,
+        CreatedAt: new Date(),
+      });
       return { Id: id, ...(sessionId ? { SessionId: sessionId } : {}) };
     }
     throw new Error(`the stand-in does not answer ${name}`);

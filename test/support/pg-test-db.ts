@@ -20,7 +20,7 @@ export function pgTargets(): { name: string; target: PgTarget }[] {
 export async function openFreshDb(
   target: PgTarget,
   purpose: string,
-): Promise<{ db: PgClient; drop: () => Promise<void>; /** The database's URL (server only). */ url?: string }> {
+): Promise<{ db: PgClient; drop: () => Promise<void> /** The database's URL (server only). */; url?: string }> {
   if (!('url' in target)) {
     const db = await openPg(target);
     return { db, drop: () => db.close() };

@@ -15,7 +15,13 @@ import {
   GetStatementResultCommand,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -38,10 +44,15 @@ import {
 import { translateJavaPattern } from '../support/java-pattern';
 
 const ROOT = resolve(__dirname, '../..');
-const WORKGROUP = { WorkgroupName: 'lakehouse', Database: 'dev', SecretArn: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:lakehouse/redshift-admin-AbCdEf' };
+const WORKGROUP = {
+  WorkgroupName: 'lakehouse',
+  Database: 'dev',
+  SecretArn: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:lakehouse/redshift-admin-AbCdEf',
+};
 const STATEMENT_ID = 'd9b6c0c4-7f3e-4d1a-9c2b-0a1b2c3d4e5f';
 const sqls = (n: number) => Array.from({ length: n }, (_, i) => `select ${i}`);
-const rules = (service: string, operation: string, input: unknown) => validateRequest(service, operation, input).map((v) => `${v.path} ${v.rule}`);
+const rules = (service: string, operation: string, input: unknown) =>
+  validateRequest(service, operation, input).map((v) => `${v.path} ${v.rule}`);
 
 describe('validateRequest', () => {
   it('allows 1 to 40 statements in a Data API batch, and flags 41 and 0', () => {
@@ -65,7 +76,10 @@ describe('validateRequest', () => {
   });
 
   it('flags more than 1,000 keys in one DeleteObjects (documented limit)', () => {
-    const objects = (n: number) => ({ Bucket: 'lake-raw', Delete: { Objects: Array.from({ length: n }, (_, i) => ({ Key: `k${i}` })) } });
+    const objects = (n: number) => ({
+      Bucket: 'lake-raw',
+      Delete: { Objects: Array.from({ length: n }, (_, i) => ({ Key: `k${i}` })) },
+    });
     expect(validateRequest('s3', 'DeleteObjects', objects(1000))).toEqual([]);
     expect(rules('s3', 'DeleteObjects', objects(1001))).toEqual(['Delete.Objects max-size']);
   });
@@ -83,9 +97,20 @@ describe('validateRequest', () => {
       Sql: 'select :a',
       Parameters: [{ name: 'a', value: '1' }, { name: 'bad name', value: '2' }, { name: 'c' }],
     };
-    expect(rules('redshift-data', 'ExecuteStatement', input)).toEqual(['Parameters[1].name pattern', 'Parameters[2].value required']);
-    const entries = Array.from({ length: 11 }, () => ({ Source: 'lakehouse', DetailType: 'x', Detail: '{}', EventBusName: 'not a bus!' }));
-    expect(rules('events', 'PutEvents', { Entries: entries })).toEqual(['Entries max-size', ...entries.map((_, i) => `Entries[${i}].EventBusName pattern`)]);
+    expect(rules('redshift-data', 'ExecuteStatement', input)).toEqual([
+      'Parameters[1].name pattern',
+      'Parameters[2].value required',
+    ]);
+    const entries = Array.from({ length: 11 }, () => ({
+      Source: 'lakehouse',
+      DetailType: 'x',
+      Detail: '{}',
+      EventBusName: 'not a bus!',
+    }));
+    expect(rules('events', 'PutEvents', { Entries: entries })).toEqual([
+      'Entries max-size',
+      ...entries.map((_, i) => `Entries[${i}].EventBusName pattern`),
+    ]);
   });
 
   it('flags members the operation does not have, wrong types, and numbers out of range', () => {
@@ -97,26 +122,96 @@ describe('validateRequest', () => {
 
   it('passes a valid request of every operation the pipeline sends, for each service', () => {
     const valid: [string, string, unknown][] = [
-      ['s3', 'PutObject', new PutObjectCommand({ Bucket: 'lake-raw', Key: 'sales_order/run_id=r1/part-0.jsonl', Body: Buffer.from('{}\n'), ContentType: 'application/x-ndjson', IfNoneMatch: '*' }).input],
+      [
+        's3',
+        'PutObject',
+        new PutObjectCommand({
+          Bucket: 'lake-raw',
+          Key: 'sales_order/run_id=r1/part-0.jsonl',
+          Body: Buffer.from('{}\n'),
+          ContentType: 'application/x-ndjson',
+          IfNoneMatch: '*',
+        }).input,
+      ],
       ['s3', 'GetObject', new GetObjectCommand({ Bucket: 'lake-raw', Key: '_ledger/runs/r1.json' }).input],
       ['s3', 'HeadObject', new HeadObjectCommand({ Bucket: 'lake-raw', Key: '_ledger/runs/r1.json' }).input],
-      ['s3', 'ListObjectsV2', new ListObjectsV2Command({ Bucket: 'lake-raw', Prefix: '_ledger/runs/', ContinuationToken: 'abc', MaxKeys: 1000 }).input],
-      ['s3', 'DeleteObjects', new DeleteObjectsCommand({ Bucket: 'lake-raw', Delete: { Objects: [{ Key: 'a' }, { Key: 'b' }], Quiet: true } }).input],
+      [
+        's3',
+        'ListObjectsV2',
+        new ListObjectsV2Command({ Bucket: 'lake-raw', Prefix: '_ledger/runs/', ContinuationToken: 'abc', MaxKeys: 1000 }).input,
+      ],
+      [
+        's3',
+        'DeleteObjects',
+        new DeleteObjectsCommand({ Bucket: 'lake-raw', Delete: { Objects: [{ Key: 'a' }, { Key: 'b' }], Quiet: true } }).input,
+      ],
       ['glue', 'StartCrawler', new StartCrawlerCommand({ Name: 'lakehouse-raw' }).input],
       ['glue', 'GetTables', new GetTablesCommand({ DatabaseName: 'lakehouse_raw', NextToken: 'abc' }).input],
-      ['glue', 'GetPartitions', new GetPartitionsCommand({ DatabaseName: 'lakehouse_raw', TableName: 'sales_order', Expression: "run_id = 'r1'" }).input],
-      ['athena', 'StartQueryExecution', new StartQueryExecutionCommand({ QueryString: 'select 1', WorkGroup: 'lakehouse', QueryExecutionContext: { Database: 'lakehouse_cleaned' }, ClientRequestToken: 'a'.repeat(32) }).input],
+      [
+        'glue',
+        'GetPartitions',
+        new GetPartitionsCommand({ DatabaseName: 'lakehouse_raw', TableName: 'sales_order', Expression: "run_id = 'r1'" }).input,
+      ],
+      [
+        'athena',
+        'StartQueryExecution',
+        new StartQueryExecutionCommand({
+          QueryString: 'select 1',
+          WorkGroup: 'lakehouse',
+          QueryExecutionContext: { Database: 'lakehouse_cleaned' },
+          ClientRequestToken: 'a'.repeat(32),
+        }).input,
+      ],
       ['athena', 'GetQueryExecution', new GetQueryExecutionCommand({ QueryExecutionId: STATEMENT_ID }).input],
       ['athena', 'GetQueryResults', new GetQueryResultsCommand({ QueryExecutionId: STATEMENT_ID, MaxResults: 1000 }).input],
-      ['redshift-data', 'BatchExecuteStatement', new BatchExecuteStatementCommand({ ...WORKGROUP, Sqls: sqls(3), ClientToken: STATEMENT_ID }).input],
-      ['redshift-data', 'ExecuteStatement', new ExecuteStatementCommand({ ...WORKGROUP, Sql: 'select :run', Parameters: [{ name: 'run', value: 'r1' }] }).input],
+      [
+        'redshift-data',
+        'BatchExecuteStatement',
+        new BatchExecuteStatementCommand({ ...WORKGROUP, Sqls: sqls(3), ClientToken: STATEMENT_ID }).input,
+      ],
+      [
+        'redshift-data',
+        'ExecuteStatement',
+        new ExecuteStatementCommand({ ...WORKGROUP, Sql: 'select :run', Parameters: [{ name: 'run', value: 'r1' }] }).input,
+      ],
       ['redshift-data', 'DescribeStatement', new DescribeStatementCommand({ Id: STATEMENT_ID }).input],
-      ['redshift-data', 'GetStatementResult', new GetStatementResultCommand({ Id: `${STATEMENT_ID}:12`, NextToken: 'abc' }).input],
-      ['events', 'PutEvents', new PutEventsCommand({ Entries: [{ Source: 'lakehouse', DetailType: 'zone-written', Detail: '{"zone":"cleaned"}', EventBusName: 'lakehouse', Time: new Date() }] }).input],
-      ['sns', 'Publish', new PublishCommand({ TopicArn: 'arn:aws:sns:eu-west-2:123456789012:alerts', Subject: 'lakehouse: 1 error', Message: 'body' }).input],
+      [
+        'redshift-data',
+        'GetStatementResult',
+        new GetStatementResultCommand({ Id: `${STATEMENT_ID}:12`, NextToken: 'abc' }).input,
+      ],
+      [
+        'events',
+        'PutEvents',
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'lakehouse',
+              DetailType: 'zone-written',
+              Detail: '{"zone":"cleaned"}',
+              EventBusName: 'lakehouse',
+              Time: new Date(),
+            },
+          ],
+        }).input,
+      ],
+      [
+        'sns',
+        'Publish',
+        new PublishCommand({
+          TopicArn: 'arn:aws:sns:eu-west-2:123456789012:alerts',
+          Subject: 'lakehouse: 1 error',
+          Message: 'body',
+        }).input,
+      ],
       ['secretsmanager', 'GetSecretValue', new GetSecretValueCommand({ SecretId: 'lakehouse/source-db' }).input],
     ];
-    for (const [service, operation, input] of valid) expect({ service, operation, violations: validateRequest(service, operation, input) }).toEqual({ service, operation, violations: [] });
+    for (const [service, operation, input] of valid)
+      expect({ service, operation, violations: validateRequest(service, operation, input) }).toEqual({
+        service,
+        operation,
+        violations: [],
+      });
     expect(new Set(valid.map(([service]) => service))).toEqual(new Set(Object.values(SERVICE_OF_CLIENT)));
   });
 
@@ -181,10 +276,14 @@ describe('interception of SDK sends', () => {
   it('rejects a 41-statement BatchExecuteStatement sent through a mocked RedshiftDataClient, naming service, operation, path and rule', async () => {
     rs.on(BatchExecuteStatementCommand).resolves({ Id: STATEMENT_ID });
     const client = new RedshiftDataClient({ region: 'eu-west-2' });
-    await expect(client.send(new BatchExecuteStatementCommand({ ...WORKGROUP, Sqls: sqls(40) }))).resolves.toEqual({ Id: STATEMENT_ID });
+    await expect(client.send(new BatchExecuteStatementCommand({ ...WORKGROUP, Sqls: sqls(40) }))).resolves.toEqual({
+      Id: STATEMENT_ID,
+    });
     const sent = client.send(new BatchExecuteStatementCommand({ ...WORKGROUP, Sqls: sqls(41) }));
     await expect(sent).rejects.toBeInstanceOf(AwsRequestConstraintError);
-    await expect(sent).rejects.toThrow('redshift-data BatchExecuteStatement: Sqls breaks max-size (expected at most 40 items, got 41)');
+    await expect(sent).rejects.toThrow(
+      'redshift-data BatchExecuteStatement: Sqls breaks max-size (expected at most 40 items, got 41)',
+    );
     expect(rs.commandCalls(BatchExecuteStatementCommand)).toHaveLength(1); // the bad one never reached the mock
     expect(takeRejectedRequests().map((e) => [e.service, e.operation, e.violations.map((v) => `${v.path} ${v.rule}`)])).toEqual([
       ['redshift-data', 'BatchExecuteStatement', ['Sqls max-size']],
@@ -208,7 +307,11 @@ describe('interception of SDK sends', () => {
 
   it('checks clients that are not mocked, before any request leaves', async () => {
     const handle = jest.fn();
-    const client = new GlueClient({ region: 'eu-west-2', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: { handle } });
+    const client = new GlueClient({
+      region: 'eu-west-2',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      requestHandler: { handle },
+    });
     await expect(client.send(new StartCrawlerCommand({ Name: '' }))).rejects.toThrow('glue StartCrawler: Name breaks min-length');
     expect(handle).not.toHaveBeenCalled();
     expect(takeRejectedRequests()).toHaveLength(1);
@@ -220,7 +323,9 @@ describe('interception of SDK sends', () => {
     class InvokeCommand {
       input = { FunctionName: 'f' };
     }
-    await expect(new LambdaClient({}).send(new InvokeCommand())).rejects.toThrow(/no AWS request constraints are registered for LambdaClient/);
+    await expect(new LambdaClient({}).send(new InvokeCommand())).rejects.toThrow(
+      /no AWS request constraints are registered for LambdaClient/,
+    );
     expect(takeRejectedRequests()).toHaveLength(1);
   });
 
@@ -249,7 +354,9 @@ describe('interception of SDK sends', () => {
 
     it('fails the test when a listed violation is no longer sent (delete the entry)', () => {
       const listed = [entry('fails the test when a listed violation is no longer sent (delete the entry)')];
-      expect(checkSend(new RedshiftDataClient({}), new BatchExecuteStatementCommand({ ...WORKGROUP, Sqls: sqls(2) }), listed)).toBeUndefined();
+      expect(
+        checkSend(new RedshiftDataClient({}), new BatchExecuteStatementCommand({ ...WORKGROUP, Sqls: sqls(2) }), listed),
+      ).toBeUndefined();
       expect(() => assertTestSentValidRequests(listed)).toThrow(/no request matched it: it is fixed, delete the entry/);
     });
 

@@ -12,7 +12,10 @@ import type { RawLinePage, RawRow } from '../../jobs/lib/core/ports';
 
 /** COPY text escaping as PostgreSQL writes it (docs, COPY → Text Format), written independently of the module. */
 function copyEscape(value: string): string {
-  return value.replace(/[\\\n\r\t\b\f\v]/g, (ch) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v' })[ch]!);
+  return value.replace(
+    /[\\\n\r\t\b\f\v]/g,
+    (ch) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v' })[ch]!,
+  );
 }
 
 const columns: CopyColumn[] = [
@@ -29,14 +32,38 @@ const columns: CopyColumn[] = [
 const cases: { fields: string[]; row: RawRow }[] = [
   {
     fields: ['1', 'plain', '1.5', 't', '2022-11-03 14:20:52.186', '3.94', '2022-11-03 14:20:52.186'],
-    row: { id: 1, name: 'plain', ratio: 1.5, ok: true, created_at: '2022-11-03T14:20:52.186', price: '3.94', last_updated: '2022-11-03T14:20:52.186' },
+    row: {
+      id: 1,
+      name: 'plain',
+      ratio: 1.5,
+      ok: true,
+      created_at: '2022-11-03T14:20:52.186',
+      price: '3.94',
+      last_updated: '2022-11-03T14:20:52.186',
+    },
   },
   {
     fields: ['-2', '\\N', '\\N', 'f', '2022-11-03 14:20:52', '\\N', '2022-11-03 14:20:52.18'],
-    row: { id: -2, name: null, ratio: null, ok: false, created_at: '2022-11-03T14:20:52.000', price: null, last_updated: '2022-11-03T14:20:52.180' },
+    row: {
+      id: -2,
+      name: null,
+      ratio: null,
+      ok: false,
+      created_at: '2022-11-03T14:20:52.000',
+      price: null,
+      last_updated: '2022-11-03T14:20:52.180',
+    },
   },
   {
-    fields: ['3', copyEscape('tab\there\nnew "quoted" back\\slash \r\b\f\v'), 'NaN', 't', '2022-11-03 14:20:52.123456', '0.00', '2023-01-01 00:00:00.5'],
+    fields: [
+      '3',
+      copyEscape('tab\there\nnew "quoted" back\\slash \r\b\f\v'),
+      'NaN',
+      't',
+      '2022-11-03 14:20:52.123456',
+      '0.00',
+      '2023-01-01 00:00:00.5',
+    ],
     row: {
       id: 3,
       name: 'tab\there\nnew "quoted" back\\slash \r\b\f\v',
@@ -48,12 +75,36 @@ const cases: { fields: string[]; row: RawRow }[] = [
     },
   },
   {
-    fields: ['4', 'ctrl \u0001\u001f del \u007f é 😀 \u2028 end', 'Infinity', 'f', 'infinity', '-12.5', '2025-02-25 13:26:09.875'],
-    row: { id: 4, name: 'ctrl \u0001\u001f del \u007f é 😀 \u2028 end', ratio: Infinity, ok: false, created_at: 'infinity', price: '-12.5', last_updated: '2025-02-25T13:26:09.875' },
+    fields: [
+      '4',
+      'ctrl \u0001\u001f del \u007f é 😀 \u2028 end',
+      'Infinity',
+      'f',
+      'infinity',
+      '-12.5',
+      '2025-02-25 13:26:09.875',
+    ],
+    row: {
+      id: 4,
+      name: 'ctrl \u0001\u001f del \u007f é 😀 \u2028 end',
+      ratio: Infinity,
+      ok: false,
+      created_at: 'infinity',
+      price: '-12.5',
+      last_updated: '2025-02-25T13:26:09.875',
+    },
   },
   {
     fields: ['5', '', '-0.25', 't', '2022-11-03 14:20:52 BC', copyEscape('\\N'), '2025-02-25 13:26:09.875'],
-    row: { id: 5, name: '', ratio: -0.25, ok: true, created_at: '2022-11-03 14:20:52 BC', price: '\\N', last_updated: '2025-02-25T13:26:09.875' },
+    row: {
+      id: 5,
+      name: '',
+      ratio: -0.25,
+      ok: true,
+      created_at: '2022-11-03 14:20:52 BC',
+      price: '\\N',
+      last_updated: '2025-02-25T13:26:09.875',
+    },
   },
 ];
 
@@ -69,7 +120,9 @@ function render(chunks: Buffer[], pageRows = 1000, key = [0], lastUpdated = 6): 
 
 /** Every line of some pages, as strings without their newline. */
 function linesOf(pages: RawLinePage[]): string[] {
-  return pages.flatMap((p) => p.starts.map((start, i) => p.text.toString('utf8', start, i + 1 < p.starts.length ? p.starts[i + 1] : p.text.length)));
+  return pages.flatMap((p) =>
+    p.starts.map((start, i) => p.text.toString('utf8', start, i + 1 < p.starts.length ? p.starts[i + 1] : p.text.length)),
+  );
 }
 
 describe('COPY text values', () => {
@@ -113,7 +166,11 @@ function copyServer(chunks: () => AsyncIterable<Buffer>): { db: PgClient; statem
     async query(sql: string) {
       if (sql.includes('pg_index')) return [{ name: 'id' }];
       if (sql.includes('information_schema.columns')) {
-        return columns.map((c) => ({ name: c.name, data_type: c.name === 'price' ? 'numeric' : types[c.kind], is_nullable: 'YES' }));
+        return columns.map((c) => ({
+          name: c.name,
+          data_type: c.name === 'price' ? 'numeric' : types[c.kind],
+          is_nullable: 'YES',
+        }));
       }
       throw new Error(`unexpected query: ${sql}`);
     },

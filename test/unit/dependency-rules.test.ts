@@ -33,11 +33,15 @@ describe('dependency rule', () => {
 
   it('fires every rule on a tree that breaks each one', () => {
     const result = cruise(resolve(ROOT, 'test/fixtures/dependency-rules'), ['jobs', 'scripts', 'stacks']);
-    const fired = (rule: string) => result.summary.violations.filter((v) => v.rule.name === rule).map((v) => `${v.from} → ${v.to}`);
+    const fired = (rule: string) =>
+      result.summary.violations.filter((v) => v.rule.name === rule).map((v) => `${v.from} → ${v.to}`);
     expect(fired('definition-is-pure')).toEqual(['jobs/lib/definition/zones.ts → jobs/lib/core/errors.ts']);
     expect(fired('core-depends-on-definition-only')).toContain('jobs/lib/core/errors.ts → jobs/lib/adapters/fs/store.ts');
     expect(fired('no-circular')).toEqual(
-      expect.arrayContaining(['jobs/lib/core/cycle-a.ts → jobs/lib/core/cycle-b.ts', 'jobs/extract/handler.ts → jobs/extract/local.ts']),
+      expect.arrayContaining([
+        'jobs/lib/core/cycle-a.ts → jobs/lib/core/cycle-b.ts',
+        'jobs/extract/handler.ts → jobs/extract/local.ts',
+      ]),
     );
     expect(fired('jobs-do-not-import-tools')).toEqual(['jobs/lib/core/ports.ts → scripts/cli.ts']);
     expect(fired('adapters-depend-on-core')).toEqual(['jobs/lib/adapters/duckdb/catalog.ts → jobs/lib/adapters/fs/store.ts']);

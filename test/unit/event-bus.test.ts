@@ -9,14 +9,30 @@ describe('LocalEventBus', () => {
     const dispatch = async (route: Route, event: PipelineEvent) => {
       steps.push(`${route.step}:${route.input.zone ?? route.input.target ?? ''}`);
       if (route.step === 'extract') {
-        await bus.publish({ source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key: 'sales_order/run_id=r/part-00000.jsonl.gz' }, zone: 'raw' } });
-        await bus.publish({ source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'raw' }, object: { key: '_manifests/r.json' }, zone: 'raw' } });
+        await bus.publish({
+          source: 'aws.s3',
+          'detail-type': 'Object Created',
+          detail: { bucket: { name: 'raw' }, object: { key: 'sales_order/run_id=r/part-00000.jsonl.gz' }, zone: 'raw' },
+        });
+        await bus.publish({
+          source: 'aws.s3',
+          'detail-type': 'Object Created',
+          detail: { bucket: { name: 'raw' }, object: { key: '_manifests/r.json' }, zone: 'raw' },
+        });
       }
       if (route.step === 'crawl') {
-        await bus.publish({ source: 'aws.glue', 'detail-type': 'Glue Crawler State Change', detail: { crawlerName: 'x', state: 'Succeeded', zone: route.input.zone! } });
+        await bus.publish({
+          source: 'aws.glue',
+          'detail-type': 'Glue Crawler State Change',
+          detail: { crawlerName: 'x', state: 'Succeeded', zone: route.input.zone! },
+        });
       }
       if (route.step === 'transform') {
-        await bus.publish({ source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: route.input.target!, runs: ['r'] } });
+        await bus.publish({
+          source: 'lakehouse',
+          'detail-type': 'ZoneWritten',
+          detail: { zone: route.input.target!, runs: ['r'] },
+        });
       }
       return event['detail-type'];
     };
@@ -36,7 +52,11 @@ describe('LocalEventBus', () => {
 
   it('records a failing step and goes on with other events', async () => {
     const bus = new LocalEventBus();
-    await bus.publish({ source: 'aws.glue', 'detail-type': 'Glue Crawler State Change', detail: { crawlerName: 'x', state: 'Succeeded', zone: 'raw' } });
+    await bus.publish({
+      source: 'aws.glue',
+      'detail-type': 'Glue Crawler State Change',
+      detail: { crawlerName: 'x', state: 'Succeeded', zone: 'raw' },
+    });
     await bus.publish({ source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'cleaned', runs: ['r'] } });
     const deliveries = await bus.drain(async (route) => {
       if (route.step === 'transform') throw new Error('model broke');

@@ -28,7 +28,8 @@ describe('ingest (landed files become runs)', () => {
   });
 
   it('turns a JSON array like the ToteSys dump into a run with parts, ledger record and manifest (manifest last)', async () => {
-    const body = '[{"currency_id": 4, "currency_code": "JPY", "created_at": "2025-03-01T09:00:00.000", "last_updated": "2025-03-01T09:00:00.000"}]';
+    const body =
+      '[{"currency_id": 4, "currency_code": "JPY", "created_at": "2025-03-01T09:00:00.000", "last_updated": "2025-03-01T09:00:00.000"}]';
     await raw.put('landing/currency/new.json', body);
     created.length = 0;
     const result = await ingest({ key: 'landing/currency/new.json' }, { raw, ledger, clock, logger: logger() });
@@ -36,8 +37,13 @@ describe('ingest (landed files become runs)', () => {
     const part = gunzipSync(await raw.get('currency/run_id=20250301t100000z/part-00000.jsonl.gz')).toString();
     expect(JSON.parse(part)).toEqual(JSON.parse(body)[0]);
     const manifest = parseManifest(await raw.get('_manifests/20250301t100000z.json'));
-    expect(manifest).toMatchObject({ origin: 'ingest', tables: { currency: { rows: 1, files: ['currency/run_id=20250301t100000z/part-00000.jsonl.gz'] } } });
-    expect(created.indexOf('_manifests/20250301t100000z.json')).toBeGreaterThan(created.indexOf('currency/run_id=20250301t100000z/part-00000.jsonl.gz'));
+    expect(manifest).toMatchObject({
+      origin: 'ingest',
+      tables: { currency: { rows: 1, files: ['currency/run_id=20250301t100000z/part-00000.jsonl.gz'] } },
+    });
+    expect(created.indexOf('_manifests/20250301t100000z.json')).toBeGreaterThan(
+      created.indexOf('currency/run_id=20250301t100000z/part-00000.jsonl.gz'),
+    );
     expect((await ledger.getRun('20250301t100000z'))?.stage).toBe('extracted');
     expect(await raw.exists('landing/currency/new.json')).toBe(false);
     expect(await raw.exists('_processed/landing/currency/new.json')).toBe(true);
@@ -72,7 +78,9 @@ describe('ingest (landed files become runs)', () => {
     }
     const failing = new FailingLedger(join(dir, 'ledger'));
     await raw.put('landing/currency/new.json', '[{"currency_id": 4}]');
-    await expect(ingest({ key: 'landing/currency/new.json' }, { raw, ledger: failing, clock, logger: logger() })).rejects.toThrow(/ledger unavailable/);
+    await expect(ingest({ key: 'landing/currency/new.json' }, { raw, ledger: failing, clock, logger: logger() })).rejects.toThrow(
+      /ledger unavailable/,
+    );
     expect((await raw.list('')).map((o) => o.key)).toEqual(['landing/currency/new.json']);
     expect(await ledger.listRuns()).toEqual([]);
     // The claim was released: the retry gets the same id.
@@ -89,8 +97,14 @@ describe('ingest (landed files become runs)', () => {
     }
     const store = new NoManifests('raw', join(dir, 'raw'));
     await store.put('landing/currency/new.json', '[{"currency_id": 4}]');
-    await expect(ingest({ key: 'landing/currency/new.json' }, { raw: store, ledger, clock, logger: logger() })).rejects.toThrow(/disk full/);
-    expect((await ledger.getRun('20250301t100000z'))?.failed).toEqual({ step: 'ingest', at: '2025-03-01T10:00:00.000Z', error: 'disk full' });
+    await expect(ingest({ key: 'landing/currency/new.json' }, { raw: store, ledger, clock, logger: logger() })).rejects.toThrow(
+      /disk full/,
+    );
+    expect((await ledger.getRun('20250301t100000z'))?.failed).toEqual({
+      step: 'ingest',
+      at: '2025-03-01T10:00:00.000Z',
+      error: 'disk full',
+    });
     expect(await store.exists('landing/currency/new.json')).toBe(true);
   });
 

@@ -17,7 +17,10 @@ describe('parseLandedFile (text formats)', () => {
   });
 
   it('reads .ndjson and a JSON array, and picks the format by extension whatever its case', async () => {
-    await expect(parseLandedFile('A.NDJSON', Buffer.from('{"a": null}\r\n{"a": true}'))).resolves.toEqual([{ a: null }, { a: true }]);
+    await expect(parseLandedFile('A.NDJSON', Buffer.from('{"a": null}\r\n{"a": true}'))).resolves.toEqual([
+      { a: null },
+      { a: true },
+    ]);
     await expect(parseLandedFile('b.json', Buffer.from('[{"a": "1.50"}, {"b": 3}]'))).resolves.toEqual([{ a: '1.50' }, { b: 3 }]);
     await expect(parseLandedFile('c.csv.gz', gzipSync('\uFEFFa\nx\n'))).resolves.toEqual([{ a: 'x' }]);
   });

@@ -121,7 +121,8 @@ describe('payment synthesis over the ToteSys data', () => {
       // Two-decimal JSON numbers times 100 round to their exact cents.
       const expected =
         t.transaction_type === 'SALE'
-          ? BigInt(sales.get(t.sales_order_id!)!.units_sold) * BigInt(Math.round(Number(sales.get(t.sales_order_id!)!.unit_price) * 100))
+          ? BigInt(sales.get(t.sales_order_id!)!.units_sold) *
+            BigInt(Math.round(Number(sales.get(t.sales_order_id!)!.unit_price) * 100))
           : BigInt(purchases.get(t.purchase_order_id!)!.item_quantity) *
             BigInt(Math.round(Number(purchases.get(t.purchase_order_id!)!.item_unit_price) * 100));
       expect(centsOf(p.payment_amount)).toBe(expected);
@@ -199,9 +200,9 @@ describe('synthesis errors', () => {
     expect(() => synthesisePayments({ transactions: [t({ sales_order_id: 8 })], salesOrders: [so], purchaseOrders: [] })).toThrow(
       /no sales order 8/,
     );
-    expect(() => synthesisePayments({ transactions: [t({ transaction_type: 'GIFT' })], salesOrders: [so], purchaseOrders: [] })).toThrow(
-      /unknown transaction_type/,
-    );
+    expect(() =>
+      synthesisePayments({ transactions: [t({ transaction_type: 'GIFT' })], salesOrders: [so], purchaseOrders: [] }),
+    ).toThrow(/unknown transaction_type/);
     const sample = { ...synthesisePayments({ transactions: [t()], salesOrders: [so], purchaseOrders: [] })[0], payment_id: 99 };
     expect(() => synthesisePayments({ transactions: [t()], salesOrders: [so], purchaseOrders: [], sample: [sample] })).toThrow(
       /matches no transaction/,

@@ -45,7 +45,11 @@ describe('event routes', () => {
   });
 
   it('send schedule ticks to their own step', () => {
-    const tick = (step: 'extract' | 'sweep'): PipelineEvent => ({ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step } });
+    const tick = (step: 'extract' | 'sweep'): PipelineEvent => ({
+      source: 'aws.scheduler',
+      'detail-type': 'Scheduled Tick',
+      detail: { step },
+    });
     expect(routesFor(tick('extract')).map((r) => r.step)).toEqual(['extract']);
     expect(routesFor(tick('sweep')).map((r) => r.step)).toEqual(['sweep']);
   });
@@ -53,7 +57,11 @@ describe('event routes', () => {
 
 describe('the sweep nudge for runs waiting on their raw crawl', () => {
   it('routes ZoneWritten raw to a raw crawl', () => {
-    const event: PipelineEvent = { source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'raw', runs: ['20250225t132609z'] } };
+    const event: PipelineEvent = {
+      source: 'lakehouse',
+      'detail-type': 'ZoneWritten',
+      detail: { zone: 'raw', runs: ['20250225t132609z'] },
+    };
     expect(routesFor(event).map((r) => [r.step, r.input.zone])).toEqual([['crawl', 'raw']]);
   });
 });

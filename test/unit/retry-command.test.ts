@@ -67,7 +67,14 @@ describe('lakehouse retry --ledger', () => {
 
   it('exits 1 and clears nothing when a named run does not exist', async () => {
     const ledger = await ledgerAt('_ledger/');
-    const { code, out } = await retry(['--ledger', 's3://lake-raw/_ledger/', '--region', 'eu-west-2', FAILED, '20250225t140000z']);
+    const { code, out } = await retry([
+      '--ledger',
+      's3://lake-raw/_ledger/',
+      '--region',
+      'eu-west-2',
+      FAILED,
+      '20250225t140000z',
+    ]);
     expect(code).toBe(1);
     expect(out).toMatch(/no such run in the ledger: 20250225t140000z; nothing retried/);
     expect((await ledger.getRun(FAILED))!.failed).toEqual(failure);

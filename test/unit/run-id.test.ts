@@ -15,7 +15,11 @@ describe('run ids', () => {
   });
 
   it('are tried in claim order: the stamp, then _2, _3 …, each a valid run id', () => {
-    expect([1, 2, 3].map((n) => runIdAttempt('20250225t132609z', n))).toEqual(['20250225t132609z', '20250225t132609z_2', '20250225t132609z_3']);
+    expect([1, 2, 3].map((n) => runIdAttempt('20250225t132609z', n))).toEqual([
+      '20250225t132609z',
+      '20250225t132609z_2',
+      '20250225t132609z_3',
+    ]);
     expect(isRunId(runIdAttempt('20250225t132609z', 12))).toBe(true);
     expect(() => runIdAttempt('20250225t132609z', 0)).toThrow(TypeError);
   });

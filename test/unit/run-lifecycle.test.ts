@@ -60,7 +60,12 @@ describe('claimRunId', () => {
     for (let i = 0; i < 3; i++) await claimRunId(deps()); // claims still writing: STAMP, _2, _3
     await expect(claimRunId(deps(), 3)).rejects.toBeInstanceOf(TransientError);
     // Three attempts means three ids tried, no fourth.
-    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key).filter((k) => k?.endsWith(`${STAMP}_4.json`))).toEqual([]);
+    expect(
+      s3
+        .commandCalls(PutObjectCommand)
+        .map((c) => c.args[0].input.Key)
+        .filter((k) => k?.endsWith(`${STAMP}_4.json`)),
+    ).toEqual([]);
   });
 });
 
@@ -145,7 +150,9 @@ describe('failure marks', () => {
   });
 
   it('never throws when the mark cannot be written (the step rethrows its own error)', async () => {
-    s3.on(PutObjectCommand).rejects(Object.assign(new Error('slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }));
+    s3.on(PutObjectCommand).rejects(
+      Object.assign(new Error('slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }),
+    );
     const { logger, entries } = recordingLogger();
     expect(await markRunFailed({ ledger, clock, logger }, STAMP, 'load', new Error('boom'))).toBe(false);
     expect(entries).toEqual([expect.objectContaining({ level: 'warn', message: 'could not mark the run failed' })]);
@@ -154,7 +161,11 @@ describe('failure marks', () => {
   it('advances a run with its counts and drops a stale failure; a loaded run leaves the open runs', async () => {
     await markRunFailed(deps(), STAMP, 'load', new Error('boom'));
     const cleaned = await advanceRun(deps(), STAMP, 'cleaned', { counts: { currency: 1 }, rejects: { currency: 0 } });
-    expect(cleaned).toMatchObject({ stage: 'cleaned', counts: { extracted: { currency: 1 }, cleaned: { currency: 1 } }, rejects: { currency: 0 } });
+    expect(cleaned).toMatchObject({
+      stage: 'cleaned',
+      counts: { extracted: { currency: 1 }, cleaned: { currency: 1 } },
+      rejects: { currency: 0 },
+    });
     expect(cleaned.failed).toBeUndefined();
     expect(cleaned.history.cleaned).toBe(NOW.toISOString());
     const loaded = await advanceRun(deps(), STAMP, 'loaded');
@@ -183,7 +194,12 @@ describe('bounded reads', () => {
     const published: PipelineEvent[] = [];
     const result = await sweep(
       { thresholdMs: 0 },
-      { ledger, events: { publish: async (e) => void published.push(e) }, clock: { now: () => new Date(NOW.getTime() + 1000) }, logger: recordingLogger().logger },
+      {
+        ledger,
+        events: { publish: async (e) => void published.push(e) },
+        clock: { now: () => new Date(NOW.getTime() + 1000) },
+        logger: recordingLogger().logger,
+      },
     );
     expect(result.nudged).toEqual([{ stage: 'extracted', zone: 'raw', runs: ['20250225t120000z'] }]);
     expect((await ledger.runsAt('extracted')).map((r) => r.runId)).toEqual(['20250225t120000z']);

@@ -82,7 +82,14 @@ describe('scale copies', () => {
         agreed_payment_date: plusDays(`${original.agreed_payment_date as string}T00:00:00.000`, 2).slice(0, 10),
       };
       // Dimension keys stay those of the real data.
-      for (const key of ['design_id', 'staff_id', 'counterparty_id', 'currency_id', 'agreed_delivery_location_id', 'units_sold']) {
+      for (const key of [
+        'design_id',
+        'staff_id',
+        'counterparty_id',
+        'currency_id',
+        'agreed_delivery_location_id',
+        'units_sold',
+      ]) {
         expected[key] = original[key];
       }
       for (const [key, value] of Object.entries(expected)) {
@@ -102,7 +109,12 @@ describe('scale copies', () => {
       const original = cents(byId.get((row.purchase_order_id as number) - 100_000)!.item_unit_price);
       const jittered = cents(row.item_unit_price);
       const limit = (original * BigInt(PRICE_JITTER_PERCENT) + 99n) / 100n + 1n;
-      if (typeof row.item_unit_price !== 'string' || jittered < 1n || jittered - original > limit || original - jittered > limit) {
+      if (
+        typeof row.item_unit_price !== 'string' ||
+        jittered < 1n ||
+        jittered - original > limit ||
+        original - jittered > limit
+      ) {
         wrong.push(`${String(row.purchase_order_id)}: ${original} → ${String(row.item_unit_price)}`);
       }
       if (jittered !== original) changed++;
@@ -124,7 +136,8 @@ describe('scale copies', () => {
     const byTransaction = new Map(payments.map((p) => [p.transaction_id, p]));
     const wrong: string[] = [];
     for (const t of transactions) {
-      const order = t.transaction_type === 'SALE' ? sales.get(t.sales_order_id as number) : buys.get(t.purchase_order_id as number);
+      const order =
+        t.transaction_type === 'SALE' ? sales.get(t.sales_order_id as number) : buys.get(t.purchase_order_id as number);
       const payment = byTransaction.get(t.transaction_id as number);
       if (!order || !payment) {
         wrong.push(`transaction ${String(t.transaction_id)}: order or payment missing`);

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TerminalError } from '../../jobs/lib/core/errors';
 import { decodeCloudWatchLogs, encodeCloudWatchLogs, type CloudWatchLogsPayload } from '../../jobs/scan-logs/cloudwatch-payload';
-import { alertSubject, cloudWatchConsoleUrl, findError, jobFromSource, scanLogs, type LogRecord } from '../../jobs/scan-logs/scan-logs';
+import {
+  alertSubject,
+  cloudWatchConsoleUrl,
+  findError,
+  jobFromSource,
+  scanLogs,
+  type LogRecord,
+} from '../../jobs/scan-logs/scan-logs';
 
 const payload = (name: string) =>
   JSON.parse(readFileSync(join(__dirname, 'aws', 'fixtures', `${name}.json`), 'utf8')) as CloudWatchLogsPayload;
@@ -41,12 +48,22 @@ describe('decodeCloudWatchLogs', () => {
 describe('findError', () => {
   const at = 1740490095789;
   it('finds Powertools ERROR/CRITICAL lines with their service and run id, and ignores INFO', () => {
-    expect(findError({ timestamp: at, message: '{"level":"ERROR","service":"load","message":"load failed","runId":"20250225t132609z","error":"boom"}' })).toEqual({
+    expect(
+      findError({
+        timestamp: at,
+        message: '{"level":"ERROR","service":"load","message":"load failed","runId":"20250225t132609z","error":"boom"}',
+      }),
+    ).toEqual({
       job: 'load',
       runId: '20250225t132609z',
       text: 'load failed: boom',
     });
-    expect(findError({ timestamp: at, message: '{"level":"CRITICAL","service":"extract","message":"x","error":{"name":"TerminalError","message":"bad"}}' })).toEqual({
+    expect(
+      findError({
+        timestamp: at,
+        message: '{"level":"CRITICAL","service":"extract","message":"x","error":{"name":"TerminalError","message":"bad"}}',
+      }),
+    ).toEqual({
       job: 'extract',
       runId: undefined,
       text: 'x: TerminalError: bad',
@@ -55,7 +72,9 @@ describe('findError', () => {
   });
 
   it('finds plain ERROR lines and Lambda timeouts, taking the job from the log group', () => {
-    expect(findError({ timestamp: at, message: 'Task timed out after 900.10 seconds', logGroup: '/aws/lambda/lakehouse-load' })).toEqual({
+    expect(
+      findError({ timestamp: at, message: 'Task timed out after 900.10 seconds', logGroup: '/aws/lambda/lakehouse-load' }),
+    ).toEqual({
       job: 'load',
       runId: undefined,
       text: 'Task timed out after 900.10 seconds',
@@ -77,7 +96,11 @@ describe('scanLogs', () => {
     const { sent, notifier } = outbox();
     const records = decodeCloudWatchLogs(encodeCloudWatchLogs(payload('cloudwatch-logs-transform')));
     const result = await scanLogs({ records, region: 'eu-west-2' }, { notifier });
-    expect(result).toMatchObject({ errors: 2, notified: true, subject: 'lakehouse: 2 errors in transform (run 20250225t132609z)' });
+    expect(result).toMatchObject({
+      errors: 2,
+      notified: true,
+      subject: 'lakehouse: 2 errors in transform (run 20250225t132609z)',
+    });
     expect(sent).toHaveLength(1);
     expect(sent[0].body).toBe(
       [
@@ -105,19 +128,27 @@ describe('scanLogs', () => {
       message: JSON.stringify({ level: 'ERROR', service, message: `failure ${n}`, runId }),
       logFile: `/srv/lakehouse/logs/${runId}.log`,
     });
-    const records = [1, 2, 3, 4].map((n) => line('transform', '20250225t132609z', n)).concat([line('load', '20250225t140000z', 5)]);
+    const records = [1, 2, 3, 4]
+      .map((n) => line('transform', '20250225t132609z', n))
+      .concat([line('load', '20250225t140000z', 5)]);
     const result = await scanLogs({ records, maxLinesPerGroup: 2 }, { notifier });
     expect(result.groups.map((g) => [g.job, g.runId, g.count, g.lines.length, g.link])).toEqual([
       ['transform', '20250225t132609z', 4, 2, '/srv/lakehouse/logs/20250225t132609z.log'],
       ['load', '20250225t140000z', 1, 1, '/srv/lakehouse/logs/20250225t140000z.log'],
     ]);
     expect(sent[0].subject).toBe('lakehouse: 5 errors in 2 jobs (transform, load), 2 runs');
-    expect(sent[0].body).toContain('First 2 error lines:\n  2025-02-25T14:00:01.000Z  failure 1\n  2025-02-25T14:00:02.000Z  failure 2\n  … and 2 more (see the full log)');
+    expect(sent[0].body).toContain(
+      'First 2 error lines:\n  2025-02-25T14:00:01.000Z  failure 1\n  2025-02-25T14:00:02.000Z  failure 2\n  … and 2 more (see the full log)',
+    );
   });
 
   it('sends nothing when there is no error', async () => {
     const { sent, notifier } = outbox();
-    expect(await scanLogs({ records: [{ timestamp: 0, message: '{"level":"INFO","message":"ok"}' }] }, { notifier })).toEqual({ errors: 0, groups: [], notified: false });
+    expect(await scanLogs({ records: [{ timestamp: 0, message: '{"level":"INFO","message":"ok"}' }] }, { notifier })).toEqual({
+      errors: 0,
+      groups: [],
+      notified: false,
+    });
     expect(sent).toEqual([]);
   });
 

@@ -30,7 +30,13 @@ describe('dedupeSpec', () => {
   });
 
   it('orders by every column when every column is in the grain', () => {
-    const keysOnly: StarTableDef = { name: 'dim_x', kind: 'dimension', grain: 'x', key: ['x_id'], columns: [{ name: 'x_id', type: 'int' }] };
+    const keysOnly: StarTableDef = {
+      name: 'dim_x',
+      kind: 'dimension',
+      grain: 'x',
+      key: ['x_id'],
+      columns: [{ name: 'x_id', type: 'int' }],
+    };
     expect(dedupeSpec(keysOnly)).toEqual({ grain: ['x_id'], orderBy: ['x_id'], timeColumns: [] });
   });
 });
@@ -93,7 +99,10 @@ describe('postgresStagedLoadStatements', () => {
   it('refuses an unsafe or incomplete definition', () => {
     const bad: StarTableDef = { ...starTable('dim_currency'), name: 'dim; drop table x' };
     expect(() => postgresStagedLoadStatements(bad)).toThrow(TerminalError);
-    const noVersion: StarTableDef = { ...starTable('fact_payment'), columns: starTable('fact_payment').columns.filter((c) => c.name !== 'last_updated_time') };
+    const noVersion: StarTableDef = {
+      ...starTable('fact_payment'),
+      columns: starTable('fact_payment').columns.filter((c) => c.name !== 'last_updated_time'),
+    };
     expect(() => dedupeSpec(noVersion)).toThrow(/lacks grain column/);
   });
 });

@@ -37,7 +37,10 @@ describe('sweep', () => {
     ]);
     const published: PipelineEvent[] = [];
     const { logger, entries } = recordingLogger();
-    const result = await sweep({ thresholdMs: 30 * 60_000 }, { ledger, events: { publish: async (e) => void published.push(e) }, clock: { now: () => NOW }, logger });
+    const result = await sweep(
+      { thresholdMs: 30 * 60_000 },
+      { ledger, events: { publish: async (e) => void published.push(e) }, clock: { now: () => NOW }, logger },
+    );
     expect(result).toEqual({
       pending: 5,
       nudged: [
@@ -46,7 +49,9 @@ describe('sweep', () => {
         { stage: 'transformed', zone: 'transformed', runs: ['20250225t124500z'] },
       ],
     });
-    expect(published).toEqual(result.nudged.map((n) => ({ source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: n.zone, runs: n.runs } })));
+    expect(published).toEqual(
+      result.nudged.map((n) => ({ source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: n.zone, runs: n.runs } })),
+    );
     expect(entries.filter((e) => e.level === 'warn')).toHaveLength(3);
   });
 
@@ -57,14 +62,34 @@ describe('sweep', () => {
       run('20250225t124500z', 'transformed', minutesAgo(90)),
     ]);
     const published: PipelineEvent[] = [];
-    await sweep({ thresholdMs: 60_000 }, { ledger, events: { publish: async (e) => void published.push(e) }, clock: { now: () => NOW }, logger: recordingLogger().logger });
-    expect(published.map((e) => routesFor(e).map((r) => [r.step, r.input.zone]))).toEqual([[['crawl', 'raw']], [['crawl', 'cleaned']], [['crawl', 'transformed']]]);
+    await sweep(
+      { thresholdMs: 60_000 },
+      {
+        ledger,
+        events: { publish: async (e) => void published.push(e) },
+        clock: { now: () => NOW },
+        logger: recordingLogger().logger,
+      },
+    );
+    expect(published.map((e) => routesFor(e).map((r) => [r.step, r.input.zone]))).toEqual([
+      [['crawl', 'raw']],
+      [['crawl', 'cleaned']],
+      [['crawl', 'transformed']],
+    ]);
   });
 
   it('publishes nothing when no run is stuck', async () => {
     const ledger = await ledgerWith([run('20250225t130000z', 'cleaned', minutesAgo(1))]);
     const published: PipelineEvent[] = [];
-    const result = await sweep({ thresholdMs: 30 * 60_000 }, { ledger, events: { publish: async (e) => void published.push(e) }, clock: { now: () => NOW }, logger: recordingLogger().logger });
+    const result = await sweep(
+      { thresholdMs: 30 * 60_000 },
+      {
+        ledger,
+        events: { publish: async (e) => void published.push(e) },
+        clock: { now: () => NOW },
+        logger: recordingLogger().logger,
+      },
+    );
     expect(result).toEqual({ pending: 1, nudged: [] });
     expect(published).toEqual([]);
   });

@@ -19,4 +19,3 @@ export interface ParquetStaging {
   /** Writes the deduplicated rows, sorted by grain, to `csvPath`; returns how many. Throws on a file or value error. */
   exportDeduped(paths: string[], columns: ColumnDef[], spec: DedupeSpec, csvPath: string): Promise<number>;
 }
-

@@ -7,7 +7,11 @@ const RUN_ID = /^\d{8}t\d{6}z(_\d+)?$/;
 
 /** Formats a UTC instant as a run id stamp (`yyyymmddthhmmssz`). */
 export function runStamp(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'z').toLowerCase();
+  return at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'z')
+    .toLowerCase();
 }
 
 /**

@@ -44,7 +44,10 @@ export const MAX_CLAIM_ATTEMPTS = 50;
  * @throws TransientError when all `maxAttempts` ids of the second are taken
  *   (a later second has free ids); ledger errors as the adapter throws them
  */
-export async function claimRunId(deps: Pick<LifecycleDeps, 'ledger' | 'clock'>, maxAttempts = MAX_CLAIM_ATTEMPTS): Promise<string> {
+export async function claimRunId(
+  deps: Pick<LifecycleDeps, 'ledger' | 'clock'>,
+  maxAttempts = MAX_CLAIM_ATTEMPTS,
+): Promise<string> {
   const stamp = runStamp(deps.clock.now());
   let last: unknown;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -171,7 +174,12 @@ export interface Advance {
  * @throws NotFoundError when the run does not exist; ConflictError when the
  *   ledger lost too many update races; other ledger errors as thrown
  */
-export async function advanceRun(deps: Pick<LifecycleDeps, 'ledger' | 'clock'>, runId: string, stage: RunStage, advance: Advance = {}): Promise<RunRecord> {
+export async function advanceRun(
+  deps: Pick<LifecycleDeps, 'ledger' | 'clock'>,
+  runId: string,
+  stage: RunStage,
+  advance: Advance = {},
+): Promise<RunRecord> {
   const at = deps.clock.now().toISOString();
   return deps.ledger.updateRun(runId, (run) => {
     const { failed: _failed, ...rest } = run;

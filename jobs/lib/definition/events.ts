@@ -28,7 +28,11 @@ export const DETAIL_TYPES = {
  */
 export type PipelineEvent =
   | { source: 'aws.scheduler'; 'detail-type': 'Scheduled Tick'; detail: { step: 'extract' | 'sweep' } }
-  | { source: 'aws.s3'; 'detail-type': 'Object Created'; detail: { bucket: { name: string }; object: { key: string; size?: number }; zone: Zone } }
+  | {
+      source: 'aws.s3';
+      'detail-type': 'Object Created';
+      detail: { bucket: { name: string }; object: { key: string; size?: number }; zone: Zone };
+    }
   | {
       source: 'aws.glue';
       'detail-type': 'Glue Crawler State Change';
@@ -40,4 +44,3 @@ export type PipelineEvent =
 export function eventZone(event: PipelineEvent): Zone | undefined {
   return 'zone' in event.detail ? event.detail.zone : undefined;
 }
-

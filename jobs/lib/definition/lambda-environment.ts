@@ -102,8 +102,14 @@ const LEDGER: EnvKey[] = ['ledgerBucket', 'ledgerPrefix'];
 const LOGGING: EnvKey[] = ['serviceName', 'logLevel'];
 /** Everything `deployedNamesFromEnv` reads: zone buckets, zone crawlers, event bus, Athena workgroup. */
 const NAMES: EnvKey[] = [
-  'rawBucket', 'cleanedBucket', 'transformedBucket', 'rawCrawler', 'cleanedCrawler', 'transformedCrawler',
-  'eventBusName', 'athenaWorkgroup',
+  'rawBucket',
+  'cleanedBucket',
+  'transformedBucket',
+  'rawCrawler',
+  'cleanedCrawler',
+  'transformedCrawler',
+  'eventBusName',
+  'athenaWorkgroup',
 ];
 
 /**
@@ -118,7 +124,13 @@ export const ENV_BY_STEP: Record<Step, readonly EnvKey[]> = {
   crawl: [...LOGGING, ...NAMES],
   transform: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sqlDir'],
   load: [
-    ...LOGGING, ...NAMES, ...LEDGER, 'redshiftWorkgroup', 'redshiftDatabase', 'redshiftSecretArn', 'redshiftCopyRoleArn',
+    ...LOGGING,
+    ...NAMES,
+    ...LEDGER,
+    'redshiftWorkgroup',
+    'redshiftDatabase',
+    'redshiftSecretArn',
+    'redshiftCopyRoleArn',
     'sqlDir',
   ],
   'scan-logs': [...LOGGING, 'alertTopicArn'],

@@ -25,7 +25,6 @@ export const keys = {
   rejectsFolder: (table: string, runId: string) => `${REJECTS_PREFIX}${table}/run_id=${runId}/`,
 };
 
-
 /**
  * Marker of an object or file being written: a local write goes to
  * `<target>.tmp-<pid>-<n>` and is renamed onto the target when complete.

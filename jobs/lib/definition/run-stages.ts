@@ -20,4 +20,3 @@ export const STAGE_BEFORE: Record<'cleaned' | 'transformed' | 'loaded', RunStage
   transformed: 'cleaned',
   loaded: 'transformed',
 };
-

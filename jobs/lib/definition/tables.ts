@@ -10,15 +10,7 @@
 import type { Zone } from './zones';
 
 /** Column types used across the lake and the warehouse (a portable subset). */
-export type ColumnType =
-  | 'int'
-  | 'bigint'
-  | 'varchar'
-  | 'boolean'
-  | 'date'
-  | 'time'
-  | 'timestamp'
-  | 'decimal(10,2)';
+export type ColumnType = 'int' | 'bigint' | 'varchar' | 'boolean' | 'date' | 'time' | 'timestamp' | 'decimal(10,2)';
 
 export interface ColumnDef {
   name: string;
@@ -47,16 +39,29 @@ export const SOURCE_TABLES: SourceTableDef[] = [
     name: 'address',
     primaryKey: 'address_id',
     columns: [
-      int('address_id'), text('address_line_1'), text('address_line_2', true), text('district', true),
-      text('city'), text('postal_code'), text('country'), text('phone'), ts('created_at'), ts('last_updated'),
+      int('address_id'),
+      text('address_line_1'),
+      text('address_line_2', true),
+      text('district', true),
+      text('city'),
+      text('postal_code'),
+      text('country'),
+      text('phone'),
+      ts('created_at'),
+      ts('last_updated'),
     ],
   },
   {
     name: 'counterparty',
     primaryKey: 'counterparty_id',
     columns: [
-      int('counterparty_id'), text('counterparty_legal_name'), int('legal_address_id'),
-      text('commercial_contact', true), text('delivery_contact', true), ts('created_at'), ts('last_updated'),
+      int('counterparty_id'),
+      text('counterparty_legal_name'),
+      int('legal_address_id'),
+      text('commercial_contact', true),
+      text('delivery_contact', true),
+      ts('created_at'),
+      ts('last_updated'),
     ],
   },
   {
@@ -68,15 +73,23 @@ export const SOURCE_TABLES: SourceTableDef[] = [
     name: 'department',
     primaryKey: 'department_id',
     columns: [
-      int('department_id'), text('department_name'), text('location', true), text('manager', true),
-      ts('created_at'), ts('last_updated'),
+      int('department_id'),
+      text('department_name'),
+      text('location', true),
+      text('manager', true),
+      ts('created_at'),
+      ts('last_updated'),
     ],
   },
   {
     name: 'design',
     primaryKey: 'design_id',
     columns: [
-      int('design_id'), ts('created_at'), text('design_name'), text('file_location'), text('file_name'),
+      int('design_id'),
+      ts('created_at'),
+      text('design_name'),
+      text('file_location'),
+      text('file_name'),
       ts('last_updated'),
     ],
   },
@@ -84,9 +97,18 @@ export const SOURCE_TABLES: SourceTableDef[] = [
     name: 'payment',
     primaryKey: 'payment_id',
     columns: [
-      int('payment_id'), ts('created_at'), ts('last_updated'), int('transaction_id'), int('counterparty_id'),
-      money('payment_amount'), int('currency_id'), int('payment_type_id'), { name: 'paid', type: 'boolean' },
-      date('payment_date'), int('company_ac_number'), int('counterparty_ac_number'),
+      int('payment_id'),
+      ts('created_at'),
+      ts('last_updated'),
+      int('transaction_id'),
+      int('counterparty_id'),
+      money('payment_amount'),
+      int('currency_id'),
+      int('payment_type_id'),
+      { name: 'paid', type: 'boolean' },
+      date('payment_date'),
+      int('company_ac_number'),
+      int('counterparty_ac_number'),
     ],
   },
   {
@@ -98,34 +120,61 @@ export const SOURCE_TABLES: SourceTableDef[] = [
     name: 'purchase_order',
     primaryKey: 'purchase_order_id',
     columns: [
-      int('purchase_order_id'), ts('created_at'), ts('last_updated'), int('staff_id'), int('counterparty_id'),
-      text('item_code'), int('item_quantity'), money('item_unit_price'), int('currency_id'),
-      date('agreed_delivery_date'), date('agreed_payment_date'), int('agreed_delivery_location_id'),
+      int('purchase_order_id'),
+      ts('created_at'),
+      ts('last_updated'),
+      int('staff_id'),
+      int('counterparty_id'),
+      text('item_code'),
+      int('item_quantity'),
+      money('item_unit_price'),
+      int('currency_id'),
+      date('agreed_delivery_date'),
+      date('agreed_payment_date'),
+      int('agreed_delivery_location_id'),
     ],
   },
   {
     name: 'sales_order',
     primaryKey: 'sales_order_id',
     columns: [
-      int('sales_order_id'), ts('created_at'), ts('last_updated'), int('design_id'), int('staff_id'),
-      int('counterparty_id'), int('units_sold'), money('unit_price'), int('currency_id'),
-      date('agreed_delivery_date'), date('agreed_payment_date'), int('agreed_delivery_location_id'),
+      int('sales_order_id'),
+      ts('created_at'),
+      ts('last_updated'),
+      int('design_id'),
+      int('staff_id'),
+      int('counterparty_id'),
+      int('units_sold'),
+      money('unit_price'),
+      int('currency_id'),
+      date('agreed_delivery_date'),
+      date('agreed_payment_date'),
+      int('agreed_delivery_location_id'),
     ],
   },
   {
     name: 'staff',
     primaryKey: 'staff_id',
     columns: [
-      int('staff_id'), text('first_name'), text('last_name'), int('department_id'), text('email_address'),
-      ts('created_at'), ts('last_updated'),
+      int('staff_id'),
+      text('first_name'),
+      text('last_name'),
+      int('department_id'),
+      text('email_address'),
+      ts('created_at'),
+      ts('last_updated'),
     ],
   },
   {
     name: 'transaction',
     primaryKey: 'transaction_id',
     columns: [
-      int('transaction_id'), text('transaction_type'), int('sales_order_id', true), int('purchase_order_id', true),
-      ts('created_at'), ts('last_updated'),
+      int('transaction_id'),
+      text('transaction_type'),
+      int('sales_order_id', true),
+      int('purchase_order_id', true),
+      ts('created_at'),
+      ts('last_updated'),
     ],
   },
 ];
@@ -149,7 +198,10 @@ export interface StarTableDef {
 }
 
 const stamps = (): ColumnDef[] => [
-  date('created_date'), time('created_time'), date('last_updated_date'), time('last_updated_time'),
+  date('created_date'),
+  time('created_time'),
+  date('last_updated_date'),
+  time('last_updated_time'),
 ];
 
 /** The star schema loaded into the warehouse (names are the ToteSys standard). */
@@ -160,8 +212,14 @@ export const STAR_TABLES: StarTableDef[] = [
     grain: 'one calendar day',
     key: ['date_id'],
     columns: [
-      date('date_id'), int('year'), int('month'), int('day'), int('day_of_week'), text('day_name'),
-      text('month_name'), int('quarter'),
+      date('date_id'),
+      int('year'),
+      int('month'),
+      int('day'),
+      int('day_of_week'),
+      text('day_name'),
+      text('month_name'),
+      int('quarter'),
     ],
   },
   {
@@ -170,7 +228,11 @@ export const STAR_TABLES: StarTableDef[] = [
     grain: 'one staff member',
     key: ['staff_id'],
     columns: [
-      int('staff_id'), text('first_name'), text('last_name'), text('department_name', true), text('location', true),
+      int('staff_id'),
+      text('first_name'),
+      text('last_name'),
+      text('department_name', true),
+      text('location', true),
       text('email_address'),
     ],
   },
@@ -180,8 +242,14 @@ export const STAR_TABLES: StarTableDef[] = [
     grain: 'one address',
     key: ['location_id'],
     columns: [
-      int('location_id'), text('address_line_1'), text('address_line_2', true), text('district', true),
-      text('city'), text('postal_code'), text('country'), text('phone'),
+      int('location_id'),
+      text('address_line_1'),
+      text('address_line_2', true),
+      text('district', true),
+      text('city'),
+      text('postal_code'),
+      text('country'),
+      text('phone'),
     ],
   },
   {
@@ -204,9 +272,14 @@ export const STAR_TABLES: StarTableDef[] = [
     grain: 'one counterparty',
     key: ['counterparty_id'],
     columns: [
-      int('counterparty_id'), text('counterparty_legal_name'), text('counterparty_legal_address_line_1'),
-      text('counterparty_legal_address_line_2', true), text('counterparty_legal_district', true),
-      text('counterparty_legal_city'), text('counterparty_legal_postal_code'), text('counterparty_legal_country'),
+      int('counterparty_id'),
+      text('counterparty_legal_name'),
+      text('counterparty_legal_address_line_1'),
+      text('counterparty_legal_address_line_2', true),
+      text('counterparty_legal_district', true),
+      text('counterparty_legal_city'),
+      text('counterparty_legal_postal_code'),
+      text('counterparty_legal_country'),
       text('counterparty_legal_phone_number'),
     ],
   },
@@ -222,9 +295,7 @@ export const STAR_TABLES: StarTableDef[] = [
     kind: 'dimension',
     grain: 'one transaction',
     key: ['transaction_id'],
-    columns: [
-      int('transaction_id'), text('transaction_type'), int('sales_order_id', true), int('purchase_order_id', true),
-    ],
+    columns: [int('transaction_id'), text('transaction_type'), int('sales_order_id', true), int('purchase_order_id', true)],
   },
   {
     name: 'fact_sales_order',
@@ -233,9 +304,17 @@ export const STAR_TABLES: StarTableDef[] = [
     key: ['sales_order_id'],
     surrogateKey: 'sales_record_id',
     columns: [
-      int('sales_order_id'), ...stamps(), int('sales_staff_id'), int('counterparty_id'), int('units_sold'),
-      money('unit_price'), int('currency_id'), int('design_id'), date('agreed_payment_date'),
-      date('agreed_delivery_date'), int('agreed_delivery_location_id'),
+      int('sales_order_id'),
+      ...stamps(),
+      int('sales_staff_id'),
+      int('counterparty_id'),
+      int('units_sold'),
+      money('unit_price'),
+      int('currency_id'),
+      int('design_id'),
+      date('agreed_payment_date'),
+      date('agreed_delivery_date'),
+      int('agreed_delivery_location_id'),
     ],
   },
   {
@@ -245,9 +324,17 @@ export const STAR_TABLES: StarTableDef[] = [
     key: ['purchase_order_id'],
     surrogateKey: 'purchase_record_id',
     columns: [
-      int('purchase_order_id'), ...stamps(), int('staff_id'), int('counterparty_id'), text('item_code'),
-      int('item_quantity'), money('item_unit_price'), int('currency_id'), date('agreed_delivery_date'),
-      date('agreed_payment_date'), int('agreed_delivery_location_id'),
+      int('purchase_order_id'),
+      ...stamps(),
+      int('staff_id'),
+      int('counterparty_id'),
+      text('item_code'),
+      int('item_quantity'),
+      money('item_unit_price'),
+      int('currency_id'),
+      date('agreed_delivery_date'),
+      date('agreed_payment_date'),
+      int('agreed_delivery_location_id'),
     ],
   },
   {
@@ -257,8 +344,15 @@ export const STAR_TABLES: StarTableDef[] = [
     key: ['payment_id'],
     surrogateKey: 'payment_record_id',
     columns: [
-      int('payment_id'), ...stamps(), int('transaction_id'), int('counterparty_id'), money('payment_amount'),
-      int('currency_id'), int('payment_type_id'), { name: 'paid', type: 'boolean' }, date('payment_date'),
+      int('payment_id'),
+      ...stamps(),
+      int('transaction_id'),
+      int('counterparty_id'),
+      money('payment_amount'),
+      int('currency_id'),
+      int('payment_type_id'),
+      { name: 'paid', type: 'boolean' },
+      date('payment_date'),
     ],
   },
 ];
@@ -284,4 +378,3 @@ export function starTable(name: string): StarTableDef {
   if (!def) throw new Error(`unknown star table: ${name}`);
   return def;
 }
-

@@ -7,7 +7,11 @@
  * does not call it.
  */
 import type { Command } from 'commander';
-import { applyLifecycle, planLifecycleWithSizes, type AppliedLifecycleAction } from '../../../jobs/lib/adapters/fs/apply-lifecycle';
+import {
+  applyLifecycle,
+  planLifecycleWithSizes,
+  type AppliedLifecycleAction,
+} from '../../../jobs/lib/adapters/fs/apply-lifecycle';
 import { replicateToArchive, type ReplicationResult } from '../../../jobs/lib/adapters/fs/archive-replication';
 import { FsObjectStore } from '../../../jobs/lib/adapters/fs/fs-object-store';
 import type { homePaths } from '../../../jobs/lib/runtimes/local/settings';
@@ -99,19 +103,30 @@ export function renderLifecycle(report: LifecycleReport, rules: LakeLifecycle = 
     const glacier = z.archiveActions.filter((a) => a.action === 'transition');
     const landing = rules.zones[z.zone].landingExpiry;
     const table = textTable([`${z.zone}`, 'objects', 'size'], ['left', 'right', 'right']);
-    table.push([would(`replicated to ${archive}`, `to replicate to ${archive}`), fmt(z.replication.copied.length), formatBytes(z.replication.bytes)]);
+    table.push([
+      would(`replicated to ${archive}`, `to replicate to ${archive}`),
+      fmt(z.replication.copied.length),
+      formatBytes(z.replication.bytes),
+    ]);
     table.push([`already in ${archive}`, fmt(z.replication.upToDate), '']);
-    if (z.replication.pastExpiry) table.push([`not replicated: older than ${rules.archive.expiryDays} days`, fmt(z.replication.pastExpiry), '']);
+    if (z.replication.pastExpiry)
+      table.push([`not replicated: older than ${rules.archive.expiryDays} days`, fmt(z.replication.pastExpiry), '']);
     if (z.replication.vanished) table.push(['not replicated: gone from the zone meanwhile', fmt(z.replication.vanished), '']);
     if (landing) {
       table.push([
-        would(`expired from ${z.zone}: processed landing > ${landing.days} days`, `to expire from ${z.zone}: processed landing > ${landing.days} days`),
+        would(
+          `expired from ${z.zone}: processed landing > ${landing.days} days`,
+          `to expire from ${z.zone}: processed landing > ${landing.days} days`,
+        ),
         fmt(expiredZone.length),
         formatBytes(total(expiredZone)),
       ]);
     }
     table.push([
-      would(`expired from ${archive}: > ${rules.archive.expiryDays} days`, `to expire from ${archive}: > ${rules.archive.expiryDays} days`),
+      would(
+        `expired from ${archive}: > ${rules.archive.expiryDays} days`,
+        `to expire from ${archive}: > ${rules.archive.expiryDays} days`,
+      ),
       fmt(expiredArchive.length),
       formatBytes(total(expiredArchive)),
     ]);
@@ -129,7 +144,7 @@ export function registerLifecycle(program: Command, setCode: (code: number) => v
   program
     .command('lifecycle')
     .description(
-      'copy new zone objects to each zone\'s archive folder, expire processed landing files and old archive objects, ' +
+      "copy new zone objects to each zone's archive folder, expire processed landing files and old archive objects, " +
         'and report archive objects due for Glacier',
     )
     .option('--dry-run', 'print what a pass would do and change nothing')

@@ -60,7 +60,9 @@ export async function clearFailures(deps: { ledger: RunLedger; clock: Clock }, r
 /** The report as lines of text: one per run, or why nothing was done. */
 export function renderRetry(report: RetryReport): string {
   if (report.missing.length) return `no such run in the ledger: ${report.missing.join(', ')}; nothing retried`;
-  const lines = report.cleared.map((c) => `retrying ${c.runId}: cleared "${c.failed!.step}: ${c.failed!.error}"; it resumes at stage ${c.stage}`);
+  const lines = report.cleared.map(
+    (c) => `retrying ${c.runId}: cleared "${c.failed!.step}: ${c.failed!.error}"; it resumes at stage ${c.stage}`,
+  );
   for (const n of report.notFailed) lines.push(`${n.runId} is not failed (stage ${n.stage}): nothing to clear`);
   return lines.length ? lines.join('\n') : 'no failed runs to retry';
 }
@@ -68,16 +70,22 @@ export function renderRetry(report: RetryReport): string {
 export function registerRetry(program: Command, setCode: (code: number) => void): void {
   program
     .command('retry')
-    .description('clear the failed mark of runs (default: every failed run) so the chain picks them up where they stopped; locally, then run a pass')
+    .description(
+      'clear the failed mark of runs (default: every failed run) so the chain picks them up where they stopped; locally, then run a pass',
+    )
     .argument('[runs...]', 'run ids to retry')
-    .option('--ledger <s3-uri>', 'clear the failures in the AWS run ledger (s3://bucket[/prefix/], prefix default _ledger/) instead of the local one; the next scheduled sweep re-announces the runs')
+    .option(
+      '--ledger <s3-uri>',
+      'clear the failures in the AWS run ledger (s3://bucket[/prefix/], prefix default _ledger/) instead of the local one; the next scheduled sweep re-announces the runs',
+    )
     .addOption(new Option('--region <region>', 'AWS region of the ledger bucket (default: the SDK default chain)'))
     .action(async (runs: string[], options: { ledger?: string; region?: string }) => {
       if (options.ledger) {
         const ledger = s3LedgerAt(options.ledger, options.region);
         const report = await retryRuns({ ledger, clock: { now: () => new Date() } }, runs);
         console.log(renderRetry(report));
-        if (report.cleared.length) console.log(`the next scheduled sweep re-announces ${report.cleared.length === 1 ? 'it' : 'them'}`);
+        if (report.cleared.length)
+          console.log(`the next scheduled sweep re-announces ${report.cleared.length === 1 ? 'it' : 'them'}`);
         setCode(report.missing.length ? 1 : 0);
         return;
       }

@@ -26,7 +26,10 @@ export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<str
  * Runs one pass and returns its printable report and whether every step succeeded.
  * With `seedIfEmpty`, seeds an empty source first.
  */
-export async function runOnce(runtime: LocalRuntime, options: { seedIfEmpty?: boolean } = {}): Promise<{ ok: boolean; text: string }> {
+export async function runOnce(
+  runtime: LocalRuntime,
+  options: { seedIfEmpty?: boolean } = {},
+): Promise<{ ok: boolean; text: string }> {
   const lines: string[] = [];
   if (options.seedIfEmpty) {
     const started = performance.now();
@@ -40,12 +43,19 @@ export async function runOnce(runtime: LocalRuntime, options: { seedIfEmpty?: bo
   const since = runtime.clock.now().toISOString();
   const openBefore = await runtime.ledger.openRuns();
   const pass = await runPass(runtime);
-  const runs = await runsTouched(runtime, since, openBefore.map((r) => r.runId), pass.deliveries);
+  const runs = await runsTouched(
+    runtime,
+    since,
+    openBefore.map((r) => r.runId),
+    pass.deliveries,
+  );
   if (!runs.length && !pass.failures.length) {
     lines.push('no changes in the source since the last run: nothing extracted, no new run');
     return { ok: true, text: lines.join('\n') };
   }
-  lines.push(renderSummary({ runs, deliveries: pass.deliveries, totalMs: pass.ms, warehouseRows: await warehouseCounts(runtime) }));
+  lines.push(
+    renderSummary({ runs, deliveries: pass.deliveries, totalMs: pass.ms, warehouseRows: await warehouseCounts(runtime) }),
+  );
   for (const f of pass.failures) lines.push(`FAILED ${f.route} (${f.step}): ${f.error}`);
   const rejected = runs.flatMap((r) => Object.entries(r.rejects ?? {}).map(([t, n]) => `${n} in ${t} (run ${r.runId})`));
   if (rejected.length) lines.push(`rejected rows, kept under cleaned/_rejects/: ${rejected.join(', ')}`);
@@ -63,7 +73,12 @@ export async function runOnce(runtime: LocalRuntime, options: { seedIfEmpty?: bo
  * updated since `since` (ISO, UTC). Reads are bounded by the open runs, not by
  * the ledger's history. Oldest first.
  */
-async function runsTouched(runtime: LocalRuntime, since: string, openBefore: string[], deliveries: Delivery[]): Promise<RunRecord[]> {
+async function runsTouched(
+  runtime: LocalRuntime,
+  since: string,
+  openBefore: string[],
+  deliveries: Delivery[],
+): Promise<RunRecord[]> {
   const created = deliveries
     .map((d) => (d.result as { runId?: unknown } | undefined)?.runId)
     .filter((id): id is string => typeof id === 'string');

@@ -12,7 +12,10 @@ import { withRuntime } from '../with-runtime';
  * is changed then).
  * @throws TerminalError for a bad scale or a failed seed (see seedSource).
  */
-export async function seedIfEmpty(runtime: LocalRuntime, options: { scale?: number } = {}): Promise<Record<string, number> | null> {
+export async function seedIfEmpty(
+  runtime: LocalRuntime,
+  options: { scale?: number } = {},
+): Promise<Record<string, number> | null> {
   const db = await runtime.sourceClient();
   if (!(await isSourceEmpty(db))) return null;
   const result = await seedSource(db, { scale: options.scale });

@@ -52,7 +52,8 @@ async function statusRuns(runtime: LocalRuntime): Promise<RunRecord[]> {
 /** Renders a status report as text tables. */
 export function renderStatus(status: StatusReport): string {
   const runs = textTable(['run', 'origin', 'stage', 'failed', 'created (UTC)']);
-  for (const r of status.runs) runs.push([r.runId, r.origin, r.stage, r.failed ? `${r.failed.step}: ${r.failed.error}` : '', r.createdAt]);
+  for (const r of status.runs)
+    runs.push([r.runId, r.origin, r.stage, r.failed ? `${r.failed.step}: ${r.failed.error}` : '', r.createdAt]);
   const marks = textTable(['source table', 'watermark (last_updated)']);
   for (const [table, w] of Object.entries(status.watermarks).sort()) marks.push([table, w.lastUpdated]);
   const rows = textTable(['zone', 'table', 'rows'], ['left', 'left', 'right']);

@@ -157,18 +157,20 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
    * commands among them the step's code already sends (GlueCatalog.tables uses GetPartitions).
    */
   const registerPartitions = (db: string, table: string, sent: string[] = []): Call[] =>
-    ['BatchCreatePartitionCommand', 'GetPartitionCommand', 'GetPartitionsCommand', 'GetTableCommand', 'CreateTableCommand'].map((command) => ({
-      command,
-      source: GLUE,
-      ...(sent.includes(command) ? {} : { planned: true as const }),
-      needs: [
-        {
-          actions: [`glue:${command.replace(/Command$/, '')}`],
-          on: glueTable(db, table),
-          why: 'register the run_id partitions this step wrote (creating the table from its contract before its first crawl)',
-        },
-      ],
-    }));
+    ['BatchCreatePartitionCommand', 'GetPartitionCommand', 'GetPartitionsCommand', 'GetTableCommand', 'CreateTableCommand'].map(
+      (command) => ({
+        command,
+        source: GLUE,
+        ...(sent.includes(command) ? {} : { planned: true as const }),
+        needs: [
+          {
+            actions: [`glue:${command.replace(/Command$/, '')}`],
+            on: glueTable(db, table),
+            why: 'register the run_id partitions this step wrote (creating the table from its contract before its first crawl)',
+          },
+        ],
+      }),
+    );
   const upload = (on: string[], why: string): Call => ({
     command: 'Upload',
     source: S3_STORE,
@@ -281,9 +283,14 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
         },
       ],
       unused: [
-        ...['GetTablesCommand', 'GetPartitionsCommand', 'GetPartitionCommand', 'GetTableCommand', 'CreateTableCommand', 'BatchCreatePartitionCommand'].map(
-          (command) => ({ command, source: GLUE, why: 'crawl only starts crawlers' }),
-        ),
+        ...[
+          'GetTablesCommand',
+          'GetPartitionsCommand',
+          'GetPartitionCommand',
+          'GetTableCommand',
+          'CreateTableCommand',
+          'BatchCreatePartitionCommand',
+        ].map((command) => ({ command, source: GLUE, why: 'crawl only starts crawlers' })),
       ],
       onBehalf: [],
     },

@@ -81,7 +81,8 @@ export function policyViolations(tf: TfJson): string[] {
       for (const a of actions.filter(isWildcardAction)) problems.push(`${where}: wildcard action ${a}`);
       if (trust) {
         if (actions.join() !== 'sts:AssumeRole') problems.push(`${where}: trust policy allows ${actions.join(', ')}`);
-        if (!principals.length || principals.some((p) => p.type !== 'Service')) problems.push(`${where}: trust policy for a non-service principal`);
+        if (!principals.length || principals.some((p) => p.type !== 'Service'))
+          problems.push(`${where}: trust policy for a non-service principal`);
         return;
       }
       if (identity) {
@@ -129,7 +130,9 @@ export function bucketViolations(tf: TfJson): string[] {
       (b) => b.block_public_acls && b.block_public_policy && b.ignore_public_acls && b.restrict_public_buckets,
     );
     if (!fullyBlocked) problems.push(`${name}: public access not fully blocked`);
-    if (!forBucket(tf, 'aws_s3_bucket_ownership_controls', name).some((o) => o.rule?.object_ownership === 'BucketOwnerEnforced')) {
+    if (
+      !forBucket(tf, 'aws_s3_bucket_ownership_controls', name).some((o) => o.rule?.object_ownership === 'BucketOwnerEnforced')
+    ) {
       problems.push(`${name}: object ownership is not BucketOwnerEnforced`);
     }
     const sse = forBucket(tf, 'aws_s3_bucket_server_side_encryption_configuration', name)

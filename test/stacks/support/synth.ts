@@ -44,7 +44,13 @@ export function synthesize(config: StackConfig): Synthesized {
   app.synth();
   const names = stackNames(config);
   const read = (stack: string) => JSON.parse(readFileSync(join(dir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as TfJson;
-  return { config, dir, lake: read(names.lake), pipeline: read(names.pipeline), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    config,
+    dir,
+    lake: read(names.lake),
+    pipeline: read(names.pipeline),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Resources of one type as `{ name, body }`. */
@@ -58,7 +64,11 @@ export function dataOf(tf: TfJson, type: string): { name: string; body: Record<s
 }
 
 /** The one resource of `type` (as `{ name, body }`) satisfying `where`; throws when there is not exactly one. */
-function single(tf: TfJson, type: string, where: (body: Record<string, any>) => boolean): { name: string; body: Record<string, any> } {
+function single(
+  tf: TfJson,
+  type: string,
+  where: (body: Record<string, any>) => boolean,
+): { name: string; body: Record<string, any> } {
   const found = resourcesOf(tf, type).filter((r) => where(r.body));
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0];
@@ -87,7 +97,8 @@ export function nameOf(tf: TfJson, type: string, where: (body: Record<string, an
 /** The statements of the policy document a `policy` / `assume_role_policy` attribute refers to. */
 export function statementsOf(tf: TfJson, policyRef: unknown): Record<string, any>[] {
   const r = parseRef(policyRef);
-  if (!r || !r.data || r.type !== 'aws_iam_policy_document') throw new Error(`not a policy document reference: ${String(policyRef)}`);
+  if (!r || !r.data || r.type !== 'aws_iam_policy_document')
+    throw new Error(`not a policy document reference: ${String(policyRef)}`);
   const doc = tf.data?.aws_iam_policy_document?.[r.name];
   if (!doc) throw new Error(`no policy document ${r.name}`);
   return doc.statement;

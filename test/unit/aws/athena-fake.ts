@@ -12,7 +12,11 @@ import {
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import { AthenaQueryEngine, type AthenaEngineConfig, type AthenaZoneStore } from '../../../jobs/lib/adapters/aws/athena-query-engine';
+import {
+  AthenaQueryEngine,
+  type AthenaEngineConfig,
+  type AthenaZoneStore,
+} from '../../../jobs/lib/adapters/aws/athena-query-engine';
 import type { ObjectInfo } from '../../../jobs/lib/core/ports';
 import { fakeSleep } from './helpers';
 
@@ -29,7 +33,10 @@ export class MemoryZone implements AthenaZoneStore {
     private readonly bucket: string,
   ) {}
   async list(prefix: string): Promise<ObjectInfo[]> {
-    return [...this.objects].filter((k) => k.startsWith(prefix)).sort().map((key) => ({ key, size: 1, modified: NOW }));
+    return [...this.objects]
+      .filter((k) => k.startsWith(prefix))
+      .sort()
+      .map((key) => ({ key, size: 1, modified: NOW }));
   }
   async deletePrefix(prefix: string): Promise<number> {
     const keys = [...this.objects].filter((k) => k.startsWith(prefix));
@@ -53,11 +60,14 @@ export interface Started {
  * execution's final status; `polls` RUNNING answers come first.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function fakeAthena(athena: AwsStub<any, any, any>, options: {
-  outcome?: (sql: string, id: string) => Partial<QueryExecutionStatus> | undefined;
-  polls?: number;
-  counts?: Record<string, number>;
-} = {}) {
+export function fakeAthena(
+  athena: AwsStub<any, any, any>,
+  options: {
+    outcome?: (sql: string, id: string) => Partial<QueryExecutionStatus> | undefined;
+    polls?: number;
+    counts?: Record<string, number>;
+  } = {},
+) {
   const started: Started[] = [];
   const byToken = new Map<string, string>();
   const sqlById = new Map<string, string>();
@@ -95,14 +105,16 @@ export function fakeAthena(athena: AwsStub<any, any, any>, options: {
   return { started, sqls: () => started.map((s) => s.input.QueryString!) };
 }
 
-
 /**
  * An Athena engine over fresh in-memory cleaned / transformed stores (buckets
  * `lake-cleaned`, `lake-transformed`): workgroup `lakehouse`, the DATABASES,
  * clock at NOW, a sleep that does not wait; `config` overrides any of it.
  */
 export function athenaEngine(config: Partial<AthenaEngineConfig> = {}) {
-  const stores = { cleaned: new MemoryZone('cleaned', 'lake-cleaned'), transformed: new MemoryZone('transformed', 'lake-transformed') };
+  const stores = {
+    cleaned: new MemoryZone('cleaned', 'lake-cleaned'),
+    transformed: new MemoryZone('transformed', 'lake-transformed'),
+  };
   const engine = new AthenaQueryEngine(new AthenaClient({ region: 'eu-west-2' }), stores, {
     workgroup: 'lakehouse',
     databases: DATABASES,

@@ -66,7 +66,9 @@ describe('AthenaQueryEngine with the catalog tables', () => {
     const without = fakeAthena(athena);
     await engine().e.materialize({ zone: 'cleaned', table: 'currency', sql: CURRENCY_MODEL, runId: RUN });
     expect(without.sqls()).toEqual(withCatalog.sqls());
-    expect(without.started.map((s) => s.input.ClientRequestToken)).toEqual(withCatalog.started.map((s) => s.input.ClientRequestToken));
+    expect(without.started.map((s) => s.input.ClientRequestToken)).toEqual(
+      withCatalog.started.map((s) => s.input.ClientRequestToken),
+    );
   });
 
   it('gives the empty-relation CTAS its own token, so a cached TABLE_NOT_FOUND is never reused', async () => {
@@ -109,9 +111,13 @@ describe('AthenaQueryEngine with the catalog tables', () => {
     const failing = engine(undefined, async () => {
       throw new TransientError('glue GetTables lakehouse_raw: throttled');
     });
-    await expect(failing.e.materialize({ zone: 'cleaned', table: 'currency', sql: CURRENCY_MODEL, runId: RUN })).rejects.toBeInstanceOf(TransientError);
+    await expect(
+      failing.e.materialize({ zone: 'cleaned', table: 'currency', sql: CURRENCY_MODEL, runId: RUN }),
+    ).rejects.toBeInstanceOf(TransientError);
     const { e, asked } = engine({ raw: ['currency'] });
-    await expect(e.materialize({ zone: 'cleaned', table: 'currency', sql: 'select * from {{ raw.nope }}', runId: RUN })).rejects.toThrow(/unknown table/);
+    await expect(
+      e.materialize({ zone: 'cleaned', table: 'currency', sql: 'select * from {{ raw.nope }}', runId: RUN }),
+    ).rejects.toThrow(/unknown table/);
     expect(asked).toEqual([]);
     expect(athena.calls()).toHaveLength(0);
   });

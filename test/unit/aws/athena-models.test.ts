@@ -31,25 +31,29 @@ describe('every model as Athena runs it', () => {
     expect(trinoParser().validate('select * from generate_series(1, 2)').length).toBeGreaterThan(0);
   });
 
-  it.each(models.map((m) => [`${m.zone}.${m.table}`, m] as const))('%s renders, and every statement sent parses as Trino', async (_name, model) => {
-    const fake = fakeAthena(athena);
-    const { engine } = athenaEngine();
-    await engine.materialize({ zone: model.zone, table: model.table, sql: model.sql, runId: RUN });
-    const sqls = fake.sqls();
-    expect(sqls).toHaveLength(model.zone === 'cleaned' ? 8 : 4);
-    const ctas = sqls.filter((s) => s.startsWith('create table'));
-    expect(ctas[0]).toContain(`external_location = 's3://lake-${model.zone}/${model.table}/run_id=${RUN}/'`);
-    if (model.zone === 'cleaned') expect(ctas[1]).toContain(`external_location = 's3://lake-cleaned/_rejects/${model.table}/run_id=${RUN}/'`);
-    for (const sql of sqls) {
-      expect(sql).not.toMatch(/\{\{|\}\}/);
-      expect(sql).not.toMatch(/partitioned_by|bucketed_by/);
-      const errors = trinoParser().validate(sql);
-      expect(errors.map((e) => `${e.startLine}:${e.startColumn} ${e.message}`)).toEqual([]);
-    }
-    // Relations point at the zone databases, never at DuckDB's schema names.
-    expect(ctas[0]).toMatch(/"lakehouse_(raw|cleaned)"\."[a-z_]+"/);
-    expect(ctas[0]).not.toMatch(/\bfrom (raw|cleaned)\.[a-z_]+/);
-  });
+  it.each(models.map((m) => [`${m.zone}.${m.table}`, m] as const))(
+    '%s renders, and every statement sent parses as Trino',
+    async (_name, model) => {
+      const fake = fakeAthena(athena);
+      const { engine } = athenaEngine();
+      await engine.materialize({ zone: model.zone, table: model.table, sql: model.sql, runId: RUN });
+      const sqls = fake.sqls();
+      expect(sqls).toHaveLength(model.zone === 'cleaned' ? 8 : 4);
+      const ctas = sqls.filter((s) => s.startsWith('create table'));
+      expect(ctas[0]).toContain(`external_location = 's3://lake-${model.zone}/${model.table}/run_id=${RUN}/'`);
+      if (model.zone === 'cleaned')
+        expect(ctas[1]).toContain(`external_location = 's3://lake-cleaned/_rejects/${model.table}/run_id=${RUN}/'`);
+      for (const sql of sqls) {
+        expect(sql).not.toMatch(/\{\{|\}\}/);
+        expect(sql).not.toMatch(/partitioned_by|bucketed_by/);
+        const errors = trinoParser().validate(sql);
+        expect(errors.map((e) => `${e.startLine}:${e.startColumn} ${e.message}`)).toEqual([]);
+      }
+      // Relations point at the zone databases, never at DuckDB's schema names.
+      expect(ctas[0]).toMatch(/"lakehouse_(raw|cleaned)"\."[a-z_]+"/);
+      expect(ctas[0]).not.toMatch(/\bfrom (raw|cleaned)\.[a-z_]+/);
+    },
+  );
 });
 
 describe('tables not crawled yet, as Athena reads them', () => {

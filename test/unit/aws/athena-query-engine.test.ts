@@ -111,13 +111,29 @@ describe('AthenaQueryEngine.materialize', () => {
     fakeAthena({
       outcome: (sql) =>
         sql.startsWith('create table')
-          ? { State: 'FAILED', StateChangeReason: 'x', AthenaError: { ErrorCategory: 2, ErrorType: 1301, Retryable: false, ErrorMessage: "COLUMN_NOT_FOUND: line 3:5: Column 'nope' cannot be resolved" } }
+          ? {
+              State: 'FAILED',
+              StateChangeReason: 'x',
+              AthenaError: {
+                ErrorCategory: 2,
+                ErrorType: 1301,
+                Retryable: false,
+                ErrorMessage: "COLUMN_NOT_FOUND: line 3:5: Column 'nope' cannot be resolved",
+              },
+            }
           : undefined,
     });
     const { e } = engine();
-    const failure = e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select nope from {{ cleaned.currency }}', runId: RUN });
+    const failure = e.materialize({
+      zone: 'transformed',
+      table: 'dim_currency',
+      sql: 'select nope from {{ cleaned.currency }}',
+      runId: RUN,
+    });
     await expect(failure).rejects.toBeInstanceOf(AthenaQueryFailedError);
-    await expect(failure).rejects.toThrow(/COLUMN_NOT_FOUND.*cannot be resolved \(error type 1301\)[\s\S]*--- query ---\ncreate table/);
+    await expect(failure).rejects.toThrow(
+      /COLUMN_NOT_FOUND.*cannot be resolved \(error type 1301\)[\s\S]*--- query ---\ncreate table/,
+    );
   });
 
   it('retries a failure Athena marks retryable with a new token, then gives up as transient', async () => {
@@ -134,9 +150,19 @@ describe('AthenaQueryEngine.materialize', () => {
     expect(ctas[0].input.ClientRequestToken).not.toBe(ctas[1].input.ClientRequestToken);
 
     athena.reset();
-    fakeAthena({ outcome: (sql) => (sql.startsWith('create table') ? { State: 'FAILED', AthenaError: { Retryable: true, ErrorMessage: 'Slow down' } } : undefined) });
+    fakeAthena({
+      outcome: (sql) =>
+        sql.startsWith('create table')
+          ? { State: 'FAILED', AthenaError: { Retryable: true, ErrorMessage: 'Slow down' } }
+          : undefined,
+    });
     await expect(
-      engine({ maxAttempts: 3 }).e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select 1 as currency_id', runId: RUN }),
+      engine({ maxAttempts: 3 }).e.materialize({
+        zone: 'transformed',
+        table: 'dim_currency',
+        sql: 'select 1 as currency_id',
+        runId: RUN,
+      }),
     ).rejects.toBeInstanceOf(TransientError);
   });
 
@@ -144,7 +170,11 @@ describe('AthenaQueryEngine.materialize', () => {
     const fake = fakeAthena({
       outcome: (sql, id) =>
         sql.startsWith('create table') && id === 'q-2'
-          ? { State: 'FAILED', SubmissionDateTime: new Date(NOW.getTime() - 3_600_000), AthenaError: { ErrorMessage: "TABLE_NOT_FOUND: Table 'lakehouse_cleaned.currency' does not exist" } }
+          ? {
+              State: 'FAILED',
+              SubmissionDateTime: new Date(NOW.getTime() - 3_600_000),
+              AthenaError: { ErrorMessage: "TABLE_NOT_FOUND: Table 'lakehouse_cleaned.currency' does not exist" },
+            }
           : undefined,
     });
     await engine().e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select 1 as currency_id', runId: RUN });
@@ -157,7 +187,10 @@ describe('AthenaQueryEngine.materialize', () => {
       outcome: (sql) => {
         if (!sql.startsWith('create table') || !first) return undefined;
         first = false;
-        return { State: 'FAILED', AthenaError: { ErrorMessage: 'HIVE_PATH_ALREADY_EXISTS: Target directory for table already exists' } };
+        return {
+          State: 'FAILED',
+          AthenaError: { ErrorMessage: 'HIVE_PATH_ALREADY_EXISTS: Target directory for table already exists' },
+        };
       },
     });
     await engine().e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select 1 as currency_id', runId: RUN });
@@ -168,11 +201,19 @@ describe('AthenaQueryEngine.materialize', () => {
   it('makes throttling of StartQueryExecution transient and refuses bad names before calling Athena', async () => {
     athena.on(StartQueryExecutionCommand).rejects(awsError('TooManyRequestsException', 400));
     const { e } = engine();
-    await expect(e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select 1', runId: RUN })).rejects.toBeInstanceOf(TransientError);
+    await expect(
+      e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select 1', runId: RUN }),
+    ).rejects.toBeInstanceOf(TransientError);
     athena.reset();
-    await expect(e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select 1', runId: 'not-a-run' })).rejects.toThrow(/run id/);
-    await expect(e.materialize({ zone: 'transformed', table: 'Bad-Name', sql: 'select 1', runId: RUN })).rejects.toThrow(/identifier/);
-    await expect(e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select * from {{ cleaned.nope }}', runId: RUN })).rejects.toBeInstanceOf(TerminalError);
+    await expect(
+      e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select 1', runId: 'not-a-run' }),
+    ).rejects.toThrow(/run id/);
+    await expect(e.materialize({ zone: 'transformed', table: 'Bad-Name', sql: 'select 1', runId: RUN })).rejects.toThrow(
+      /identifier/,
+    );
+    await expect(
+      e.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select * from {{ cleaned.nope }}', runId: RUN }),
+    ).rejects.toBeInstanceOf(TerminalError);
     expect(athena.calls()).toHaveLength(0);
   });
 });
@@ -187,19 +228,30 @@ describe('AthenaQueryEngine.query', () => {
       { Name: 'paid', Type: 'boolean' },
       { Name: 'note', Type: 'varchar' },
     ];
-    athena.on(GetQueryResultsCommand)
+    athena
+      .on(GetQueryResultsCommand)
       .resolvesOnce({
         NextToken: 'n2',
         ResultSet: {
           ResultSetMetadata: { ColumnInfo: columns },
           Rows: [
-            { Data: [{ VarCharValue: 'sales_order_id' }, { VarCharValue: 'unit_price' }, { VarCharValue: 'paid' }, { VarCharValue: 'note' }] },
+            {
+              Data: [
+                { VarCharValue: 'sales_order_id' },
+                { VarCharValue: 'unit_price' },
+                { VarCharValue: 'paid' },
+                { VarCharValue: 'note' },
+              ],
+            },
             { Data: [{ VarCharValue: '1' }, { VarCharValue: '3.50' }, { VarCharValue: 'true' }, {}] },
           ],
         },
       })
       .resolvesOnce({
-        ResultSet: { ResultSetMetadata: { ColumnInfo: columns }, Rows: [{ Data: [{ VarCharValue: '2' }, { VarCharValue: '4.00' }, { VarCharValue: 'false' }, { VarCharValue: 'x' }] }] },
+        ResultSet: {
+          ResultSetMetadata: { ColumnInfo: columns },
+          Rows: [{ Data: [{ VarCharValue: '2' }, { VarCharValue: '4.00' }, { VarCharValue: 'false' }, { VarCharValue: 'x' }] }],
+        },
       })
       .resolves({ ResultSet: { Rows: [] } });
     const { e } = engine();

@@ -33,21 +33,33 @@ interface ZipEntry {
 /** Reads a zip with yauzl: name → entry, checking each entry's size and CRC-32. */
 async function readZip(file: string): Promise<Map<string, ZipEntry>> {
   const zip = await new Promise<yauzl.ZipFile>((ok, fail) =>
-    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true }, (error, z) => (error ? fail(error) : ok(z))),
+    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true }, (error, z) =>
+      error ? fail(error) : ok(z),
+    ),
   );
   const entries = new Map<string, ZipEntry>();
   try {
     for (;;) {
       const entry = await new Promise<yauzl.Entry | undefined>((ok, fail) => {
-        zip.once('entry', ok).once('end', () => ok(undefined)).once('error', fail);
+        zip
+          .once('entry', ok)
+          .once('end', () => ok(undefined))
+          .once('error', fail);
         zip.readEntry();
       });
       zip.removeAllListeners();
       if (!entry) break;
-      const stream = await new Promise<NodeJS.ReadableStream>((ok, fail) => zip.openReadStream(entry, (error, s) => (error ? fail(error) : ok(s))));
+      const stream = await new Promise<NodeJS.ReadableStream>((ok, fail) =>
+        zip.openReadStream(entry, (error, s) => (error ? fail(error) : ok(s))),
+      );
       const data = await buffer(stream);
       expect([entry.fileName, crc32(data)]).toEqual([entry.fileName, entry.crc32]);
-      entries.set(entry.fileName, { data, mode: entry.externalFileAttributes >>> 16, method: entry.compressionMethod, modified: entry.getLastModDate() });
+      entries.set(entry.fileName, {
+        data,
+        mode: entry.externalFileAttributes >>> 16,
+        method: entry.compressionMethod,
+        modified: entry.getLastModDate(),
+      });
     }
   } finally {
     zip.close();
@@ -102,9 +114,17 @@ describe('npm run build', () => {
     for (const b of built) {
       const entries = await readZip(b.zip);
       expect(entries.get('index.js')?.data.equals(readFileSync(join(b.dir, 'index.js')))).toBe(true);
-      if (b.step === 'load') expect([...entries.keys()]).toEqual(['index.js', ...readdirSync(join(b.dir, 'sql', 'warehouse')).map((f) => `sql/warehouse/${f}`)].sort());
+      if (b.step === 'load')
+        expect([...entries.keys()]).toEqual(
+          ['index.js', ...readdirSync(join(b.dir, 'sql', 'warehouse')).map((f) => `sql/warehouse/${f}`)].sort(),
+        );
       for (const [name, entry] of entries) {
-        expect([name, entry.method, entry.mode.toString(8), entry.modified.getTime()]).toEqual([name, 8, '100644', new Date(1980, 0, 1).getTime()]);
+        expect([name, entry.method, entry.mode.toString(8), entry.modified.getTime()]).toEqual([
+          name,
+          8,
+          '100644',
+          new Date(1980, 0, 1).getTime(),
+        ]);
       }
     }
   });
@@ -122,12 +142,14 @@ describe('npm run build', () => {
     for (const b of built) {
       const script = [
         `const m = require(${JSON.stringify(join(b.dir, 'index.js'))});`,
-        "const out = { handler: typeof m.handler, sqlDir: process.env.LAKEHOUSE_SQL_DIR || null };",
+        'const out = { handler: typeof m.handler, sqlDir: process.env.LAKEHOUSE_SQL_DIR || null };',
         "if (out.sqlDir) out.models = require('fs').readdirSync(require('path').join(out.sqlDir, require('fs').readdirSync(out.sqlDir)[0])).length;",
         'process.stdout.write(JSON.stringify(out));',
       ].join('\n');
       const env = { ...process.env, AWS_REGION: 'eu-west-2', LAKEHOUSE_SQL_DIR: '' };
-      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+      const out = JSON.parse(
+        execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+      );
       expect(out.handler).toBe('function');
       if (b.step === 'transform' || b.step === 'load') {
         expect(out.sqlDir).toBe(join(b.dir, 'sql'));

@@ -41,7 +41,9 @@ describe('classifyAwsError', () => {
   it('treats network errors as transient and plain errors as terminal', () => {
     expect(isTransientAwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
     expect(isTransientAwsError(new Error('boom'))).toBe(false);
-    expect(isTransientAwsError(new Error('request failed', { cause: Object.assign(new Error('getaddrinfo'), { code: 'EAI_AGAIN' }) }))).toBe(true);
+    expect(
+      isTransientAwsError(new Error('request failed', { cause: Object.assign(new Error('getaddrinfo'), { code: 'EAI_AGAIN' }) })),
+    ).toBe(true);
     expect(isTransientAwsError(Object.assign(new Error('retry me'), { name: 'Unmodelled', $retryable: {} }))).toBe(true);
     expect(isTransientAwsError(Object.assign(new Error('stop'), { name: 'AbortError', code: 'ECONNRESET' }))).toBe(false);
     expect(classifyAwsError('a string', 'ctx').message).toBe('ctx: a string');

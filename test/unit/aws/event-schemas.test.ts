@@ -14,7 +14,11 @@ import {
 import { altered, fixture } from './handlers/fixtures';
 
 const names: DeployedNames = {
-  buckets: { raw: 'lakehouse-raw-111122223333', cleaned: 'lakehouse-cleaned-111122223333', transformed: 'lakehouse-transformed-111122223333' },
+  buckets: {
+    raw: 'lakehouse-raw-111122223333',
+    cleaned: 'lakehouse-cleaned-111122223333',
+    transformed: 'lakehouse-transformed-111122223333',
+  },
   crawlers: { raw: 'lakehouse-raw', cleaned: 'lakehouse-cleaned', transformed: 'lakehouse-transformed' },
   eventBusName: 'lakehouse',
   athenaWorkgroup: 'lakehouse',
@@ -22,9 +26,15 @@ const names: DeployedNames = {
 
 describe('event schemas', () => {
   it('parse the AWS documentation example shapes', () => {
-    expect(parseEvent(s3ObjectCreatedSchema, fixture('s3-object-created-manifest'), 'Object Created').detail.object.key).toBe('_manifests/20250225t132609z.json');
-    expect(parseEvent(glueCrawlerStateChangeSchema, fixture('glue-crawler-failed'), 'Glue').detail.errorMessage).toBe('Internal Service Exception');
-    expect(parseEvent(athenaQueryStateChangeSchema, fixture('athena-query-failed'), 'Athena').detail.workgroupName).toBe('lakehouse');
+    expect(parseEvent(s3ObjectCreatedSchema, fixture('s3-object-created-manifest'), 'Object Created').detail.object.key).toBe(
+      '_manifests/20250225t132609z.json',
+    );
+    expect(parseEvent(glueCrawlerStateChangeSchema, fixture('glue-crawler-failed'), 'Glue').detail.errorMessage).toBe(
+      'Internal Service Exception',
+    );
+    expect(parseEvent(athenaQueryStateChangeSchema, fixture('athena-query-failed'), 'Athena').detail.workgroupName).toBe(
+      'lakehouse',
+    );
   });
 
   it('name every problem of a bad event in one terminal error', () => {
@@ -57,7 +67,11 @@ describe('toPipelineEvent + routeFor', () => {
     expect(toPipelineEvent(fixture('s3-object-created-manifest'), names)).toEqual({
       source: 'aws.s3',
       'detail-type': 'Object Created',
-      detail: { bucket: { name: 'lakehouse-raw-111122223333' }, object: { key: '_manifests/20250225t132609z.json', size: 2215 }, zone: 'raw' },
+      detail: {
+        bucket: { name: 'lakehouse-raw-111122223333' },
+        object: { key: '_manifests/20250225t132609z.json', size: 2215 },
+        zone: 'raw',
+      },
     });
     expect(toPipelineEvent(fixture('glue-crawler-failed'), names)).toEqual({
       source: 'aws.glue',
@@ -93,7 +107,9 @@ describe('toPipelineEvent + routeFor', () => {
     ];
     for (const name of delivered) {
       const event = fixture(name);
-      const rules = ROUTES.filter((r) => r.on.source !== 'aws.scheduler').filter((r) => matchesEventPattern(eventPattern(r, names), event));
+      const rules = ROUTES.filter((r) => r.on.source !== 'aws.scheduler').filter((r) =>
+        matchesEventPattern(eventPattern(r, names), event),
+      );
       expect(rules.length).toBe(1);
       expect(routeFor(toPipelineEvent(event, names), rules[0].step).name).toBe(rules[0].name);
     }
@@ -106,7 +122,12 @@ describe('serviceFailureRecord', () => {
     const crawler = serviceFailureRecord(fixture('glue-crawler-failed'))!;
     expect(crawler).toEqual({
       timestamp: Date.parse('2025-02-25T13:29:02Z'),
-      message: JSON.stringify({ level: 'ERROR', service: 'crawl', message: 'Glue crawler lakehouse-cleaned failed', error: 'Internal Service Exception' }),
+      message: JSON.stringify({
+        level: 'ERROR',
+        service: 'crawl',
+        message: 'Glue crawler lakehouse-cleaned failed',
+        error: 'Internal Service Exception',
+      }),
       logGroup: '/aws-glue/crawlers',
       logStream: 'lakehouse-cleaned',
     });

@@ -7,7 +7,11 @@ import { awsError } from './helpers';
 
 const eb = mockClient(EventBridgeClient);
 const publisher = () => new EventBridgePublisher(new EventBridgeClient({ region: 'eu-west-2' }), 'lakehouse');
-const zoneWritten: PipelineEvent = { source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'cleaned', runs: ['20250225t132609z'] } };
+const zoneWritten: PipelineEvent = {
+  source: 'lakehouse',
+  'detail-type': 'ZoneWritten',
+  detail: { zone: 'cleaned', runs: ['20250225t132609z'] },
+};
 
 beforeEach(() => eb.reset());
 
@@ -16,7 +20,14 @@ describe('EventBridgePublisher', () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     await publisher().publish(zoneWritten);
     expect(eb.commandCalls(PutEventsCommand)[0].args[0].input).toEqual({
-      Entries: [{ EventBusName: 'lakehouse', Source: 'lakehouse', DetailType: 'ZoneWritten', Detail: '{"zone":"cleaned","runs":["20250225t132609z"]}' }],
+      Entries: [
+        {
+          EventBusName: 'lakehouse',
+          Source: 'lakehouse',
+          DetailType: 'ZoneWritten',
+          Detail: '{"zone":"cleaned","runs":["20250225t132609z"]}',
+        },
+      ],
     });
   });
 
@@ -24,7 +35,9 @@ describe('EventBridgePublisher', () => {
     eb.on(PutEventsCommand)
       .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] })
       .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed' }] });
-    await expect(publisher().publish(zoneWritten)).rejects.toThrow(new TransientError('eventbridge PutEvents rejected ZoneWritten: ThrottlingException Rate exceeded'));
+    await expect(publisher().publish(zoneWritten)).rejects.toThrow(
+      new TransientError('eventbridge PutEvents rejected ZoneWritten: ThrottlingException Rate exceeded'),
+    );
     await expect(publisher().publish(zoneWritten)).rejects.toBeInstanceOf(TerminalError);
   });
 
@@ -33,7 +46,11 @@ describe('EventBridgePublisher', () => {
     await expect(publisher().publish(zoneWritten)).rejects.toBeInstanceOf(TransientError);
     eb.reset();
     await expect(
-      publisher().publish({ source: 'aws.glue', 'detail-type': 'Glue Crawler State Change', detail: { crawlerName: 'x', state: 'Succeeded', zone: 'raw' } }),
+      publisher().publish({
+        source: 'aws.glue',
+        'detail-type': 'Glue Crawler State Change',
+        detail: { crawlerName: 'x', state: 'Succeeded', zone: 'raw' },
+      }),
     ).rejects.toThrow(/reserves aws\.\* sources/);
     expect(eb.calls()).toHaveLength(0);
   });

@@ -21,31 +21,51 @@ describe('GlueCatalog', () => {
   });
 
   it('treats a crawler already running as not an error', async () => {
-    glue.on(StartCrawlerCommand).rejects(awsError('CrawlerRunningException', 400, 'Crawler with name lakehouse-raw has already started'));
+    glue
+      .on(StartCrawlerCommand)
+      .rejects(awsError('CrawlerRunningException', 400, 'Crawler with name lakehouse-raw has already started'));
     expect(await catalog().crawl('raw')).toBe('already-running');
   });
 
   it('classifies other failures', async () => {
-    glue.on(StartCrawlerCommand).rejectsOnce(awsError('EntityNotFoundException', 400)).rejectsOnce(awsError('ThrottlingException', 400));
+    glue
+      .on(StartCrawlerCommand)
+      .rejectsOnce(awsError('EntityNotFoundException', 400))
+      .rejectsOnce(awsError('ThrottlingException', 400));
     await expect(catalog().crawl('raw')).rejects.toBeInstanceOf(TerminalError);
     await expect(catalog().crawl('raw')).rejects.toBeInstanceOf(TransientError);
   });
 
   it('lists tables and run_id partitions over every page', async () => {
-    glue.on(GetTablesCommand)
+    glue
+      .on(GetTablesCommand)
       .resolvesOnce({
         NextToken: 'p2',
         TableList: [
           {
             Name: 'sales_order',
             DatabaseName: 'lakehouse_cleaned',
-            StorageDescriptor: { Columns: [{ Name: 'sales_order_id', Type: 'int' }, { Name: 'unit_price', Type: 'decimal(10,2)' }] },
+            StorageDescriptor: {
+              Columns: [
+                { Name: 'sales_order_id', Type: 'int' },
+                { Name: 'unit_price', Type: 'decimal(10,2)' },
+              ],
+            },
             PartitionKeys: [{ Name: 'run_id', Type: 'string' }],
           },
         ],
       })
-      .resolvesOnce({ TableList: [{ Name: 'address', DatabaseName: 'lakehouse_cleaned', StorageDescriptor: { Columns: [{ Name: 'address_id', Type: 'int' }] } }] });
-    glue.on(GetPartitionsCommand)
+      .resolvesOnce({
+        TableList: [
+          {
+            Name: 'address',
+            DatabaseName: 'lakehouse_cleaned',
+            StorageDescriptor: { Columns: [{ Name: 'address_id', Type: 'int' }] },
+          },
+        ],
+      });
+    glue
+      .on(GetPartitionsCommand)
       .resolvesOnce({ NextToken: 'q2', Partitions: [{ Values: ['20250225t140000z'] }] })
       .resolvesOnce({ Partitions: [{ Values: ['20250225t132609z'] }] });
     const tables = await catalog().tables('cleaned');
@@ -70,7 +90,8 @@ describe('GlueCatalog', () => {
   });
 
   it('lists table names over every page, without asking for partitions', async () => {
-    glue.on(GetTablesCommand)
+    glue
+      .on(GetTablesCommand)
       .resolvesOnce({ NextToken: 'p2', TableList: [{ Name: 'sales_order' }, { Name: 'address' }] })
       .resolvesOnce({ NextToken: 'p3', TableList: [] })
       .resolvesOnce({ TableList: [{ Name: 'currency', PartitionKeys: [{ Name: 'run_id', Type: 'string' }] }] });
@@ -84,7 +105,10 @@ describe('GlueCatalog', () => {
   });
 
   it('classifies table-name lookup failures and needs the databases', async () => {
-    glue.on(GetTablesCommand).rejectsOnce(awsError('ThrottlingException', 400)).rejectsOnce(awsError('EntityNotFoundException', 400));
+    glue
+      .on(GetTablesCommand)
+      .rejectsOnce(awsError('ThrottlingException', 400))
+      .rejectsOnce(awsError('EntityNotFoundException', 400));
     await expect(catalog().tableNames('cleaned')).rejects.toBeInstanceOf(TransientError);
     await expect(catalog().tableNames('cleaned')).rejects.toBeInstanceOf(TerminalError);
     const noDatabases = new GlueCatalog(new GlueClient({ region: 'eu-west-2' }), { crawlers: names.crawlers });

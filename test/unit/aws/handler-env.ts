@@ -5,7 +5,11 @@
 import { ENV } from '../../../jobs/lib/definition/lambda-environment';
 
 export const ACCOUNT = '111122223333';
-export const BUCKETS = { raw: `lakehouse-raw-${ACCOUNT}`, cleaned: `lakehouse-cleaned-${ACCOUNT}`, transformed: `lakehouse-transformed-${ACCOUNT}` };
+export const BUCKETS = {
+  raw: `lakehouse-raw-${ACCOUNT}`,
+  cleaned: `lakehouse-cleaned-${ACCOUNT}`,
+  transformed: `lakehouse-transformed-${ACCOUNT}`,
+};
 
 const values: Record<string, string> = {
   [ENV.rawBucket]: BUCKETS.raw,

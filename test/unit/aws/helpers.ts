@@ -4,7 +4,11 @@ import type { RunRecord } from '../../../jobs/lib/core/ports';
 
 /** An error shaped like an AWS SDK v3 service exception. */
 export function awsError(name: string, status: number, message = name): Error {
-  return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+  return Object.assign(new Error(message), {
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
 }
 
 /** A GetObject Body as the SDK returns it in Node: a Readable with transformToByteArray. */

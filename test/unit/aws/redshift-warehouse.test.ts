@@ -47,12 +47,14 @@ const allTables = STAR_TABLES.map((table) => ({ table, files: [`${table.name}/ru
  * FINISHED), its sub-statements numbered `<id>:<n>`, and each count
  * sub-statement returns `counts(n)`.
  */
-function fakeDataApi(options: {
-  loaded?: boolean;
-  batchOutcome?: (id: string, input: BatchExecuteStatementCommandInput) => Partial<DescribeStatementResponse> | undefined;
-  polls?: number;
-  counts?: (index: number) => number;
-} = {}) {
+function fakeDataApi(
+  options: {
+    loaded?: boolean;
+    batchOutcome?: (id: string, input: BatchExecuteStatementCommandInput) => Partial<DescribeStatementResponse> | undefined;
+    polls?: number;
+    counts?: (index: number) => number;
+  } = {},
+) {
   const batches: { id: string; input: BatchExecuteStatementCommandInput }[] = [];
   const polled = new Map<string, number>();
   rs.on(ExecuteStatementCommand).resolves({ Id: LOOKUP_ID });
@@ -67,12 +69,21 @@ function fakeDataApi(options: {
     polled.set(Id, n);
     if (n <= (options.polls ?? 0)) return { Id, Status: n === 1 ? 'SUBMITTED' : 'STARTED' };
     const input = batches.find((b) => b.id === Id)!.input;
-    const subs = input.Sqls!.map((sql, i) => ({ Id: `${Id}:${i + 1}`, Status: 'FINISHED', QueryString: sql, HasResultSet: sql.startsWith('select') }));
+    const subs = input.Sqls!.map((sql, i) => ({
+      Id: `${Id}:${i + 1}`,
+      Status: 'FINISHED',
+      QueryString: sql,
+      HasResultSet: sql.startsWith('select'),
+    }));
     return { Id, Status: 'FINISHED', SubStatements: subs, ...options.batchOutcome?.(Id, input) };
   });
   rs.on(GetStatementResultCommand).callsFake(({ Id }: { Id: string }) => {
     if (Id === LOOKUP_ID) {
-      return { ColumnMetadata: [{ name: 'run_id' }], Records: options.loaded ? [[{ stringValue: RUN }]] : [], TotalNumRows: options.loaded ? 1 : 0 };
+      return {
+        ColumnMetadata: [{ name: 'run_id' }],
+        Records: options.loaded ? [[{ stringValue: RUN }]] : [],
+        TotalNumRows: options.loaded ? 1 : 0,
+      };
     }
     const index = Number(Id.split(':')[1]);
     return { ColumnMetadata: [{ name: 'row_count' }], Records: [[{ longValue: options.counts?.(index) ?? index }]] };
@@ -81,16 +92,18 @@ function fakeDataApi(options: {
 }
 
 /** A failed batch whose statement `failing` (0-based) failed with `error` and the rest were aborted. */
-const failedAt = (failing: number, error: string) => (id: string, input: BatchExecuteStatementCommandInput): Partial<DescribeStatementResponse> => ({
-  Status: 'FAILED',
-  Error: error,
-  SubStatements: input.Sqls!.map((sql, i) => ({
-    Id: `${id}:${i + 1}`,
-    QueryString: sql,
-    Status: i < failing ? ('FINISHED' as const) : i === failing ? ('FAILED' as const) : ('ABORTED' as const),
-    Error: i === failing ? error : undefined,
-  })),
-});
+const failedAt =
+  (failing: number, error: string) =>
+  (id: string, input: BatchExecuteStatementCommandInput): Partial<DescribeStatementResponse> => ({
+    Status: 'FAILED',
+    Error: error,
+    SubStatements: input.Sqls!.map((sql, i) => ({
+      Id: `${id}:${i + 1}`,
+      QueryString: sql,
+      Status: i < failing ? ('FINISHED' as const) : i === failing ? ('FAILED' as const) : ('ABORTED' as const),
+      Error: i === failing ? error : undefined,
+    })),
+  });
 
 beforeEach(() => rs.reset());
 
@@ -151,19 +164,26 @@ describe('RedshiftWarehouse.loadRun', () => {
 
   it('reports the failing statement and its error, as a terminal error, and sends nothing after it', async () => {
     const fake = fakeDataApi({
-      batchOutcome: (id, input) => (id === batchId(1) ? failedAt(4, "ERROR: S3 prefix 's3://lake-transformed/dim_currency/run_id=x/' has no files")(id, input) : undefined),
+      batchOutcome: (id, input) =>
+        id === batchId(1)
+          ? failedAt(4, "ERROR: S3 prefix 's3://lake-transformed/dim_currency/run_id=x/' has no files")(id, input)
+          : undefined,
     });
     const failure = warehouse().w.loadRun(RUN, [tables[1]]);
     await expect(failure).rejects.toBeInstanceOf(RedshiftStatementError);
     await expect(failure).rejects.toBeInstanceOf(TerminalError);
-    await expect(failure).rejects.toThrow(/FAILED: statement 5 of \d+: ERROR: S3 prefix .* has no files\n--- failing statement ---\ncopy "stage_dim_currency" from/);
+    await expect(failure).rejects.toThrow(
+      /FAILED: statement 5 of \d+: ERROR: S3 prefix .* has no files\n--- failing statement ---\ncopy "stage_dim_currency" from/,
+    );
     expect(fake.batches).toHaveLength(1);
   });
 
   it('sends a conflicting transaction again in the same session with a new token, and gives up as transient', async () => {
     let failures = 1;
     const conflict = failedAt(0, 'ERROR: 1023 Serializable isolation violation on table');
-    const fake = fakeDataApi({ batchOutcome: (id, input) => (id !== batchId(1) && failures-- > 0 ? conflict(id, input) : undefined) });
+    const fake = fakeDataApi({
+      batchOutcome: (id, input) => (id !== batchId(1) && failures-- > 0 ? conflict(id, input) : undefined),
+    });
     const result = await warehouse().w.loadRun(RUN, [tables[1]]);
     expect(result.loaded).toBe(true);
     expect(fake.batches).toHaveLength(3);
@@ -173,21 +193,27 @@ describe('RedshiftWarehouse.loadRun', () => {
     expect(second.ClientToken).not.toBe(first.ClientToken);
 
     rs.reset();
-    const again = fakeDataApi({ batchOutcome: (id, input) => (id !== batchId(1) ? failedAt(0, 'ERROR: could not serialize access')(id, input) : undefined) });
+    const again = fakeDataApi({
+      batchOutcome: (id, input) => (id !== batchId(1) ? failedAt(0, 'ERROR: could not serialize access')(id, input) : undefined),
+    });
     const failure = warehouse({ maxAttempts: 2 }).w.loadRun(RUN, [tables[1]]);
     await expect(failure).rejects.toBeInstanceOf(TransientError);
     expect(again.batches).toHaveLength(3);
   });
 
   it('makes a staging failure that looks transient a TransientError without retrying it in place', async () => {
-    const fake = fakeDataApi({ batchOutcome: (id, input) => failedAt(4, 'ERROR: S3 ServiceUnavailable, please try again')(id, input) });
+    const fake = fakeDataApi({
+      batchOutcome: (id, input) => failedAt(4, 'ERROR: S3 ServiceUnavailable, please try again')(id, input),
+    });
     await expect(warehouse().w.loadRun(RUN, [tables[1]])).rejects.toBeInstanceOf(TransientError);
     expect(fake.batches).toHaveLength(1);
   });
 
   it('makes a session that can no longer be used transient (the whole load is retried)', async () => {
     fakeDataApi();
-    rs.on(BatchExecuteStatementCommand, { SessionId: SESSION }).rejects(awsError('ValidationException', 400, 'Session is not available'));
+    rs.on(BatchExecuteStatementCommand, { SessionId: SESSION }).rejects(
+      awsError('ValidationException', 400, 'Session is not available'),
+    );
     const failure = warehouse().w.loadRun(RUN, allTables);
     await expect(failure).rejects.toBeInstanceOf(TransientError);
     await expect(failure).rejects.toThrow(/session .* cannot be reused/);
@@ -222,11 +248,22 @@ describe('RedshiftWarehouse.ensureSchema / query', () => {
     rs.on(GetStatementResultCommand)
       .resolvesOnce({
         NextToken: 'next',
-        ColumnMetadata: [{ name: 'currency_id' }, { name: 'currency_code' }, { name: 'rate' }, { name: 'active' }, { name: 'note' }],
+        ColumnMetadata: [
+          { name: 'currency_id' },
+          { name: 'currency_code' },
+          { name: 'rate' },
+          { name: 'active' },
+          { name: 'note' },
+        ],
         Records: [[{ longValue: 1 }, { stringValue: 'GBP' }, { doubleValue: 1.5 }, { booleanValue: true }, { isNull: true }]],
       })
-      .resolvesOnce({ Records: [[{ longValue: 2 }, { stringValue: 'USD' }, { doubleValue: 2 }, { booleanValue: false }, { stringValue: 'x' }]] });
-    const rows = await warehouse().w.query('select * from dim_currency where currency_id >= $1 and $2 is null and currency_code <> $3', [1, null, 'EUR']);
+      .resolvesOnce({
+        Records: [[{ longValue: 2 }, { stringValue: 'USD' }, { doubleValue: 2 }, { booleanValue: false }, { stringValue: 'x' }]],
+      });
+    const rows = await warehouse().w.query(
+      'select * from dim_currency where currency_id >= $1 and $2 is null and currency_code <> $3',
+      [1, null, 'EUR'],
+    );
     expect(rows).toEqual([
       { currency_id: 1, currency_code: 'GBP', rate: 1.5, active: true, note: null },
       { currency_id: 2, currency_code: 'USD', rate: 2, active: false, note: 'x' },
@@ -243,12 +280,20 @@ describe('RedshiftWarehouse.ensureSchema / query', () => {
     });
     expect(() => toNamedParameters('select $2', [1])).toThrow(/only 1 parameter/);
     // the Data API takes no empty parameter value
-    expect(toNamedParameters('select $1 as a, $2 as b', ['', 'x'])).toEqual({ sql: "select '' as a, :p2 as b", parameters: [{ name: 'p2', value: 'x' }] });
+    expect(toNamedParameters('select $1 as a, $2 as b', ['', 'x'])).toEqual({
+      sql: "select '' as a, :p2 as b",
+      parameters: [{ name: 'p2', value: 'x' }],
+    });
   });
 
   it('reports a failed query with the Data API error', async () => {
     rs.on(ExecuteStatementCommand).resolves({ Id: statementId(202) });
-    rs.on(DescribeStatementCommand).resolves({ Id: statementId(202), Status: 'FAILED', Error: 'ERROR: relation "nope" does not exist', QueryString: 'select * from nope' });
+    rs.on(DescribeStatementCommand).resolves({
+      Id: statementId(202),
+      Status: 'FAILED',
+      Error: 'ERROR: relation "nope" does not exist',
+      QueryString: 'select * from nope',
+    });
     await expect(warehouse().w.query('select * from nope')).rejects.toThrow(/FAILED: ERROR: relation "nope" does not exist/);
   });
 });

@@ -47,20 +47,26 @@ describe('awsClientConfig (the SDK retry settings every handler uses)', () => {
 
   it('makes the real SDK retry a 5xx and give up after five attempts', async () => {
     const { client, seen } = scriptedGlue([{ status: 500, errorType: 'InternalServiceException' }]);
-    await expect(client.send(new StartCrawlerCommand({ Name: 'lakehouse-raw' }))).rejects.toMatchObject({ name: 'InternalServiceException' });
+    await expect(client.send(new StartCrawlerCommand({ Name: 'lakehouse-raw' }))).rejects.toMatchObject({
+      name: 'InternalServiceException',
+    });
     expect(seen).toHaveLength(5);
   });
 
   it('does not retry a client error', async () => {
     const { client, seen } = scriptedGlue([{ status: 400, errorType: 'EntityNotFoundException' }]);
-    await expect(client.send(new StartCrawlerCommand({ Name: 'nope' }))).rejects.toMatchObject({ name: 'EntityNotFoundException' });
+    await expect(client.send(new StartCrawlerCommand({ Name: 'nope' }))).rejects.toMatchObject({
+      name: 'EntityNotFoundException',
+    });
     expect(seen).toHaveLength(1);
   });
 });
 
 describe('backoffDelays / pollUntil', () => {
   it('grows exponentially, caps each wait and stops at the deadline', () => {
-    expect(backoffDelays({ initialDelayMs: 100, maxDelayMs: 1000, factor: 2, timeoutMs: 3000 })).toEqual([100, 200, 400, 800, 1000]);
+    expect(backoffDelays({ initialDelayMs: 100, maxDelayMs: 1000, factor: 2, timeoutMs: 3000 })).toEqual([
+      100, 200, 400, 800, 1000,
+    ]);
   });
 
   it('returns the first defined value, waiting the backoff between checks', async () => {
@@ -73,9 +79,9 @@ describe('backoffDelays / pollUntil', () => {
 
   it('throws TransientError when the work is still running at the deadline', async () => {
     const { sleep, delays } = fakeSleep();
-    await expect(pollUntil('athena query q-1', async () => undefined, { initialDelayMs: 10, maxDelayMs: 20, timeoutMs: 50, sleep })).rejects.toThrow(
-      new TransientError('athena query q-1: still running after 50 ms'),
-    );
+    await expect(
+      pollUntil('athena query q-1', async () => undefined, { initialDelayMs: 10, maxDelayMs: 20, timeoutMs: 50, sleep }),
+    ).rejects.toThrow(new TransientError('athena query q-1: still running after 50 ms'));
     expect(delays).toEqual([10, 20, 20]);
   });
 });

@@ -69,20 +69,26 @@ export function fakeS3(s3: AwsStub<any, any, any>, pageSize = 1000, now: () => D
     for (const o of Delete.Objects) objects.delete(at(Bucket, o.Key));
     return {};
   });
-  s3.on(ListObjectsV2Command).callsFake(({ Bucket, Prefix = '', ContinuationToken }: { Bucket: string; Prefix?: string; ContinuationToken?: string }) => {
-    const keys = [...objects.keys()]
-      .filter((k) => k.startsWith(`${Bucket}/${Prefix}`))
-      .map((k) => k.slice(Bucket.length + 1))
-      .sort();
-    const start = ContinuationToken ? Number(ContinuationToken) : 0;
-    const page = keys.slice(start, start + pageSize);
-    const more = start + pageSize < keys.length;
-    return {
-      Contents: page.map((Key) => ({ Key, Size: objects.get(at(Bucket, Key))!.body.length, LastModified: objects.get(at(Bucket, Key))!.modified })),
-      IsTruncated: more,
-      ...(more ? { NextContinuationToken: String(start + pageSize) } : {}),
-    };
-  });
+  s3.on(ListObjectsV2Command).callsFake(
+    ({ Bucket, Prefix = '', ContinuationToken }: { Bucket: string; Prefix?: string; ContinuationToken?: string }) => {
+      const keys = [...objects.keys()]
+        .filter((k) => k.startsWith(`${Bucket}/${Prefix}`))
+        .map((k) => k.slice(Bucket.length + 1))
+        .sort();
+      const start = ContinuationToken ? Number(ContinuationToken) : 0;
+      const page = keys.slice(start, start + pageSize);
+      const more = start + pageSize < keys.length;
+      return {
+        Contents: page.map((Key) => ({
+          Key,
+          Size: objects.get(at(Bucket, Key))!.body.length,
+          LastModified: objects.get(at(Bucket, Key))!.modified,
+        })),
+        IsTruncated: more,
+        ...(more ? { NextContinuationToken: String(start + pageSize) } : {}),
+      };
+    },
+  );
   const uploads = new Map<string, { bucket: string; key: string; parts: Map<number, Buffer> }>();
   let nextUpload = 0;
   s3.on(CreateMultipartUploadCommand).callsFake(async ({ Bucket, Key }: { Bucket: string; Key: string }) => {
@@ -116,6 +122,9 @@ export function fakeS3(s3: AwsStub<any, any, any>, pageSize = 1000, now: () => D
     put,
     get: (bucket: string, key: string) => objects.get(at(bucket, key))?.body.toString('utf8'),
     keys: (bucket: string, prefix = '') =>
-      [...objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1)).sort(),
+      [...objects.keys()]
+        .filter((k) => k.startsWith(`${bucket}/${prefix}`))
+        .map((k) => k.slice(bucket.length + 1))
+        .sort(),
   };
 }

@@ -16,7 +16,8 @@ import { S3ObjectStore } from '../../../jobs/lib/adapters/aws/s3-object-store';
 import { awsError, sdkBody } from './helpers';
 
 const s3 = mockClient(S3Client);
-const store = () => new S3ObjectStore('raw', new S3Client({ region: 'eu-west-2' }), 'lake-raw', { partSize: 5 * 1024 * 1024, queueSize: 2 });
+const store = () =>
+  new S3ObjectStore('raw', new S3Client({ region: 'eu-west-2' }), 'lake-raw', { partSize: 5 * 1024 * 1024, queueSize: 2 });
 
 beforeEach(() => s3.reset());
 

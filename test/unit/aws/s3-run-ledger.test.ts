@@ -24,7 +24,9 @@ beforeEach(() => s3.reset());
 describe('S3RunLedger', () => {
   it('creates a run with If-None-Match under _ledger/runs/, and a second create is a ConflictError', async () => {
     s3.on(PutObjectCommand).resolves({});
-    s3.on(PutObjectCommand, { Key: '_ledger/runs/20250225t132609z.json' }).resolvesOnce({}).rejectsOnce(awsError('PreconditionFailed', 412));
+    s3.on(PutObjectCommand, { Key: '_ledger/runs/20250225t132609z.json' })
+      .resolvesOnce({})
+      .rejectsOnce(awsError('PreconditionFailed', 412));
     await ledger().createRun(run('20250225t132609z'));
     // The open-runs marker goes first, so an open run is never missing from the index.
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
@@ -38,7 +40,10 @@ describe('S3RunLedger', () => {
   });
 
   it('reads a run, and an absent run is undefined', async () => {
-    s3.on(GetObjectCommand, { Key: '_ledger/runs/20250225t132609z.json' }).resolves({ Body: sdkBody(JSON.stringify(run('20250225t132609z'))) as never, ETag: '"v1"' });
+    s3.on(GetObjectCommand, { Key: '_ledger/runs/20250225t132609z.json' }).resolves({
+      Body: sdkBody(JSON.stringify(run('20250225t132609z'))) as never,
+      ETag: '"v1"',
+    });
     s3.on(GetObjectCommand, { Key: '_ledger/runs/20250225t140000z.json' }).rejects(awsError('NoSuchKey', 404));
     expect(await ledger().getRun('20250225t132609z')).toEqual(run('20250225t132609z'));
     expect(await ledger().getRun('20250225t140000z')).toBeUndefined();
@@ -65,7 +70,10 @@ describe('S3RunLedger', () => {
   });
 
   it('gives up with ConflictError after the attempts, and NotFoundError for a missing run', async () => {
-    s3.on(GetObjectCommand, { Key: '_ledger/runs/20250225t132609z.json' }).resolves({ Body: sdkBody(JSON.stringify(run('20250225t132609z'))) as never, ETag: '"v"' });
+    s3.on(GetObjectCommand, { Key: '_ledger/runs/20250225t132609z.json' }).resolves({
+      Body: sdkBody(JSON.stringify(run('20250225t132609z'))) as never,
+      ETag: '"v"',
+    });
     s3.on(GetObjectCommand, { Key: '_ledger/runs/20250225t140000z.json' }).rejects(awsError('NoSuchKey', 404));
     s3.on(PutObjectCommand).rejects(awsError('ConditionalRequestConflict', 409));
     await expect(ledger().updateRun('20250225t132609z', (r) => r)).rejects.toBeInstanceOf(ConflictError);
@@ -83,7 +91,10 @@ describe('S3RunLedger', () => {
       .resolvesOnce({ IsTruncated: true, NextContinuationToken: 'n', Contents: [{ Key: '_ledger/runs/20250225t140000z.json' }] })
       .resolvesOnce({ Contents: [{ Key: '_ledger/runs/20250225t132609z.json' }, { Key: '_ledger/runs/20250225t150000z.json' }] });
     for (const r of records) {
-      s3.on(GetObjectCommand, { Key: `_ledger/runs/${r.runId}.json` }).resolves({ Body: sdkBody(JSON.stringify(r)) as never, ETag: '"e"' });
+      s3.on(GetObjectCommand, { Key: `_ledger/runs/${r.runId}.json` }).resolves({
+        Body: sdkBody(JSON.stringify(r)) as never,
+        ETag: '"e"',
+      });
     }
     expect((await ledger().listRuns()).map((r) => r.runId)).toEqual(['20250225t132609z', '20250225t140000z', '20250225t150000z']);
     s3.on(ListObjectsV2Command).resolves({ Contents: records.map((r) => ({ Key: `_ledger/runs/${r.runId}.json` })) });
@@ -91,10 +102,14 @@ describe('S3RunLedger', () => {
   });
 
   it('hands out the ETag as the watermark version and advances with If-Match (or If-None-Match the first time)', async () => {
-    s3.on(GetObjectCommand).rejectsOnce(awsError('NoSuchKey', 404)).resolvesOnce({
-      Body: sdkBody(JSON.stringify({ sales_order: { lastUpdated: '2025-02-25T13:26:09.875', windowKeys: ['1@2025-02-25T13:26:09.875'] } })) as never,
-      ETag: '"w1"',
-    });
+    s3.on(GetObjectCommand)
+      .rejectsOnce(awsError('NoSuchKey', 404))
+      .resolvesOnce({
+        Body: sdkBody(
+          JSON.stringify({ sales_order: { lastUpdated: '2025-02-25T13:26:09.875', windowKeys: ['1@2025-02-25T13:26:09.875'] } }),
+        ) as never,
+        ETag: '"w1"',
+      });
     expect(await ledger().getWatermarks()).toEqual({ watermarks: {}, version: null });
     const read = await ledger().getWatermarks();
     expect(read.version).toBe('"w1"');

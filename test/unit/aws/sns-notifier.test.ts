@@ -10,8 +10,15 @@ beforeEach(() => sns.reset());
 describe('SnsNotifier', () => {
   it('publishes subject and body to the topic', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
-    await new SnsNotifier(new SNSClient({ region: 'eu-west-2' }), 'arn:aws:sns:eu-west-2:1:alerts').notify({ subject: 'lakehouse: 1 error in load', body: 'body' });
-    expect(sns.commandCalls(PublishCommand)[0].args[0].input).toEqual({ TopicArn: 'arn:aws:sns:eu-west-2:1:alerts', Subject: 'lakehouse: 1 error in load', Message: 'body' });
+    await new SnsNotifier(new SNSClient({ region: 'eu-west-2' }), 'arn:aws:sns:eu-west-2:1:alerts').notify({
+      subject: 'lakehouse: 1 error in load',
+      body: 'body',
+    });
+    expect(sns.commandCalls(PublishCommand)[0].args[0].input).toEqual({
+      TopicArn: 'arn:aws:sns:eu-west-2:1:alerts',
+      Subject: 'lakehouse: 1 error in load',
+      Message: 'body',
+    });
   });
 
   it('keeps subjects within what SNS accepts', () => {
@@ -23,6 +30,8 @@ describe('SnsNotifier', () => {
 
   it('classifies throttling as transient', async () => {
     sns.on(PublishCommand).rejects(awsError('ThrottlingException', 400));
-    await expect(new SnsNotifier(new SNSClient({}), 'arn').notify({ subject: 's', body: 'b' })).rejects.toBeInstanceOf(TransientError);
+    await expect(new SnsNotifier(new SNSClient({}), 'arn').notify({ subject: 's', body: 'b' })).rejects.toBeInstanceOf(
+      TransientError,
+    );
   });
 });

@@ -18,7 +18,11 @@ let parser: TrinoParser | undefined;
 export function trinoParser(): TrinoParser {
   if (parser) return parser;
   const out = buildSync({
-    stdin: { contents: "export { TrinoSQL } from 'dt-sql-parser/dist/parser/trino';", resolveDir: resolve(__dirname, '../../..'), loader: 'js' },
+    stdin: {
+      contents: "export { TrinoSQL } from 'dt-sql-parser/dist/parser/trino';",
+      resolveDir: resolve(__dirname, '../../..'),
+      loader: 'js',
+    },
     bundle: true,
     format: 'cjs',
     platform: 'node',

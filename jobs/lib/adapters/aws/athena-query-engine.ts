@@ -202,7 +202,13 @@ export class AthenaQueryEngine implements QueryEngine {
     quoteIdent(table);
     const rendered = await this.render(model.sql, runId);
     const outputs: Output[] = [
-      { kind: 'rows', tmpTable: `tmp_${table}_${runId}`, folder: keys.runFolder(table, runId), select: goodRowsSql(zone, table, rendered), store: this.stores[zone] },
+      {
+        kind: 'rows',
+        tmpTable: `tmp_${table}_${runId}`,
+        folder: keys.runFolder(table, runId),
+        select: goodRowsSql(zone, table, rendered),
+        store: this.stores[zone],
+      },
     ];
     if (zone === 'cleaned') {
       outputs.push({

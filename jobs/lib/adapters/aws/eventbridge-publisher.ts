@@ -33,20 +33,30 @@ export class EventBridgePublisher implements EventPublisher {
    */
   async publish(event: PipelineEvent): Promise<void> {
     if (event.source.startsWith('aws.')) {
-      throw new TerminalError(`cannot publish a ${event.source} "${event['detail-type']}" event: EventBridge reserves aws.* sources for AWS services`);
+      throw new TerminalError(
+        `cannot publish a ${event.source} "${event['detail-type']}" event: EventBridge reserves aws.* sources for AWS services`,
+      );
     }
     const out = await awsCall(`eventbridge PutEvents ${event['detail-type']} to ${this.eventBusName}`, () =>
       this.client.send(
         new PutEventsCommand({
           Entries: [
-            { EventBusName: this.eventBusName, Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail) },
+            {
+              EventBusName: this.eventBusName,
+              Source: event.source,
+              DetailType: event['detail-type'],
+              Detail: JSON.stringify(event.detail),
+            },
           ],
         }),
       ),
     );
     if ((out.FailedEntryCount ?? 0) === 0) return;
     const entry = out.Entries?.find((e) => e.ErrorCode) ?? {};
-    const message = `eventbridge PutEvents rejected ${event['detail-type']}: ${entry.ErrorCode ?? 'unknown'} ${entry.ErrorMessage ?? ''}`.trim();
-    throw entry.ErrorCode && TRANSIENT_ENTRY_ERRORS.has(entry.ErrorCode) ? new TransientError(message) : new TerminalError(message);
+    const message =
+      `eventbridge PutEvents rejected ${event['detail-type']}: ${entry.ErrorCode ?? 'unknown'} ${entry.ErrorMessage ?? ''}`.trim();
+    throw entry.ErrorCode && TRANSIENT_ENTRY_ERRORS.has(entry.ErrorCode)
+      ? new TransientError(message)
+      : new TerminalError(message);
   }
 }

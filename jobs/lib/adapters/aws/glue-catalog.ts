@@ -124,7 +124,9 @@ export class GlueCatalog implements Catalog {
   async hasPartition(zone: Zone, table: string, runId: string): Promise<boolean> {
     const database = this.database(zone);
     try {
-      await this.client.send(new GetPartitionCommand({ DatabaseName: database, TableName: table, PartitionValues: [assertRunId(runId)] }));
+      await this.client.send(
+        new GetPartitionCommand({ DatabaseName: database, TableName: table, PartitionValues: [assertRunId(runId)] }),
+      );
       return true;
     } catch (error) {
       if (awsErrorName(error) === 'EntityNotFoundException') return false;
@@ -169,8 +171,12 @@ export class GlueCatalog implements Catalog {
       );
       const failures = (out.Errors ?? []).filter((e) => e.ErrorDetail?.ErrorCode !== 'AlreadyExistsException');
       if (failures.length > 0) {
-        const detail = failures.map((e) => `${e.PartitionValues?.join('/')}: ${e.ErrorDetail?.ErrorCode} ${e.ErrorDetail?.ErrorMessage ?? ''}`);
-        const busy = failures.every((e) => /Concurrent|Throttl|InternalService|OperationTimeout/.test(e.ErrorDetail?.ErrorCode ?? ''));
+        const detail = failures.map(
+          (e) => `${e.PartitionValues?.join('/')}: ${e.ErrorDetail?.ErrorCode} ${e.ErrorDetail?.ErrorMessage ?? ''}`,
+        );
+        const busy = failures.every((e) =>
+          /Concurrent|Throttl|InternalService|OperationTimeout/.test(e.ErrorDetail?.ErrorCode ?? ''),
+        );
         const message = `glue BatchCreatePartition ${database}.${table}: ${detail.join('; ')}`;
         throw busy ? new TransientError(message) : new TerminalError(message);
       }
@@ -181,7 +187,8 @@ export class GlueCatalog implements Catalog {
   private async tableDescriptor(zone: 'cleaned' | 'transformed', database: string, table: string): Promise<StorageDescriptor> {
     const existing = await this.getTable(database, table);
     if (existing?.StorageDescriptor) return existing.StorageDescriptor;
-    if (!this.names.buckets) throw new TerminalError('GlueCatalog was built without the zone buckets: it cannot create a missing table');
+    if (!this.names.buckets)
+      throw new TerminalError('GlueCatalog was built without the zone buckets: it cannot create a missing table');
     const descriptor: StorageDescriptor = {
       Columns: zoneColumns(zone, table).map((c) => ({ Name: c.name, Type: GLUE_TYPE[c.type] })),
       Location: `s3://${this.names.buckets[zone]}/${keys.tableFolder(table)}`,
@@ -204,9 +211,11 @@ export class GlueCatalog implements Catalog {
       );
       return descriptor;
     } catch (error) {
-      if (awsErrorName(error) !== 'AlreadyExistsException') throw classifyAwsError(error, `glue CreateTable ${database}.${table}`);
+      if (awsErrorName(error) !== 'AlreadyExistsException')
+        throw classifyAwsError(error, `glue CreateTable ${database}.${table}`);
       const created = await this.getTable(database, table);
-      if (!created?.StorageDescriptor) throw new TransientError(`glue table ${database}.${table} exists but has no storage descriptor yet`);
+      if (!created?.StorageDescriptor)
+        throw new TransientError(`glue table ${database}.${table} exists but has no storage descriptor yet`);
       return created.StorageDescriptor;
     }
   }
@@ -222,7 +231,8 @@ export class GlueCatalog implements Catalog {
   }
 
   private database(zone: Zone): string {
-    if (!this.names.databases) throw new TerminalError('GlueCatalog was built without the zone databases: tables() and tableNames() need them');
+    if (!this.names.databases)
+      throw new TerminalError('GlueCatalog was built without the zone databases: tables() and tableNames() need them');
     return this.names.databases[zone];
   }
 

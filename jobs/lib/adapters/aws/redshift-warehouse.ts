@@ -85,7 +85,8 @@ export interface RedshiftWarehouseConfig {
 export const DEFAULT_SESSION_KEEP_ALIVE_SECONDS = 300;
 
 /** Redshift error texts a retry may clear (serialization conflicts, lost connections, S3 throttling during COPY). */
-const TRANSIENT_SQL_ERROR = /serializ|could not complete because of conflict|connection|timed? ?out|SlowDown|ServiceUnavailable|InternalError|try again/i;
+const TRANSIENT_SQL_ERROR =
+  /serializ|could not complete because of conflict|connection|timed? ?out|SlowDown|ServiceUnavailable|InternalError|try again/i;
 
 /** A failed Data API statement: names the failing sub-statement and its SQL. Terminal unless the text looks transient. */
 export class RedshiftStatementError extends TerminalError {
@@ -94,7 +95,9 @@ export class RedshiftStatementError extends TerminalError {
     readonly detail: string,
     readonly failedSql: string | undefined,
   ) {
-    super(`redshift statement ${statementId} failed: ${detail}${failedSql ? `\n--- failing statement ---\n${failedSql.slice(0, 2000)}` : ''}`);
+    super(
+      `redshift statement ${statementId} failed: ${detail}${failedSql ? `\n--- failing statement ---\n${failedSql.slice(0, 2000)}` : ''}`,
+    );
     this.name = 'RedshiftStatementError';
   }
 }
@@ -128,16 +131,19 @@ export function toNamedParameters(sql: string, params: unknown[] = []): { sql: s
   const used = new Set<number>();
   const text = sql.replace(/\$(\d+)\b/g, (match, n: string) => {
     const index = Number(n) - 1;
-    if (index < 0 || index >= params.length) throw new TerminalError(`query uses ${match} but only ${params.length} parameter(s) were given`);
+    if (index < 0 || index >= params.length)
+      throw new TerminalError(`query uses ${match} but only ${params.length} parameter(s) were given`);
     if (params[index] === null || params[index] === undefined) return 'null';
     if (params[index] === '') return "''";
     used.add(index);
     return `:p${index + 1}`;
   });
-  const parameters = [...used].sort((a, b) => a - b).map((i) => {
-    const value = params[i];
-    return { name: `p${i + 1}`, value: value instanceof Date ? value.toISOString() : String(value) };
-  });
+  const parameters = [...used]
+    .sort((a, b) => a - b)
+    .map((i) => {
+      const value = params[i];
+      return { name: `p${i + 1}`, value: value instanceof Date ? value.toISOString() : String(value) };
+    });
   return { sql: text, parameters };
 }
 
@@ -156,7 +162,9 @@ export class RedshiftWarehouse implements Warehouse {
   ) {
     const keepAlive = config.sessionKeepAliveSeconds ?? DEFAULT_SESSION_KEEP_ALIVE_SECONDS;
     if (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > 86_400) {
-      throw new TerminalError(`sessionKeepAliveSeconds must be an integer from 1 to 86400 (Data API SessionAliveSeconds), got ${keepAlive}`);
+      throw new TerminalError(
+        `sessionKeepAliveSeconds must be an integer from 1 to 86400 (Data API SessionAliveSeconds), got ${keepAlive}`,
+      );
     }
   }
 
@@ -208,7 +216,12 @@ export class RedshiftWarehouse implements Warehouse {
     const result: LoadResult = { runId, loaded: true, tables: {} };
     const session: Session = {};
     for (const [i, part] of chunkSqls(script.stage).entries()) {
-      const done = await this.batch(`stage run ${runId} (${i + 1})`, part.map((s) => s.sql), session, []);
+      const done = await this.batch(
+        `stage run ${runId} (${i + 1})`,
+        part.map((s) => s.sql),
+        session,
+        [],
+      );
       await this.readCounts(done, part, result);
     }
     const done = await this.transaction(`load run ${runId}`, script.transaction, session, [{ name: 'run_id', value: runId }]);
@@ -265,13 +278,25 @@ export class RedshiftWarehouse implements Warehouse {
    * the same session with a new token, up to `maxAttempts` calls in all, then
    * becomes a TransientError. Other failures throw at once.
    */
-  private async transaction(what: string, statements: ScriptStatement[], session: Session, parameters: SqlParameter[]): Promise<DescribeStatementResponse> {
+  private async transaction(
+    what: string,
+    statements: ScriptStatement[],
+    session: Session,
+    parameters: SqlParameter[],
+  ): Promise<DescribeStatementResponse> {
     const maxAttempts = this.config.maxAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.batch(what, statements.map((s) => s.sql), session, parameters, attempt);
+        return await this.batch(
+          what,
+          statements.map((s) => s.sql),
+          session,
+          parameters,
+          attempt,
+        );
       } catch (error) {
-        if (!(error instanceof TransientError) || !(error.cause instanceof RedshiftStatementError) || attempt >= maxAttempts) throw error;
+        if (!(error instanceof TransientError) || !(error.cause instanceof RedshiftStatementError) || attempt >= maxAttempts)
+          throw error;
       }
     }
   }
@@ -285,13 +310,24 @@ export class RedshiftWarehouse implements Warehouse {
    * when the session cannot be reused (it closed or timed out: nothing was
    * kept, so the whole load may be retried).
    */
-  private async batch(what: string, sqls: string[], session: Session | undefined, parameters: SqlParameter[], attempt = 1): Promise<DescribeStatementResponse> {
+  private async batch(
+    what: string,
+    sqls: string[],
+    session: Session | undefined,
+    parameters: SqlParameter[],
+    attempt = 1,
+  ): Promise<DescribeStatementResponse> {
     if (sqls.length < 1 || sqls.length > DATA_API_MAX_SQLS) {
       throw new TerminalError(`${what}: a Data API batch takes 1 to ${DATA_API_MAX_SQLS} statements, not ${sqls.length}`);
     }
     const where = session?.id
       ? { SessionId: session.id }
-      : { ...this.connection, ...(session ? { SessionKeepAliveSeconds: this.config.sessionKeepAliveSeconds ?? DEFAULT_SESSION_KEEP_ALIVE_SECONDS } : {}) };
+      : {
+          ...this.connection,
+          ...(session
+            ? { SessionKeepAliveSeconds: this.config.sessionKeepAliveSeconds ?? DEFAULT_SESSION_KEEP_ALIVE_SECONDS }
+            : {}),
+        };
     const input = {
       ...where,
       Sqls: sqls,
@@ -301,10 +337,15 @@ export class RedshiftWarehouse implements Warehouse {
     };
     let out;
     try {
-      out = await awsCall(`redshift-data BatchExecuteStatement (${what})`, () => this.client.send(new BatchExecuteStatementCommand(input)));
+      out = await awsCall(`redshift-data BatchExecuteStatement (${what})`, () =>
+        this.client.send(new BatchExecuteStatementCommand(input)),
+      );
     } catch (error) {
       if (session?.id && error instanceof TerminalError && /session/i.test(errorMessage(error.cause ?? error))) {
-        throw new TransientError(`${what}: Data API session ${session.id} cannot be reused (closed or timed out); nothing was kept`, { cause: error });
+        throw new TransientError(
+          `${what}: Data API session ${session.id} cannot be reused (closed or timed out); nothing was kept`,
+          { cause: error },
+        );
       }
       throw error;
     }

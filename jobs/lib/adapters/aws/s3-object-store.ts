@@ -186,7 +186,9 @@ export class S3ObjectStore implements ObjectStore {
       );
       if (out.Errors && out.Errors.length > 0) {
         const first = out.Errors[0];
-        throw new TerminalError(`s3 DeleteObjects ${this.where(prefix)}: ${out.Errors.length} failed, first ${first.Key}: ${first.Code} ${first.Message}`);
+        throw new TerminalError(
+          `s3 DeleteObjects ${this.where(prefix)}: ${out.Errors.length} failed, first ${first.Key}: ${first.Code} ${first.Message}`,
+        );
       }
     }
     return keys.length;

@@ -137,7 +137,12 @@ export class S3RunLedger implements RunLedger {
   }
 
   /** PutObject with a condition; a lost race becomes ConflictError(`conflict`). */
-  private async write(key: string, body: unknown, condition: { IfNoneMatch: '*' } | { IfMatch: string } | Record<string, never>, conflict: string) {
+  private async write(
+    key: string,
+    body: unknown,
+    condition: { IfNoneMatch: '*' } | { IfMatch: string } | Record<string, never>,
+    conflict: string,
+  ) {
     try {
       await this.client.send(
         new PutObjectCommand({
@@ -243,7 +248,8 @@ export class S3RunLedger implements RunLedger {
    */
   async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
     const { limit } = options;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new TypeError(`limit must be a positive integer: ${limit}`);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new TypeError(`limit must be a positive integer: ${limit}`);
     const prefix = `${this.prefix}runs/`;
     let ids = (await this.listKeys(prefix)).map((o) => o.key.slice(prefix.length, -'.json'.length)).sort();
     if (limit !== undefined) ids = ids.slice(-limit);
@@ -291,9 +297,12 @@ export class S3RunLedger implements RunLedger {
       await this.write(key, { runId: run.runId }, {}, `could not index run ${run.runId}`).catch(() => (complete = false));
     }
     if (complete) {
-      await this.write(`${this.openPrefix}${INDEX_COMPLETE}`, { since: this.now().toISOString() }, { IfNoneMatch: '*' }, 'index completed meanwhile').catch(
-        () => undefined,
-      );
+      await this.write(
+        `${this.openPrefix}${INDEX_COMPLETE}`,
+        { since: this.now().toISOString() },
+        { IfNoneMatch: '*' },
+        'index completed meanwhile',
+      ).catch(() => undefined);
     }
     return open;
   }

@@ -14,7 +14,11 @@ export const SNS_SUBJECT_MAX = 100;
  * breaks, at most 100 characters (cut with `…` replaced by `...`).
  */
 export function snsSubject(subject: string): string {
-  const clean = subject.replace(/[\r\n\t]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').trim() || 'lakehouse alert';
+  const clean =
+    subject
+      .replace(/[\r\n\t]+/g, ' ')
+      .replace(/[^\x20-\x7e]/g, '?')
+      .trim() || 'lakehouse alert';
   return clean.length <= SNS_SUBJECT_MAX ? clean : `${clean.slice(0, SNS_SUBJECT_MAX - 3)}...`;
 }
 
@@ -32,7 +36,9 @@ export class SnsNotifier implements Notifier {
   /** Publishes `body` with a subject made safe by {@link snsSubject}. Throws classified SDK errors. */
   async notify(message: { subject: string; body: string }): Promise<void> {
     await awsCall(`sns Publish to ${this.topicArn}`, () =>
-      this.client.send(new PublishCommand({ TopicArn: this.topicArn, Subject: snsSubject(message.subject), Message: message.body })),
+      this.client.send(
+        new PublishCommand({ TopicArn: this.topicArn, Subject: snsSubject(message.subject), Message: message.body }),
+      ),
     );
   }
 }

@@ -36,7 +36,9 @@ export function sourceUrlFromSecret(value: unknown): string {
   const parts = partsSecret.safeParse(value);
   if (!parts.success) {
     const fields = parts.error.issues.map((i) => i.path.join('.') || '(root)');
-    throw new TerminalError(`source secret has neither a postgres "url" nor username/password/host (check: ${[...new Set(fields)].join(', ')})`);
+    throw new TerminalError(
+      `source secret has neither a postgres "url" nor username/password/host (check: ${[...new Set(fields)].join(', ')})`,
+    );
   }
   const p = parts.data;
   const e = encodeURIComponent;
@@ -74,7 +76,11 @@ export class SourceSecret {
     } catch (error) {
       // Powertools wraps SDK and JSON errors; classify by the innermost cause.
       let inner: unknown = error;
-      while (inner instanceof Error && inner.cause !== undefined && (inner.name === 'GetParameterError' || inner.name === 'TransformParameterError')) {
+      while (
+        inner instanceof Error &&
+        inner.cause !== undefined &&
+        (inner.name === 'GetParameterError' || inner.name === 'TransformParameterError')
+      ) {
         inner = inner.cause;
       }
       throw classifyAwsError(inner, `secretsmanager GetSecretValue ${this.secretId}`);

@@ -143,10 +143,7 @@ export class DuckDbCatalog implements Catalog {
 
     for (const [table, { files, partitions }] of found) {
       const glob = quoteLiteral(join(root, table, 'run_id=*', `*${FILE_SUFFIX[zone]}`));
-      const source =
-        zone === 'raw'
-          ? await this.rawSource(root, table, partitions, glob)
-          : parquetSource(glob);
+      const source = zone === 'raw' ? await this.rawSource(root, table, partitions, glob) : parquetSource(glob);
       await execSql(this.conn, `create or replace view ${schema}.${quoteIdent(table)} as select * from ${source}`);
       const columns = await this.columnsOf(zone, table);
       report.tables.push({ name: table, files, partitions: partitions.size, columns: columns.length });
@@ -197,10 +194,7 @@ export class DuckDbCatalog implements Catalog {
     for (const name of await this.viewNames(zone)) {
       const columns = await this.columnsOf(zone, name);
       const partitions = (
-        await queryRows(
-          this.conn,
-          `select distinct run_id from ${quoteIdent(zone)}.${quoteIdent(name)} order by run_id`,
-        )
+        await queryRows(this.conn, `select distinct run_id from ${quoteIdent(zone)}.${quoteIdent(name)} order by run_id`)
       ).map((r) => String(r.run_id));
       out.push({ zone, name, columns, partitions });
     }
@@ -251,10 +245,9 @@ export class DuckDbCatalog implements Catalog {
         `create table if not exists ${STATE_TABLE} (table_name varchar, run_id varchar, files varchar, columns varchar, primary key (table_name, run_id))`,
     );
     const known = new Map(
-      (await queryRows(this.conn, `select run_id, files, columns from ${STATE_TABLE} where table_name = ${quoteLiteral(table)}`)).map((r) => [
-        String(r.run_id),
-        { files: String(r.files), columns: JSON.parse(String(r.columns)) as string[] },
-      ]),
+      (
+        await queryRows(this.conn, `select run_id, files, columns from ${STATE_TABLE} where table_name = ${quoteLiteral(table)}`)
+      ).map((r) => [String(r.run_id), { files: String(r.files), columns: JSON.parse(String(r.columns)) as string[] }]),
     );
     const columns: string[] = [];
     const seen = new Set<string>();

@@ -21,7 +21,9 @@ export function duckDbStaging(conn: DuckDBConnection): ParquetStaging {
     },
     async exportDeduped(paths, columns, spec, csvPath) {
       const times = new Set(spec.timeColumns);
-      const select = columns.map((c) => (times.has(c.name) ? `cast(${quoteIdent(c.name)} as time) as ${quoteIdent(c.name)}` : quoteIdent(c.name)));
+      const select = columns.map((c) =>
+        times.has(c.name) ? `cast(${quoteIdent(c.name)} as time) as ${quoteIdent(c.name)}` : quoteIdent(c.name),
+      );
       const grain = spec.grain.map(quoteIdent).join(', ');
       const sql =
         `copy (select * from (select ${select.join(', ')} from read_parquet(${list(paths)})) s ` +
@@ -31,4 +33,3 @@ export function duckDbStaging(conn: DuckDBConnection): ParquetStaging {
     },
   };
 }
-

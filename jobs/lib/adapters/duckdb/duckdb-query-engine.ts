@@ -125,20 +125,12 @@ export class DuckDbQueryEngine implements QueryEngine {
    * PART_FILE. With `keepEmpty` false a zero-row result leaves nothing behind
    * (not even the folder). Returns the row count.
    */
-  private async copyToParquet(
-    name: string,
-    runId: string,
-    select: string,
-    folder: string,
-    keepEmpty: boolean,
-  ): Promise<number> {
+  private async copyToParquet(name: string, runId: string, select: string, folder: string, keepEmpty: boolean): Promise<number> {
     await fs.mkdir(folder, { recursive: true });
     const temp = join(folder, `.${PART_FILE}.tmp-${randomUUID()}`);
     let count: number;
     try {
-      const result = await this.conn.run(
-        `copy (\n${select}\n) to ${quoteLiteral(temp)} (format parquet, compression zstd)`,
-      );
+      const result = await this.conn.run(`copy (\n${select}\n) to ${quoteLiteral(temp)} (format parquet, compression zstd)`);
       count = Number(result.rowsChanged);
     } catch (error) {
       await fs.rm(temp, { force: true });

@@ -47,14 +47,18 @@ export interface ReplicationOptions {
   dryRun?: boolean;
 }
 
-
 /**
  * Copies `object` from `zone` to the same key in `archive` through a
  * temporary file (named like the object store's, so listings skip it) and
  * sets the copy's modification time to the object's. Resolves false when the
  * object no longer exists in the zone.
  */
-async function copyKeepingTime(zone: FsObjectStore, archive: FsObjectStore, object: ObjectInfo, accessed: Date): Promise<boolean> {
+async function copyKeepingTime(
+  zone: FsObjectStore,
+  archive: FsObjectStore,
+  object: ObjectInfo,
+  accessed: Date,
+): Promise<boolean> {
   const target = archive.uri(object.key);
   await fs.mkdir(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);

@@ -27,7 +27,6 @@ interface WatermarkFile {
   watermarks: Watermarks;
 }
 
-
 async function writeAtomic(path: string, body: string): Promise<void> {
   const tmp = tempPathFor(path);
   await fs.writeFile(tmp, body);
@@ -80,7 +79,10 @@ export class FileRunLedger implements RunLedger {
    * @param root absolute folder for the ledger (created on first write)
    * @param options claim timeout and clock ({@link FileRunLedgerOptions})
    */
-  constructor(readonly root: string, options: FileRunLedgerOptions = {}) {
+  constructor(
+    readonly root: string,
+    options: FileRunLedgerOptions = {},
+  ) {
     this.runsDir = join(root, 'runs');
     this.openDir = join(root, 'open');
     this.watermarkPath = join(root, 'watermarks.json');
@@ -146,7 +148,8 @@ export class FileRunLedger implements RunLedger {
   /** Every run, or the `limit` most recent, oldest first. TypeError for a limit that is not a positive integer. */
   async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
     const { limit } = options;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new TypeError(`limit must be a positive integer: ${limit}`);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new TypeError(`limit must be a positive integer: ${limit}`);
     let names = await jsonNames(this.runsDir);
     if (limit !== undefined) names = names.slice(-limit);
     const runs: RunRecord[] = [];
@@ -173,7 +176,10 @@ export class FileRunLedger implements RunLedger {
       }
       const marker = join(this.openDir, name);
       if (!record) {
-        const modified = await fs.stat(marker).then((s) => s.mtimeMs, () => undefined);
+        const modified = await fs.stat(marker).then(
+          (s) => s.mtimeMs,
+          () => undefined,
+        );
         if (modified === undefined || now - modified <= this.claimTimeoutMs) continue; // a claim in progress
       }
       await fs.rm(marker, { force: true });

@@ -114,7 +114,14 @@ export class FsObjectStore implements ObjectStore {
   async list(prefix: string): Promise<ObjectInfo[]> {
     // Walk only the folder the prefix points into.
     const slash = prefix.lastIndexOf('/');
-    if (slash >= 0 && prefix.slice(0, slash).split('/').some((p) => p === '' || p === '.' || p === '..')) return [];
+    if (
+      slash >= 0 &&
+      prefix
+        .slice(0, slash)
+        .split('/')
+        .some((p) => p === '' || p === '.' || p === '..')
+    )
+      return [];
     const startDir = slash >= 0 ? join(this.root, ...prefix.slice(0, slash).split('/').filter(Boolean)) : this.root;
     const out: ObjectInfo[] = [];
     const walk = async (dir: string): Promise<void> => {
@@ -160,7 +167,8 @@ export class FsObjectStore implements ObjectStore {
     } catch (error) {
       if (isMissing(error)) return;
       // unlink on a folder: EISDIR on Linux, EPERM on macOS.
-      if (['EISDIR', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '') && (await fs.stat(path)).isDirectory()) return;
+      if (['EISDIR', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '') && (await fs.stat(path)).isDirectory())
+        return;
       throw error;
     }
   }

@@ -28,7 +28,8 @@ const IN_FLIGHT_BYTES = 1 << 20;
  *   bundle): the Lambda bundles render on the calling thread instead.
  */
 function startWorker(): Worker {
-  if (!__filename.endsWith('.ts')) throw new Error('COPY render workers run only from the TypeScript sources; render inline instead');
+  if (!__filename.endsWith('.ts'))
+    throw new Error('COPY render workers run only from the TypeScript sources; render inline instead');
   const tsx = require.resolve('tsx/cjs');
   const entry = join(__dirname, 'copy-render-worker.ts');
   return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, { eval: true });

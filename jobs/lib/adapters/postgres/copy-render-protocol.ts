@@ -8,10 +8,7 @@ import type { RawLinePage } from '../../core/ports';
 import type { CopyLayout } from './copy-text';
 
 /** Pool → worker. */
-export type RenderRequest =
-  | { type: 'start'; layout: CopyLayout }
-  | { type: 'chunk'; chunk: Uint8Array }
-  | { type: 'end' };
+export type RenderRequest = { type: 'start'; layout: CopyLayout } | { type: 'chunk'; chunk: Uint8Array } | { type: 'end' };
 
 /** A rendered page as it crosses the thread boundary (text as a plain Uint8Array). */
 export type PageMessage = Omit<RawLinePage, 'text'> & { text: Uint8Array };

@@ -67,7 +67,8 @@ export function unescapeCopyText(field: string): string {
  * a BC date) is returned unchanged.
  */
 export function isoMillis(text: string): string {
-  if (text.length === 23 && text.charCodeAt(10) === 32 && text.charCodeAt(19) === 46) return `${text.slice(0, 10)}T${text.slice(11)}`;
+  if (text.length === 23 && text.charCodeAt(10) === 32 && text.charCodeAt(19) === 46)
+    return `${text.slice(0, 10)}T${text.slice(11)}`;
   const m = TIMESTAMP_TEXT.exec(text);
   if (!m) return text;
   return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}`;
@@ -192,7 +193,12 @@ export class CopyJsonLines {
 
   /** Hands on the page built so far and starts a new buffer. */
   private take(): RawLinePage {
-    const page: RawLinePage = { text: this.out.subarray(0, this.pos), starts: this.starts, lastUpdated: this.stamps, keys: this.keys };
+    const page: RawLinePage = {
+      text: this.out.subarray(0, this.pos),
+      starts: this.starts,
+      lastUpdated: this.stamps,
+      keys: this.keys,
+    };
     this.out = Buffer.allocUnsafe(this.out.length);
     this.pos = 0;
     this.starts = [];

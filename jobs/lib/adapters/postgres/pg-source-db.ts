@@ -194,14 +194,16 @@ export class PgSourceDb implements SourceDb {
 
   /** Base tables of the schema that have a `last_updated` column, sorted by name (code-point order). */
   async listTables(): Promise<string[]> {
-    const rows = await this.withConnection((db) => db.query<{ name: string }>(
-      `select c.table_name as name
+    const rows = await this.withConnection((db) =>
+      db.query<{ name: string }>(
+        `select c.table_name as name
          from information_schema.columns c
          join information_schema.tables t
            on t.table_schema = c.table_schema and t.table_name = c.table_name
         where c.table_schema = $1 and c.column_name = 'last_updated' and t.table_type = 'BASE TABLE'`,
-      [this.schema],
-    ));
+        [this.schema],
+      ),
+    );
     return rows.map((r) => r.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
@@ -297,7 +299,12 @@ export class PgSourceDb implements SourceDb {
       return;
     }
     const plan = await this.copyPlan(db, table, since);
-    const layout: CopyLayout = { columns: plan.columns, keyIndexes: plan.keyIndexes, lastUpdatedIndex: plan.lastUpdatedIndex, pageRows: pageSize };
+    const layout: CopyLayout = {
+      columns: plan.columns,
+      keyIndexes: plan.keyIndexes,
+      lastUpdatedIndex: plan.lastUpdatedIndex,
+      pageRows: pageSize,
+    };
     if (this.options.renderWorkers) {
       this.renderPool ??= new CopyRenderPool();
       yield* this.inSnapshot(db, this.renderPool.render(db.copyOut(plan.sql), layout));

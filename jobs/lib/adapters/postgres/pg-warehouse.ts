@@ -28,7 +28,14 @@ import type { ParquetStaging } from '../../core/parquet-staging';
 import type { PgClient } from './pg-client';
 
 const CONNECTION_ERRNOS = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
 ]);
 
 /**
@@ -50,8 +57,7 @@ export function isRetryablePgError(error: unknown): boolean {
 
 /** Wraps `error` with `context`, keeping it as `cause`: TransientError when a retry may help, else TerminalError. */
 function classify(error: unknown, context: string): TransientError | TerminalError {
-  const transient =
-    error instanceof TransientError || (!(error instanceof TerminalError) && isRetryablePgError(error));
+  const transient = error instanceof TransientError || (!(error instanceof TerminalError) && isRetryablePgError(error));
   const message = `${context}: ${errorMessage(error)}`;
   return transient ? new TransientError(message, { cause: error }) : new TerminalError(message, { cause: error });
 }
@@ -76,7 +82,8 @@ export class PgWarehouse implements Warehouse {
     private readonly uri: (key: string) => string,
     private readonly clock: Clock = systemClock,
   ) {
-    if (typeof uri !== 'function') throw new TypeError('PgWarehouse needs uri(key) to turn transformed-zone keys into file paths');
+    if (typeof uri !== 'function')
+      throw new TypeError('PgWarehouse needs uri(key) to turn transformed-zone keys into file paths');
   }
 
   /**
@@ -97,9 +104,7 @@ export class PgWarehouse implements Warehouse {
         }
       });
     } catch (error) {
-      throw error instanceof TransientError || error instanceof TerminalError
-        ? error
-        : classify(error, 'warehouse DDL failed');
+      throw error instanceof TransientError || error instanceof TerminalError ? error : classify(error, 'warehouse DDL failed');
     }
   }
 
@@ -164,7 +169,9 @@ export class PgWarehouse implements Warehouse {
         const prepare = async (i: number): Promise<{ staged: number; csv?: string }> => {
           const { paths, def, spec } = plans[i];
           if (paths.length === 0) return { staged: 0 };
-          const staged = await this.step(runId, def.name, `copy of ${paths.length} file(s) (read_parquet)`, () => staging.count(paths));
+          const staged = await this.step(runId, def.name, `copy of ${paths.length} file(s) (read_parquet)`, () =>
+            staging.count(paths),
+          );
           const csv = join(scratch, `${def.name}.csv`);
           await this.step(runId, def.name, 'dedupe (duckdb: one row per grain, times typed)', () =>
             staging.exportDeduped(paths, def.columns, spec, csv),
@@ -200,10 +207,14 @@ export class PgWarehouse implements Warehouse {
               );
               for (const { create_sql } of indexes) await this.step(runId, s.table, create_sql, () => tx.exec(create_sql));
             } else {
-              for (const sql of s.createStaging) await this.step(runId, s.table, `create staging (${firstLine(sql)})`, () => tx.exec(sql));
+              for (const sql of s.createStaging)
+                await this.step(runId, s.table, `create staging (${firstLine(sql)})`, () => tx.exec(sql));
               await this.step(runId, s.table, `copy of ${paths.length} file(s) (${s.copy})`, () => tx.copyFromCsv(s.copy, csv()));
-              changed = await this.step(runId, s.table, `${s.kind === 'dimension' ? 'merge' : 'insert'} (${firstLine(s.apply)})`, () =>
-                tx.command(s.apply),
+              changed = await this.step(
+                runId,
+                s.table,
+                `${s.kind === 'dimension' ? 'merge' : 'insert'} (${firstLine(s.apply)})`,
+                () => tx.command(s.apply),
               );
               await this.step(runId, s.table, 'drop staging', () => tx.exec(s.dropStaging));
             }

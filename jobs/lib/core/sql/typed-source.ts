@@ -115,12 +115,16 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
   const names = def.columns.map((c) => c.name);
   for (const column of def.columns) {
     const name = column.name;
-    if (!SIMPLE_NAME.test(name)) throw new TerminalError(`source column ${def.name}.${JSON.stringify(name)} is not a plain identifier`);
+    if (!SIMPLE_NAME.test(name))
+      throw new TerminalError(`source column ${def.name}.${JSON.stringify(name)} is not a plain identifier`);
     if (parserOf(def.name, column) && names.includes(name + TEXT_SUFFIX)) {
-      throw new TerminalError(`source table ${def.name} has both ${name} and ${name}${TEXT_SUFFIX}; the typing relation needs the latter name`);
+      throw new TerminalError(
+        `source table ${def.name} has both ${name} and ${name}${TEXT_SUFFIX}; the typing relation needs the latter name`,
+      );
     }
   }
-  if (names.includes(REJECT_REASON_COLUMN)) throw new TerminalError(`source table ${def.name} must not have a ${REJECT_REASON_COLUMN} column`);
+  if (names.includes(REJECT_REASON_COLUMN))
+    throw new TerminalError(`source table ${def.name} must not have a ${REJECT_REASON_COLUMN} column`);
 
   const asText = def.columns.map((c) =>
     parserOf(def.name, c) ? `cast(${c.name} as varchar) as ${c.name}${TEXT_SUFFIX}` : c.name,

@@ -118,16 +118,16 @@ function createStagingTable(load: LoadTable, staging: string, options: RedshiftL
  */
 export function redshiftLoadScript(runId: string, tables: LoadTable[], options: RedshiftLoadScriptOptions): RedshiftLoadScript {
   assertRunId(runId);
-  if (!options.iamRoleArn.startsWith('arn:')) throw new TerminalError(`not an IAM role ARN: ${JSON.stringify(options.iamRoleArn)}`);
+  if (!options.iamRoleArn.startsWith('arn:'))
+    throw new TerminalError(`not an IAM role ARN: ${JSON.stringify(options.iamRoleArn)}`);
   const stage: ScriptStatement[] = [];
   const transaction: ScriptStatement[] = [];
   const ordered = inLoadOrder(tables);
   for (const load of ordered) {
     const s = tableLoadStatements(load.table);
-    stage.push(
-      ...[s.staging, s.deduped, s.changes].map((t) => ({ sql: `drop table if exists ${quoteIdent(t)}` })),
-      { sql: createStagingTable(load, s.staging, options) },
-    );
+    stage.push(...[s.staging, s.deduped, s.changes].map((t) => ({ sql: `drop table if exists ${quoteIdent(t)}` })), {
+      sql: createStagingTable(load, s.staging, options),
+    });
     if (load.files.length > 0) {
       const prefix = options.s3Prefix(load.table.name);
       if (!prefix.startsWith('s3://')) throw new TerminalError(`not an S3 prefix: ${JSON.stringify(prefix)}`);

@@ -99,7 +99,7 @@ function targetIndexesQuery(target: string): string {
   const relation = `${quoteLiteral(target)}::regclass`;
   return [
     'select drop_sql, create_sql from (',
-    "    select 0 as pass, c.conname as name,",
+    '    select 0 as pass, c.conname as name,',
     "        format('alter table %s drop constraint %I', c.conrelid::regclass, c.conname) as drop_sql,",
     "        format('alter table %s add constraint %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid)) as create_sql",
     '    from pg_constraint c',
@@ -158,7 +158,11 @@ export function postgresStagedLoadStatements(def: StarTableDef): StagedLoadState
     columns: names,
     createStaging: [
       `drop table if exists ${q(staging)}`,
-      [`create temp table ${q(staging)} (`, ...indent(commaList(def.columns.map((c) => `${q(c.name)} ${WAREHOUSE_TYPES[c.type]}`))), ')'].join('\n'),
+      [
+        `create temp table ${q(staging)} (`,
+        ...indent(commaList(def.columns.map((c) => `${q(c.name)} ${WAREHOUSE_TYPES[c.type]}`))),
+        ')',
+      ].join('\n'),
     ],
     copy: copyCsv(q(staging)),
     apply,

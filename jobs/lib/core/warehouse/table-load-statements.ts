@@ -132,7 +132,9 @@ export function tableLoadStatements(def: StarTableDef): TableLoadStatements {
       `merge into ${target}`,
       `using ${q(changes)} s`,
       `on ${def.key.map((k) => `${target}.${q(k)} = s.${q(k)}`).join(' and ')}`,
-      ...(valueCols.length ? ['when matched then update set', ...indent(commaList(valueCols.map((n) => `${q(n)} = s.${q(n)}`)))] : []),
+      ...(valueCols.length
+        ? ['when matched then update set', ...indent(commaList(valueCols.map((n) => `${q(n)} = s.${q(n)}`)))]
+        : []),
       ...mergeInsert(names.map(q), sourceCols),
     ].join('\n');
   } else {

@@ -8,7 +8,6 @@ import type { DeployedNames } from '../../definition/event-patterns';
 import { ENV, zoneBucketEnv, zoneCrawlerEnv, zoneDatabaseEnv, type EnvName } from '../../definition/lambda-environment';
 import type { Zone } from '../../definition/zones';
 
-
 /**
  * Reads a required variable. Throws TerminalError naming the variable when it
  * is unset or empty (a deployment mistake no retry fixes).

@@ -125,14 +125,19 @@ export function toPipelineEvent(event: unknown, names: DeployedNames): PipelineE
       return {
         source: 'aws.s3',
         'detail-type': 'Object Created',
-        detail: { bucket: { name: s3.detail.bucket.name }, object: { key: s3.detail.object.key, size: s3.detail.object.size }, zone },
+        detail: {
+          bucket: { name: s3.detail.bucket.name },
+          object: { key: s3.detail.object.key, size: s3.detail.object.size },
+          zone,
+        },
       };
     }
     case EVENT_SOURCES.glue: {
       const glue = parseEvent(glueCrawlerStateChangeSchema, event, DETAIL_TYPES.crawlerStateChange);
       const zone = zoneOfCrawler(names, glue.detail.crawlerName);
       if (!zone) throw new TerminalError(`Glue event for crawler ${glue.detail.crawlerName}, which is none of the zone crawlers`);
-      if (glue.detail.state === 'Started') throw new TerminalError(`Glue crawler ${glue.detail.crawlerName} Started: no step acts on this state`);
+      if (glue.detail.state === 'Started')
+        throw new TerminalError(`Glue crawler ${glue.detail.crawlerName} Started: no step acts on this state`);
       return {
         source: 'aws.glue',
         'detail-type': 'Glue Crawler State Change',
@@ -150,7 +155,11 @@ export function toPipelineEvent(event: unknown, names: DeployedNames): PipelineE
     }
     case EVENT_SOURCES.lakehouse: {
       const written = parseEvent(zoneWrittenSchema, event, DETAIL_TYPES.zoneWritten);
-      return { source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: written.detail.zone, runs: written.detail.runs } };
+      return {
+        source: 'lakehouse',
+        'detail-type': 'ZoneWritten',
+        detail: { zone: written.detail.zone, runs: written.detail.runs },
+      };
     }
     default:
       throw new TerminalError(`not a pipeline event (${describe(event)})`);
@@ -167,7 +176,9 @@ export function routeFor(event: PipelineEvent, step: Step): Route {
   const route = routesFor(event).find((r) => r.step === step);
   if (!route) {
     const known = ROUTES.filter((r) => r.step === step).map((r) => r.name);
-    throw new TerminalError(`${event['detail-type']} event (${describe(event)}) starts no ${step} route; ${step} routes: ${known.join(', ')}`);
+    throw new TerminalError(
+      `${event['detail-type']} event (${describe(event)}) starts no ${step} route; ${step} routes: ${known.join(', ')}`,
+    );
   }
   return route;
 }
@@ -203,7 +214,12 @@ export function serviceFailureRecord(event: unknown): ServiceFailureRecord | und
       message: `Glue crawler ${glue.detail.crawlerName} failed`,
       error: glue.detail.errorMessage ?? glue.detail.message ?? 'no error message in the event',
     };
-    return { timestamp: Date.parse(glue.time), message: JSON.stringify(line), logGroup: '/aws-glue/crawlers', logStream: glue.detail.crawlerName };
+    return {
+      timestamp: Date.parse(glue.time),
+      message: JSON.stringify(line),
+      logGroup: '/aws-glue/crawlers',
+      logStream: glue.detail.crawlerName,
+    };
   }
   if (e.source === EVENT_SOURCES.athena) {
     const athena = parseEvent(athenaQueryStateChangeSchema, event, DETAIL_TYPES.athenaQueryStateChange);

@@ -45,7 +45,11 @@ export interface HandlerSuccess<T> {
  * or `{ status: 'failed', error }` after logging a terminal error; rethrows
  * transient errors after logging them.
  */
-export async function runStep<T>(step: string, logger: Logger, job: () => Promise<T>): Promise<HandlerSuccess<T> | HandlerFailure> {
+export async function runStep<T>(
+  step: string,
+  logger: Logger,
+  job: () => Promise<T>,
+): Promise<HandlerSuccess<T> | HandlerFailure> {
   try {
     const result = await job();
     return { status: 'ok', step, result };
@@ -69,7 +73,11 @@ export type LambdaHandler<T> = (event: unknown, context: Context) => Promise<Han
  * `logger`, so every line of the invocation carries it, then runs
  * `job(event)` under {@link runStep}'s error policy.
  */
-export function lambdaHandler<T>(step: string, logger: PowertoolsLoggerAdapter, job: (event: unknown) => Promise<T>): LambdaHandler<T> {
+export function lambdaHandler<T>(
+  step: string,
+  logger: PowertoolsLoggerAdapter,
+  job: (event: unknown) => Promise<T>,
+): LambdaHandler<T> {
   return (event, context) => {
     logger.addContext(context);
     return runStep(step, logger, () => job(event));

@@ -48,7 +48,6 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
-
 /**
  * One step's local wiring: runs the job for a routed event with the local
  * runtime's adapters. The counterpart of the step's Lambda `handler.ts`.

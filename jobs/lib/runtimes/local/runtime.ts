@@ -83,7 +83,12 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
   );
   const engine = new DuckDbQueryEngine(duck, paths.zone);
   const ledger = new FileRunLedger(paths.ledger);
-  const notifier = new EmailNotifier({ to: settings.alertEmail, smtpUrl: settings.smtpUrl, outbox: paths.outbox, now: () => clock.now() });
+  const notifier = new EmailNotifier({
+    to: settings.alertEmail,
+    smtpUrl: settings.smtpUrl,
+    outbox: paths.outbox,
+    now: () => clock.now(),
+  });
 
   let sourceClient: Promise<PgClient> | undefined;
   let warehouseClient: Promise<PgClient> | undefined;
@@ -114,7 +119,9 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
     source: async () =>
       new PgSourceDb(
         await openSource(),
-        settings.sourceUrl ? { connect: () => openPg({ url: settings.sourceUrl! }), renderWorkers: availableParallelism() > 1 } : {},
+        settings.sourceUrl
+          ? { connect: () => openPg({ url: settings.sourceUrl! }), renderWorkers: availableParallelism() > 1 }
+          : {},
       ),
     warehouse: openWarehouse,
     dispatch: (route, event) => runLocalStep(runtime, route, event),

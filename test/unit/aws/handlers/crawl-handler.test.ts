@@ -25,7 +25,11 @@ describe('crawl handler', () => {
 
   it('starts the raw crawler when a manifest lands in the raw bucket', async () => {
     glue.on(StartCrawlerCommand).resolves({});
-    expect(await handler(fixture('s3-object-created-manifest'), lambdaContext('crawl'))).toEqual({ status: 'ok', step: 'crawl', result: { zone: 'raw', outcome: 'started' } });
+    expect(await handler(fixture('s3-object-created-manifest'), lambdaContext('crawl'))).toEqual({
+      status: 'ok',
+      step: 'crawl',
+      result: { zone: 'raw', outcome: 'started' },
+    });
     expect(glue.commandCalls(StartCrawlerCommand).map((c) => c.args[0].input)).toEqual([{ Name: 'lakehouse-raw' }]);
   });
 
@@ -37,7 +41,10 @@ describe('crawl handler', () => {
   });
 
   it('rejects a malformed event with a clear terminal failure and calls nothing', async () => {
-    const out = await handler(altered('s3-object-created-manifest', (e) => delete e.detail.bucket), lambdaContext('crawl'));
+    const out = await handler(
+      altered('s3-object-created-manifest', (e) => delete e.detail.bucket),
+      lambdaContext('crawl'),
+    );
     expect(out).toMatchObject({ status: 'failed', step: 'crawl', error: { name: 'TerminalError' } });
     expect((out as { error: { message: string } }).error.message).toMatch(/bad Object Created event: detail\.bucket/);
     expect(glue.calls()).toHaveLength(0);
@@ -45,7 +52,10 @@ describe('crawl handler', () => {
 
   it('rejects events that start no crawl: a part file, a landing file, another bucket, a crawler event', async () => {
     for (const event of [
-      altered('s3-object-created-manifest', (e) => (e.detail.object.key = 'sales_order/run_id=20250225t132609z/part-00000.jsonl.gz')),
+      altered(
+        's3-object-created-manifest',
+        (e) => (e.detail.object.key = 'sales_order/run_id=20250225t132609z/part-00000.jsonl.gz'),
+      ),
       fixture('s3-object-created-landing'),
       altered('s3-object-created-manifest', (e) => (e.detail.bucket.name = 'someone-elses-bucket')),
       fixture('glue-crawler-succeeded-raw'),

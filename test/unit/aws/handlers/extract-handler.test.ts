@@ -23,7 +23,10 @@ describe('extract handler (no source needed)', () => {
   it('rejects a secret without connection fields, naming the fields and not the values', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'u', password: 'hunter2' }) });
     const out = await handler(fixture('scheduled-tick-extract'), lambdaContext('extract'));
-    expect(out).toMatchObject({ status: 'failed', error: { name: 'TerminalError', message: expect.stringMatching(/check: host/) } });
+    expect(out).toMatchObject({
+      status: 'failed',
+      error: { name: 'TerminalError', message: expect.stringMatching(/check: host/) },
+    });
     expect(JSON.stringify(out)).not.toContain('hunter2');
   });
 
@@ -33,7 +36,10 @@ describe('extract handler (no source needed)', () => {
   });
 
   it('rejects the sweep tick', async () => {
-    expect(await handler(fixture('scheduled-tick-sweep'), lambdaContext('extract'))).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/starts no extract route/) } });
+    expect(await handler(fixture('scheduled-tick-sweep'), lambdaContext('extract'))).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringMatching(/starts no extract route/) },
+    });
     expect(secrets.calls()).toHaveLength(0);
   });
 
@@ -41,61 +47,72 @@ describe('extract handler (no source needed)', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'u', password: 'hunter2' }) });
     const context = lambdaContext('extract');
     const { lines } = await withLogLines(logger, () => handler(fixture('scheduled-tick-extract'), context));
-    expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'extract failed', service: 'extract', ...contextFields(context) })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'ERROR', message: 'extract failed', service: 'extract', ...contextFields(context) }),
+    ]);
     expect(JSON.stringify(lines)).not.toContain('hunter2');
   });
 });
 
 // Runs against the real PostgreSQL server when TEST_DATABASE_URL is set (house rule: no stand-in for a database that runs here).
-for (const { name, url } of serverUrl ? [{ name: 'postgres', url: serverUrl }] : []) describe(`extract handler against ${name}`, () => {
-  const database = `lakehouse_test_extract_handler_${process.pid}`;
-  const dbUrl = (() => {
-    const u = new URL(url);
-    u.pathname = `/${database}`;
-    return u.toString();
-  })();
+for (const { name, url } of serverUrl ? [{ name: 'postgres', url: serverUrl }] : [])
+  describe(`extract handler against ${name}`, () => {
+    const database = `lakehouse_test_extract_handler_${process.pid}`;
+    const dbUrl = (() => {
+      const u = new URL(url);
+      u.pathname = `/${database}`;
+      return u.toString();
+    })();
 
-  beforeAll(async () => {
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`drop database if exists ${database}`);
-    await admin.query(`create database ${database}`);
-    await admin.end();
-    const db = new Client({ connectionString: dbUrl });
-    await db.connect();
-    await db.query(`create table currency (
+    beforeAll(async () => {
+      const admin = new Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`drop database if exists ${database}`);
+      await admin.query(`create database ${database}`);
+      await admin.end();
+      const db = new Client({ connectionString: dbUrl });
+      await db.connect();
+      await db.query(`create table currency (
       currency_id serial primary key,
       currency_code varchar(3) not null,
       created_at timestamp not null default current_timestamp,
       last_updated timestamp not null default current_timestamp)`);
-    await db.query(`insert into currency (currency_code, created_at, last_updated) values
+      await db.query(`insert into currency (currency_code, created_at, last_updated) values
       ('GBP', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'),
       ('USD', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'),
       ('EUR', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962')`);
-    await db.end();
-  });
+      await db.end();
+    });
 
-  afterAll(async () => {
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.end();
-  });
+    afterAll(async () => {
+      const admin = new Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
+    });
 
-  it('extracts changed rows to the raw bucket, then the manifest, then advances the watermarks; a second tick finds nothing new', async () => {
-    const lake = fakeS3(s3);
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: dbUrl }) });
-    const first = (await handler(fixture('scheduled-tick-extract'), lambdaContext('extract'))) as { status: string; result: { runId: string; tables: Record<string, number> } };
-    expect(first).toMatchObject({ status: 'ok', result: { tables: { currency: 3 } } });
-    const runId = first.result.runId;
-    const keys = lake.keys(BUCKETS.raw);
-    expect(keys).toEqual(
-      expect.arrayContaining([`currency/run_id=${runId}/part-00000.jsonl.gz`, `_manifests/${runId}.json`, `_ledger/runs/${runId}.json`, '_ledger/watermarks.json']),
-    );
-    expect(JSON.parse(lake.get(BUCKETS.raw, '_ledger/watermarks.json')!).currency.lastUpdated).toBe('2022-11-03T14:20:49.962');
-    // The secret is cached in the container: the second tick does not read it again.
-    const second = await handler(fixture('scheduled-tick-extract'), lambdaContext('extract'));
-    expect(second).toMatchObject({ status: 'ok', result: { runId: null } });
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    it('extracts changed rows to the raw bucket, then the manifest, then advances the watermarks; a second tick finds nothing new', async () => {
+      const lake = fakeS3(s3);
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: dbUrl }) });
+      const first = (await handler(fixture('scheduled-tick-extract'), lambdaContext('extract'))) as {
+        status: string;
+        result: { runId: string; tables: Record<string, number> };
+      };
+      expect(first).toMatchObject({ status: 'ok', result: { tables: { currency: 3 } } });
+      const runId = first.result.runId;
+      const keys = lake.keys(BUCKETS.raw);
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          `currency/run_id=${runId}/part-00000.jsonl.gz`,
+          `_manifests/${runId}.json`,
+          `_ledger/runs/${runId}.json`,
+          '_ledger/watermarks.json',
+        ]),
+      );
+      expect(JSON.parse(lake.get(BUCKETS.raw, '_ledger/watermarks.json')!).currency.lastUpdated).toBe('2022-11-03T14:20:49.962');
+      // The secret is cached in the container: the second tick does not read it again.
+      const second = await handler(fixture('scheduled-tick-extract'), lambdaContext('extract'));
+      expect(second).toMatchObject({ status: 'ok', result: { runId: null } });
+      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    });
   });
-});

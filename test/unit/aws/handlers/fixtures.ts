@@ -23,7 +23,10 @@ export function altered(name: string, change: (event: Record<string, any>) => vo
 let invocations = 0;
 
 /** The context Lambda passes the `lakehouse-<step>` function, with a request id of its own per call unless given. */
-export function lambdaContext(step: string, awsRequestId = `c0ffee00-0000-4000-8000-${String(++invocations).padStart(12, '0')}`): Context {
+export function lambdaContext(
+  step: string,
+  awsRequestId = `c0ffee00-0000-4000-8000-${String(++invocations).padStart(12, '0')}`,
+): Context {
   const functionName = `lakehouse-${step}`;
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -56,14 +59,20 @@ export function contextFields(context: Context): Record<string, unknown> {
  * Runs `invoke` with `logger` at DEBUG (the handler tests run it SILENT) and
  * its output captured; returns what it returned and the JSON lines the logger wrote.
  */
-export async function withLogLines<T>(logger: PowertoolsLoggerAdapter, invoke: () => Promise<T>): Promise<{ result: T; lines: Record<string, any>[] }> {
+export async function withLogLines<T>(
+  logger: PowertoolsLoggerAdapter,
+  invoke: () => Promise<T>,
+): Promise<{ result: T; lines: Record<string, any>[] }> {
   // Powertools writes WARN and ERROR lines to stderr, the others to stdout (Lambda sends both to CloudWatch).
   const written: string[] = [];
   const capture = (chunk: string | Uint8Array) => {
     written.push(String(chunk));
     return true;
   };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
   const level = logger.powertools.getLevelName();
   logger.powertools.setLogLevel('DEBUG');
   try {

@@ -14,7 +14,10 @@ describe('ingest handler', () => {
     const lake = fakeS3(s3);
     const csv = 'sales_order_id,created_at,last_updated,units_sold\n1,2025-03-01T10:00:00.000,2025-03-01T10:00:00.000,5\n';
     lake.put(BUCKETS.raw, 'landing/sales_order/march-orders.csv', csv);
-    const out = (await handler(fixture('s3-object-created-landing'), lambdaContext('ingest'))) as { status: string; result: { status: string; runId: string; rows: number } };
+    const out = (await handler(fixture('s3-object-created-landing'), lambdaContext('ingest'))) as {
+      status: string;
+      result: { status: string; runId: string; rows: number };
+    };
     expect(out).toMatchObject({ status: 'ok' });
     expect(out.result).toMatchObject({ status: 'ingested', rows: 1 });
     const runId = out.result.runId;
@@ -28,12 +31,17 @@ describe('ingest handler', () => {
 
   it('rejects a manifest event (that starts crawl, not ingest)', async () => {
     fakeS3(s3);
-    expect(await handler(fixture('s3-object-created-manifest'), lambdaContext('ingest'))).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/starts no ingest route/) } });
+    expect(await handler(fixture('s3-object-created-manifest'), lambdaContext('ingest'))).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringMatching(/starts no ingest route/) },
+    });
   });
 
   it('logs the terminal error with the Lambda context', async () => {
     const context = lambdaContext('ingest');
     const { lines } = await withLogLines(logger, () => handler(fixture('s3-object-created-manifest'), context));
-    expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'ingest failed', service: 'ingest', ...contextFields(context) })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'ERROR', message: 'ingest failed', service: 'ingest', ...contextFields(context) }),
+    ]);
   });
 });

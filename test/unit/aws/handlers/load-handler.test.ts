@@ -29,7 +29,11 @@ const run: RunRecord = {
   stage: 'transformed',
   createdAt: '2025-02-25T13:26:10.000Z',
   updatedAt: '2025-02-25T13:40:00.000Z',
-  history: { extracted: '2025-02-25T13:26:10.000Z', cleaned: '2025-02-25T13:33:00.000Z', transformed: '2025-02-25T13:40:00.000Z' },
+  history: {
+    extracted: '2025-02-25T13:26:10.000Z',
+    cleaned: '2025-02-25T13:33:00.000Z',
+    transformed: '2025-02-25T13:40:00.000Z',
+  },
   counts: {},
 };
 
@@ -54,11 +58,19 @@ describe('load handler', () => {
     redshift.on(DescribeStatementCommand).callsFake(({ Id }: { Id: string }) => {
       if (Id === LOOKUP_ID) return { Id, Status: 'FINISHED', HasResultSet: true };
       const sqls = batches[Number(Id.split('-').at(-1)) - 101].Sqls!;
-      return { Id, Status: 'FINISHED', SubStatements: sqls.map((sql, i) => ({ Id: `${Id}:${i + 1}`, Status: 'FINISHED', QueryString: sql })) };
+      return {
+        Id,
+        Status: 'FINISHED',
+        SubStatements: sqls.map((sql, i) => ({ Id: `${Id}:${i + 1}`, Status: 'FINISHED', QueryString: sql })),
+      };
     });
-    redshift.on(GetStatementResultCommand).callsFake(({ Id }: { Id: string }) =>
-      Id === LOOKUP_ID ? { ColumnMetadata: [{ name: 'run_id' }], Records: [] } : { ColumnMetadata: [{ name: 'row_count' }], Records: [[{ longValue: 3 }]] },
-    );
+    redshift
+      .on(GetStatementResultCommand)
+      .callsFake(({ Id }: { Id: string }) =>
+        Id === LOOKUP_ID
+          ? { ColumnMetadata: [{ name: 'run_id' }], Records: [] }
+          : { ColumnMetadata: [{ name: 'row_count' }], Records: [[{ longValue: 3 }]] },
+      );
 
     const out = await handler(fixture('glue-crawler-succeeded-transformed'), lambdaContext('load'));
     expect(out).toMatchObject({ status: 'ok', step: 'load' });
@@ -70,7 +82,12 @@ describe('load handler', () => {
       `copy "stage_dim_currency" from 's3://${BUCKETS.transformed}/dim_currency/run_id=${RUN}/' iam_role 'arn:aws:iam::${ACCOUNT}:role/lakehouse-redshift-copy' format as parquet`,
       `copy "stage_fact_sales_order" from 's3://${BUCKETS.transformed}/fact_sales_order/run_id=${RUN}/' iam_role 'arn:aws:iam::${ACCOUNT}:role/lakehouse-redshift-copy' format as parquet`,
     ]);
-    expect(batches[1]).toMatchObject({ WorkgroupName: 'lakehouse', Database: 'dev', SecretArn: expect.stringContaining('lakehouse/redshift-admin'), SessionKeepAliveSeconds: 300 });
+    expect(batches[1]).toMatchObject({
+      WorkgroupName: 'lakehouse',
+      Database: 'dev',
+      SecretArn: expect.stringContaining('lakehouse/redshift-admin'),
+      SessionKeepAliveSeconds: 300,
+    });
     for (const later of batches.slice(2)) expect(later.SessionId).toBe('0a1b2c3d-0000-4000-8000-00000000abcd');
     const record = JSON.parse(lake.get(BUCKETS.raw, `_ledger/runs/${RUN}.json`)!) as RunRecord;
     expect(record.stage).toBe('loaded');
@@ -79,14 +96,19 @@ describe('load handler', () => {
 
   it('rejects the raw crawler event (that starts transform)', async () => {
     fakeS3(s3);
-    expect(await handler(fixture('glue-crawler-succeeded-raw'), lambdaContext('load'))).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/starts no load route/) } });
+    expect(await handler(fixture('glue-crawler-succeeded-raw'), lambdaContext('load'))).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringMatching(/starts no load route/) },
+    });
     expect(redshift.calls()).toHaveLength(0);
   });
 
   it('logs the terminal error with the Lambda context', async () => {
     const context = lambdaContext('load');
     const { lines } = await withLogLines(logger, () => handler(fixture('glue-crawler-succeeded-raw'), context));
-    expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'load failed', service: 'load', ...contextFields(context) })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'ERROR', message: 'load failed', service: 'load', ...contextFields(context) }),
+    ]);
     expect(redshift.calls()).toHaveLength(0);
   });
 });

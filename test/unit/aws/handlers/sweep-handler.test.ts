@@ -31,15 +31,27 @@ describe('sweep handler', () => {
       ['INFO', 'sweep done'],
     ]);
     for (const line of lines) expect(line).toMatchObject(contextFields(context));
-    expect(out).toEqual({ status: 'ok', step: 'sweep', result: { pending: 2, nudged: [{ stage: 'cleaned', zone: 'cleaned', runs: ['20250225t132609z'] }] } });
+    expect(out).toEqual({
+      status: 'ok',
+      step: 'sweep',
+      result: { pending: 2, nudged: [{ stage: 'cleaned', zone: 'cleaned', runs: ['20250225t132609z'] }] },
+    });
     expect(eventBridge.commandCalls(PutEventsCommand)[0].args[0].input.Entries).toEqual([
-      { EventBusName: 'lakehouse', Source: 'lakehouse', DetailType: 'ZoneWritten', Detail: '{"zone":"cleaned","runs":["20250225t132609z"]}' },
+      {
+        EventBusName: 'lakehouse',
+        Source: 'lakehouse',
+        DetailType: 'ZoneWritten',
+        Detail: '{"zone":"cleaned","runs":["20250225t132609z"]}',
+      },
     ]);
   });
 
   it('rejects the extract tick', async () => {
     fakeS3(s3);
-    expect(await handler(fixture('scheduled-tick-extract'), lambdaContext('sweep'))).toMatchObject({ status: 'failed', error: { name: 'TerminalError' } });
+    expect(await handler(fixture('scheduled-tick-extract'), lambdaContext('sweep'))).toMatchObject({
+      status: 'failed',
+      error: { name: 'TerminalError' },
+    });
     expect(eventBridge.calls()).toHaveLength(0);
   });
 });

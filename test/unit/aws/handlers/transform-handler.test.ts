@@ -20,9 +20,11 @@ const glue = mockClient(GlueClient);
 /** Glue databases holding every source table (raw, cleaned), on two GetTables pages. */
 function everyTableCrawled() {
   const tables = SOURCE_TABLES.map((t) => ({ Name: t.name }));
-  glue.on(GetTablesCommand).callsFake(({ NextToken }: { NextToken?: string }) =>
-    NextToken === undefined ? { NextToken: 'p2', TableList: tables.slice(0, 5) } : { TableList: tables.slice(5) },
-  );
+  glue
+    .on(GetTablesCommand)
+    .callsFake(({ NextToken }: { NextToken?: string }) =>
+      NextToken === undefined ? { NextToken: 'p2', TableList: tables.slice(0, 5) } : { TableList: tables.slice(5) },
+    );
 }
 
 const run = (runId: string, stage: RunRecord['stage']): RunRecord => ({
@@ -56,12 +58,19 @@ describe('transform handler', () => {
     expect(ctas).toHaveLength(22); // 11 cleaned tables: rows and rejects
     expect(ctas.filter((s) => s.includes('run_id=20250225t132609z/')).length).toBe(22);
     expect(ctas.some((s) => s.includes('20250225t120000z'))).toBe(false);
-    expect(ctas.every((s) => /from \(select \* from "lakehouse_raw"\."[a-z_]+" where run_id = '20250225t132609z'\)/.test(s))).toBe(true);
+    expect(
+      ctas.every((s) => /from \(select \* from "lakehouse_raw"\."[a-z_]+" where run_id = '20250225t132609z'\)/.test(s)),
+    ).toBe(true);
     expect(queries.started.every((q) => q.input.WorkGroup === 'lakehouse')).toBe(true);
     expect(JSON.parse(lake.get(BUCKETS.raw, '_ledger/runs/20250225t132609z.json')!).stage).toBe('cleaned');
     const entries = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries![0]);
     expect(entries).toEqual([
-      { EventBusName: 'lakehouse', Source: 'lakehouse', DetailType: 'ZoneWritten', Detail: JSON.stringify({ zone: 'cleaned', runs: ['20250225t132609z'] }) },
+      {
+        EventBusName: 'lakehouse',
+        Source: 'lakehouse',
+        DetailType: 'ZoneWritten',
+        Detail: JSON.stringify({ zone: 'cleaned', runs: ['20250225t132609z'] }),
+      },
     ]);
   });
 
@@ -70,7 +79,10 @@ describe('transform handler', () => {
     lake.put(BUCKETS.raw, '_ledger/runs/20250225t132609z.json', JSON.stringify(run('20250225t132609z', 'cleaned')));
     const queries = fakeAthena(athena);
     everyTableCrawled();
-    expect(await handler(fixture('glue-crawler-succeeded-cleaned'), lambdaContext('transform'))).toMatchObject({ status: 'ok', result: { target: 'transformed' } });
+    expect(await handler(fixture('glue-crawler-succeeded-cleaned'), lambdaContext('transform'))).toMatchObject({
+      status: 'ok',
+      result: { target: 'transformed' },
+    });
     const ctas = queries.sqls().filter((s) => s.startsWith('create table'));
     expect(ctas).toHaveLength(11);
     expect(ctas.every((s) => s.includes(`external_location = 's3://${BUCKETS.transformed}/`))).toBe(true);
@@ -81,12 +93,17 @@ describe('transform handler', () => {
     lake.put(BUCKETS.raw, '_ledger/runs/20250225t132609z.json', JSON.stringify(run('20250225t132609z', 'extracted')));
     const queries = fakeAthena(athena);
     glue.on(GetTablesCommand).resolves({ TableList: [{ Name: 'currency' }] });
-    expect(await handler(fixture('glue-crawler-succeeded-raw'), lambdaContext('transform'))).toMatchObject({ status: 'ok', result: { target: 'cleaned' } });
+    expect(await handler(fixture('glue-crawler-succeeded-raw'), lambdaContext('transform'))).toMatchObject({
+      status: 'ok',
+      result: { target: 'cleaned' },
+    });
     const ctas = queries.sqls().filter((s) => s.startsWith('create table'));
     expect(ctas).toHaveLength(22);
     const reading = ctas.filter((s) => s.includes('"lakehouse_raw".'));
     expect(reading).toHaveLength(2); // currency: rows and rejects
-    expect(reading.every((s) => s.includes(`(select * from "lakehouse_raw"."currency" where run_id = '20250225t132609z')`))).toBe(true);
+    expect(reading.every((s) => s.includes(`(select * from "lakehouse_raw"."currency" where run_id = '20250225t132609z')`))).toBe(
+      true,
+    );
     expect(ctas.filter((s) => s.includes('where 1 = 0)'))).toHaveLength(20);
     // One lookup of the raw database per model (11 cleaned models), none cached across them.
     expect(glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input.DatabaseName)).toEqual(Array(11).fill('lakehouse_raw'));
@@ -96,8 +113,15 @@ describe('transform handler', () => {
   it('rejects the transformed crawler (that starts load), a Started event and an unknown crawler', async () => {
     fakeS3(s3);
     fakeAthena(athena);
-    for (const event of [fixture('glue-crawler-succeeded-transformed'), fixture('glue-crawler-started'), { ...fixture('glue-crawler-succeeded-raw'), detail: { crawlerName: 'other', state: 'Succeeded' } }]) {
-      expect(await handler(event, lambdaContext('transform'))).toMatchObject({ status: 'failed', error: { name: 'TerminalError' } });
+    for (const event of [
+      fixture('glue-crawler-succeeded-transformed'),
+      fixture('glue-crawler-started'),
+      { ...fixture('glue-crawler-succeeded-raw'), detail: { crawlerName: 'other', state: 'Succeeded' } },
+    ]) {
+      expect(await handler(event, lambdaContext('transform'))).toMatchObject({
+        status: 'failed',
+        error: { name: 'TerminalError' },
+      });
     }
     expect(athena.calls()).toHaveLength(0);
   });
@@ -106,6 +130,8 @@ describe('transform handler', () => {
     fakeS3(s3);
     const context = lambdaContext('transform');
     const { lines } = await withLogLines(logger, () => handler(fixture('glue-crawler-started'), context));
-    expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'transform failed', service: 'transform', ...contextFields(context) })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'ERROR', message: 'transform failed', service: 'transform', ...contextFields(context) }),
+    ]);
   });
 });
