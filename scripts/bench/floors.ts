@@ -21,7 +21,7 @@ import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { quoteIdent, quoteLiteral } from '../../jobs/lib/core/identifiers';
-import { type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
+import type { DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
 import type { StarTableDef } from '../../jobs/lib/definition/tables';
 import { WAREHOUSE_TYPES } from '../../jobs/lib/core/warehouse/column-types';
 

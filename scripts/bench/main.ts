@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const url = benchServerUrl();
-  let admin;
+  let admin: Awaited<ReturnType<typeof connectAdmin>>;
   try {
     admin = await connectAdmin(url);
   } catch (error) {

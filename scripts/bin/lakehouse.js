@@ -31,7 +31,7 @@ if (process.platform === 'linux' && !process.env.MALLOC_ARENA_MAX) {
       process.exitCode = code;
     })
     .catch((error) => {
-      console.error(`lakehouse: ${error && error.message ? error.message : error}`);
+      console.error(`lakehouse: ${error?.message ? error.message : error}`);
       process.exitCode = 1;
     });
 }

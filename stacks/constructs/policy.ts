@@ -4,7 +4,7 @@
  * every action and resource (which the stack security tests walk).
  */
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 
 /** One policy statement. `effect` defaults to Allow. */
 export interface Statement {

@@ -18,7 +18,7 @@ describe('DuckDbCatalog raw partitions', () => {
   const part = (table: string, run: string, file: string) => join(home, 'raw', table, `run_id=${run}`, file);
   const writeRaw = (table: string, run: string, file: string, rows: object[]) => {
     mkdirSync(join(home, 'raw', table, `run_id=${run}`), { recursive: true });
-    writeFileSync(part(table, run, file), gzipSync(rows.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    writeFileSync(part(table, run, file), gzipSync(`${rows.map((r) => JSON.stringify(r)).join('\n')}\n`));
   };
 
   beforeEach(() => {

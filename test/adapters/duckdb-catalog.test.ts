@@ -14,7 +14,7 @@ describe('DuckDbCatalog (the local crawler)', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, 'part-00000.jsonl.gz'),
-      gzipSync(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n'),
+      gzipSync(`${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`),
     );
   };
 

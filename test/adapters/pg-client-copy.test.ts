@@ -4,7 +4,7 @@
  * same rows, `command` counts affected rows, and (server) `copyOut` streams
  * COPY TO output and leaves the connection usable when stopped early.
  */
-import { type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { openFreshDb, pgTargets } from '../support/pg-test-db';
 
 const targets = pgTargets();

@@ -6,7 +6,7 @@
  * and the raw-zone contract (docs/architecture.md "Data contracts"), not read back through the source.
  */
 import { gunzipSync } from 'node:zlib';
-import { type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
 import type { RawLinePage, RawRow } from '../../jobs/lib/core/ports';
 import { RawPartWriter } from '../../jobs/lib/core/raw-part-writer';

@@ -5,7 +5,7 @@
  * the same rows every time.
  */
 import { TerminalError } from '../../jobs/lib/core/errors';
-import { type PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
+import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { SCALED_TABLES } from '../../scripts/seed/scale';
 import { readSeedFile, SEED_DATA_DIR, seedSource } from '../../scripts/seed/seed-source';
 import { openFreshDb, pgTargets } from '../support/pg-test-db';

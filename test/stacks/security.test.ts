@@ -149,6 +149,7 @@ describe('hardened configuration', () => {
 
 describe('the security checks themselves', () => {
   const policyTf = (statement: Record<string, any>, type = 'aws_iam_role_policy'): TfJson => ({
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform interpolation, as synthesized JSON holds it
     resource: { [type]: { r: { policy: '${data.aws_iam_policy_document.d.json}' } } },
     data: { aws_iam_policy_document: { d: { statement: [statement] } } },
   });

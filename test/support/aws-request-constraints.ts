@@ -188,7 +188,10 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
 
   switch (shape.type) {
     case 'structure': {
-      if (!isPlainObject(value)) return typeMismatch('structure (object)');
+      if (!isPlainObject(value)) {
+        typeMismatch('structure (object)');
+        return;
+      }
       const members = shape.members ?? {};
       for (const name of shape.required ?? []) {
         if (!present(value[name]))
@@ -207,7 +210,10 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       return;
     }
     case 'list': {
-      if (!Array.isArray(value)) return typeMismatch('list (array)');
+      if (!Array.isArray(value)) {
+        typeMismatch('list (array)');
+        return;
+      }
       const max = documented?.max ?? shape.max;
       if (shape.min !== undefined && value.length < shape.min) add('min-size', `at least ${shape.min} items`, `${value.length}`);
       if (max !== undefined && value.length > max)
@@ -220,7 +226,10 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       return;
     }
     case 'map': {
-      if (!isPlainObject(value)) return typeMismatch('map (object)');
+      if (!isPlainObject(value)) {
+        typeMismatch('map (object)');
+        return;
+      }
       const entries = Object.entries(value).filter(([, v]) => present(v));
       if (shape.min !== undefined && entries.length < shape.min)
         add('min-size', `at least ${shape.min} entries`, `${entries.length}`);
@@ -233,7 +242,10 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       return;
     }
     case 'string': {
-      if (typeof value !== 'string') return typeMismatch('string');
+      if (typeof value !== 'string') {
+        typeMismatch('string');
+        return;
+      }
       // Length in characters (Unicode code points), as the service models count it.
       const length = [...value].length;
       if (shape.min !== undefined && length < shape.min) add('min-length', `at least ${shape.min} characters`, `${length}`);
@@ -253,7 +265,10 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     case 'integer':
     case 'long': {
       const ok = (typeof value === 'number' && Number.isInteger(value)) || (shape.type === 'long' && typeof value === 'bigint');
-      if (!ok) return typeMismatch(`${shape.type} (whole number)`);
+      if (!ok) {
+        typeMismatch(`${shape.type} (whole number)`);
+        return;
+      }
       const n = Number(value);
       if (shape.min !== undefined && n < shape.min) add('min', `at least ${shape.min}`, `${n}`);
       if (shape.max !== undefined && n > shape.max) add('max', `at most ${shape.max}`, `${n}`);
@@ -261,7 +276,10 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     }
     case 'double':
     case 'float': {
-      if (typeof value !== 'number' || Number.isNaN(value)) return typeMismatch(`${shape.type} (number)`);
+      if (typeof value !== 'number' || Number.isNaN(value)) {
+        typeMismatch(`${shape.type} (number)`);
+        return;
+      }
       if (shape.min !== undefined && value < shape.min) add('min', `at least ${shape.min}`, `${value}`);
       if (shape.max !== undefined && value > shape.max) add('max', `at most ${shape.max}`, `${value}`);
       return;
@@ -279,7 +297,10 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     }
     case 'blob': {
       const length = blobLength(value);
-      if (length === 'not-a-blob') return typeMismatch('blob (string, bytes, Blob or stream)');
+      if (length === 'not-a-blob') {
+        typeMismatch('blob (string, bytes, Blob or stream)');
+        return;
+      }
       if (length === undefined) return;
       if (shape.min !== undefined && length < shape.min) add('min-length', `at least ${shape.min} bytes`, `${length}`);
       if (shape.max !== undefined && length > shape.max) add('max-length', `at most ${shape.max} bytes`, `${length}`);

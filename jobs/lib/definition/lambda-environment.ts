@@ -1,12 +1,3 @@
-/**
- * Names of the environment variables the Lambda handlers read: the one place
- * the pipeline stack (which sets them) and the handlers (which read them)
- * share, so a renamed variable cannot leave one side behind.
- *
- * `ENV_BY_STEP` says which variables each job's Lambda receives (least
- * privilege extends to configuration: a job sees only the names it uses).
- */
-import type { DeployedNames } from './event-patterns';
 import type { Step } from './run-stages';
 import type { Zone } from './zones';
 

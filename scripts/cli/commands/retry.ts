@@ -12,7 +12,7 @@
  * Exits 1 when a named run does not exist (and then clears nothing), or when
  * the local pass fails.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Clock, RunLedger } from '../../../jobs/lib/core/ports';
 import { clearFailure, failedRuns, type ClearedFailure } from '../../../jobs/lib/core/run-lifecycle';
 import { s3LedgerAt } from '../ledger-uri';

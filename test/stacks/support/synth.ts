@@ -97,8 +97,7 @@ export function nameOf(tf: TfJson, type: string, where: (body: Record<string, an
 /** The statements of the policy document a `policy` / `assume_role_policy` attribute refers to. */
 export function statementsOf(tf: TfJson, policyRef: unknown): Record<string, any>[] {
   const r = parseRef(policyRef);
-  if (!r || !r.data || r.type !== 'aws_iam_policy_document')
-    throw new Error(`not a policy document reference: ${String(policyRef)}`);
+  if (!r?.data || r.type !== 'aws_iam_policy_document') throw new Error(`not a policy document reference: ${String(policyRef)}`);
   const doc = tf.data?.aws_iam_policy_document?.[r.name];
   if (!doc) throw new Error(`no policy document ${r.name}`);
   return doc.statement;

@@ -40,7 +40,7 @@ export class MemoryZone implements AthenaZoneStore {
   }
   async deletePrefix(prefix: string): Promise<number> {
     const keys = [...this.objects].filter((k) => k.startsWith(prefix));
-    keys.forEach((k) => this.objects.delete(k));
+    for (const k of keys) this.objects.delete(k);
     this.cleared.push(prefix);
     return keys.length;
   }

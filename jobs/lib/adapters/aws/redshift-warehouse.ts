@@ -31,6 +31,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   BatchExecuteStatementCommand,
+  type BatchExecuteStatementCommandOutput,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
@@ -335,7 +336,7 @@ export class RedshiftWarehouse implements Warehouse {
       ClientToken: session?.id ? token([session.id, String(attempt), ...sqls]) : randomUUID(),
       StatementName: what.slice(0, 500),
     };
-    let out;
+    let out: BatchExecuteStatementCommandOutput;
     try {
       out = await awsCall(`redshift-data BatchExecuteStatement (${what})`, () =>
         this.client.send(new BatchExecuteStatementCommand(input)),

@@ -297,7 +297,7 @@ export class DuckDbCatalog implements Catalog {
     if (!Number(present[0]?.n)) return;
     await execSql(
       this.conn,
-      `delete from ${STATE_TABLE}` + (tables.length ? ` where table_name not in (${tables.map(quoteLiteral).join(', ')})` : ''),
+      `delete from ${STATE_TABLE}${tables.length ? ` where table_name not in (${tables.map(quoteLiteral).join(', ')})` : ''}`,
     );
   }
 

@@ -5,7 +5,7 @@
  * When given `onCreated`, every completed write is reported, the way S3 sends
  * "Object Created" to EventBridge.
  */
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, type Dirent, promises as fs } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -125,7 +125,7 @@ export class FsObjectStore implements ObjectStore {
     const startDir = slash >= 0 ? join(this.root, ...prefix.slice(0, slash).split('/').filter(Boolean)) : this.root;
     const out: ObjectInfo[] = [];
     const walk = async (dir: string): Promise<void> => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await fs.readdir(dir, { withFileTypes: true });
       } catch (error) {

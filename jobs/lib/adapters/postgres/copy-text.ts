@@ -100,9 +100,9 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const HEX = '0123456789abcdef';
 /** JSON's short escapes for control bytes (as JSON.stringify writes them); other control bytes become \u00XX. */
-const JSON_SHORT: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+const JSON_SHORT: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
 /** The byte a COPY escape `\<x>` stands for. */
-const COPY_ESCAPE: Record<number, number> = { 0x62: 0x08, 0x66: 0x0c, 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09, 0x76: 0x0b };
+const COPY_ESCAPE: Record<number, number> = { 98: 0x08, 102: 0x0c, 110: 0x0a, 114: 0x0d, 116: 0x09, 118: 0x0b };
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 /** Bytes a raw-zone page aims at before it is handed on. */

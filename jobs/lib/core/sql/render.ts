@@ -89,7 +89,7 @@ function renderPlaceholder(body: string, runId: string, ctx: RenderContext): str
   const table = TABLE_REF.exec(body);
   if (table) return renderTable(table[1], table[2], table[3], runId, ctx);
   const call = SHIM_CALL.exec(body);
-  const tableFunction = call && Object.prototype.hasOwnProperty.call(TABLE_FUNCTION_RENDERERS, call[1]);
+  const tableFunction = call && Object.hasOwn(TABLE_FUNCTION_RENDERERS, call[1]);
   if (call && tableFunction) return TABLE_FUNCTION_RENDERERS[call[1]](call[2].trim(), runId, ctx);
   if (call) return renderShim(call[1], call[2], ctx.engine);
   throw new TerminalError(
@@ -193,7 +193,7 @@ export function emptyRelation(zone: Zone, table: string): string {
 }
 
 function renderShim(name: string, argText: string, engine: Engine): string {
-  const shim = Object.prototype.hasOwnProperty.call(SHIMS, name) ? SHIMS[name] : undefined;
+  const shim = Object.hasOwn(SHIMS, name) ? SHIMS[name] : undefined;
   if (!shim) {
     throw new TerminalError(`unknown shim ${name}(): known shims are ${shimNames().join(', ')}`);
   }
