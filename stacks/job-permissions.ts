@@ -59,6 +59,9 @@ const ATHENA_QUERY = [
   'athena:GetQueryExecution',
   'athena:GetQueryResults',
   'athena:StopQueryExecution',
+  // Finding a CTAS an earlier invocation left running on a run location (athena-query-engine.ts stopWritersOf).
+  'athena:ListQueryExecutions',
+  'athena:BatchGetQueryExecution',
 ];
 
 /**

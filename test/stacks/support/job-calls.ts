@@ -330,14 +330,21 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
             },
           ],
         },
-        ...['StartQueryExecutionCommand', 'GetQueryExecutionCommand', 'GetQueryResultsCommand'].map((command) => ({
+        ...[
+          'StartQueryExecutionCommand',
+          'GetQueryExecutionCommand',
+          'GetQueryResultsCommand',
+          'ListQueryExecutionsCommand',
+          'BatchGetQueryExecutionCommand',
+          'StopQueryExecutionCommand',
+        ].map((command) => ({
           command,
           source: ATHENA,
           needs: [
             {
               actions: [`athena:${command.replace(/Command$/, '')}`],
               on: [arn('athena', `workgroup/${n.transformWorkgroup}`)],
-              why: 'CTAS, count and drop in the transform workgroup',
+              why: 'CTAS, count and drop in the transform workgroup; find and stop a CTAS an earlier invocation left running',
             },
           ],
         })),

@@ -5,9 +5,12 @@
  */
 import {
   AthenaClient,
+  BatchGetQueryExecutionCommand,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
+  ListQueryExecutionsCommand,
   StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
   type QueryExecutionStatus,
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
@@ -83,13 +86,34 @@ export function fakeAthena(
     started.push({ id, input });
     return { QueryExecutionId: id };
   });
-  athena.on(GetQueryExecutionCommand).callsFake(({ QueryExecutionId }: { QueryExecutionId: string }) => {
-    const n = (polled.get(QueryExecutionId) ?? 0) + 1;
+  const stopped: string[] = [];
+  /** An execution as Athena would describe it now; `poll` counts a GetQueryExecution. */
+  const describe = (QueryExecutionId: string, poll: boolean) => {
+    const n = (polled.get(QueryExecutionId) ?? 0) + (poll ? 1 : 0);
     polled.set(QueryExecutionId, n);
-    if (n <= (options.polls ?? 0)) return { QueryExecution: { QueryExecutionId, Status: { State: 'RUNNING' } } };
     const sql = sqlById.get(QueryExecutionId)!;
+    const base = { QueryExecutionId, Query: sql, WorkGroup: 'lakehouse' };
+    if (stopped.includes(QueryExecutionId)) {
+      return {
+        ...base,
+        Status: { SubmissionDateTime: NOW, State: 'CANCELLED' as const, StateChangeReason: 'Query was cancelled by user' },
+      };
+    }
+    if (n <= (options.polls ?? 0)) return { ...base, Status: { SubmissionDateTime: NOW, State: 'RUNNING' as const } };
     const status = options.outcome?.(sql, QueryExecutionId) ?? { State: 'SUCCEEDED' };
-    return { QueryExecution: { QueryExecutionId, Status: { SubmissionDateTime: NOW, ...status } } };
+    return { ...base, Status: { SubmissionDateTime: NOW, ...status } };
+  };
+  athena.on(GetQueryExecutionCommand).callsFake(({ QueryExecutionId }: { QueryExecutionId: string }) => ({
+    QueryExecution: describe(QueryExecutionId, true),
+  }));
+  // Newest first, as the console lists them; one page is enough for these tests.
+  athena.on(ListQueryExecutionsCommand).callsFake(() => ({ QueryExecutionIds: [...sqlById.keys()].reverse().slice(0, 50) }));
+  athena.on(BatchGetQueryExecutionCommand).callsFake(({ QueryExecutionIds }: { QueryExecutionIds: string[] }) => ({
+    QueryExecutions: QueryExecutionIds.map((id) => describe(id, false)),
+  }));
+  athena.on(StopQueryExecutionCommand).callsFake(({ QueryExecutionId }: { QueryExecutionId: string }) => {
+    stopped.push(QueryExecutionId);
+    return {};
   });
   athena.on(GetQueryResultsCommand).callsFake(({ QueryExecutionId }: { QueryExecutionId: string }) => {
     const sql = sqlById.get(QueryExecutionId)!;
@@ -102,7 +126,7 @@ export function fakeAthena(
       },
     };
   });
-  return { started, sqls: () => started.map((s) => s.input.QueryString!) };
+  return { started, stopped, sqls: () => started.map((s) => s.input.QueryString!) };
 }
 
 /**

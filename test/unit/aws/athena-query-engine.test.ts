@@ -198,6 +198,39 @@ describe('AthenaQueryEngine.materialize', () => {
     expect(fake.sqls().filter((s) => s.startsWith('create table'))).toHaveLength(2);
   });
 
+  it('after an invocation timed out on a running CTAS, a retry stops that query before it clears the location, and writes it once', async () => {
+    // The first CTAS never finishes by itself: the first invocation gives up waiting (transient).
+    let firstCtas: string | undefined;
+    const fake = fakeAthena({
+      outcome: (sql, id) => {
+        if (!sql.startsWith('create table')) return undefined;
+        firstCtas ??= id;
+        return id === firstCtas ? { State: 'RUNNING' } : undefined;
+      },
+    });
+    const shortWait = { initialDelayMs: 200, maxDelayMs: 1000, timeoutMs: 5_000, sleep: fakeSleep().sleep };
+    const first = athenaEngine({ poll: shortWait });
+    await expect(
+      first.engine.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select 1 as currency_id', runId: RUN }),
+    ).rejects.toBeInstanceOf(TransientError);
+    expect(fake.stopped).toEqual([]);
+
+    // The retry (a new invocation, minutes later, the first CTAS's files now partly there) stops it first.
+    const retry = athenaEngine({ poll: shortWait, now: () => new Date(NOW.getTime() + 16 * 60_000) });
+    retry.stores.transformed.objects.add(`dim_currency/run_id=${RUN}/partial-file`);
+    const calls: string[] = [];
+    const clear = retry.stores.transformed.deletePrefix.bind(retry.stores.transformed);
+    retry.stores.transformed.deletePrefix = async (prefix: string) => {
+      calls.push(`clear after stopping ${fake.stopped.join(',')}`);
+      return clear(prefix);
+    };
+    await retry.engine.materialize({ zone: 'transformed', table: 'dim_currency', sql: 'select 1 as currency_id', runId: RUN });
+    expect(fake.stopped).toEqual([firstCtas]);
+    expect(calls).toEqual([`clear after stopping ${firstCtas}`]);
+    const ctasIds = fake.started.filter((s) => s.input.QueryString!.startsWith('create table')).map((s) => s.id);
+    expect(new Set(ctasIds).size).toBe(2); // the stopped one, and the one that wrote the location
+  });
+
   it('makes throttling of StartQueryExecution transient and refuses bad names before calling Athena', async () => {
     athena.on(StartQueryExecutionCommand).rejects(awsError('TooManyRequestsException', 400));
     const { e } = engine();

@@ -32,9 +32,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  BatchGetQueryExecutionCommand,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
+  ListQueryExecutionsCommand,
   StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
   type AthenaClient,
   type ColumnInfo,
   type QueryExecution,
@@ -89,6 +92,11 @@ export interface AthenaEngineConfig {
    */
   tables?: (zone: Zone) => Promise<ReadonlySet<string>>;
 }
+
+/** How far back a still-running writer of a run location is looked for: longer than a Lambda can run (15 min). */
+const WRITER_WINDOW_MS = 20 * 60_000;
+/** ListQueryExecutions pages (50 ids each) looked at, at most, when looking for such a writer. */
+const WRITER_SCAN_PAGES = 6;
 
 /** An execution Athena reports as submitted this long before our request is a cached outcome (same token). */
 const CACHED_MARGIN_MS = 30_000;
@@ -256,6 +264,8 @@ export class AthenaQueryEngine implements QueryEngine {
     for (let attempt = 1; ; attempt++) {
       const present = (await output.store.list(output.folder)).map((o) => o.key);
       const token = requestToken([this.config.workgroup, table, runId, output.kind, ctas, present.join('\n'), after]);
+      // A CTAS of an earlier invocation (one that timed out) may still be writing here: stop it before clearing.
+      await this.stopWritersOf(output.store.uri(output.folder));
       await this.execute(`drop table if exists ${tmp}`, zone, [token, 'drop-before']);
       if (present.length > 0) await output.store.deletePrefix(output.folder);
       try {
@@ -310,6 +320,46 @@ export class AthenaQueryEngine implements QueryEngine {
       if (++attempts >= this.maxAttempts) {
         throw new TransientError(`athena query ${id} failed ${attempts} times with retryable errors: ${reason}`);
       }
+    }
+  }
+
+  /**
+   * Stops every query of the workgroup that is still QUEUED or RUNNING and
+   * writes to `location` (its text sets that `external_location`): the CTAS
+   * of an earlier invocation that timed out while waiting for it. Waits until
+   * each has ended, so clearing the location afterwards cannot race a writer.
+   * Looks at the executions submitted in the last {@link WRITER_WINDOW_MS}
+   * (newest first, at most {@link WRITER_SCAN_PAGES} pages of 50), longer
+   * than a Lambda can run. Sources: Athena API reference,
+   * "ListQueryExecutions", "BatchGetQueryExecution", "StopQueryExecution".
+   */
+  private async stopWritersOf(location: string): Promise<void> {
+    const marker = `external_location = ${quoteLiteral(location)}`;
+    const since = (this.config.now ?? (() => new Date()))().getTime() - WRITER_WINDOW_MS;
+    let token: string | undefined;
+    for (let page = 0; page < WRITER_SCAN_PAGES; page++) {
+      const listed = await awsCall(`athena ListQueryExecutions in ${this.config.workgroup}`, () =>
+        this.client.send(new ListQueryExecutionsCommand({ WorkGroup: this.config.workgroup, MaxResults: 50, NextToken: token })),
+      );
+      const ids = listed?.QueryExecutionIds ?? [];
+      if (ids.length === 0) return;
+      const got = await awsCall('athena BatchGetQueryExecution', () =>
+        this.client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: ids })),
+      );
+      const executions = got?.QueryExecutions ?? [];
+      for (const execution of executions) {
+        const state = execution.Status?.State;
+        if ((state === 'QUEUED' || state === 'RUNNING') && execution.QueryExecutionId && execution.Query?.includes(marker)) {
+          const id = execution.QueryExecutionId;
+          await awsCall(`athena StopQueryExecution ${id}`, () =>
+            this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })),
+          );
+          await this.wait(id);
+        }
+      }
+      const oldest = Math.min(...executions.map((e) => e.Status?.SubmissionDateTime?.getTime() ?? Number.POSITIVE_INFINITY));
+      token = listed?.NextToken;
+      if (!token || oldest < since) return;
     }
   }
 
