@@ -42,7 +42,8 @@ export const handler = lambdaHandler('transform', logger, async (event) => {
   });
   const events = new EventBridgePublisher(eventBridge, names.eventBusName);
   return transform(
-    { target: route.input.target! },
+    // One run per invocation (the rest are announced again): bounded by one run's work, not the backlog.
+    { target: route.input.target!, maxRuns: 1 },
     { engine, catalog, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger },
   );
 });

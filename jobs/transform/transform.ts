@@ -21,6 +21,12 @@ import { loadModels, type ModelFile } from '../lib/core/sql/models';
 export interface TransformInput {
   /** The zone to write: cleaned (from raw) or transformed (from cleaned). */
   target: 'cleaned' | 'transformed';
+  /**
+   * Runs transformed per invocation, oldest first; default all waiting. The
+   * Lambda sets 1, so an invocation's time is bounded by one run's work
+   * (88 Athena queries for a cleaned run) instead of by the backlog.
+   */
+  maxRuns?: number;
 }
 
 export interface TransformDeps {
@@ -50,7 +56,9 @@ export interface TransformResult {
  * model failure the run is marked failed in the ledger (best effort:
  * run-lifecycle.ts `markRunFailed`); on a transient one it stays waiting.
  * Either way runs already done are still announced and the error is
- * rethrown (later runs wait for a retry or the sweep).
+ * rethrown (later runs wait for a retry or the sweep). With `maxRuns`, the
+ * runs beyond it are left waiting and announced once more as written to the
+ * input zone (`ZoneWritten`), which starts the next invocation.
  */
 export async function transform(input: TransformInput, deps: TransformDeps): Promise<TransformResult> {
   const { target } = input;
@@ -59,8 +67,10 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
   const done: TransformRunResult[] = [];
   deps.logger.info('runs waiting for transform', { step: 'transform', target, runs: waiting.map((r) => r.runId) });
 
+  const batch = waiting.slice(0, input.maxRuns ?? waiting.length);
+  const left = waiting.slice(batch.length);
   try {
-    for (const run of waiting) {
+    for (const run of batch) {
       const results: ModelResult[] = [];
       try {
         await assertInputsRegistered(deps, target, run);
@@ -97,6 +107,17 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
         detail: { zone: target, runs: done.map((d) => d.runId) },
       });
     }
+  }
+  if (left.length > 0) {
+    // Fan out by event: announce the input zone again for the runs still waiting, the way the sweep
+    // nudges them (its crawl, or in direct mode its next step, starts another invocation).
+    const source = target === 'cleaned' ? 'raw' : 'cleaned';
+    await deps.events.publish({
+      source: 'lakehouse',
+      'detail-type': 'ZoneWritten',
+      detail: { zone: source, runs: left.map((r) => r.runId) },
+    });
+    deps.logger.info('runs left for the next invocation', { step: 'transform', target, runs: left.map((r) => r.runId) });
   }
   return { target, runs: done };
 }

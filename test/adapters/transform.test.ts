@@ -97,6 +97,23 @@ describe('transform job', () => {
     expect(second).toMatchObject({ stage: 'cleaned', counts: { cleaned: { currency: 1 } } });
   });
 
+  it('with maxRuns, transforms the oldest run only and announces the input zone again for the runs still waiting', async () => {
+    await newRun(RUN_1, { currency: 1 });
+    await newRun(RUN_2, { currency: 1 });
+    await land(RUN_1, [currency(1, 'GBP', '2022-11-03T14:20:49.962')]);
+    await land(RUN_2, [currency(1, 'GBP', '2025-02-26T08:00:00.000')]);
+    await catalog.crawl('raw');
+    const published: unknown[] = [];
+    const events = { publish: async (e: unknown) => void published.push(e) };
+    const result = await transform({ target: 'cleaned', maxRuns: 1 }, { ...deps(), events });
+    expect(result.runs.map((r) => r.runId)).toEqual([RUN_1]);
+    expect(published).toEqual([
+      { source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'cleaned', runs: [RUN_1] } },
+      { source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'raw', runs: [RUN_2] } },
+    ]);
+    expect(await ledger.getRun(RUN_2)).toMatchObject({ stage: 'extracted' });
+  });
+
   it('keeps a run waiting (not failed) when the catalog does not show a table it extracted yet', async () => {
     await newRun(RUN_1, { currency: 2 });
     await land(RUN_1, [currency(1, 'GBP', '2022-11-03T14:20:49.962')]);
