@@ -15,10 +15,11 @@ import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { openPg, type PgTarget } from '../../jobs/lib/runtimes/local/open-database';
 import { duckDbStaging } from '../../jobs/lib/adapters/duckdb/duckdb-parquet-staging';
 import { PgWarehouse } from '../../jobs/lib/adapters/postgres/pg-warehouse';
-import { STAR_TABLES, starTable, type ColumnType, type StarTableDef } from '../../jobs/lib/definition/tables';
+import { STAR_TABLES, starTable, type ColumnType } from '../../jobs/lib/definition/tables';
 import type { LoadTable } from '../../jobs/lib/core/ports';
 import { postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/staged-load-statements';
 import { loadTablesForRun } from '../../jobs/load/load';
+import { type StarRow, writeStarParquet } from '../support/star-parquet';
 
 const url = process.env.TEST_DATABASE_URL;
 const targets: { name: string; target: PgTarget | 'server' }[] = [
@@ -30,30 +31,8 @@ const RUN_1 = '20250101t000000z';
 const RUN_2 = '20250102t000000z';
 const RUN_3 = '20250103t000000z';
 
-type Row = (string | number | boolean | null)[];
-
-const DUCK_TYPES: Record<ColumnType, string> = {
-  int: 'INTEGER',
-  bigint: 'BIGINT',
-  varchar: 'VARCHAR',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  time: 'VARCHAR', // the lake holds times as HH:MM:SS.mmm text
-  timestamp: 'TIMESTAMP',
-  'decimal(10,2)': 'DECIMAL(10,2)',
-};
-
-const literal = (v: Row[number]) =>
-  v === null ? 'NULL' : typeof v === 'string' ? quoteLiteral(v) : typeof v === 'boolean' ? String(v) : String(v);
-
-/** Writes `rows` of a star table as one Parquet file with the lake's column names, order and types. */
-async function writeParquet(duck: DuckDBConnection, def: StarTableDef, rows: Row[], path: string): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  const selects = rows.map(
-    (row) => `select ${def.columns.map((c, i) => `cast(${literal(row[i])} as ${DUCK_TYPES[c.type]}) as "${c.name}"`).join(', ')}`,
-  );
-  await execSql(duck, `copy (${selects.join(' union all ')}) to ${quoteLiteral(path)} (format parquet)`);
-}
+type Row = StarRow;
+const writeParquet = writeStarParquet;
 
 /** The star rows of run 1, in lake column order. */
 function run1(): Record<string, Row[]> {

@@ -24,8 +24,9 @@ import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { openPg } from '../../jobs/lib/runtimes/local/open-database';
 import { PgWarehouse } from '../../jobs/lib/adapters/postgres/pg-warehouse';
 import { RedshiftWarehouse } from '../../jobs/lib/adapters/aws/redshift-warehouse';
-import { STAR_TABLES, starTable, type ColumnType, type StarTableDef } from '../../jobs/lib/definition/tables';
+import { STAR_TABLES, starTable } from '../../jobs/lib/definition/tables';
 import { loadTablesForRun } from '../../jobs/load/load';
+import { type StarRow, writeStarParquet } from '../support/star-parquet';
 import { pgRedshiftDataApi, type PgRedshiftDataApi } from '../support/pg-redshift-data-api';
 import { openSqlTestLake } from '../sql/sql-test-lake';
 import { SEED_DATA_DIR } from '../../scripts/seed/seed-source';
@@ -44,29 +45,8 @@ const ROLE = 'arn:aws:iam::123456789012:role/lakehouse-redshift-copy';
 
 jest.setTimeout(60_000);
 
-type Row = (string | number | boolean | null)[];
-
-const DUCK_TYPES: Record<ColumnType, string> = {
-  int: 'INTEGER',
-  bigint: 'BIGINT',
-  varchar: 'VARCHAR',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  time: 'VARCHAR', // the lake holds times as HH:MM:SS.mmm text
-  timestamp: 'TIMESTAMP',
-  'decimal(10,2)': 'DECIMAL(10,2)',
-};
-
-const literal = (v: Row[number]) => (v === null ? 'NULL' : typeof v === 'string' ? quoteLiteral(v) : String(v));
-
-/** Writes rows of a star table as one Parquet file with the lake's column names, order and types. */
-async function writeParquet(duck: DuckDBConnection, def: StarTableDef, rows: Row[], path: string): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  const selects = rows.map(
-    (row) => `select ${def.columns.map((c, i) => `cast(${literal(row[i])} as ${DUCK_TYPES[c.type]}) as "${c.name}"`).join(', ')}`,
-  );
-  await execSql(duck, `copy (${selects.join(' union all ')}) to ${quoteLiteral(path)} (format parquet)`);
-}
+type Row = StarRow;
+const writeParquet = writeStarParquet;
 
 /** Run 1: every table, with NULLs (a currency the lookup lacks, a staff member without department), quotes, newlines, empty strings. */
 function run1(): Record<string, Row[]> {
