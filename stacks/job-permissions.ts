@@ -202,6 +202,8 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           ],
         },
         { sid: 'ReadWarehouseSecret', actions: ['secretsmanager:GetSecretValue'], resources: [lake.redshiftAdminSecretArn] },
+        // One run per invocation: the runs still waiting are announced again (ZoneWritten transformed).
+        putEvents,
         ...kms,
       ];
     case 'scan-logs':

@@ -3,6 +3,7 @@
  * transformed crawler; loads every waiting run into Redshift through the Data
  * API (one BatchExecuteStatement per run). Error policy: handler-kit.ts.
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { join } from 'node:path';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -11,6 +12,7 @@ import { deployedNamesFromEnv, requireEnv } from '../lib/runtimes/lambda/environ
 import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
 import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
 import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { EventBridgePublisher } from '../lib/adapters/aws/eventbridge-publisher';
 import { RedshiftWarehouse } from '../lib/adapters/aws/redshift-warehouse';
 import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { sqlDir } from '../lib/core/sql/models';
@@ -18,6 +20,7 @@ import { load } from './load';
 
 const redshift = new RedshiftDataClient(clientConfig());
 const s3 = new S3Client(clientConfig());
+const eventBridge = new EventBridgeClient(clientConfig());
 /** The function's logger (exported for tests: its level, its lines). */
 export const logger = lambdaLogger('load');
 
@@ -36,5 +39,7 @@ export const handler = lambdaHandler('load', logger, async (event) => {
     transformedUri: (key) => transformed.uri(key),
     ddlDir: join(sqlDir(), 'warehouse'),
   });
-  return load({}, { warehouse, transformed, ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+  const events = new EventBridgePublisher(eventBridge, names.eventBusName);
+  // One run per invocation (the rest are announced again): bounded by one run's load, not the backlog.
+  return load({ maxRuns: 1 }, { warehouse, transformed, events, ledger: ledgerFromEnv(s3), clock: systemClock, logger });
 });

@@ -3,14 +3,25 @@
  * warehouse (docs/architecture.md "Loading", "Events": started when the transformed zone's
  * crawler succeeds), oldest first, and marks each run `loaded` in the ledger.
  */
-import { errorMessage, isTransient } from '../lib/core/errors';
+import { errorMessage, isTransient, TerminalError } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
 import { isDataObject, keys } from '../lib/definition/object-keys';
 import { STAR_TABLES } from '../lib/definition/tables';
-import type { Clock, LoadResult, LoadTable, ObjectStore, RunLedger, Warehouse } from '../lib/core/ports';
+import type { Clock, EventPublisher, LoadResult, LoadTable, ObjectStore, RunLedger, Warehouse } from '../lib/core/ports';
 import { advanceRun, markRunFailed, waitingRuns } from '../lib/core/run-lifecycle';
 
+export interface LoadInput {
+  /**
+   * Runs loaded per invocation, oldest first; default all waiting. The Lambda
+   * sets 1, so an invocation's time is bounded by one run's load, not by the
+   * backlog; the runs beyond it are announced again (`events`).
+   */
+  maxRuns?: number;
+}
+
 export interface LoadDeps {
+  /** Where the runs left waiting by `maxRuns` are announced again (needed only with `maxRuns`). */
+  events?: EventPublisher;
   warehouse: Warehouse;
   /** The transformed zone: `<star table>/run_id=<run>/*.parquet`. */
   transformed: ObjectStore;
@@ -50,9 +61,11 @@ export async function loadTablesForRun(transformed: ObjectStore, runId: string):
  * run waiting for a retry), logs
  * an error with the run id, and rethrows without touching later runs (they
  * build on this one). Errors are the warehouse's / ledger's (TransientError or
- * TerminalError, see Warehouse.loadRun).
+ * TerminalError, see Warehouse.loadRun). With `maxRuns`, the runs beyond it
+ * stay waiting and the transformed zone is announced again for them
+ * (`ZoneWritten`), which starts the next invocation.
  */
-export async function load(_input: Record<string, never>, deps: LoadDeps): Promise<LoadJobResult> {
+export async function load(input: LoadInput, deps: LoadDeps): Promise<LoadJobResult> {
   const { warehouse, transformed, ledger, logger } = deps;
   const waiting = await waitingRuns(ledger, 'transformed');
   if (waiting.length === 0) {
@@ -61,8 +74,10 @@ export async function load(_input: Record<string, never>, deps: LoadDeps): Promi
   }
   await warehouse.ensureSchema();
 
+  const batch = waiting.slice(0, input.maxRuns ?? waiting.length);
+  const left = waiting.slice(batch.length);
   const results: LoadResult[] = [];
-  for (const { runId } of waiting) {
+  for (const { runId } of batch) {
     let result: LoadResult;
     try {
       result = await warehouse.loadRun(runId, await loadTablesForRun(transformed, runId));
@@ -86,6 +101,17 @@ export async function load(_input: Record<string, never>, deps: LoadDeps): Promi
       logger.info('run already in the warehouse; marked loaded', { step: 'load', runId });
     }
     results.push(result);
+  }
+  if (left.length > 0) {
+    if (!deps.events)
+      throw new TerminalError('load: maxRuns left runs waiting but no event publisher was given to announce them');
+    // Fan out by event: the transformed zone is announced again for the runs still waiting, as the sweep does.
+    await deps.events.publish({
+      source: 'lakehouse',
+      'detail-type': 'ZoneWritten',
+      detail: { zone: 'transformed', runs: left.map((r) => r.runId) },
+    });
+    logger.info('runs left for the next invocation', { step: 'load', runs: left.map((r) => r.runId) });
   }
   return { runs: results };
 }

@@ -230,6 +230,20 @@ describe('load job', () => {
     expect(errors).toEqual([expect.objectContaining({ message: 'load failed', runId: R3, step: 'load' })]);
   });
 
+  it('with maxRuns, loads the oldest run only and announces the transformed zone again for the others', async () => {
+    await ledger.createRun(run(R1, 'transformed'));
+    await ledger.createRun(run(R2, 'transformed'));
+    await writeRun(duck, store, R1, [[1, 'GBP', 'British Pound']], [{ id: 1, time: '10:00:00.000', amount: '1.00' }]);
+    await writeRun(duck, store, R2, [[2, 'USD', 'US Dollar']], [{ id: 2, time: '10:00:00.000', amount: '2.00' }]);
+    const published: unknown[] = [];
+    const result = await load({ maxRuns: 1 }, { ...deps, events: { publish: async (e) => void published.push(e) } });
+    expect(result.runs.map((r) => r.runId)).toEqual([R1]);
+    expect((await ledger.getRun(R2))!.stage).toBe('transformed');
+    expect(published).toEqual([
+      { source: 'lakehouse', 'detail-type': 'ZoneWritten', detail: { zone: 'transformed', runs: [R2] } },
+    ]);
+  });
+
   it('marks a run the warehouse already has as loaded without changing anything', async () => {
     await ledger.createRun(run(R1, 'transformed'));
     await writeRun(duck, store, R1, [[1, 'GBP', 'British Pound']], [{ id: 1, time: '10:00:00.000', amount: '1.00' }]);

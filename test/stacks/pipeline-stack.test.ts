@@ -152,7 +152,7 @@ describe('least privilege', () => {
     expect(holders('athena:StartQueryExecution')).toEqual(['transform']);
     expect(holders('glue:CreateTable')).toEqual(['transform']);
     expect(holders('redshift-data:BatchExecuteStatement')).toEqual(['load']);
-    expect(holders('events:PutEvents')).toEqual(['transform', 'sweep']);
+    expect(holders('events:PutEvents')).toEqual(['transform', 'load', 'sweep']);
     expect(holders('sns:Publish')).toEqual(['scan-logs']);
     expect(holders('secretsmanager:GetSecretValue')).toEqual(['extract', 'load']);
   });

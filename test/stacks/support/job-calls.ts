@@ -440,6 +440,11 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
           needs: [{ actions: ['s3:ListBucket'], on: [s3(transformed)], why: 'which tables a run wrote' }],
         },
         {
+          command: 'PutEventsCommand',
+          source: EVENTS,
+          needs: [{ actions: ['events:PutEvents'], on: [eventBus], why: 'ZoneWritten for the runs left to the next invocation' }],
+        },
+        {
           command: 'ExecuteStatementCommand',
           source: REDSHIFT,
           needs: [
