@@ -1,7 +1,9 @@
 /**
  * Lambda: load. Started by "Glue Crawler State Change" Succeeded of the
- * transformed crawler; loads every waiting run into Redshift through the Data
- * API (one BatchExecuteStatement per run). Error policy: handler-kit.ts.
+ * transformed crawler; loads the oldest waiting run into Redshift through the
+ * Data API (one session per run: staging in calls of at most 40 statements,
+ * then one transaction) and announces the transformed zone again for any run
+ * still waiting. Error policy: handler-kit.ts.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { join } from 'node:path';

@@ -1,8 +1,10 @@
 /**
  * Lambda: transform. Started by "Glue Crawler State Change" Succeeded of the
  * raw crawler (→ cleaned) or the cleaned crawler (→ transformed); runs the
- * zone's models as Athena CTAS for every waiting run and emits `ZoneWritten`.
- * Which source tables exist comes from Glue (GetTables), asked per model.
+ * zone's models as Athena CTAS for the oldest waiting run, registers the
+ * partitions written in Glue, and emits `ZoneWritten` (and again for the
+ * input zone when more runs wait). Which source tables exist comes from Glue
+ * (GetTables), asked per model.
  * The SQL models ship next to the bundle (scripts/build.ts sets LAKEHOUSE_SQL_DIR).
  * Error policy: handler-kit.ts.
  */
