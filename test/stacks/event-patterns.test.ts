@@ -177,15 +177,13 @@ describe('routeTrigger', () => {
 describe('alertPatterns', () => {
   const alerts = alertPatterns(names);
 
-  it('match failures of the zone crawlers and of queries in the workgroup only', () => {
+  it('match failures of the zone crawlers only', () => {
     for (const crawler of Object.values(names.crawlers)) {
       expect(matchesEventPattern(alerts.crawlerFailed, crawlerStateChange(crawler, 'Failed'))).toBe(true);
       expect(matchesEventPattern(alerts.crawlerFailed, crawlerStateChange(crawler, 'Succeeded'))).toBe(false);
     }
     expect(matchesEventPattern(alerts.crawlerFailed, crawlerStateChange('someone-elses-crawler', 'Failed'))).toBe(false);
-    expect(matchesEventPattern(alerts.athenaQueryFailed, athenaQueryStateChange('acme-wg', 'FAILED'))).toBe(true);
-    expect(matchesEventPattern(alerts.athenaQueryFailed, athenaQueryStateChange('acme-wg', 'SUCCEEDED'))).toBe(false);
-    expect(matchesEventPattern(alerts.athenaQueryFailed, athenaQueryStateChange('primary', 'FAILED'))).toBe(false);
+    expect(Object.keys(alerts)).toEqual(['crawlerFailed']);
   });
 });
 

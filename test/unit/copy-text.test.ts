@@ -1,13 +1,7 @@
 import { TerminalError } from '../../jobs/lib/core/errors';
 import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
-import {
-  CopyJsonLines,
-  isoMillis,
-  rawValue,
-  unescapeCopyText,
-  type CopyColumn,
-} from '../../jobs/lib/adapters/postgres/copy-text';
+import { CopyJsonLines, isoMillis, type CopyColumn } from '../../jobs/lib/adapters/postgres/copy-text';
 import type { RawLinePage, RawRow } from '../../jobs/lib/core/ports';
 
 /** COPY text escaping as PostgreSQL writes it (docs, COPY → Text Format), written independently of the module. */
@@ -126,24 +120,12 @@ function linesOf(pages: RawLinePage[]): string[] {
 }
 
 describe('COPY text values', () => {
-  test('unescapes backslash sequences and leaves plain text alone', () => {
-    expect(unescapeCopyText('a\\tb\\nc\\\\d\\re\\bf\\fg\\vh\\x')).toBe('a\tb\nc\\d\re\bf\fg\vhx');
-    expect(unescapeCopyText('plain')).toBe('plain');
-  });
-
   test('writes timestamps with a T and exactly three fraction digits, truncating', () => {
     expect(isoMillis('2022-11-03 14:20:52')).toBe('2022-11-03T14:20:52.000');
     expect(isoMillis('2022-11-03 14:20:52.5')).toBe('2022-11-03T14:20:52.500');
     expect(isoMillis('2022-11-03 14:20:52.186')).toBe('2022-11-03T14:20:52.186');
     expect(isoMillis('2022-11-03 14:20:52.999999')).toBe('2022-11-03T14:20:52.999');
     expect(isoMillis('infinity')).toBe('infinity');
-  });
-
-  test('types each kind, NULL as null', () => {
-    expect(rawValue('\\N', 'text')).toBeNull();
-    expect(rawValue('12', 'int')).toBe(12);
-    expect(rawValue('t', 'bool')).toBe(true);
-    expect(rawValue('a\\tb', 'text')).toBe('a\tb');
   });
 });
 

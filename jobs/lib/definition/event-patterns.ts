@@ -134,21 +134,16 @@ export function routeTrigger(route: Route, names: DeployedNames): RouteTrigger {
 }
 
 /**
- * Patterns of the failure alerts (delivered to the alert topic): any zone
- * crawler reaching `Failed`, and any query in the pipeline's Athena workgroup
- * reaching `FAILED`. Both arrive on the default bus.
+ * Patterns of the failure alerts delivered to the alert topic: any zone
+ * crawler reaching `Failed` (on the default bus). Failed Athena queries are
+ * not alerted here: the transform retries or reports them itself.
  */
-export function alertPatterns(names: DeployedNames): { crawlerFailed: EventPattern; athenaQueryFailed: EventPattern } {
+export function alertPatterns(names: DeployedNames): { crawlerFailed: EventPattern } {
   return {
     crawlerFailed: {
       source: [EVENT_SOURCES.glue],
       'detail-type': [DETAIL_TYPES.crawlerStateChange],
       detail: { crawlerName: ZONES.map((z) => names.crawlers[z]), state: ['Failed'] },
-    },
-    athenaQueryFailed: {
-      source: [EVENT_SOURCES.athena],
-      'detail-type': [DETAIL_TYPES.athenaQueryStateChange],
-      detail: { workgroupName: [names.athenaWorkgroup], currentState: ['FAILED'] },
     },
   };
 }

@@ -299,17 +299,14 @@ describe('RedshiftWarehouse.ensureSchema / query', () => {
 });
 
 describe('the load-history insert', () => {
-  // Run on a real engine (with a replay of the whole transaction) in test/adapters/redshift-load-sql.test.ts.
-  it('casts the run id parameter, stamps sysdate and inserts only when the run is not recorded yet', async () => {
+  // Its effect is checked on a real engine (with a replay of the whole transaction) in
+  // test/adapters/redshift-load-sql.test.ts; what that replay cannot see is Redshift's typing of a
+  // bare parameter in a SELECT list, so the cast is pinned here.
+  it('types the run id parameter wherever it is selected or compared', async () => {
     const script = await warehouse().w.loadScript(RUN, [{ table: starTable('dim_currency'), files: ['x'] }]);
-    expect(script.transaction[script.transaction.length - 1].sql).toBe(
-      [
-        'insert into "load_history" ("run_id", "loaded_at", "table_counts")',
-        `select cast(:run_id as varchar(64)), sysdate, '{' || '"dim_currency":{"staged":' || cast(s0.n as varchar(20)) || ',"changed":' || cast(c0.n as varchar(20)) || '}' || '}'`,
-        'from (select count(*) as n from "stage_dim_currency") s0',
-        'cross join (select count(*) as n from "change_dim_currency") c0',
-        'where not exists (select 1 from "load_history" h where h."run_id" = cast(:run_id as varchar(64)))',
-      ].join('\n'),
-    );
+    const insert = script.transaction[script.transaction.length - 1].sql;
+    expect(insert.startsWith('insert into "load_history"')).toBe(true);
+    expect(insert.match(/:run_id/g)?.length).toBe(2);
+    expect(insert.match(/cast\(:run_id as varchar\(64\)\)/g)?.length).toBe(2);
   });
 });

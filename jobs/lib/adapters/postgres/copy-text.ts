@@ -8,10 +8,10 @@
  *
  * {@link CopyJsonLines} turns the stream straight into raw-zone JSON lines,
  * byte by byte, without building a string or an object per value (JSON text
- * identical to `JSON.stringify` of the row object {@link rawValue} gives).
+ * identical to `JSON.stringify` of the row object the COPY fields stand for).
  */
 import { TerminalError } from '../../core/errors';
-import type { RawLinePage, RawRow } from '../../core/ports';
+import type { RawLinePage } from '../../core/ports';
 
 /**
  * How a column's text becomes a raw value: `int` a JSON number written as the
@@ -41,24 +41,7 @@ export interface CopyLayout {
   pageRows: number;
 }
 
-const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 const TIMESTAMP_TEXT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/;
-
-/** Undoes COPY text escaping of one field (not `\N`, which the caller handles). */
-export function unescapeCopyText(field: string): string {
-  if (field.indexOf('\\') === -1) return field;
-  let out = '';
-  for (let i = 0; i < field.length; i++) {
-    const ch = field[i];
-    if (ch !== '\\' || i === field.length - 1) {
-      out += ch;
-      continue;
-    }
-    const next = field[++i];
-    out += ESCAPES[next] ?? next;
-  }
-  return out;
-}
 
 /**
  * A timestamp's ISO text output (`2022-11-03 14:20:52.18`) in the raw zone's
@@ -72,22 +55,6 @@ export function isoMillis(text: string): string {
   const m = TIMESTAMP_TEXT.exec(text);
   if (!m) return text;
   return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}`;
-}
-
-/** The raw value of one COPY field of a column of `kind` (`\N` → null). */
-export function rawValue(field: string, kind: CopyValueKind): RawRow[string] {
-  if (field === '\\N') return null;
-  switch (kind) {
-    case 'int':
-    case 'float':
-      return Number(field);
-    case 'bool':
-      return field === 't';
-    case 'timestamp':
-      return isoMillis(field);
-    default:
-      return unescapeCopyText(field);
-  }
 }
 
 // Bytes.
@@ -111,7 +78,7 @@ const PAGE_BYTES = 1 << 20;
 /**
  * Turns COPY text (as it streams, in chunks of any size) into raw-zone JSON
  * line pages (ports.ts RawLinePage): `{"<col>":<value>,…}\n` per row, values
- * as {@link rawValue} gives them and JSON text exactly as `JSON.stringify`
+ * as the COPY fields stand for them and JSON text exactly as `JSON.stringify`
  * writes it, plus each row's `last_updated` and key text. A page holds at most
  * `pageRows` rows and about 1 MB of JSON.
  *
