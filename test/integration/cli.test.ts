@@ -3,7 +3,7 @@
  * bin, on an empty lakehouse home (no seeding, so it stays quick).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +44,29 @@ describe('lakehouse CLI', () => {
     const status = JSON.parse(stdout);
     expect(status).toMatchObject({ runs: [], watermarks: {}, zones: { raw: {}, cleaned: {}, transformed: {} } });
     expect(status.warehouse.fact_sales_order).toBe(0);
+  });
+
+  it('query prints a text table (text mode, as a user types it)', async () => {
+    const { code, stdout, stderr } = await lakehouse(['query', "select 42 as answer, 'Leds' as location"], home);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/answer.*location/);
+    expect(stdout).toMatch(/42.*Leds/);
+  });
+
+  it('status prints its tables in text mode once a run exists', async () => {
+    const landing = join(home, 'zones', 'raw', 'landing', 'currency');
+    mkdirSync(landing, { recursive: true });
+    writeFileSync(
+      join(landing, 'currencies.json'),
+      JSON.stringify([
+        { currency_id: 1, currency_code: 'GBP', created_at: '2022-11-03T14:20:49.962', last_updated: '2022-11-03T14:20:49.962' },
+      ]),
+    );
+    const ran = await lakehouse(['run'], home);
+    expect(ran.stderr).toBe('');
+    const { code, stdout, stderr } = await lakehouse(['status'], home);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/\d{8}t\d{6}z .*ingest/);
   });
 
   it('fails clearly on bad SQL and on an unknown command', async () => {
