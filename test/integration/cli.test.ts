@@ -7,14 +7,20 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { openFreshDb } from '../support/pg-test-db';
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '../../scripts/bin/lakehouse.js');
 
-async function lakehouse(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function lakehouse(
+  args: string[],
+  home: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, LAKEHOUSE_HOME: home, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '' },
+      env: { ...process.env, LAKEHOUSE_HOME: home, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '', ...env },
+      timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -77,4 +83,32 @@ describe('lakehouse CLI', () => {
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
   });
+
+  // Needs a PostgreSQL server (TEST_DATABASE_URL, set by CI): reported as skipped without one.
+  const withServer = process.env.TEST_DATABASE_URL ? it : it.skip;
+  withServer(
+    'run with a server source and a warehouse that cannot be opened says so and exits, holding nothing open',
+    async () => {
+      const source = await openFreshDb({ url: process.env.TEST_DATABASE_URL! }, 'cli_source');
+      try {
+        await source.db.exec(
+          'create table currency (currency_id int primary key, currency_code text not null, created_at timestamp not null, last_updated timestamp not null);' +
+            "insert into currency values (1, 'GBP', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962')",
+        );
+        const missing = new URL(process.env.TEST_DATABASE_URL!);
+        missing.pathname = '/lakehouse_no_such_database';
+        const home2 = join(mkdtempSync(join(tmpdir(), 'lakehouse-cli-')), '.lakehouse');
+        const started = Date.now();
+        const { code, stderr } = await lakehouse(['run'], home2, {
+          LAKEHOUSE_SOURCE_URL: source.url!,
+          LAKEHOUSE_WAREHOUSE_URL: missing.toString(),
+        });
+        expect(code).toBe(1); // not killed by the 60 s timeout (that gives no numeric code)
+        expect(stderr).toMatch(/lakehouse_no_such_database" does not exist/);
+        expect(Date.now() - started).toBeLessThan(50_000);
+      } finally {
+        await source.drop();
+      }
+    },
+  );
 });

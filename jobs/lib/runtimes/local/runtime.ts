@@ -126,12 +126,20 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
     warehouse: openWarehouse,
     dispatch: (route, event) => runLocalStep(runtime, route, event),
     async close() {
-      if (warehouse) await (await warehouse).close();
-      else if (warehouseClient) await (await warehouseClient).close();
-      if (sourceClient) await (await sourceClient).close();
+      // Each part closes on its own. A database that failed to open (its promise rejected; the error
+      // already went to whoever asked for it) has nothing to close and must not keep the others open:
+      // awaiting it first used to leave the source connection open and the process hanging.
+      const closeIfOpened = (opening: Promise<{ close(): Promise<void> }> | undefined) =>
+        opening?.then(
+          (opened) => opened.close(),
+          () => undefined,
+        );
+      const closed = await Promise.allSettled([closeIfOpened(warehouse ?? warehouseClient), closeIfOpened(sourceClient)]);
       closeDuck();
       notifier.close();
       await closeLog();
+      const failure = closed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
     },
   };
   return runtime;
