@@ -31,6 +31,6 @@ export function readExtractSettings(env: NodeJS.ProcessEnv = process.env): Extra
   return {
     include: list(env.LAKEHOUSE_TABLES_INCLUDE, ['*']),
     exclude: list(env.LAKEHOUSE_TABLES_EXCLUDE, ['_prisma_migrations']),
-    lookbackMs: parseDuration(env.LAKEHOUSE_LOOKBACK ?? '5m'),
+    lookbackMs: parseDuration(env.LAKEHOUSE_LOOKBACK ?? '5m', { name: 'LAKEHOUSE_LOOKBACK', allowZero: true }),
   };
 }

@@ -24,7 +24,7 @@ export const logger = lambdaLogger('sweep');
 export const handler = lambdaHandler('sweep', logger, async (event) => {
   const names = deployedNamesFromEnv();
   routeFor(toPipelineEvent(event, names), 'sweep');
-  const thresholdMs = parseDuration(process.env[ENV.sweepThreshold] || '30m');
+  const thresholdMs = parseDuration(process.env[ENV.sweepThreshold] || '30m', { name: ENV.sweepThreshold });
   const events = new EventBridgePublisher(eventBridge, names.eventBusName);
   return sweep({ thresholdMs }, { ledger: ledgerFromEnv(s3), events, clock: systemClock, logger });
 });

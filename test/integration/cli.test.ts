@@ -75,6 +75,20 @@ describe('lakehouse CLI', () => {
     expect(stdout).toMatch(/\d{8}t\d{6}z .*ingest/);
   });
 
+  it('refuses a duration without a unit, a zero interval and a bad pass count, naming the option', async () => {
+    const bare = await lakehouse(['watch', '--every', '60'], home);
+    expect(bare.code).not.toBe(0);
+    expect(bare.stderr).toMatch(/--every: not a duration: "60" \(give a unit/);
+    const zero = await lakehouse(['watch', '--every', '0s'], home);
+    expect(zero.code).not.toBe(0);
+    expect(zero.stderr).toMatch(/--every: must be more than zero/);
+    for (const passes of ['0', 'abc']) {
+      const bad = await lakehouse(['watch', '--every', '1s', '--passes', passes], home);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/--passes: a whole number of at least 1/);
+    }
+  });
+
   it('fails clearly on bad SQL and on an unknown command', async () => {
     const bad = await lakehouse(['query', 'select * from raw.no_such_table'], home);
     expect(bad.code).toBe(1);

@@ -39,10 +39,21 @@ describe('local settings', () => {
     });
   });
 
-  it('parse durations and reject nonsense', () => {
-    expect(parseDuration('0')).toBe(0);
-    expect(parseDuration('1.5h')).toBe(5_400_000);
-    expect(parseDuration('2d')).toBe(172_800_000);
-    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+  it('parse durations with a unit and reject nonsense, naming the setting', () => {
+    const lookback = { name: 'LAKEHOUSE_LOOKBACK', allowZero: true };
+    expect(parseDuration('0', lookback)).toBe(0);
+    expect(parseDuration('1.5h', lookback)).toBe(5_400_000);
+    expect(parseDuration('2d', lookback)).toBe(172_800_000);
+    expect(parseDuration('250ms', lookback)).toBe(250);
+    expect(() => parseDuration('soon', lookback)).toThrow(/^LAKEHOUSE_LOOKBACK: not a duration: "soon"/);
+    // A bare number's unit is a guess: refused, with the fix in the message.
+    expect(() => parseDuration('300', lookback)).toThrow(/^LAKEHOUSE_LOOKBACK: .*give a unit/);
+    // Zero only where it makes sense.
+    expect(() => parseDuration('0s', { name: '--every' })).toThrow(/^--every: must be more than zero/);
+    expect(() => parseDuration('0', { name: '--every' })).toThrow(/^--every: not a duration/);
+  });
+
+  it('refuse a lookback without a unit, naming the variable', () => {
+    expect(() => readSettings({ LAKEHOUSE_LOOKBACK: '300' }, '/project')).toThrow(/LAKEHOUSE_LOOKBACK/);
   });
 });

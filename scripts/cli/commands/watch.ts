@@ -1,18 +1,36 @@
 /** `lakehouse watch --every <duration>`: the local schedule: a pass every interval until interrupted. */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../../../jobs/lib/core/duration';
 import { withRuntime } from '../with-runtime';
 import { runOnce } from './run';
+
+/** Runs a parser for commander, turning its error into commander's own (printed with the usage, exit 1). */
+function commanderArg<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** `--passes`: a whole number of at least 1. */
+function passes(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1)
+    throw new InvalidArgumentError(`--passes: a whole number of at least 1, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
 
 export function registerWatch(program: Command, setCode: (code: number) => void): void {
   program
     .command('watch')
     .description('run a pass now and then every interval (the local stand-in for the EventBridge schedule); Ctrl-C stops')
-    .requiredOption('--every <duration>', 'interval, e.g. 30s, 5m, 1h')
-    .option('--passes <n>', 'stop after this many passes (default: run until interrupted)')
-    .action(async (options: { every: string; passes?: string }) => {
-      const everyMs = parseDuration(options.every);
-      const limit = options.passes ? Number(options.passes) : Infinity;
+    .requiredOption('--every <duration>', 'interval with a unit, e.g. 30s, 5m, 1h', (text) =>
+      commanderArg(() => parseDuration(text, { name: '--every' })),
+    )
+    .option('--passes <n>', 'stop after this many passes, at least 1 (default: run until interrupted)', passes)
+    .action(async (options: { every: number; passes?: number }) => {
+      const everyMs = options.every;
+      const limit = options.passes ?? Infinity;
       let stop = false;
       process.once('SIGINT', () => {
         stop = true;
