@@ -2,7 +2,7 @@
  * The `lakehouse` CLI as a user runs it: a real process through the package
  * bin, on an empty lakehouse home (no seeding, so it stays quick).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -86,6 +86,57 @@ describe('lakehouse CLI', () => {
       const bad = await lakehouse(['watch', '--every', '1s', '--passes', passes], home);
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toMatch(/--passes: a whole number of at least 1/);
+    }
+  });
+
+  it('watch keeps its schedule through a failed pass (a warehouse that refuses connections)', async () => {
+    const home3 = join(mkdtempSync(join(tmpdir(), 'lakehouse-cli-')), '.lakehouse');
+    const landing = join(home3, 'zones', 'raw', 'landing', 'currency');
+    mkdirSync(landing, { recursive: true });
+    writeFileSync(
+      join(landing, 'c.json'),
+      JSON.stringify([
+        { currency_id: 1, currency_code: 'GBP', created_at: '2022-11-03T14:20:49.962', last_updated: '2022-11-03T14:20:49.962' },
+      ]),
+    );
+    // Port 1 on the loopback refuses every connection: the warehouse is down for the whole test.
+    const down = { LAKEHOUSE_WAREHOUSE_URL: 'postgres://postgres@127.0.0.1:1/warehouse' };
+    const { code, stderr } = await lakehouse(['watch', '--every', '1s', '--passes', '2'], home3, down);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/pass 1 failed: .*ECONNREFUSED/);
+    expect(stderr).toMatch(/pass 2 failed: .*ECONNREFUSED/);
+  });
+
+  it('watch stops at once on Ctrl-C during its wait, and says so', async () => {
+    const home4 = join(mkdtempSync(join(tmpdir(), 'lakehouse-cli-')), '.lakehouse');
+    const child = spawn(process.execPath, [BIN, 'watch', '--every', '1h'], {
+      env: { ...process.env, LAKEHOUSE_HOME: home4, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '' },
+      detached: true, // its own process group, as a terminal's foreground job is
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    let running = true;
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        running = false;
+        resolve(code);
+      }),
+    );
+    try {
+      while (!out.includes('pass 1')) await new Promise((r) => setTimeout(r, 200));
+      const interrupted = Date.now();
+      process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C sends: to the whole foreground group
+      const code = await Promise.race([
+        exited,
+        new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20_000)),
+      ]);
+      expect(code).toBe(0);
+      expect(Date.now() - interrupted).toBeLessThan(15_000);
+      expect(out).toMatch(/watch stopped \(Ctrl-C\)/);
+    } finally {
+      if (running) process.kill(-child.pid!, 'SIGKILL'); // never leave a watch behind when the test fails
     }
   });
 

@@ -32,18 +32,37 @@ export function registerWatch(program: Command, setCode: (code: number) => void)
       const everyMs = options.every;
       const limit = options.passes ?? Infinity;
       let stop = false;
+      let wake: () => void = () => undefined;
       process.once('SIGINT', () => {
         stop = true;
+        wake(); // Ctrl-C during the wait stops at once, not after it
       });
       let failed = false;
       for (let pass = 1; pass <= limit && !stop; pass++) {
-        await withRuntime(async (runtime) => {
-          const { ok, text } = await runOnce(runtime);
-          console.log(`[${new Date().toISOString()}] pass ${pass}\n${text}`);
-          failed ||= !ok;
-        });
-        if (pass < limit && !stop) await new Promise((resolve) => setTimeout(resolve, everyMs));
+        try {
+          await withRuntime(async (runtime) => {
+            const { ok, text } = await runOnce(runtime);
+            console.log(`[${new Date().toISOString()}] pass ${pass}\n${text}`);
+            failed ||= !ok;
+          });
+        } catch (error) {
+          // One failed pass (a database down for a moment) does not end the schedule: say so, try again next time.
+          failed = true;
+          console.error(
+            `[${new Date().toISOString()}] pass ${pass} failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+        if (pass < limit && !stop) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, everyMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
       }
+      if (stop) console.log('watch stopped (Ctrl-C); the next run resumes where this one ended');
       setCode(failed ? 1 : 0);
     });
 }
