@@ -44,6 +44,10 @@ export interface ExtractDeps {
 export interface ExtractResult {
   /** The new run, or null when no table had new rows (nothing was written). */
   runId: string | null;
+  /** The source tables the include and exclude globs matched (empty: a misconfiguration or an empty source, nothing read). */
+  matched: string[];
+  /** How many tables with a `last_updated` column the source has, matched or not. */
+  available: number;
   /** Rows extracted per table; only tables with rows. */
   tables: Record<string, number>;
   /** Raw-zone key of the run's manifest, when a run was made. */
@@ -220,7 +224,18 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
 
   const included = matcher(input.include);
   const excluded = matcher(input.exclude);
-  const tables = (await source.listTables()).filter((t) => included(t) && !excluded(t));
+  const available = await source.listTables();
+  const tables = available.filter((t) => included(t) && !excluded(t));
+  if (tables.length === 0) {
+    // Not "no changes": nothing was looked at. Said as a warning so a person sees it, with what to check.
+    logger.warn('no source table matched', {
+      step: STEP,
+      available: available.length,
+      include: input.include,
+      exclude: input.exclude,
+    });
+    return { runId: null, matched: [], available: available.length, tables: {} };
+  }
   const { watermarks, version } = await ledger.getWatermarks();
   const runId = await claimRunId(deps);
   logger.info('extract started', { step: STEP, runId, tables, lookbackMs: input.lookbackMs });
@@ -245,7 +260,7 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
     if (changed.length === 0) {
       await discardRun(deps, STEP, runId, []); // no table started a part: only the claim to release
       logger.info('no new rows: no run', { step: STEP, runId: null, tables: tables.length });
-      return { runId: null, tables: {} };
+      return { runId: null, matched: tables, available: available.length, tables: {} };
     }
 
     const counts = Object.fromEntries(changed.map(([t, o]) => [t, o.rows]));
@@ -305,7 +320,7 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
       runId,
       watermarks: Object.fromEntries(changed.map(([t]) => [t, next[t].lastUpdated])),
     });
-    return { runId, tables: counts, manifestKey };
+    return { runId, matched: tables, available: available.length, tables: counts, manifestKey };
   } catch (error) {
     // A ConflictError before the record means the record exists already: its folder is not ours to empty.
     if (!recorded) await discardRun(deps, STEP, runId, tables, error instanceof ConflictError);

@@ -132,12 +132,23 @@ describe('lakehouse CLI', () => {
         exited,
         new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20_000)),
       ]);
-      expect(code).toBe(0);
+      // It exits on its own (a number, not the race's 'still running'); 1 here because the unseeded
+      // source matches no table, which each pass reports as a failure.
+      expect(code).toBe(1);
+      expect(out).toMatch(/0 source tables matched/);
       expect(Date.now() - interrupted).toBeLessThan(15_000);
       expect(out).toMatch(/watch stopped \(Ctrl-C\)/);
     } finally {
       if (running) process.kill(-child.pid!, 'SIGKILL'); // never leave a watch behind when the test fails
     }
+  });
+
+  it('run says that no source table matched, what to check, and exits 1 (not "no changes")', async () => {
+    const fresh = join(mkdtempSync(join(tmpdir(), 'lakehouse-cli-')), '.lakehouse');
+    const empty = await lakehouse(['run'], fresh);
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toMatch(/0 source tables matched in the embedded source .*no table with a last_updated column/);
+    expect(empty.stdout).not.toMatch(/no changes/);
   });
 
   it('fails clearly on bad SQL and on an unknown command', async () => {

@@ -23,6 +23,11 @@ describe('retrying a failed run', () => {
     cpSync(resolve(__dirname, '../../sql'), sqlDir, { recursive: true });
     process.env.LAKEHOUSE_SQL_DIR = sqlDir;
     rt = await openLocalRuntime(readSettings({ LAKEHOUSE_HOME: join(dir, '.lakehouse') }));
+    // A source with one (empty) table: the runs here come from a landed file, and a source with no
+    // table at all is reported as a misconfiguration that fails the pass.
+    await (await rt.sourceClient()).exec(
+      'create table currency (currency_id int primary key, currency_code text, created_at timestamp, last_updated timestamp)',
+    );
   });
 
   afterAll(async () => {

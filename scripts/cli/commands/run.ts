@@ -49,6 +49,9 @@ export async function runOnce(
     openBefore.map((r) => r.runId),
     pass.deliveries,
   );
+  const unmatched = noTableMatched(runtime, pass.deliveries);
+  if (unmatched) lines.push(unmatched);
+  if (!runs.length && !pass.failures.length && unmatched) return { ok: false, text: lines.join('\n') };
   if (!runs.length && !pass.failures.length) {
     lines.push('no changes in the source since the last run: nothing extracted, no new run');
     return { ok: true, text: lines.join('\n') };
@@ -64,7 +67,38 @@ export async function runOnce(
     lines.push(`alert sent (${where}): ${pass.alerts.subject}`);
   }
   lines.push(`log: ${runtime.logFile}`);
-  return { ok: pass.failures.length === 0, text: lines.join('\n') };
+  return { ok: pass.failures.length === 0 && !unmatched, text: lines.join('\n') };
+}
+
+/**
+ * A warning when the pass's extract matched no source table (an empty or
+ * wrong source database, or include/exclude globs that match nothing), with
+ * what to check; undefined otherwise. Nothing was read, so this is not "no
+ * changes".
+ */
+function noTableMatched(runtime: LocalRuntime, deliveries: Delivery[]): string | undefined {
+  const extract = deliveries.find((d) => d.step === 'extract' && !d.error)?.result as
+    | { matched?: string[]; available?: number }
+    | undefined;
+  if (!extract?.matched || extract.matched.length > 0) return undefined;
+  const { settings } = runtime;
+  const source = settings.sourceUrl ? redactUrl(settings.sourceUrl) : `the embedded source in ${runtime.paths.sourceDb}`;
+  const check =
+    extract.available === 0
+      ? 'it has no table with a last_updated column: is it the right database? (seed the embedded one with `lakehouse seed`)'
+      : `it has ${extract.available} table(s) with a last_updated column, none of them matched: check LAKEHOUSE_TABLES_INCLUDE (${settings.include.join(',')}) and LAKEHOUSE_TABLES_EXCLUDE (${settings.exclude.join(',')})`;
+  return `0 source tables matched in ${source}: ${check}`;
+}
+
+/** A connection URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'LAKEHOUSE_SOURCE_URL (not a URL)';
+  }
 }
 
 /**
