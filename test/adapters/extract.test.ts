@@ -345,7 +345,12 @@ describe('extract', () => {
     const tableLines = lines.filter((l) => l.message === 'table extracted');
     expect(tableLines.length).toBe(4);
     // Tables are extracted two at a time, so their lines come in either order.
-    expect(tableLines.find((l) => l.table === 'currency')).toMatchObject({ step: 'extract', runId: result.runId, rows: 3, parts: 1 });
+    expect(tableLines.find((l) => l.table === 'currency')).toMatchObject({
+      step: 'extract',
+      runId: result.runId,
+      rows: 3,
+      parts: 1,
+    });
     expect(lines.some((l) => l.message === 'no new rows: no run')).toBe(true);
     expect(JSON.stringify(lines)).not.toContain('Manchester');
   });
