@@ -123,3 +123,17 @@ describe('resource names', () => {
     });
   });
 });
+
+describe('chain mode', () => {
+  it('defaults to crawler mode with an hourly crawler schedule, and takes LAKEHOUSE_CHAIN_MODE', () => {
+    expect(stackConfig('dev')).toMatchObject({ chainMode: 'crawler', crawlerSchedule: 'cron(0 * * * ? *)' });
+    expect(stackConfig('dev', { LAKEHOUSE_CHAIN_MODE: 'direct' }).chainMode).toBe('direct');
+  });
+
+  it('rejects an unknown mode naming the variable, and a schedule Glue would refuse', () => {
+    expect(() => stackConfig('dev', { LAKEHOUSE_CHAIN_MODE: 'fast' })).toThrow(
+      /LAKEHOUSE_CHAIN_MODE must be one of crawler, direct \(got "fast"\)/,
+    );
+    expect(() => validateConfig({ ...stackConfig('dev'), crawlerSchedule: 'rate(1 hour)' })).toThrow(/crawlerSchedule/);
+  });
+});
