@@ -62,10 +62,11 @@ async function runMode(mode: ChainMode): Promise<ModeRun> {
 describe('the local chain in crawler and direct mode', () => {
   const runs: Partial<Record<ChainMode, ModeRun>> = {};
 
+  // Two whole-chain setups: twice the integration project's per-test limit (test/support/integration-timeout.ts).
   beforeAll(async () => {
     runs.crawler = await runMode('crawler');
     runs.direct = await runMode('direct');
-  });
+  }, 360_000);
 
   afterAll(async () => {
     for (const run of Object.values(runs)) await run?.runtime.close();
