@@ -34,6 +34,7 @@ import {
   PROCESSED_LANDING_PREFIX,
   QUARANTINE_PREFIX,
 } from '../jobs/lib/definition/object-keys';
+import { chainRoutes, type ChainMode } from '../jobs/lib/definition/routes';
 import { ZONES, type Zone } from '../jobs/lib/definition/zones';
 
 /** The crawler `Configuration` JSON document (Glue's versioned crawler configuration). */
@@ -139,4 +140,16 @@ export function crawlerProblems(definition: CrawlerDefinition): string[] {
     problems.push(`${definition.zone}: tables must sit below the bucket (TableLevelConfiguration >= 2)`);
   }
   return problems;
+}
+
+/**
+ * The zones whose crawler no route of chain mode `mode` starts: in direct
+ * mode the cleaned and transformed zones, whose partitions the transform
+ * registers itself. Their crawlers run on a schedule instead, for schema
+ * discovery only; taking the answer from the routes keeps the schedules and
+ * the deployed rules from disagreeing.
+ */
+export function scheduledCrawlZones(mode: ChainMode): Zone[] {
+  const crawled = new Set(chainRoutes(mode).flatMap((r) => (r.step === 'crawl' && r.input.zone ? [r.input.zone] : [])));
+  return ZONES.filter((zone) => !crawled.has(zone));
 }

@@ -12,11 +12,13 @@
  * - `LAKEHOUSE_STATE_BUCKET`   keep Terraform state in this S3 bucket (key prefix `lakehouse/<env>/`) instead of local files
  * - `LAKEHOUSE_RESERVE_CONCURRENCY` `1`/`true` reserves one concurrent execution for each of transform and load
  *                              (see `SERIALISED_STEPS`; needs an account concurrency quota of at least 102)
+ * - `LAKEHOUSE_CHAIN_MODE`     `crawler` or `direct` (jobs/lib/definition/routes.ts; same variable as the local runtime)
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { TerminalError } from '../jobs/lib/core/errors';
+import { CHAIN_MODES, isChainMode, type ChainMode } from '../jobs/lib/definition/routes';
 import { STEPS, type Step } from '../jobs/lib/definition/run-stages';
 import { lakeLifecycle, lifecycleProblems, type LakeLifecycle } from '../lifecycle/rules';
 
@@ -65,6 +67,20 @@ export interface StackConfig {
   lifecycle: LakeLifecycle;
   /** EventBridge Scheduler expressions (`rate(…)` or `cron(…)`). */
   schedules: { extract: string; sweep: string };
+  /**
+   * How the steps are chained (jobs/lib/definition/routes.ts): `crawler`, every
+   * zone's crawl starts the next step; `direct`, the writer's `ZoneWritten`
+   * does, and the crawlers no route starts run on `crawlerSchedule`.
+   */
+  chainMode: ChainMode;
+  /**
+   * Glue crawler schedule of the crawlers no route of the chain mode starts
+   * (the cleaned and transformed ones in direct mode): a Glue `cron(…)` of six
+   * fields, UTC. Glue crawler schedules take only cron expressions ("Time-based
+   * schedules for jobs and crawlers",
+   * https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html).
+   */
+  crawlerSchedule: string;
   /** Extract settings passed to the extract Lambda (same meaning as the local settings). */
   extract: { lookback: string; tablesInclude: string; tablesExclude: string };
   /** How long a run may wait at a stage before the sweep re-emits its event (`1h` style). */
@@ -136,6 +152,9 @@ const JOB_SIZING: Record<Step, JobSizing> = {
   sweep: { timeoutSeconds: 60, memoryMb: 256 },
 };
 
+/** Every hour on the hour (Glue cron: minutes hours day-of-month month day-of-week year). */
+export const HOURLY_CRAWL = 'cron(0 * * * ? *)';
+
 /** The environments, as data. Add one by copying `dev` and changing what differs. */
 export const ENVIRONMENTS: Record<string, StackConfig> = {
   dev: {
@@ -147,6 +166,8 @@ export const ENVIRONMENTS: Record<string, StackConfig> = {
     forceDestroy: true,
     lifecycle: lakeLifecycle(30),
     schedules: { extract: 'rate(30 minutes)', sweep: 'rate(1 hour)' },
+    chainMode: 'crawler',
+    crawlerSchedule: HOURLY_CRAWL,
     extract: { lookback: '5m', tablesInclude: '*', tablesExclude: '_prisma_migrations' },
     sweepThreshold: '1h',
     alertEmail: 'data-team@example.com',
@@ -170,6 +191,8 @@ const name = (max: number) =>
     .regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, 'lowercase letters, digits and hyphens, starting with a letter')
     .max(max);
 const schedule = z.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'rate(…) or cron(…)');
+/** A Glue cron expression: `cron(` six space-separated fields `)`. */
+const glueCron = z.string().regex(/^cron\(\S+( \S+){5}\)$/, 'a Glue cron(…) expression of six fields');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)?$/, 'a duration such as 30m or 1h');
 const network = z.object({ subnetIds: z.array(z.string().min(1)).min(1), securityGroupIds: z.array(z.string().min(1)).min(1) });
 const stepRecord = <T extends z.ZodType>(value: T) =>
@@ -184,6 +207,8 @@ const schema = z.object({
   forceDestroy: z.boolean(),
   lifecycle: z.custom<LakeLifecycle>((v) => typeof v === 'object' && v !== null),
   schedules: z.object({ extract: schedule, sweep: schedule }),
+  chainMode: z.enum(CHAIN_MODES),
+  crawlerSchedule: glueCron,
   extract: z.object({ lookback: duration, tablesInclude: z.string().min(1), tablesExclude: z.string() }),
   sweepThreshold: duration,
   alertEmail: z.email(),
@@ -231,7 +256,7 @@ export function validateConfig(config: StackConfig): StackConfig {
 /**
  * The configuration of environment `environment` with overrides from `env`
  * (see the file header), validated. Throws TerminalError for an unknown
- * environment or an invalid result.
+ * environment, a `LAKEHOUSE_CHAIN_MODE` naming no chain mode, or an invalid result.
  */
 export function stackConfig(environment: string, env: NodeJS.ProcessEnv = {}): StackConfig {
   const base = ENVIRONMENTS[environment];
@@ -240,8 +265,13 @@ export function stackConfig(environment: string, env: NodeJS.ProcessEnv = {}): S
       `unknown environment ${JSON.stringify(environment)} (known: ${Object.keys(ENVIRONMENTS).join(', ')})`,
     );
   }
+  const chainMode = env.LAKEHOUSE_CHAIN_MODE || base.chainMode;
+  if (!isChainMode(chainMode)) {
+    throw new TerminalError(`LAKEHOUSE_CHAIN_MODE must be one of ${CHAIN_MODES.join(', ')} (got ${JSON.stringify(chainMode)})`);
+  }
   return validateConfig({
     ...base,
+    chainMode,
     bucketPrefix: env.LAKEHOUSE_BUCKET_PREFIX || base.bucketPrefix,
     alertEmail: env.LAKEHOUSE_ALERT_EMAIL || base.alertEmail,
     region: env.LAKEHOUSE_REGION || base.region,

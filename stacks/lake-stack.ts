@@ -2,9 +2,11 @@
  * The stateful stack: everything that holds data and must outlive a
  * redeploy of the jobs. Zone buckets (raw, cleaned, transformed) replicating
  * into 1-year archive buckets, lifecycle rules from lifecycle/, one Glue
- * database and crawler per zone from crawlers/, the Athena workgroups (ad-hoc
- * and transform) and their results bucket, the Redshift Serverless warehouse, the source database
- * secret, and (when configured) the lake's KMS key.
+ * database and crawler per zone from crawlers/ (on `crawlerSchedule` for
+ * the zones no route of the chain mode crawls: `scheduledCrawlZones`), the
+ * Athena workgroups (ad-hoc and transform) and their results bucket, the
+ * Redshift Serverless warehouse, the source database secret, and (when
+ * configured) the lake's KMS key.
  *
  * A thin reader of data: names from names.ts, rules from lifecycle/,
  * crawler settings from crawlers/, sizes from the config.
@@ -13,7 +15,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { ZONE_CRAWLERS } from '../crawlers/zone-crawlers';
+import { scheduledCrawlZones, ZONE_CRAWLERS } from '../crawlers/zone-crawlers';
 import { ZONES, type Zone } from '../jobs/lib/definition/zones';
 import type { StackConfig } from './config';
 import { AwsContext } from './constructs/aws-context';
@@ -102,6 +104,7 @@ export class LakeStack extends TerraformStack {
         bucket: zoneBuckets[zone],
         bucketName: names.zoneBuckets[zone],
         kmsKeyArn,
+        schedule: scheduledCrawlZones(config.chainMode).includes(zone) ? config.crawlerSchedule : undefined,
       });
     }
     this.zoneBuckets = zoneBuckets;

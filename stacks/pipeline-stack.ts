@@ -3,8 +3,9 @@
  * step of jobs/lib/definition/routes.ts, each with its own least-privilege role
  * (stacks/job-permissions.ts), log group and dead-letter queue; the custom
  * event bus for `ZoneWritten`; an EventBridge rule (or a Scheduler schedule)
- * for every route of the pipeline definition; the alert topic with its email
- * subscription, log subscription filters into scan-logs and failure alerts.
+ * for every route of the configured chain mode (routes.ts `chainRoutes`);
+ * the alert topic with its email subscription, log subscription filters into
+ * scan-logs and failure alerts.
  *
  * Destroying and recreating this stack loses no data: everything stateful is
  * in the lake stack.
@@ -13,7 +14,7 @@ import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { ENV, ENV_BY_STEP, LAMBDA_SQL_DIR, LEDGER_PREFIX, type EnvKey } from '../jobs/lib/definition/lambda-environment';
-import { ROUTES } from '../jobs/lib/definition/routes';
+import { chainRoutes } from '../jobs/lib/definition/routes';
 import { STEPS, type Step } from '../jobs/lib/definition/run-stages';
 import type { StackConfig } from './config';
 import { AlertTopic } from './constructs/alert-topic';
@@ -101,7 +102,7 @@ export class PipelineStack extends TerraformStack {
     const deployed = deployedNames(names);
     this.routes = new EventRoutes(this, 'routes', {
       aws,
-      routes: ROUTES,
+      routes: chainRoutes(config.chainMode),
       names: deployed,
       jobs,
       ruleName: names.rule,

@@ -1,6 +1,7 @@
 /**
  * Lambda: crawl. Started by a manifest's "Object Created" in the raw bucket or
- * by `ZoneWritten` (cleaned, transformed); starts that zone's Glue crawler.
+ * by `ZoneWritten` (raw from the sweep; cleaned and transformed in crawler
+ * mode only); starts that zone's Glue crawler.
  * Error policy: handler-kit.ts (transient → rethrow; terminal → log, return failed).
  */
 import { GlueClient } from '@aws-sdk/client-glue';

@@ -1,6 +1,7 @@
 /**
  * Lambda: load. Started by "Glue Crawler State Change" Succeeded of the
- * transformed crawler; loads the oldest waiting run into Redshift through the
+ * transformed crawler (crawler mode) or by `ZoneWritten` transformed (direct
+ * mode); loads the oldest waiting run into Redshift through the
  * Data API (one session per run: staging in calls of at most 40 statements,
  * then one transaction) and announces the transformed zone again for any run
  * still waiting. Error policy: handler-kit.ts.

@@ -1,7 +1,7 @@
 /**
  * The load job: moves every run waiting at stage `transformed` into the
  * warehouse (docs/architecture.md "Loading", "Events": started when the transformed zone's
- * crawler succeeds), oldest first, and marks each run `loaded` in the ledger.
+ * crawler succeeds, or in direct mode when the transformed zone is written), oldest first, and marks each run `loaded` in the ledger.
  */
 import { errorMessage, isTransient, TerminalError } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';

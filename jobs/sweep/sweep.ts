@@ -5,10 +5,13 @@
  * on a schedule the sweep looks for runs that have not moved for longer than
  * a threshold and nudges the step they wait for.
  *
- * Every stage's next step starts with a crawl of the zone the run was last
- * written to, and a crawl's success starts the step after it; so the event
+ * In crawler mode every stage's next step starts with a crawl of the zone
+ * the run was last written to, and a crawl's success starts the step after
+ * it; in direct mode (definition/routes.ts) that zone being written starts
+ * the next step itself (raw still through its crawl). Either way the event
  * re-emitted is `ZoneWritten { zone, runs }` for that zone (a custom event:
- * EventBridge does not let us publish `aws.s3` / `aws.glue` events ourselves):
+ * EventBridge does not let us publish `aws.s3` / `aws.glue` events ourselves).
+ * In crawler mode:
  *
  *   extracted   → ZoneWritten { zone: 'raw' }          → crawl raw → transform cleaned
  *   cleaned     → ZoneWritten { zone: 'cleaned' }      → crawl cleaned → transform transformed
@@ -52,7 +55,7 @@ export interface SweepResult {
   nudged: SweepNudge[];
 }
 
-/** The zone whose crawl a run at each stage waits for, in the order the sweep publishes them. */
+/** The zone a run at each stage was last written to (its crawl, or in direct mode its write, starts the next step), in publishing order. */
 export const ZONE_AWAITED: Record<Exclude<RunStage, 'loaded'>, Zone> = {
   extracted: 'raw',
   cleaned: 'cleaned',

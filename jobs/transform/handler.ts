@@ -1,6 +1,7 @@
 /**
  * Lambda: transform. Started by "Glue Crawler State Change" Succeeded of the
- * raw crawler (→ cleaned) or the cleaned crawler (→ transformed); runs the
+ * raw crawler (→ cleaned) or the cleaned crawler (→ transformed; in direct
+ * mode by `ZoneWritten` cleaned instead); runs the
  * zone's models as Athena CTAS for the oldest waiting run, registers the
  * partitions written in Glue, and emits `ZoneWritten` (and again for the
  * input zone when more runs wait). Which source tables exist comes from Glue
@@ -29,7 +30,7 @@ const glue = new GlueClient(clientConfig());
 /** The function's logger (exported for tests: its level, its lines). */
 export const logger = lambdaLogger('transform');
 
-/** Event: Glue Crawler State Change (Succeeded) for the raw or cleaned crawler. */
+/** Event: Glue Crawler State Change (Succeeded) for the raw or cleaned crawler, or ZoneWritten cleaned (direct mode). */
 export const handler = lambdaHandler('transform', logger, async (event) => {
   const names = deployedNamesFromEnv();
   const route = routeFor(toPipelineEvent(event, names), 'transform');

@@ -1,8 +1,9 @@
 /**
  * The transform job: for every run waiting for the next zone, materialises
  * each SQL model of that zone for the run (Athena CTAS or DuckDB COPY), moves
- * the run on in the ledger, and announces `ZoneWritten` so the zone is crawled
- * (docs/architecture.md, "Events", "SQL models"). Runs are processed oldest
+ * the run on in the ledger, and announces `ZoneWritten`, which starts the
+ * zone's crawl (crawler mode) or the next step (direct mode)
+ * (docs/architecture.md, "Events", "Chain modes", "SQL models"). Runs are processed oldest
  * first because dimension snapshots read every run up to their own.
  *
  * A run's correctness does not depend on crawler timing: before a run is

@@ -1,5 +1,6 @@
 /**
- * The pipeline's routes on AWS: for every route of jobs/lib/definition/routes.ts, an
+ * The pipeline's routes on AWS: for every route it is given (the chain mode's
+ * routes of jobs/lib/definition/routes.ts, `chainRoutes`), an
  * EventBridge rule whose pattern comes from jobs/lib/event-patterns.ts (the
  * same definition the handlers' event schemas use), targeting the route's
  * job; scheduler routes become EventBridge Scheduler schedules whose input

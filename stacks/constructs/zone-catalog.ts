@@ -40,6 +40,8 @@ export interface ZoneCatalogProps {
   bucket: SecureBucket;
   bucketName: string;
   kmsKeyArn?: string;
+  /** Glue cron expression the crawler runs on; absent: it runs only when started (the crawl job). */
+  schedule?: string;
 }
 
 /** One zone's Glue database, crawler and crawler role. */
@@ -82,6 +84,7 @@ export class ZoneCatalog extends Construct {
       schemaChangePolicy: definition.schemaChangePolicy,
       recrawlPolicy: { recrawlBehavior: definition.recrawlBehavior },
       configuration: crawlerConfigurationJson(definition),
+      ...(props.schedule ? { schedule: props.schedule } : {}),
       // The role's policy must be in place before Glue validates the crawler.
       dependsOn: [this.role.policy],
     });

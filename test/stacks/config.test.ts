@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerminalError } from '../../jobs/lib/core/errors';
+import { ROUTES } from '../../jobs/lib/definition/routes';
 import { STEPS } from '../../jobs/lib/definition/run-stages';
 import { defaultLambdaAssets, ENVIRONMENTS, resolveLambdaAssets, stackConfig, validateConfig } from '../../stacks/config';
 import { deployedNames, resourceNames } from '../../stacks/names';
@@ -114,12 +115,27 @@ describe('resource names', () => {
       expect(longNames.jobFunction(step).length).toBeLessThanOrEqual(64);
       expect(longNames.jobRole(step).length).toBeLessThanOrEqual(64);
     }
-    expect(longNames.rule('cleaned-crawled-transform-transformed').length).toBeLessThanOrEqual(64);
+    // Every route of every chain mode may become a rule (EventBridge rule names: at most 64 characters).
+    for (const route of ROUTES) expect(longNames.rule(route.name).length).toBeLessThanOrEqual(64);
     expect(deployedNames(names)).toEqual({
       buckets: names.zoneBuckets,
       crawlers: names.crawlers,
       eventBusName: names.eventBus,
       athenaWorkgroup: names.transformWorkgroup,
     });
+  });
+});
+
+describe('chain mode', () => {
+  it('defaults to crawler mode with an hourly crawler schedule, and takes LAKEHOUSE_CHAIN_MODE', () => {
+    expect(stackConfig('dev')).toMatchObject({ chainMode: 'crawler', crawlerSchedule: 'cron(0 * * * ? *)' });
+    expect(stackConfig('dev', { LAKEHOUSE_CHAIN_MODE: 'direct' }).chainMode).toBe('direct');
+  });
+
+  it('rejects an unknown mode naming the variable, and a schedule Glue would refuse', () => {
+    expect(() => stackConfig('dev', { LAKEHOUSE_CHAIN_MODE: 'fast' })).toThrow(
+      /LAKEHOUSE_CHAIN_MODE must be one of crawler, direct \(got "fast"\)/,
+    );
+    expect(() => validateConfig({ ...stackConfig('dev'), crawlerSchedule: 'rate(1 hour)' })).toThrow(/crawlerSchedule/);
   });
 });

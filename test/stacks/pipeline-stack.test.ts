@@ -9,7 +9,7 @@ import { routeFor, toPipelineEvent } from '../../jobs/lib/runtimes/lambda/event-
 import { alertPatterns, eventPattern, scheduledTick } from '../../jobs/lib/definition/event-patterns';
 import { matchesEventPattern } from './support/event-pattern-matcher';
 import { matchesLogFilter } from './support/log-filter-matcher';
-import { ROUTES, type Route } from '../../jobs/lib/definition/routes';
+import { chainRoutes, ROUTES, type Route } from '../../jobs/lib/definition/routes';
 import { STEPS, type Step } from '../../jobs/lib/definition/run-stages';
 import { ERROR_FILTER_PATTERN } from '../../stacks/constructs/log-subscriptions';
 import { isDeprecatedRuntime, JOB_RUNTIME } from '../../stacks/constructs/lambda-runtime';
@@ -229,12 +229,21 @@ describe('least privilege', () => {
 });
 
 describe('routes', () => {
-  const ruleRoutes = ROUTES.filter((r) => r.on.source !== 'aws.scheduler');
-  const scheduleRoutes = ROUTES.filter((r) => r.on.source === 'aws.scheduler');
+  // The dev config's chain mode (crawler); test/stacks/direct-mode.test.ts covers the other.
+  const ruleRoutes = chainRoutes(config.chainMode).filter((r) => r.on.source !== 'aws.scheduler');
+  const scheduleRoutes = chainRoutes(config.chainMode).filter((r) => r.on.source === 'aws.scheduler');
   const rule = (route: Route) => only(tf(), 'aws_cloudwatch_event_rule', (r) => r.name === names.rule(route.name));
   const ruleName = (route: Route) => nameOf(tf(), 'aws_cloudwatch_event_rule', (r) => r.name === names.rule(route.name));
 
-  it('deploy one rule per event route, with the pattern event-patterns.ts gives it', () => {
+  it('deploy one rule per event route of the chain mode, with the pattern event-patterns.ts gives it', () => {
+    expect(config.chainMode).toBe('crawler');
+    const deployedRules = new Set(resourcesOf(tf(), 'aws_cloudwatch_event_rule').map((r) => r.body.name));
+    for (const route of ROUTES.filter((r) => r.on.source !== 'aws.scheduler')) {
+      expect({ route: route.name, deployed: deployedRules.has(names.rule(route.name)) }).toEqual({
+        route: route.name,
+        deployed: ruleRoutes.includes(route),
+      });
+    }
     for (const route of ruleRoutes) {
       expect({ route: route.name, pattern: JSON.parse(rule(route).event_pattern) }).toEqual({
         route: route.name,

@@ -11,6 +11,7 @@ describe('local settings', () => {
     expect(s.lookbackMs).toBe(5 * 60_000);
     expect(s.include).toEqual(['*']);
     expect(s.exclude).toEqual(['_prisma_migrations']);
+    expect(s.chainMode).toBe('crawler');
   });
 
   it('read every variable', () => {
@@ -24,6 +25,7 @@ describe('local settings', () => {
         LAKEHOUSE_TABLES_EXCLUDE: '',
         LAKEHOUSE_SMTP_URL: 'smtp://127.0.0.1:2525',
         LAKEHOUSE_ALERT_EMAIL: 'a@b.c',
+        LAKEHOUSE_CHAIN_MODE: 'direct',
       },
       '/p',
     );
@@ -36,7 +38,15 @@ describe('local settings', () => {
       exclude: [],
       smtpUrl: 'smtp://127.0.0.1:2525',
       alertEmail: 'a@b.c',
+      chainMode: 'direct',
     });
+  });
+
+  it('reject an unknown chain mode, naming the variable and the modes', () => {
+    expect(() => readSettings({ LAKEHOUSE_CHAIN_MODE: 'Direct' }, '/p')).toThrow(
+      /LAKEHOUSE_CHAIN_MODE must be one of crawler, direct \(got "Direct"\)/,
+    );
+    expect(readSettings({ LAKEHOUSE_CHAIN_MODE: '' }, '/p').chainMode).toBe('crawler');
   });
 
   it('parse durations with a unit and reject nonsense, naming the setting', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
-import { routesFor } from '../../jobs/lib/definition/routes';
+import { routesFor, type ChainMode } from '../../jobs/lib/definition/routes';
 import type { PipelineEvent } from '../../jobs/lib/definition/events';
 import type { RunRecord } from '../../jobs/lib/core/ports';
 import { sweep } from '../../jobs/sweep/sweep';
@@ -71,11 +71,11 @@ describe('sweep', () => {
         logger: recordingLogger().logger,
       },
     );
-    expect(published.map((e) => routesFor(e).map((r) => [r.step, r.input.zone]))).toEqual([
-      [['crawl', 'raw']],
-      [['crawl', 'cleaned']],
-      [['crawl', 'transformed']],
-    ]);
+    const next = (mode: ChainMode) =>
+      published.map((e) => routesFor(e, mode).map((r) => [r.step, r.input.zone ?? r.input.target ?? '']));
+    expect(next('crawler')).toEqual([[['crawl', 'raw']], [['crawl', 'cleaned']], [['crawl', 'transformed']]]);
+    // In direct mode the same nudges start the waiting step itself; the raw zone still goes through its crawl.
+    expect(next('direct')).toEqual([[['crawl', 'raw']], [['transform', 'transformed']], [['load', '']]]);
   });
 
   it('publishes nothing when no run is stuck', async () => {

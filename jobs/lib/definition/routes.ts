@@ -2,11 +2,34 @@
  * The event routes that chain the steps: which event starts which step.
  * Read by the local bus, the Lambda handlers and the cdktf stacks alike, so
  * every runtime applies the same routes.
+ *
+ * Two chain modes (docs/architecture.md "Chain modes") share most routes:
+ * - `crawler`: a zone's crawler succeeding starts the next step (write →
+ *   crawl → next step), for every zone.
+ * - `direct`: the writer's `ZoneWritten` starts the next step at once (the
+ *   transform registers the partitions it writes); only the raw zone still
+ *   goes through its crawler, whose crawl infers the raw JSON schema. The
+ *   cleaned and transformed crawlers then run on a schedule, for schema
+ *   discovery only.
  */
 import { LANDING_PREFIX, MANIFEST_PREFIX } from './object-keys';
 import { eventZone, type PipelineEvent } from './events';
 import type { Step } from './run-stages';
 import type { Zone } from './zones';
+
+/** How the steps are chained: through the zone crawlers, or straight from the writer's event. */
+export type ChainMode = 'crawler' | 'direct';
+
+/** Every chain mode, the default first. */
+export const CHAIN_MODES = ['crawler', 'direct'] as const satisfies readonly ChainMode[];
+
+/** The chain mode when none is configured. */
+export const DEFAULT_CHAIN_MODE: ChainMode = 'crawler';
+
+/** True when `value` names a chain mode. */
+export function isChainMode(value: string): value is ChainMode {
+  return (CHAIN_MODES as readonly string[]).includes(value);
+}
 
 /** A route: which events start which step, and with what input. */
 export interface Route {
@@ -31,9 +54,16 @@ export interface Route {
   step: Step;
   /** Static input for the step (e.g. which zone a crawl or transform targets). */
   input: { zone?: Zone; target?: 'cleaned' | 'transformed' };
+  /** The chain modes the route belongs to; absent: every mode. */
+  modes?: readonly ChainMode[];
 }
 
-/** Every route of the chain. The stacks deploy exactly these; the local bus applies exactly these. */
+/**
+ * Every route of every chain mode. The stacks deploy, and the local bus
+ * applies, the routes of one mode (`chainRoutes`); the Lambda handlers look
+ * their own route up among all of them (no event starts one step by two
+ * routes, whatever the mode: test/unit/pipeline-routes.test.ts).
+ */
 export const ROUTES: Route[] = [
   {
     name: 'schedule-extract',
@@ -72,24 +102,42 @@ export const ROUTES: Route[] = [
     on: { source: 'lakehouse', detailType: 'ZoneWritten', zone: 'cleaned' },
     step: 'crawl',
     input: { zone: 'cleaned' },
+    modes: ['crawler'],
   },
   {
     name: 'cleaned-crawled-transform-transformed',
     on: { source: 'aws.glue', detailType: 'Glue Crawler State Change', zone: 'cleaned', state: 'Succeeded' },
     step: 'transform',
     input: { target: 'transformed' },
+    modes: ['crawler'],
   },
   {
     name: 'transformed-written-crawl',
     on: { source: 'lakehouse', detailType: 'ZoneWritten', zone: 'transformed' },
     step: 'crawl',
     input: { zone: 'transformed' },
+    modes: ['crawler'],
   },
   {
     name: 'transformed-crawled-load',
     on: { source: 'aws.glue', detailType: 'Glue Crawler State Change', zone: 'transformed', state: 'Succeeded' },
     step: 'load',
     input: {},
+    modes: ['crawler'],
+  },
+  {
+    name: 'cleaned-written-transform-transformed',
+    on: { source: 'lakehouse', detailType: 'ZoneWritten', zone: 'cleaned' },
+    step: 'transform',
+    input: { target: 'transformed' },
+    modes: ['direct'],
+  },
+  {
+    name: 'transformed-written-load',
+    on: { source: 'lakehouse', detailType: 'ZoneWritten', zone: 'transformed' },
+    step: 'load',
+    input: {},
+    modes: ['direct'],
   },
   {
     name: 'schedule-sweep',
@@ -114,7 +162,17 @@ export function routeMatches(route: Route, event: PipelineEvent): boolean {
   return true;
 }
 
-/** The routes an event starts, in declaration order. */
-export function routesFor(event: PipelineEvent): Route[] {
-  return ROUTES.filter((r) => routeMatches(r, event));
+/** True when `route` belongs to chain mode `mode`. */
+export function inChainMode(route: Route, mode: ChainMode): boolean {
+  return !route.modes || route.modes.includes(mode);
+}
+
+/** The routes of chain mode `mode`, in declaration order: what the stacks deploy and the local bus applies. */
+export function chainRoutes(mode: ChainMode): Route[] {
+  return ROUTES.filter((r) => inChainMode(r, mode));
+}
+
+/** The routes an event starts in chain mode `mode`, in declaration order. */
+export function routesFor(event: PipelineEvent, mode: ChainMode): Route[] {
+  return chainRoutes(mode).filter((r) => routeMatches(r, event));
 }

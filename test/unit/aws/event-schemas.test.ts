@@ -1,5 +1,5 @@
 import { TerminalError } from '../../../jobs/lib/core/errors';
-import { ROUTES } from '../../../jobs/lib/definition/routes';
+import { CHAIN_MODES, chainRoutes } from '../../../jobs/lib/definition/routes';
 import { eventPattern, scheduledTick, type DeployedNames } from '../../../jobs/lib/definition/event-patterns';
 import { matchesEventPattern } from '../../stacks/support/event-pattern-matcher';
 import {
@@ -107,11 +107,17 @@ describe('toPipelineEvent + routeFor', () => {
     ];
     for (const name of delivered) {
       const event = fixture(name);
-      const rules = ROUTES.filter((r) => r.on.source !== 'aws.scheduler').filter((r) =>
-        matchesEventPattern(eventPattern(r, names), event),
+      // Each mode deploys its own rules; the handler finds the rule's route without knowing the mode.
+      const matched = CHAIN_MODES.map((mode) =>
+        chainRoutes(mode)
+          .filter((r) => r.on.source !== 'aws.scheduler')
+          .filter((r) => matchesEventPattern(eventPattern(r, names), event)),
       );
-      expect(rules.length).toBe(1);
-      expect(routeFor(toPipelineEvent(event, names), rules[0].step).name).toBe(rules[0].name);
+      expect({ name, delivered: matched.some((rules) => rules.length > 0) }).toEqual({ name, delivered: true });
+      for (const rules of matched) {
+        expect({ name, rules: rules.length <= 1 }).toEqual({ name, rules: true });
+        if (rules.length) expect(routeFor(toPipelineEvent(event, names), rules[0].step).name).toBe(rules[0].name);
+      }
     }
     expect(toPipelineEvent(scheduledTick('extract'), names)).toEqual(fixture('scheduled-tick-extract'));
   });

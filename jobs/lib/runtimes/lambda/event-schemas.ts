@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { TerminalError } from '../../core/errors';
 import { zoneOfBucket, zoneOfCrawler, type DeployedNames } from '../../definition/event-patterns';
 import { DETAIL_TYPES, EVENT_SOURCES, type PipelineEvent } from '../../definition/events';
-import { ROUTES, routesFor, type Route } from '../../definition/routes';
+import { ROUTES, routeMatches, type Route } from '../../definition/routes';
 import { ZONES } from '../../definition/zones';
 import type { Step } from '../../definition/run-stages';
 import { isRunId } from '../../core/run-id';
@@ -168,12 +168,15 @@ export function toPipelineEvent(event: unknown, names: DeployedNames): PipelineE
 
 /**
  * The route (definition/routes.ts ROUTES) by which `event` starts `step`; its `input`
- * is the step's input (zone to crawl, zone to transform into).
+ * is the step's input (zone to crawl, zone to transform into). Looked up among
+ * the routes of every chain mode: the Lambda does not need to know the mode,
+ * since only the deployed mode's rules deliver events to it, and no event
+ * starts one step by two routes across the modes.
  * Throws TerminalError when no route sends this event to `step` (the rule
  * that delivered it does not match the pipeline definition).
  */
 export function routeFor(event: PipelineEvent, step: Step): Route {
-  const route = routesFor(event).find((r) => r.step === step);
+  const route = ROUTES.find((r) => r.step === step && routeMatches(r, event));
   if (!route) {
     const known = ROUTES.filter((r) => r.step === step).map((r) => r.name);
     throw new TerminalError(

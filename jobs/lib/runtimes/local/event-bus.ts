@@ -1,12 +1,12 @@
 /**
  * The in-process event bus of the local runtime: the stand-in for EventBridge.
  * Events are queued as they are published and delivered in order, each to the
- * routes of the pipeline definition it matches (`routesFor`), exactly the
- * routes the stacks deploy as EventBridge rules. Events no route matches (a
+ * routes of the bus's chain mode it matches (`routesFor`), exactly the routes
+ * the stacks deploy as EventBridge rules in that mode. Events no route matches (a
  * raw part file's "Object Created", say) are dropped, as EventBridge would.
  */
 import { errorMessage } from '../../core/errors';
-import { routesFor, type Route } from '../../definition/routes';
+import { DEFAULT_CHAIN_MODE, routesFor, type ChainMode, type Route } from '../../definition/routes';
 import type { PipelineEvent } from '../../definition/events';
 import type { EventPublisher } from '../../core/ports';
 
@@ -31,6 +31,9 @@ export class LocalEventBus implements EventPublisher {
   /** Every delivery so far, in order. */
   readonly deliveries: Delivery[] = [];
 
+  /** A bus applying the routes of chain mode `mode` (default: crawler mode). */
+  constructor(readonly mode: ChainMode = DEFAULT_CHAIN_MODE) {}
+
   /** Queues an event for delivery by `drain`. */
   async publish(event: PipelineEvent): Promise<void> {
     this.queue.push(event);
@@ -46,7 +49,7 @@ export class LocalEventBus implements EventPublisher {
     const made: Delivery[] = [];
     while (this.queue.length) {
       const event = this.queue.shift()!;
-      for (const route of routesFor(event)) {
+      for (const route of routesFor(event, this.mode)) {
         if (made.length >= maxDeliveries) throw new Error(`more than ${maxDeliveries} deliveries: is there a routing loop?`);
         const started = performance.now();
         const delivery: Delivery = { route: route.name, step: route.step, input: route.input, event, ms: 0 };

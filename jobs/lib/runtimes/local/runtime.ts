@@ -55,7 +55,7 @@ export function warehouseTarget(settings: LocalSettings): PgTarget {
 export async function openLocalRuntime(settings: LocalSettings, options: { clock?: Clock } = {}): Promise<LocalRuntime> {
   const paths = homePaths(settings.home);
   const clock = options.clock ?? { now: () => new Date() };
-  const bus = new LocalEventBus();
+  const bus = new LocalEventBus(settings.chainMode);
   const logFile = join(paths.logs, 'lakehouse.log');
   const { logger, close: closeLog } = fileLogger('lakehouse', logFile);
 

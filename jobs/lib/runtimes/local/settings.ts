@@ -4,6 +4,8 @@
  */
 import { join, resolve } from 'node:path';
 import { readExtractSettings, type ExtractSettings } from '../../../extract/extract-settings';
+import { TerminalError } from '../../core/errors';
+import { CHAIN_MODES, DEFAULT_CHAIN_MODE, isChainMode, type ChainMode } from '../../definition/routes';
 import type { Zone } from '../../definition/zones';
 
 /** The local runtime's settings: the extract job's (include, exclude, lookback) plus where everything lives. */
@@ -18,9 +20,27 @@ export interface LocalSettings extends ExtractSettings {
   smtpUrl?: string;
   /** Alert recipient. `LAKEHOUSE_ALERT_EMAIL`, default `data-team@localhost`. */
   alertEmail: string;
+  /** How the steps are chained (definition/routes.ts). `LAKEHOUSE_CHAIN_MODE`, default `crawler`. */
+  chainMode: ChainMode;
 }
 
-/** Reads the local settings from `env` (default `process.env`), resolving paths against `cwd`. */
+/**
+ * The chain mode `LAKEHOUSE_CHAIN_MODE` names (unset or empty: the default).
+ *
+ * @throws TerminalError naming the variable and the modes it accepts, for any other value
+ */
+export function readChainMode(env: NodeJS.ProcessEnv = process.env): ChainMode {
+  const value = env.LAKEHOUSE_CHAIN_MODE;
+  if (!value) return DEFAULT_CHAIN_MODE;
+  if (isChainMode(value)) return value;
+  throw new TerminalError(`LAKEHOUSE_CHAIN_MODE must be one of ${CHAIN_MODES.join(', ')} (got ${JSON.stringify(value)})`);
+}
+
+/**
+ * Reads the local settings from `env` (default `process.env`), resolving paths against `cwd`.
+ *
+ * @throws TerminalError when `LAKEHOUSE_CHAIN_MODE` names no chain mode; Error when `LAKEHOUSE_LOOKBACK` is no duration
+ */
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LocalSettings {
   return {
     home: resolve(cwd, env.LAKEHOUSE_HOME || '.lakehouse'),
@@ -29,6 +49,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     ...readExtractSettings(env),
     smtpUrl: env.LAKEHOUSE_SMTP_URL || undefined,
     alertEmail: env.LAKEHOUSE_ALERT_EMAIL || 'data-team@localhost',
+    chainMode: readChainMode(env),
   };
 }
 
