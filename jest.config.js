@@ -6,7 +6,7 @@
  *   constraints (test/support/check-aws-requests.ts).
  * - adapters: each adapter against its real engine (fs, DuckDB, PGlite, and a
  *   PostgreSQL server when TEST_DATABASE_URL is set), plus the SQL models on DuckDB.
- * - stacks: cdktf synth of both stacks.
+ * - stacks: cdktf synth of both stacks, and the Lambda bundles they deploy.
  * - integration: the whole chain and the CLI through its bin.
  * `npm test` runs all four; `npm run test:unit` (etc.) runs one.
  */

@@ -1,7 +1,8 @@
 /**
- * The Lambda build (scripts/build.ts): one bundle per handler that loads in a
- * fresh Node process and exports `handler`, the AWS SDK and the embedded
- * PGlite left out, SQL shipped where it is read, and reproducible zip files,
+ * The Lambda build (scripts/build.ts), the artefacts the pipeline stack
+ * deploys: one bundle per handler that loads in a fresh Node process and
+ * exports `handler`, the pinned AWS SDK bundled and the embedded PGlite left
+ * out, SQL shipped where it is read, and reproducible zip files,
  * read back here with a reader independent of the writer (yauzl, each entry's
  * CRC checked).
  */
@@ -11,10 +12,10 @@ import { join, resolve } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { crc32 } from 'node:zlib';
 import * as yauzl from 'yauzl';
-import { buildLambdas, handlerSteps, LAMBDA_NODE_TARGET, type BuiltLambda } from '../../../scripts/build';
-import { JOB_RUNTIME } from '../../../stacks/constructs/lambda-runtime';
+import { buildLambdas, handlerSteps, LAMBDA_NODE_TARGET, type BuiltLambda } from '../../scripts/build';
+import { JOB_RUNTIME } from '../../stacks/constructs/lambda-runtime';
 
-const ROOT = resolve(__dirname, '../../..');
+const ROOT = resolve(__dirname, '../..');
 // Inside the repo (dist/ is git-ignored) so the bundles resolve the external @aws-sdk packages from node_modules.
 const OUT = join(ROOT, 'dist', `test-build-${process.pid}`);
 const OUT_AGAIN = join(ROOT, 'dist', `test-build-${process.pid}-again`);
