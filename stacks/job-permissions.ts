@@ -48,8 +48,9 @@ const CATALOG_WRITE = ['glue:CreateTable', 'glue:DeleteTable'];
  * Partition registration by the transform, which writes the cleaned and
  * transformed runs (docs/architecture.md, "Events"): read the table (its
  * storage descriptor), look a partition up, create partitions in batches.
- * Raw partitions stay the raw crawler's: the raw zone's JSON schema is
- * inferred by the crawl, so extract and ingest register nothing.
+ * Raw partitions are registered by extract and ingest once the raw table
+ * exists (`RegisterRawPartitions`); the raw crawler makes the table, since
+ * the raw zone's JSON columns are inferred by the crawl.
  */
 const PARTITION_REGISTRATION = ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchCreatePartition'];
 
@@ -89,6 +90,12 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
     },
   ];
   const kms = lakeKeyStatements(lake.kmsKeyArn, 'UseLakeKey', ['kms:Decrypt', 'kms:GenerateDataKey']);
+  // Extract and ingest register the raw partitions they wrote once the raw table exists (core/raw-partitions.ts).
+  const registerRawPartitions: Statement = {
+    sid: 'RegisterRawPartitions',
+    actions: ['glue:GetTable', 'glue:BatchCreatePartition'],
+    resources: aws.glueTableArns([n.databases.raw]),
+  };
   const putEvents: Statement = { sid: 'PublishPipelineEvents', actions: ['events:PutEvents'], resources: [r.eventBusArn] };
 
   switch (step) {
@@ -102,6 +109,7 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           resources: [objects(raw)],
         },
         { sid: 'ReadSourceSecret', actions: ['secretsmanager:GetSecretValue'], resources: [lake.sourceSecretArn] },
+        registerRawPartitions,
         ...kms,
         ...(r.sourceNetwork ? vpcStatements(aws, r.sourceNetwork) : []),
       ];
@@ -125,6 +133,7 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           actions: ['s3:DeleteObject'],
           resources: [objects(raw, '*/run_id=*')],
         },
+        registerRawPartitions,
         ...kms,
       ];
     case 'crawl':

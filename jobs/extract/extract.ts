@@ -10,8 +10,18 @@ import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
 import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import { keys } from '../lib/definition/object-keys';
-import type { Clock, ObjectStore, RunLedger, SourceColumn, SourceDb, TableWatermark, Watermarks } from '../lib/core/ports';
+import type {
+  Catalog,
+  Clock,
+  ObjectStore,
+  RunLedger,
+  SourceColumn,
+  SourceDb,
+  TableWatermark,
+  Watermarks,
+} from '../lib/core/ports';
 import { RawPartWriter, withoutRows } from '../lib/core/raw-part-writer';
+import { registerRawPartitions } from '../lib/core/raw-partitions';
 import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
 
 export interface ExtractInput {
@@ -36,6 +46,8 @@ export interface ExtractInput {
 export interface ExtractDeps {
   source: SourceDb;
   raw: ObjectStore;
+  /** Where the run's raw partitions are registered once the manifest is written (optional; best effort). */
+  catalog?: Catalog;
   ledger: RunLedger;
   clock: Clock;
   logger: Logger;
@@ -300,6 +312,7 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
       throw error;
     }
     logger.info('manifest written', { step: STEP, runId, manifestKey, rows: counts });
+    await registerRawPartitions(deps, STEP, runId, Object.keys(counts));
 
     const next: Watermarks = { ...watermarks };
     for (const [table, outcome] of outcomes) if (outcome.next) next[table] = outcome.next;

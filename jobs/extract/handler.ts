@@ -8,13 +8,15 @@
  * default 1,024 MB a function has about half a vCPU, so a second thread
  * would have no CPU to run on.
  */
+import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV } from '../lib/definition/lambda-environment';
-import { deployedNamesFromEnv, requireEnv } from '../lib/runtimes/lambda/environment';
+import { deployedNamesFromEnv, requireEnv, zoneDatabasesFromEnv } from '../lib/runtimes/lambda/environment';
 import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
 import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
 import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { GlueCatalog } from '../lib/adapters/aws/glue-catalog';
 import { SourceSecret } from '../lib/adapters/aws/source-secret';
 import { openPgServer } from '../lib/adapters/postgres/pg-client';
 import { PgSourceDb } from '../lib/adapters/postgres/pg-source-db';
@@ -24,6 +26,7 @@ import { readExtractSettings } from './extract-settings';
 
 const s3 = new S3Client(clientConfig());
 const secrets = new SecretsManagerClient(clientConfig());
+const glue = new GlueClient(clientConfig());
 /** The function's logger (exported for tests: its level, its lines). */
 export const logger = lambdaLogger('extract');
 let sourceSecret: SourceSecret | undefined; // one per container, so its cache survives warm invocations
@@ -40,6 +43,8 @@ export const handler = lambdaHandler('extract', logger, async (event) => {
     return await extract(input, {
       source,
       raw: zoneStore('raw', s3, names),
+      // Registers the run's raw partitions once the raw tables exist (the first crawl makes them).
+      catalog: new GlueCatalog(glue, { crawlers: names.crawlers, databases: zoneDatabasesFromEnv() }),
       ledger: ledgerFromEnv(s3),
       clock: systemClock,
       logger,

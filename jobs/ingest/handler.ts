@@ -3,15 +3,18 @@
  * bucket; turns the landed file into a run and manifest like an extract.
  * Error policy: handler-kit.ts.
  */
+import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
-import { deployedNamesFromEnv } from '../lib/runtimes/lambda/environment';
+import { deployedNamesFromEnv, zoneDatabasesFromEnv } from '../lib/runtimes/lambda/environment';
 import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
 import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
 import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { GlueCatalog } from '../lib/adapters/aws/glue-catalog';
 import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { ingest } from './ingest';
 
 const s3 = new S3Client(clientConfig());
+const glue = new GlueClient(clientConfig());
 /** The function's logger (exported for tests: its level, its lines). */
 export const logger = lambdaLogger('ingest');
 
@@ -21,5 +24,7 @@ export const handler = lambdaHandler('ingest', logger, async (event) => {
   const pipelineEvent = toPipelineEvent(event, names);
   routeFor(pipelineEvent, 'ingest');
   const key = pipelineEvent.source === 'aws.s3' ? pipelineEvent.detail.object.key : '';
-  return ingest({ key }, { raw: zoneStore('raw', s3, names), ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+  // The catalog registers the run's raw partition once the raw table exists (the first crawl makes it).
+  const catalog = new GlueCatalog(glue, { crawlers: names.crawlers, databases: zoneDatabasesFromEnv() });
+  return ingest({ key }, { raw: zoneStore('raw', s3, names), catalog, ledger: ledgerFromEnv(s3), clock: systemClock, logger });
 });

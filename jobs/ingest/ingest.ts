@@ -15,8 +15,9 @@ import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
 import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../lib/definition/object-keys';
-import type { Clock, ObjectStore, RawRow, RunLedger } from '../lib/core/ports';
+import type { Catalog, Clock, ObjectStore, RawRow, RunLedger } from '../lib/core/ports';
 import { RawPartWriter } from '../lib/core/raw-part-writer';
+import { registerRawPartitions } from '../lib/core/raw-partitions';
 import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
 import { parseLandedFile } from './landed-file';
 
@@ -27,6 +28,8 @@ export interface IngestInput {
 
 export interface IngestDeps {
   raw: ObjectStore;
+  /** Where the run's raw partition is registered once the manifest is written (optional; best effort). */
+  catalog?: Catalog;
   ledger: RunLedger;
   clock: Clock;
   logger: Logger;
@@ -111,6 +114,7 @@ export async function ingest(request: IngestInput, deps: IngestDeps): Promise<In
     deps.logger.error('manifest write failed', { step: STEP, runId, error: errorMessage(error) });
     throw error;
   }
+  await registerRawPartitions(deps, STEP, runId, [table]);
   await moveObject(deps.raw, input.key, `${PROCESSED_LANDING_PREFIX}${input.key}`, body);
   deps.logger.info('landed file ingested', { step: 'ingest', runId, table, rows: rows.length, key: input.key });
   return { status: 'ingested', runId, table, rows: rows.length, manifestKey };

@@ -11,7 +11,7 @@ import { openPg } from '../../jobs/lib/runtimes/local/open-database';
 import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
 import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
 import { parseManifest } from '../../jobs/lib/core/manifest';
-import type { Watermarks } from '../../jobs/lib/core/ports';
+import type { Catalog, Watermarks } from '../../jobs/lib/core/ports';
 
 const LOOKBACK = 60_000;
 const DEFAULTS: ExtractInput = { include: ['*'], exclude: ['_prisma_migrations'], lookbackMs: LOOKBACK };
@@ -211,6 +211,26 @@ describe('extract', () => {
     expect(result).toEqual({ runId: null, matched: [], available: 3, tables: {} });
     expect(await allKeys(env.raw)).toEqual([]);
     expect(await env.ledger.listRuns()).toEqual([]);
+  });
+
+  test('registers the run’s raw partitions after the manifest, and a catalog failure only leaves them to the crawl', async () => {
+    const asked: string[] = [];
+    const catalog = {
+      registerPartitions: async (zone: string, table: string, runIds: readonly string[]) => {
+        asked.push(`${zone}.${table}=${runIds.join(',')}@${(await allKeys(env.raw)).some((k) => k.startsWith('_manifests/'))}`);
+        if (table === 'department') throw new Error('glue unavailable');
+        return true;
+      },
+    } as unknown as Catalog;
+    const result = await extract(DEFAULTS, { ...env.deps, catalog });
+    expect(result.runId).not.toBeNull();
+    // Every table with rows, each only once its manifest exists; the failure did not fail the extract.
+    expect(asked.sort()).toEqual(
+      Object.keys(result.tables)
+        .sort()
+        .map((t) => `raw.${t}=${result.runId}@true`),
+    );
+    expect((await env.ledger.getRun(result.runId!))?.failed).toBeUndefined();
   });
 
   test('a second run with no change makes no run and writes nothing', async () => {

@@ -123,15 +123,19 @@ export interface Catalog {
   hasPartition(zone: Zone, table: string, runId: string): Promise<boolean>;
   /**
    * Registers the `run_id=<run>` partitions a step has just written to a
-   * cleaned or transformed table, so the next step sees them without waiting
-   * for a crawl (docs/architecture.md, "Events"): Glue `BatchCreatePartition`
-   * on AWS, creating the table from its contract (definition/tables.ts) when
-   * the catalog has none yet; locally the table's view over its folders.
+   * zone table, so the next step sees them without waiting for a crawl
+   * (docs/architecture.md, "Events"): Glue `BatchCreatePartition` on AWS;
+   * locally the table's view over its folders. A cleaned or transformed
+   * table the catalog has no entry for yet is created from its contract
+   * (definition/tables.ts). A raw table is registered into only once it
+   * exists: its columns are inferred from the JSON by the raw crawler, so a
+   * raw table not crawled yet is left to that first crawl.
    * Idempotent: a partition already registered is left as it is.
-   * Throws TransientError when a retry may help (throttling, a race with a
-   * crawler), TerminalError otherwise.
+   *
+   * @returns whether the partitions are registered (false: a raw table not crawled yet)
+   * @throws TransientError when a retry may help (throttling, a race with a crawler), TerminalError otherwise
    */
-  registerPartitions(zone: 'cleaned' | 'transformed', table: string, runIds: readonly string[]): Promise<void>;
+  registerPartitions(zone: Zone, table: string, runIds: readonly string[]): Promise<boolean>;
 }
 
 /** A SQL model materialised for one run. */

@@ -110,8 +110,8 @@ const NAMES: EnvKey[] = [
  * `deployedNamesFromEnv()` and map bucket / crawler names in AWS events to zones.
  */
 export const ENV_BY_STEP: Record<Step, readonly EnvKey[]> = {
-  extract: [...LOGGING, ...NAMES, ...LEDGER, 'sourceSecretArn', 'lookback', 'tablesInclude', 'tablesExclude'],
-  ingest: [...LOGGING, ...NAMES, ...LEDGER],
+  extract: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sourceSecretArn', 'lookback', 'tablesInclude', 'tablesExclude'],
+  ingest: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES],
   crawl: [...LOGGING, ...NAMES],
   transform: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sqlDir'],
   load: [

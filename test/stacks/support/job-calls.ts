@@ -171,6 +171,17 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
         ],
       }),
     );
+  /** Registering a run's raw partitions once the raw table exists (raw-partitions.ts); the rest of the Glue adapter is unused. */
+  const rawRegistration = (why: string): { calls: Call[]; unused: { command: string; source: string; why: string }[] } => ({
+    calls: ['GetTableCommand', 'BatchCreatePartitionCommand'].map((command) => ({
+      command,
+      source: GLUE,
+      needs: [{ actions: [`glue:${command.replace(/Command$/, '')}`], on: glueTable(n.databases.raw, 'sales_order'), why }],
+    })),
+    unused: ['GetTablesCommand', 'GetPartitionsCommand', 'GetPartitionCommand', 'CreateTableCommand', 'StartCrawlerCommand'].map(
+      (command) => ({ command, source: GLUE, why: 'raw tables are made and crawled by the raw crawler' }),
+    ),
+  });
   const upload = (on: string[], why: string): Call => ({
     command: 'Upload',
     source: S3_STORE,
@@ -208,11 +219,15 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
             },
           ],
         },
+        ...rawRegistration('register the run’s raw partitions once the raw table exists').calls,
       ],
-      unused: unusedStore(
-        ['Upload', 'PutObjectCommand', 'ListObjectsV2Command', 'DeleteObjectCommand'],
-        'extract never reads raw objects back nor deletes in bulk',
-      ),
+      unused: [
+        ...unusedStore(
+          ['Upload', 'PutObjectCommand', 'ListObjectsV2Command', 'DeleteObjectCommand'],
+          'extract never reads raw objects back nor deletes in bulk',
+        ),
+        ...rawRegistration('').unused,
+      ],
       onBehalf: [],
     },
     ingest: {
@@ -261,11 +276,15 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
           source: S3_STORE,
           needs: [{ actions: ['s3:ListBucket'], on: [s3(raw)], why: 'find the parts of a discarded run' }],
         },
+        ...rawRegistration('register the run’s raw partition once the raw table exists').calls,
       ],
-      unused: unusedStore(
-        ['HeadObjectCommand', 'GetObjectCommand', 'PutObjectCommand', 'Upload', 'DeleteObjectCommand', 'ListObjectsV2Command'],
-        'ingest deletes one key at a time',
-      ),
+      unused: [
+        ...unusedStore(
+          ['HeadObjectCommand', 'GetObjectCommand', 'PutObjectCommand', 'Upload', 'DeleteObjectCommand', 'ListObjectsV2Command'],
+          'ingest deletes one key at a time',
+        ),
+        ...rawRegistration('').unused,
+      ],
       onBehalf: [],
     },
     crawl: {

@@ -11,6 +11,8 @@ export const BUCKETS = {
   transformed: `lakehouse-transformed-${ACCOUNT}`,
 };
 
+export const DATABASES = { raw: 'lakehouse_raw', cleaned: 'lakehouse_cleaned', transformed: 'lakehouse_transformed' };
+
 const values: Record<string, string> = {
   [ENV.rawBucket]: BUCKETS.raw,
   [ENV.cleanedBucket]: BUCKETS.cleaned,
@@ -20,9 +22,9 @@ const values: Record<string, string> = {
   [ENV.rawCrawler]: 'lakehouse-raw',
   [ENV.cleanedCrawler]: 'lakehouse-cleaned',
   [ENV.transformedCrawler]: 'lakehouse-transformed',
-  [ENV.rawDatabase]: 'lakehouse_raw',
-  [ENV.cleanedDatabase]: 'lakehouse_cleaned',
-  [ENV.transformedDatabase]: 'lakehouse_transformed',
+  [ENV.rawDatabase]: DATABASES.raw,
+  [ENV.cleanedDatabase]: DATABASES.cleaned,
+  [ENV.transformedDatabase]: DATABASES.transformed,
   [ENV.athenaWorkgroup]: 'lakehouse',
   [ENV.eventBusName]: 'lakehouse',
   [ENV.redshiftWorkgroup]: 'lakehouse',

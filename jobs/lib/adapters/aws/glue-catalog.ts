@@ -135,11 +135,12 @@ export class GlueCatalog implements Catalog {
   }
 
   /**
-   * Registers `run_id=<run>` partitions of a cleaned or transformed table
-   * (BatchCreatePartition, up to 100 a call), each with the table's storage
-   * descriptor and its own folder `s3://<bucket>/<table>/run_id=<run>/`.
-   * When the database has no such table yet (its crawler has not run), the
-   * table is created first from its contract: Parquet, the contract's columns
+   * Registers `run_id=<run>` partitions of a zone table (BatchCreatePartition,
+   * up to 100 a call), each with the table's storage descriptor and its own
+   * folder `s3://<bucket>/<table>/run_id=<run>/`. A raw table is registered
+   * into only when Glue has it (its crawler infers the JSON columns): returns
+   * false otherwise, having called nothing but GetTable. When the database
+   * has no cleaned or transformed table yet, it is created first from its contract: Parquet, the contract's columns
    * in order, partitioned by `run_id` (string), located at
    * `s3://<bucket>/<table>/` as the crawler would make it; a crawler that
    * creates it in between (AlreadyExistsException) is fine. Partitions that
@@ -150,10 +151,14 @@ export class GlueCatalog implements Catalog {
    *   TransientError / TerminalError as classified for SDK failures, and for
    *   per-partition errors other than AlreadyExistsException
    */
-  async registerPartitions(zone: 'cleaned' | 'transformed', table: string, runIds: readonly string[]): Promise<void> {
-    if (runIds.length === 0) return;
+  async registerPartitions(zone: Zone, table: string, runIds: readonly string[]): Promise<boolean> {
+    if (runIds.length === 0) return true;
     const database = this.database(zone);
-    const descriptor = await this.tableDescriptor(zone, database, table);
+    const descriptor =
+      zone === 'raw'
+        ? (await this.getTable(database, table))?.StorageDescriptor
+        : await this.tableDescriptor(zone, database, table);
+    if (!descriptor) return false; // a raw table its crawler has not made yet: the first crawl registers it
     const base = (descriptor.Location ?? '').replace(/\/?$/, '/');
     for (let i = 0; i < runIds.length; i += PARTITIONS_PER_BATCH) {
       const batch = runIds.slice(i, i + PARTITIONS_PER_BATCH).map(assertRunId);
@@ -181,6 +186,7 @@ export class GlueCatalog implements Catalog {
         throw busy ? new TransientError(message) : new TerminalError(message);
       }
     }
+    return true;
   }
 
   /** The table's storage descriptor, creating the table from its contract when Glue has none. */

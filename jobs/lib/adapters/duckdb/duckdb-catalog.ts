@@ -176,17 +176,22 @@ export class DuckDbCatalog implements Catalog {
   }
 
   /**
-   * Makes the written partitions visible: a zone view reads every
-   * `run_id=*` folder of its table when queried, so only a table that has no
-   * view yet needs one (created as a crawl would). Does not announce a crawl.
+   * Makes the written partitions visible: a cleaned or transformed view reads
+   * every `run_id=*` folder of its table when queried, so only a table that
+   * has no view yet needs one (created as a crawl would). Raw partitions are
+   * left to the crawl (returns false), which locally runs right after the
+   * manifest in both chain modes. Does not announce a crawl.
    */
-  async registerPartitions(zone: 'cleaned' | 'transformed', table: string, runIds: readonly string[]): Promise<void> {
+  async registerPartitions(zone: Zone, table: string, runIds: readonly string[]): Promise<boolean> {
     runIds.forEach(assertRunId);
-    if (runIds.length === 0 || (await this.viewNames(zone)).includes(table)) return;
+    // A raw view lists each partition's files and samples their JSON for columns: only a crawl (re)builds it.
+    if (zone === 'raw') return runIds.length === 0;
+    if (runIds.length === 0 || (await this.viewNames(zone)).includes(table)) return true;
     const schema = quoteIdent(assertIdentifier(zone));
     await execSql(this.conn, `create schema if not exists ${schema}`);
     const glob = quoteLiteral(join(this.zoneRoot(zone), assertIdentifier(table), 'run_id=*', `*${FILE_SUFFIX[zone]}`));
     await execSql(this.conn, `create or replace view ${schema}.${quoteIdent(table)} as select * from ${parquetSource(glob)}`);
+    return true;
   }
 
   async tables(zone: Zone): Promise<CatalogTable[]> {

@@ -1,6 +1,7 @@
 import '../handler-env';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Client } from 'pg';
 import { TransientError } from '../../../../jobs/lib/core/errors';
@@ -12,11 +13,14 @@ import { contextFields, fixture, lambdaContext, withLogLines } from './fixtures'
 
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
+const glue = mockClient(GlueClient);
 const serverUrl = process.env.TEST_DATABASE_URL;
 
 beforeEach(() => {
   s3.reset();
   secrets.reset();
+  glue.reset();
+  glue.on(GetTableCommand).rejects(awsError('EntityNotFoundException', 400));
 });
 
 describe('extract handler (no source needed)', () => {
