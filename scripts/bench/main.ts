@@ -13,7 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { benchDocument, renderScale } from './report';
 import { runScale, type ScaleFigures } from './run-scale';
-import { BenchServerError, benchServerUrl, connectAdmin, redactUrl, serverVersion } from './server';
+import { redactUrl } from '../redact-url';
+import { BenchServerError, benchServerUrl, connectAdmin, serverVersion } from './server';
 
 /** Scales run when none are given. */
 export const DEFAULT_SCALES = [1, 20];

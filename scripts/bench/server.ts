@@ -5,6 +5,7 @@
 import { Client } from 'pg';
 import { assertIdentifier, quoteIdent } from '../../jobs/lib/core/identifiers';
 import { errorMessage } from '../../jobs/lib/core/errors';
+import { redactUrl } from '../redact-url';
 
 /** The server used when `LAKEHOUSE_BENCH_URL` is not set: a local PostgreSQL with trust auth. */
 export const DEFAULT_BENCH_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -15,17 +16,6 @@ export class BenchServerError extends Error {}
 /** The server URL: `LAKEHOUSE_BENCH_URL`, else {@link DEFAULT_BENCH_URL}. */
 export function benchServerUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.LAKEHOUSE_BENCH_URL || DEFAULT_BENCH_URL;
-}
-
-/** `url` with its password (if any) replaced by `***`, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }
 
 /**

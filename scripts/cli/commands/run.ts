@@ -9,6 +9,7 @@ import { renderSummary } from '../summary';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 import { seedIfEmpty } from './seed';
+import { redactUrl } from '../../redact-url';
 
 /** Row counts of every star table in the warehouse (0 for a table not created yet). */
 export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<string, number>> {
@@ -88,17 +89,6 @@ function noTableMatched(runtime: LocalRuntime, deliveries: Delivery[]): string |
       ? 'it has no table with a last_updated column: is it the right database? (seed the embedded one with `lakehouse seed`)'
       : `it has ${extract.available} table(s) with a last_updated column, none of them matched: check LAKEHOUSE_TABLES_INCLUDE (${settings.include.join(',')}) and LAKEHOUSE_TABLES_EXCLUDE (${settings.exclude.join(',')})`;
   return `0 source tables matched in ${source}: ${check}`;
-}
-
-/** A connection URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'LAKEHOUSE_SOURCE_URL (not a URL)';
-  }
 }
 
 /**
