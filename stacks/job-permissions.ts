@@ -60,7 +60,7 @@ const ATHENA_QUERY = [
   'athena:GetQueryExecution',
   'athena:GetQueryResults',
   'athena:StopQueryExecution',
-  // Finding a CTAS an earlier invocation left running on a run location (athena-query-engine.ts stopWritersOf).
+  // Finding a CTAS an earlier invocation left running on a run location (athena-query-engine.ts stopWritersOfRun).
   'athena:ListQueryExecutions',
   'athena:BatchGetQueryExecution',
 ];

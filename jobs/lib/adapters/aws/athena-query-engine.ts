@@ -151,6 +151,8 @@ type Output = { kind: 'rows' | 'rejects'; tmpTable: string; folder: string; sele
 /** QueryEngine over Athena: materialises models with CTAS, answers ad-hoc queries (module comment: tokens, cleanup). */
 export class AthenaQueryEngine implements QueryEngine {
   private readonly maxAttempts: number;
+  /** Runs whose stale writers this engine has looked for already (an engine lives for one invocation). */
+  private readonly runsCheckedForWriters = new Set<string>();
 
   /**
    * @param client Athena client
@@ -227,6 +229,12 @@ export class AthenaQueryEngine implements QueryEngine {
         store: this.stores.cleaned,
       });
     }
+    // A CTAS of an earlier invocation (one that timed out) may still be writing to this run's
+    // locations: stop it before any location is cleared. Once per run and engine (one invocation).
+    if (!this.runsCheckedForWriters.has(runId)) {
+      await this.stopWritersOfRun(runId);
+      this.runsCheckedForWriters.add(runId);
+    }
     const counts: Record<string, number> = {};
     for (const output of outputs) counts[output.kind] = await this.writeOutput(zone, table, runId, output);
     return { table, runId, rows: counts.rows, rejects: counts.rejects ?? 0 };
@@ -264,8 +272,6 @@ export class AthenaQueryEngine implements QueryEngine {
     for (let attempt = 1; ; attempt++) {
       const present = (await output.store.list(output.folder)).map((o) => o.key);
       const token = requestToken([this.config.workgroup, table, runId, output.kind, ctas, present.join('\n'), after]);
-      // A CTAS of an earlier invocation (one that timed out) may still be writing here: stop it before clearing.
-      await this.stopWritersOf(output.store.uri(output.folder));
       await this.execute(`drop table if exists ${tmp}`, zone, [token, 'drop-before']);
       if (present.length > 0) await output.store.deletePrefix(output.folder);
       try {
@@ -325,16 +331,18 @@ export class AthenaQueryEngine implements QueryEngine {
 
   /**
    * Stops every query of the workgroup that is still QUEUED or RUNNING and
-   * writes to `location` (its text sets that `external_location`): the CTAS
-   * of an earlier invocation that timed out while waiting for it. Waits until
+   * writes to one of `runId`'s locations (its text sets an
+   * `external_location` under `run_id=<runId>/`): the CTAS of an earlier
+   * invocation that timed out while waiting for it. Waits until
    * each has ended, so clearing the location afterwards cannot race a writer.
    * Looks at the executions submitted in the last {@link WRITER_WINDOW_MS}
    * (newest first, at most {@link WRITER_SCAN_PAGES} pages of 50), longer
    * than a Lambda can run. Sources: Athena API reference,
    * "ListQueryExecutions", "BatchGetQueryExecution", "StopQueryExecution".
    */
-  private async stopWritersOf(location: string): Promise<void> {
-    const marker = `external_location = ${quoteLiteral(location)}`;
+  private async stopWritersOfRun(runId: string): Promise<void> {
+    const writesThisRun = (query: string | undefined) =>
+      query !== undefined && /external_location = '[^']*\/run_id=([^/']+)\/'/.exec(query)?.[1] === runId;
     const since = (this.config.now ?? (() => new Date()))().getTime() - WRITER_WINDOW_MS;
     let token: string | undefined;
     for (let page = 0; page < WRITER_SCAN_PAGES; page++) {
@@ -349,7 +357,7 @@ export class AthenaQueryEngine implements QueryEngine {
       const executions = got?.QueryExecutions ?? [];
       for (const execution of executions) {
         const state = execution.Status?.State;
-        if ((state === 'QUEUED' || state === 'RUNNING') && execution.QueryExecutionId && execution.Query?.includes(marker)) {
+        if ((state === 'QUEUED' || state === 'RUNNING') && execution.QueryExecutionId && writesThisRun(execution.Query)) {
           const id = execution.QueryExecutionId;
           await awsCall(`athena StopQueryExecution ${id}`, () =>
             this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })),
