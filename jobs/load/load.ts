@@ -67,6 +67,10 @@ export async function loadTablesForRun(transformed: ObjectStore, runId: string):
  */
 export async function load(input: LoadInput, deps: LoadDeps): Promise<LoadJobResult> {
   const { warehouse, transformed, ledger, logger } = deps;
+  if (input.maxRuns !== undefined && !deps.events) {
+    // Checked before any work: runs left waiting with no one to announce them would wait for the sweep.
+    throw new TerminalError('load: maxRuns needs an event publisher to announce the runs it leaves waiting');
+  }
   const waiting = await waitingRuns(ledger, 'transformed');
   if (waiting.length === 0) {
     logger.info('no runs waiting for load', { step: 'load' });
@@ -102,9 +106,7 @@ export async function load(input: LoadInput, deps: LoadDeps): Promise<LoadJobRes
     }
     results.push(result);
   }
-  if (left.length > 0) {
-    if (!deps.events)
-      throw new TerminalError('load: maxRuns left runs waiting but no event publisher was given to announce them');
+  if (left.length > 0 && deps.events) {
     // Fan out by event: the transformed zone is announced again for the runs still waiting, as the sweep does.
     await deps.events.publish({
       source: 'lakehouse',
