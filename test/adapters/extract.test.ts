@@ -9,7 +9,7 @@ import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
 import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { openPg } from '../../jobs/lib/runtimes/local/open-database';
 import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
-import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
+import { fileLogger } from '../../jobs/lib/adapters/powertools/file-logger';
 import { parseManifest } from '../../jobs/lib/core/manifest';
 import type { Catalog, Watermarks } from '../../jobs/lib/core/ports';
 

@@ -12,7 +12,7 @@ import { ingest } from '../../jobs/ingest/ingest';
 import { parseLandedFile } from '../../jobs/ingest/landed-file';
 import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
-import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
+import { fileLogger } from '../../jobs/lib/adapters/powertools/file-logger';
 import { TerminalError } from '../../jobs/lib/core/errors';
 import { parseManifest } from '../../jobs/lib/core/manifest';
 

@@ -15,7 +15,7 @@ import { openPg } from '../../jobs/lib/runtimes/local/open-database';
 import { duckDbStaging } from '../../jobs/lib/adapters/duckdb/duckdb-parquet-staging';
 import { PgWarehouse } from '../../jobs/lib/adapters/postgres/pg-warehouse';
 import type { Logger } from '../../jobs/lib/core/logger';
-import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
+import { fileLogger } from '../../jobs/lib/adapters/powertools/file-logger';
 import { STAR_TABLES } from '../../jobs/lib/definition/tables';
 import type { RunStage } from '../../jobs/lib/definition/run-stages';
 import type { Clock, RunRecord } from '../../jobs/lib/core/ports';

@@ -13,7 +13,7 @@ import { DuckDbQueryEngine } from '../../jobs/lib/adapters/duckdb/duckdb-query-e
 import { LocalEventBus } from '../../jobs/lib/runtimes/local/event-bus';
 import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
-import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
+import { fileLogger } from '../../jobs/lib/adapters/powertools/file-logger';
 import type { Zone } from '../../jobs/lib/definition/zones';
 import type { RunRecord } from '../../jobs/lib/core/ports';
 import { RawPartWriter } from '../../jobs/lib/core/raw-part-writer';

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { ingest } from '../../jobs/ingest/ingest';
 import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
-import { fileLogger } from '../../jobs/lib/adapters/powertools/logger';
+import { fileLogger } from '../../jobs/lib/adapters/powertools/file-logger';
 import { parseManifest } from '../../jobs/lib/core/manifest';
 import { TerminalError } from '../../jobs/lib/core/errors';
 import type { RunRecord } from '../../jobs/lib/core/ports';

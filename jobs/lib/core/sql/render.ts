@@ -28,8 +28,6 @@ import { SHIMS, shimNames } from './shims';
 import type { Engine } from './engine';
 import { typedSourceSql, VERSION_COLUMN } from './typed-source';
 
-export type { Engine } from './engine';
-
 /** What a model is rendered against. */
 export interface RenderContext {
   engine: Engine;
