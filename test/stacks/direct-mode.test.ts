@@ -11,7 +11,7 @@ import { STEPS, type Step } from '../../jobs/lib/definition/run-stages';
 import { ZONES } from '../../jobs/lib/definition/zones';
 import { routeFor, toPipelineEvent } from '../../jobs/lib/runtimes/lambda/event-schemas';
 import { deployedNames, resourceNames } from '../../stacks/names';
-import { crawlerStateChange, s3ObjectCreated, zoneWritten } from './support/aws-events';
+import { crawlerStateChange, sampleRouteEvent } from './support/aws-events';
 import { matchesEventPattern } from './support/event-pattern-matcher';
 import {
   fixtureConfig,
@@ -48,14 +48,7 @@ const fnName = (from: TfJson, step: Step) =>
   nameOf(from, 'aws_lambda_function', (f) => f.function_name === names.jobFunction(step));
 const rule = (route: Route) => only(tf(), 'aws_cloudwatch_event_rule', (r) => r.name === names.rule(route.name));
 
-/** A real-shaped AWS event that should start `route`. */
-function sampleEvent(route: Route): Record<string, any> {
-  const on = route.on;
-  if (on.source === 'aws.s3')
-    return s3ObjectCreated(deployed.buckets[on.zone!], `${on.keyPrefix ?? ''}sales_order/sample${on.keySuffix ?? '.csv'}`);
-  if (on.source === 'aws.glue') return crawlerStateChange(deployed.crawlers[on.zone!], on.state ?? 'Succeeded');
-  return zoneWritten(on.zone!);
-}
+const sampleEvent = (route: Route) => sampleRouteEvent(route, deployed);
 
 describe('direct mode', () => {
   it('deploys a rule for each route of the direct mode and none for the crawler-only routes', () => {

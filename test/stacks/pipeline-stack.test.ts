@@ -14,7 +14,7 @@ import { STEPS, type Step } from '../../jobs/lib/definition/run-stages';
 import { ERROR_FILTER_PATTERN } from '../../stacks/constructs/log-subscriptions';
 import { isDeprecatedRuntime, JOB_RUNTIME } from '../../stacks/constructs/lambda-runtime';
 import { deployedNames, resourceNames } from '../../stacks/names';
-import { athenaQueryStateChange, crawlerStateChange, s3ObjectCreated, zoneWritten } from './support/aws-events';
+import { athenaQueryStateChange, crawlerStateChange, s3ObjectCreated, sampleRouteEvent } from './support/aws-events';
 import {
   fixtureConfig,
   nameOf,
@@ -53,14 +53,7 @@ const queueArn = (step: Step) =>
     'arn',
   );
 
-/** A real-shaped AWS event that should start `route`. */
-function sampleEvent(route: Route): Record<string, any> {
-  const on = route.on;
-  if (on.source === 'aws.s3')
-    return s3ObjectCreated(deployed.buckets[on.zone!], `${on.keyPrefix ?? ''}sales_order/sample${on.keySuffix ?? '.csv'}`);
-  if (on.source === 'aws.glue') return crawlerStateChange(deployed.crawlers[on.zone!], on.state ?? 'Succeeded');
-  return zoneWritten(on.zone!);
-}
+const sampleEvent = (route: Route) => sampleRouteEvent(route, deployed);
 
 describe('jobs', () => {
   it('are one Lambda per step, from the given bundles, sized per job', () => {

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DeployedNames } from '../../../jobs/lib/definition/event-patterns';
+import type { Route } from '../../../jobs/lib/definition/routes';
 import type { Zone } from '../../../jobs/lib/definition/zones';
 
 const fixture = (name: string) =>
@@ -42,4 +44,13 @@ export function zoneWritten(zone: Zone, runs: string[] = ['20250225t132609z']): 
   const e = fixture('zone-written');
   e.detail = { zone, runs };
   return e;
+}
+
+/** A real-shaped AWS event that should start `route`, with the deployed bucket and crawler names. */
+export function sampleRouteEvent(route: Route, deployed: Pick<DeployedNames, 'buckets' | 'crawlers'>): Record<string, any> {
+  const on = route.on;
+  if (on.source === 'aws.s3')
+    return s3ObjectCreated(deployed.buckets[on.zone!], `${on.keyPrefix ?? ''}sales_order/sample${on.keySuffix ?? '.csv'}`);
+  if (on.source === 'aws.glue') return crawlerStateChange(deployed.crawlers[on.zone!], on.state ?? 'Succeeded');
+  return zoneWritten(on.zone!);
 }
