@@ -3,10 +3,20 @@
  * CloudWatch Logs subscription payload): the pass notes where the run log
  * ends before it starts, then scans the JSON lines it appended and sends one
  * alert through the runtime's notifier (SMTP or the outbox) if any is an error.
+ * An alert the SMTP server did not take is kept in the outbox and reported in
+ * the result (`notSent`), not thrown: the pass itself did its work.
  */
 import { promises as fs } from 'node:fs';
 import type { LocalRuntime } from '../lib/runtimes/local/local-runtime';
+import { AlertNotSentError } from '../lib/adapters/smtp/email-notifier';
+import type { Notifier } from '../lib/core/ports';
 import { scanLogs, type LogRecord, type ScanLogsResult } from './scan-logs';
+
+/** What the local scan found; `notSent` when its alert could not be emailed (then `notified` is false). */
+export interface LocalScanResult extends ScanLogsResult {
+  /** Why the alert was not sent (the SMTP error) and the outbox file it was kept in. */
+  notSent?: { reason: string; keptAt: string };
+}
 
 /** Bytes in the log file now (0 when it does not exist yet). */
 async function logSize(file: string): Promise<number> {
@@ -48,7 +58,26 @@ export function logOffset(runtime: LocalRuntime): Promise<number> {
   return logSize(runtime.logFile);
 }
 
-/** Scans the log lines written since byte `offset` and alerts once on errors. */
-export async function scanLogsLocal(runtime: LocalRuntime, offset: number): Promise<ScanLogsResult> {
-  return scanLogs({ records: await logRecordsSince(runtime.logFile, offset) }, { notifier: runtime.notifier });
+/**
+ * Scans the log lines written since byte `offset` and alerts once on errors.
+ * An alert the SMTP server does not take (unreachable, silent past
+ * `LAKEHOUSE_SMTP_TIMEOUT`, refusing it) is kept in the outbox, logged as a
+ * warning and returned as `notSent`. Throws what reading the log or writing
+ * the outbox throws.
+ */
+export async function scanLogsLocal(runtime: LocalRuntime, offset: number): Promise<LocalScanResult> {
+  let notSent: LocalScanResult['notSent'];
+  const notifier: Notifier = {
+    async notify(message) {
+      try {
+        await runtime.notifier.notify(message);
+      } catch (error) {
+        if (!(error instanceof AlertNotSentError)) throw error;
+        notSent = { reason: error.reason, keptAt: error.keptAt };
+        runtime.logger.warn('alert not sent', { step: 'scan-logs', reason: error.reason, keptAt: error.keptAt });
+      }
+    },
+  };
+  const result = await scanLogs({ records: await logRecordsSince(runtime.logFile, offset) }, { notifier });
+  return notSent ? { ...result, notified: false, notSent } : result;
 }

@@ -66,6 +66,12 @@ export interface SeedOptions {
    * real rows (`scale.ts`: shifted ids, jittered prices, times moved forward).
    */
   scale?: number;
+  /**
+   * Empty the ToteSys tables that exist (TRUNCATE … RESTART IDENTITY) before
+   * seeding, in the same transaction: a failed seed leaves the old rows. Only
+   * the ToteSys tables are touched. Default false (seed only an empty source).
+   */
+  reset?: boolean;
 }
 
 type JsonRow = Record<string, unknown>;
@@ -132,8 +138,10 @@ export async function readSeedFile(dir: string, name: string): Promise<JsonRow[]
  *
  * Returns the row count of each loaded table, counted in the database.
  *
- * @throws TerminalError when the database already holds ToteSys rows (call
- *   {@link isSourceEmpty} first), when only part of the schema exists, when a
+ * With `reset`, the ToteSys tables are emptied first (same transaction).
+ *
+ * @throws TerminalError when the database already holds ToteSys rows and
+ *   `reset` is not set (call {@link isSourceEmpty} first), when only part of the schema exists, when a
  *   seed file is missing or malformed, when the scale is not a whole number
  *   from 1 to `maxScale`, or when a table's rows do not fit the schema (the
  *   transaction is rolled back; a retry will not help).
@@ -168,6 +176,7 @@ export async function seedSource(db: PgClient, opts: SeedOptions = {}): Promise<
 
   const ddl = await fs.readFile(SEED_SCHEMA_FILE, 'utf8');
   return db.transaction(async (tx) => {
+    if (opts.reset) await emptyToteSysTables(tx);
     // When the tables already exist (and are all empty) they are seeded as they are.
     if (!(await schemaPresent(tx))) await tx.exec(ddl);
     const tables: Record<string, number> = {};
@@ -190,6 +199,18 @@ export async function seedSource(db: PgClient, opts: SeedOptions = {}): Promise<
     for (const table of Object.keys(tables)) await advanceSequences(tx, table);
     return { tables };
   });
+}
+
+/** Empties the ToteSys tables that exist (ids restart at 1); other tables are left alone. */
+async function emptyToteSysTables(db: PgClient): Promise<void> {
+  const present: string[] = [];
+  for (const table of SCHEMA_TABLES) {
+    const [{ found }] = await db.query<{ found: boolean }>('select to_regclass($1) is not null as found', [
+      `public.${quoteIdent(table)}`,
+    ]);
+    if (found) present.push(`public.${quoteIdent(table)}`);
+  }
+  if (present.length) await db.exec(`truncate table ${present.join(', ')} restart identity`);
 }
 
 /** True when the ToteSys tables exist and are all empty; throws when some exist, or any holds rows. */

@@ -18,6 +18,7 @@ import { clearFailure, failedRuns, type ClearedFailure } from '../../../jobs/lib
 import { s3LedgerAt } from '../ledger-uri';
 import { withRuntime } from '../with-runtime';
 import { runOnce } from './run';
+import { passExitCode } from '../exit-codes';
 
 /** What a retry did: runs cleared, runs named that were not failed, runs named that do not exist. */
 export interface RetryReport {
@@ -96,9 +97,9 @@ export function registerRetry(program: Command, setCode: (code: number) => void)
           setCode(1);
           return;
         }
-        const { ok, text } = await runOnce(runtime);
-        console.log(text);
-        setCode(ok ? 0 : 1);
+        const result = await runOnce(runtime);
+        console.log(result.text);
+        setCode(passExitCode(result));
       });
     });
 }

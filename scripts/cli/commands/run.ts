@@ -10,6 +10,9 @@ import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 import { seedIfEmpty } from './seed';
 import { redactUrl } from '../../redact-url';
+import { withOpenRuns } from '../open-runs';
+import { alertNotSentLine } from '../alert-not-sent';
+import { passExitCode } from '../exit-codes';
 
 /** Row counts of every star table in the warehouse (0 for a table not created yet). */
 export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<string, number>> {
@@ -24,13 +27,23 @@ export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<str
 }
 
 /**
- * Runs one pass and returns its printable report and whether every step succeeded.
+ * Runs one pass and returns its printable report, whether every step succeeded
+ * and no run is left failed (`ok`), and whether its alert could not be sent.
+ * The report ends with every failed or waiting run (scripts/cli/open-runs.ts).
  * With `seedIfEmpty`, seeds an empty source first.
  */
 export async function runOnce(
   runtime: LocalRuntime,
   options: { seedIfEmpty?: boolean } = {},
-): Promise<{ ok: boolean; text: string }> {
+): Promise<{ ok: boolean; text: string; alertNotSent?: boolean }> {
+  return withOpenRuns(runtime.ledger, await passReport(runtime, options));
+}
+
+/** One pass and its report, without the open runs. */
+async function passReport(
+  runtime: LocalRuntime,
+  options: { seedIfEmpty?: boolean },
+): Promise<{ ok: boolean; text: string; alertNotSent?: boolean }> {
   const lines: string[] = [];
   if (options.seedIfEmpty) {
     const started = performance.now();
@@ -66,9 +79,9 @@ export async function runOnce(
   if (pass.alerts.notified) {
     const where = runtime.settings.smtpUrl ? `emailed to ${runtime.settings.alertEmail}` : `written to ${runtime.paths.outbox}`;
     lines.push(`alert sent (${where}): ${pass.alerts.subject}`);
-  }
+  } else if (pass.alerts.notSent) lines.push(alertNotSentLine(runtime, pass.alerts.notSent));
   lines.push(`log: ${runtime.logFile}`);
-  return { ok: pass.failures.length === 0 && !unmatched, text: lines.join('\n') };
+  return { ok: pass.failures.length === 0 && !unmatched, text: lines.join('\n'), alertNotSent: !!pass.alerts.notSent };
 }
 
 /**
@@ -118,9 +131,9 @@ export function registerRun(program: Command, setCode: (code: number) => void): 
     .option('--seed-if-empty', 'seed the source with the ToteSys data first when it is empty')
     .action(async (options: { seedIfEmpty?: boolean }) => {
       await withRuntime(async (runtime) => {
-        const { ok, text } = await runOnce(runtime, options);
-        console.log(text);
-        setCode(ok ? 0 : 1);
+        const result = await runOnce(runtime, options);
+        console.log(result.text);
+        setCode(passExitCode(result));
       });
     });
 }

@@ -4,22 +4,39 @@ import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtim
 import { isSourceEmpty, seedSource } from '../../seed/seed-source';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
+import { EXIT } from '../exit-codes';
+import { redactUrl } from '../../redact-url';
+
+/** What `seed` says when the source already holds data: nothing was seeded, and how to seed again. */
+function alreadySeeded(where: string, scale: number): string {
+  return [
+    `the source is already seeded (${where}); nothing seeded.`,
+    `To seed it again: lakehouse seed --reset${scale > 1 ? ` --scale ${scale}` : ' [--scale <n>]'}`,
+    '(empties the ToteSys tables first; the lakehouse keeps what earlier runs extracted, so for a clean start use a new LAKEHOUSE_HOME)',
+  ].join('\n');
+}
 
 /**
  * Seeds the source when it is empty, at `scale` (default 1: the real data;
  * N adds N−1 copies of the order-level tables, `scripts/seed/scale.ts`).
  * Returns rows per table, or null when the source already held data (nothing
- * is changed then).
+ * is changed then). With `reset`, the ToteSys tables are emptied and seeded
+ * again (one transaction).
  * @throws TerminalError for a bad scale or a failed seed (see seedSource).
  */
 export async function seedIfEmpty(
   runtime: LocalRuntime,
-  options: { scale?: number } = {},
+  options: { scale?: number; reset?: boolean } = {},
 ): Promise<Record<string, number> | null> {
   const db = await runtime.sourceClient();
-  if (!(await isSourceEmpty(db))) return null;
-  const result = await seedSource(db, { scale: options.scale });
-  runtime.logger.info('source seeded', { step: 'seed', scale: options.scale ?? 1, tables: result.tables });
+  if (!options.reset && !(await isSourceEmpty(db))) return null;
+  const result = await seedSource(db, { scale: options.scale, reset: options.reset });
+  runtime.logger.info('source seeded', {
+    step: 'seed',
+    scale: options.scale ?? 1,
+    reset: !!options.reset,
+    tables: result.tables,
+  });
   return result.tables;
 }
 
@@ -39,12 +56,19 @@ export function registerSeed(program: Command, setCode: (code: number) => void):
       parseScale,
       1,
     )
-    .action(async (options: { scale: number }) => {
+    .option(
+      '--reset',
+      'empty the ToteSys tables of a seeded source and seed them again (one transaction), e.g. at another --scale',
+    )
+    .action(async (options: { scale: number; reset?: boolean }) => {
       await withRuntime(async (runtime) => {
-        const where = runtime.settings.sourceUrl ? 'LAKEHOUSE_SOURCE_URL' : `embedded source in ${runtime.paths.sourceDb}`;
-        const tables = await seedIfEmpty(runtime, { scale: options.scale });
+        const where = runtime.settings.sourceUrl
+          ? `LAKEHOUSE_SOURCE_URL ${redactUrl(runtime.settings.sourceUrl)}`
+          : `embedded source in ${runtime.paths.sourceDb}`;
+        const tables = await seedIfEmpty(runtime, { scale: options.scale, reset: options.reset });
         if (!tables) {
-          console.log(`source already holds data (${where}); nothing seeded`);
+          console.error(alreadySeeded(where, options.scale));
+          setCode(EXIT.failed);
           return;
         }
         console.log(`seeded ${where}${options.scale > 1 ? ` at scale ${options.scale}` : ''}:`);

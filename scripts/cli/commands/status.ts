@@ -8,6 +8,7 @@ import { ZONES } from '../../../jobs/lib/definition/zones';
 import type { RunRecord, Watermarks } from '../../../jobs/lib/core/ports';
 import { withRuntime } from '../with-runtime';
 import { warehouseCounts } from './run';
+import { type OpenRunsReport, openRunsReport, renderOpenRuns } from '../open-runs';
 
 export interface StatusReport {
   runs: RunRecord[];
@@ -15,6 +16,8 @@ export interface StatusReport {
   /** zone → table → rows (all runs). */
   zones: Record<string, Record<string, number>>;
   warehouse: Record<string, number>;
+  /** Failed runs (with the retry command) and runs waiting at a stage. */
+  attention: OpenRunsReport;
 }
 
 /** Collects the status of the local lakehouse (reads the ledger, the catalog and the warehouse). */
@@ -32,6 +35,7 @@ export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport
     watermarks: (await runtime.ledger.getWatermarks()).watermarks,
     zones,
     warehouse: await warehouseCounts(runtime),
+    attention: await openRunsReport(runtime.ledger),
   };
 }
 
@@ -65,6 +69,7 @@ export function renderStatus(status: StatusReport): string {
     status.runs.length ? runs.toString() : 'no runs yet',
     Object.keys(status.watermarks).length ? marks.toString() : 'no watermarks yet',
     rows.toString(),
+    ...renderOpenRuns(status.attention),
   ].join('\n');
 }
 

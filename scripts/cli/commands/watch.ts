@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../../../jobs/lib/core/duration';
 import { withRuntime } from '../with-runtime';
 import { runOnce } from './run';
+import { passExitCode } from '../exit-codes';
 
 /** Runs a parser for commander, turning its error into commander's own (printed with the usage, exit 1). */
 function commanderArg<T>(parse: () => T): T {
@@ -38,12 +39,14 @@ export function registerWatch(program: Command, setCode: (code: number) => void)
         wake(); // Ctrl-C during the wait stops at once, not after it
       });
       let failed = false;
+      let alertNotSent = false;
       for (let pass = 1; pass <= limit && !stop; pass++) {
         try {
           await withRuntime(async (runtime) => {
-            const { ok, text } = await runOnce(runtime);
+            const { ok, text, alertNotSent: notSent } = await runOnce(runtime);
             console.log(`[${new Date().toISOString()}] pass ${pass}\n${text}`);
             failed ||= !ok;
+            alertNotSent ||= !!notSent;
           });
         } catch (error) {
           // One failed pass (a database down for a moment) does not end the schedule: say so, try again next time.
@@ -63,6 +66,6 @@ export function registerWatch(program: Command, setCode: (code: number) => void)
         }
       }
       if (stop) console.log('watch stopped (Ctrl-C); the next run resumes where this one ended');
-      setCode(failed ? 1 : 0);
+      setCode(passExitCode({ ok: !failed, alertNotSent }));
     });
 }

@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
+import { integerForJson } from '../../core/json-integer';
 
 export type { DuckDBConnection };
 
@@ -22,13 +23,33 @@ export async function openDuckDb(path = ':memory:'): Promise<{ conn: DuckDBConne
   };
 }
 
+/** 64-bit and wider integer types, which DuckDB's JSON rows give as text. */
+const WIDE_INTEGERS = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+
 /**
  * Runs `sql` and returns its rows as JSON-safe objects: integers as numbers
- * when they fit, decimals as strings, dates/times/timestamps as ISO-like text.
+ * (BIGINT and HUGEINT too, such as `count(*)`, up to ±(2^53 − 1); beyond
+ * that as their exact digits in a string, see core/json-integer.ts), decimals
+ * as strings, dates/times/timestamps as ISO-like text.
  */
 export async function queryRows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   const reader = await conn.runAndReadAll(sql);
-  return reader.getRowObjectsJson() as Record<string, unknown>[];
+  const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+  const names = reader.columnNames();
+  const wide = reader
+    .columnTypes()
+    .map((type, i) => (WIDE_INTEGERS.has(type.typeId) ? names[i] : undefined))
+    .filter((name): name is string => name !== undefined);
+  if (!wide.length) return rows;
+  for (const row of rows) {
+    for (const name of wide) if (typeof row[name] === 'string') row[name] = integerForJson(row[name] as string);
+  }
+  return rows;
 }
 
 /** Runs one or more statements, discarding results. */

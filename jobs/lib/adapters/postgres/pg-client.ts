@@ -13,6 +13,7 @@ import { Client, types as pgTypes } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { integerForJson } from '../../core/json-integer';
 
 export type Row = Record<string, unknown>;
 
@@ -44,10 +45,13 @@ export interface PgClient {
   close(): Promise<void>;
 }
 
-/** OIDs of the types read as text (and int8, read as a number), for both backends' parsers. */
+/**
+ * OIDs of the types read as text (and int8, read as a number up to ±(2^53 − 1), beyond that as its
+ * exact digits, like the lake's BIGINT: core/json-integer.ts), for both backends' parsers.
+ */
 export const TEXT_TYPES = { numeric: 1700, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, int8: 20 } as const;
 export const asText = (value: string) => value;
-export const asNumber = (value: string) => Number(value);
+export const asNumber = (value: string) => integerForJson(value);
 
 /** Opens a client on the PostgreSQL server at `url`. Throws when the server cannot be reached. */
 export async function openPgServer(url: string): Promise<PgClient> {

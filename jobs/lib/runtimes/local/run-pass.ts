@@ -4,8 +4,7 @@
  * tick) and lets the bus deliver them along the routes until the chain is
  * quiet. The order of the steps comes from the routes, not from this file.
  */
-import { logOffset, scanLogsLocal } from '../../../scan-logs/local';
-import type { ScanLogsResult } from '../../../scan-logs/scan-logs';
+import { type LocalScanResult, logOffset, scanLogsLocal } from '../../../scan-logs/local';
 import { LANDING_PREFIX } from '../../definition/object-keys';
 import type { Delivery } from './event-bus';
 import type { LocalRuntime } from './local-runtime';
@@ -16,8 +15,8 @@ export interface PassResult {
   failures: Delivery[];
   /** Wall time of the pass, milliseconds. */
   ms: number;
-  /** What the scan of this pass's log lines found and whether it sent an alert. */
-  alerts: ScanLogsResult;
+  /** What the scan of this pass's log lines found, whether it sent an alert, and why not (`notSent`). */
+  alerts: LocalScanResult;
 }
 
 /**

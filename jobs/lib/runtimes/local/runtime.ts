@@ -5,7 +5,6 @@
  * `handler.ts`, so the two differ only in wiring).
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { fileLogger } from '../../adapters/powertools/file-logger';
 import { ZONES, type Zone } from '../../definition/zones';
 import type { Clock, Lake, Warehouse } from '../../core/ports';
@@ -56,7 +55,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
   const paths = homePaths(settings.home);
   const clock = options.clock ?? { now: () => new Date() };
   const bus = new LocalEventBus(settings.chainMode);
-  const logFile = join(paths.logs, 'lakehouse.log');
+  const logFile = paths.logFile;
   const { logger, close: closeLog } = fileLogger('lakehouse', logFile);
 
   const lake = Object.fromEntries(
@@ -86,6 +85,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
   const notifier = new EmailNotifier({
     to: settings.alertEmail,
     smtpUrl: settings.smtpUrl,
+    timeoutMs: settings.smtpTimeoutMs,
     outbox: paths.outbox,
     now: () => clock.now(),
   });

@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { readExtractSettings, type ExtractSettings } from '../../../extract/extract-settings';
+import { parseDuration } from '../../core/duration';
 import { TerminalError } from '../../core/errors';
 import { CHAIN_MODES, DEFAULT_CHAIN_MODE, isChainMode, type ChainMode } from '../../definition/routes';
 import type { Zone } from '../../definition/zones';
@@ -18,6 +19,8 @@ export interface LocalSettings extends ExtractSettings {
   warehouseUrl?: string;
   /** SMTP URL for alerts (`smtp://host:port`); unset → `.eml` files in the outbox folder. `LAKEHOUSE_SMTP_URL`. */
   smtpUrl?: string;
+  /** Milliseconds the SMTP server may take to connect, greet and answer. `LAKEHOUSE_SMTP_TIMEOUT` (a duration), default 10 s. */
+  smtpTimeoutMs: number;
   /** Alert recipient. `LAKEHOUSE_ALERT_EMAIL`, default `data-team@localhost`. */
   alertEmail: string;
   /** How the steps are chained (definition/routes.ts). `LAKEHOUSE_CHAIN_MODE`, default `crawler`. */
@@ -39,7 +42,8 @@ export function readChainMode(env: NodeJS.ProcessEnv = process.env): ChainMode {
 /**
  * Reads the local settings from `env` (default `process.env`), resolving paths against `cwd`.
  *
- * @throws TerminalError when `LAKEHOUSE_CHAIN_MODE` names no chain mode; Error when `LAKEHOUSE_LOOKBACK` is no duration
+ * @throws TerminalError when `LAKEHOUSE_CHAIN_MODE` names no chain mode; Error when `LAKEHOUSE_LOOKBACK` or
+ *   `LAKEHOUSE_SMTP_TIMEOUT` is no duration (or the timeout is zero)
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LocalSettings {
   return {
@@ -48,6 +52,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     warehouseUrl: env.LAKEHOUSE_WAREHOUSE_URL || undefined,
     ...readExtractSettings(env),
     smtpUrl: env.LAKEHOUSE_SMTP_URL || undefined,
+    smtpTimeoutMs: parseDuration(env.LAKEHOUSE_SMTP_TIMEOUT || '10s', { name: 'LAKEHOUSE_SMTP_TIMEOUT' }),
     alertEmail: env.LAKEHOUSE_ALERT_EMAIL || 'data-team@localhost',
     chainMode: readChainMode(env),
   };
@@ -62,5 +67,7 @@ export const homePaths = (home: string) => ({
   sourceDb: join(home, 'source-db'),
   warehouseDb: join(home, 'warehouse-db'),
   logs: join(home, 'logs'),
+  /** The run log: JSON lines (adapters/powertools/file-logger.ts). */
+  logFile: join(home, 'logs', 'lakehouse.log'),
   outbox: join(home, 'outbox'),
 });
