@@ -181,6 +181,23 @@ describe.each(targets)('seedSource on $name', ({ target }) => {
     const [pay] = await db.query<{ next: number }>(`select nextval('public.payment_payment_id_seq')::int as next`);
     expect(pay.next).toBe(18137);
   });
+
+  // Last: it replaces the data the tests above read (with the same rows).
+  test('reset empties the ToteSys tables and seeds them again; a reseed that cannot start keeps the old rows', async () => {
+    await db.exec("insert into currency (currency_id, currency_code, created_at, last_updated) values (99, 'XXX', now(), now())");
+    await expect(seedSource(db, { reset: true, scale: 0 })).rejects.toThrow(/cannot seed at scale 0/);
+    await expect(seedSource(db, { reset: true, dataDir: '/nonexistent' })).rejects.toThrow(TerminalError);
+    const [kept] = await db.query<{ n: number }>('select count(*)::int as n from currency where currency_id = 99');
+    expect(kept.n).toBe(1);
+    const again = await seedSource(db, { reset: true });
+    expect(again.tables).toEqual(result.tables);
+    const [gone] = await db.query<{ n: number }>('select count(*)::int as n from currency where currency_id = 99');
+    expect(gone.n).toBe(0);
+    const [row] = await db.query<{ next: number; max: number }>(
+      `select nextval('public.sales_order_sales_order_id_seq')::int as next, (select max(sales_order_id) from sales_order) as max`,
+    );
+    expect(row.next).toBe(row.max + 1);
+  });
 });
 
 describe('seed files', () => {
