@@ -49,6 +49,24 @@ export class AlertNotSentError extends Error {
   }
 }
 
+/**
+ * Why an SMTP send failed, for a person: the server (host and port, never the
+ * credentials), nodemailer's message and its error code, e.g. `SMTP server
+ * 127.0.0.1:2525: Greeting never received (ETIMEDOUT)`.
+ */
+function smtpReason(smtpUrl: string, error: unknown): string {
+  let server = 'SMTP server';
+  try {
+    const url = new URL(smtpUrl);
+    server = `SMTP server ${url.host}`;
+  } catch {
+    // an unparseable URL: nodemailer's message says what is wrong with it
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return `${server}: ${message}${typeof code === 'string' ? ` (${code})` : ''}`;
+}
+
 export class EmailNotifier implements Notifier {
   private readonly transport: Transporter | undefined;
   private readonly outboxTransport: Transporter;
@@ -91,7 +109,7 @@ export class EmailNotifier implements Notifier {
       await this.transport.sendMail(mail);
     } catch (error) {
       const keptAt = await this.keep(mail);
-      throw new AlertNotSentError(error instanceof Error ? error.message : String(error), keptAt, { cause: error });
+      throw new AlertNotSentError(smtpReason(this.options.smtpUrl!, error), keptAt, { cause: error });
     }
   }
 
