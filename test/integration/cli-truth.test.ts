@@ -67,6 +67,9 @@ function landCurrencies(home: string, rows: Record<string, unknown>[], name = 'c
   writeFileSync(join(landing, name), JSON.stringify(rows));
 }
 
+/** For the tests that run the bin a dozen times: each start compiles the CLI with tsx, slow on a busy two-core machine. */
+const MANY_COMMANDS_MS = 600_000;
+
 const GBP = {
   currency_id: 1,
   currency_code: 'GBP',
@@ -98,98 +101,106 @@ describe('lakehouse CLI tells the truth', () => {
     expect((await lakehouse(['logs', '--no-such-option'], home)).code).toBe(2);
   });
 
-  it('run with an SMTP server that never answers: prints the summary, warns the alert is kept in the outbox, exits 3', async () => {
-    const sockets: Socket[] = [];
-    const silent: Server = createServer((socket) => {
-      sockets.push(socket); // accept and say nothing, ever
-    });
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const { port } = silent.address() as AddressInfo;
-    try {
-      const home = newHome();
-      await embeddedSource(home, CURRENCY_TABLE);
-      // One good row and one that cannot be typed: the good one is loaded, the reject raises an alert.
-      landCurrencies(home, [GBP, { ...GBP, currency_id: 'two', currency_code: 'EUR' }]);
-      const started = Date.now();
-      const ran = await lakehouse(['run'], home, {
-        LAKEHOUSE_SMTP_URL: `smtp://127.0.0.1:${port}`,
-        LAKEHOUSE_SMTP_TIMEOUT: '2s',
+  it(
+    'run with an SMTP server that never answers: prints the summary, warns the alert is kept in the outbox, exits 3',
+    async () => {
+      const sockets: Socket[] = [];
+      const silent: Server = createServer((socket) => {
+        sockets.push(socket); // accept and say nothing, ever
       });
-      expect(sockets.length).toBeGreaterThan(0); // it did try the server
-      expect(ran.code).toBe(3);
-      expect(ran.stdout).toMatch(/dim_currency +│ +1 │ +1 │ +1/);
-      const warning = /WARNING: the alert could not be sent to data-team@localhost \((.+)\); it is kept in (\S+\.eml)$/m.exec(
-        ran.stdout,
-      );
-      expect(warning).not.toBeNull();
-      expect(warning![1]).toBe(`SMTP server 127.0.0.1:${port}: Greeting never received (ETIMEDOUT)`);
-      const eml = readFileSync(warning![2], 'utf8');
-      expect(warning![2].startsWith(join(home, 'outbox'))).toBe(true);
-      expect(eml).toMatch(/^Subject: lakehouse: .*error/m);
-      expect(Date.now() - started).toBeLessThan(100_000);
-      const rows = await lakehouse(['query', '--warehouse', 'select currency_code from dim_currency'], home);
-      expect(rows.stdout).toMatch(/GBP/);
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((r) => silent.close(() => r()));
-    }
-  });
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const { port } = silent.address() as AddressInfo;
+      try {
+        const home = newHome();
+        await embeddedSource(home, CURRENCY_TABLE);
+        // One good row and one that cannot be typed: the good one is loaded, the reject raises an alert.
+        landCurrencies(home, [GBP, { ...GBP, currency_id: 'two', currency_code: 'EUR' }]);
+        const started = Date.now();
+        const ran = await lakehouse(['run'], home, {
+          LAKEHOUSE_SMTP_URL: `smtp://127.0.0.1:${port}`,
+          LAKEHOUSE_SMTP_TIMEOUT: '2s',
+        });
+        expect(sockets.length).toBeGreaterThan(0); // it did try the server
+        expect(ran.code).toBe(3);
+        expect(ran.stdout).toMatch(/dim_currency +│ +1 │ +1 │ +1/);
+        const warning = /WARNING: the alert could not be sent to data-team@localhost \((.+)\); it is kept in (\S+\.eml)$/m.exec(
+          ran.stdout,
+        );
+        expect(warning).not.toBeNull();
+        expect(warning![1]).toBe(`SMTP server 127.0.0.1:${port}: Greeting never received (ETIMEDOUT)`);
+        const eml = readFileSync(warning![2], 'utf8');
+        expect(warning![2].startsWith(join(home, 'outbox'))).toBe(true);
+        expect(eml).toMatch(/^Subject: lakehouse: .*error/m);
+        expect(Date.now() - started).toBeLessThan(100_000);
+        const rows = await lakehouse(['query', '--warehouse', 'select currency_code from dim_currency'], home);
+        expect(rows.stdout).toMatch(/GBP/);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((r) => silent.close(() => r()));
+      }
+    },
+    MANY_COMMANDS_MS,
+  );
 
-  it('names a failed run in every later run and in status (text and --json) until it is retried; logs shows its lines', async () => {
-    const home = newHome();
-    const sqlDir = join(home, '..', 'sql');
-    cpSync(join(ROOT, 'sql'), sqlDir, { recursive: true });
-    const env = { LAKEHOUSE_SQL_DIR: sqlDir };
-    const model = join(sqlDir, 'cleaned', 'currency.sql');
-    const good = readFileSync(model, 'utf8');
-    writeFileSync(model, good.replace('from typed', 'from no_such_relation'));
-    await embeddedSource(home, CURRENCY_TABLE);
-    landCurrencies(home, [GBP]);
+  it(
+    'names a failed run in every later run and in status (text and --json) until it is retried; logs shows its lines',
+    async () => {
+      const home = newHome();
+      const sqlDir = join(home, '..', 'sql');
+      cpSync(join(ROOT, 'sql'), sqlDir, { recursive: true });
+      const env = { LAKEHOUSE_SQL_DIR: sqlDir };
+      const model = join(sqlDir, 'cleaned', 'currency.sql');
+      const good = readFileSync(model, 'utf8');
+      writeFileSync(model, good.replace('from typed', 'from no_such_relation'));
+      await embeddedSource(home, CURRENCY_TABLE);
+      landCurrencies(home, [GBP]);
 
-    const first = await lakehouse(['run'], home, env);
-    expect(first.code).toBe(1);
-    const runId = /^ {2}(\d{8}t\d{6}z\S*) failed at transform:cleaned \(stage extracted, [^)]+\): .*no_such_relation/m.exec(
-      first.stdout,
-    )?.[1];
-    expect(runId).toBeDefined();
-    expect(first.stdout).toContain(`retry: lakehouse retry ${runId}`);
+      const first = await lakehouse(['run'], home, env);
+      expect(first.code).toBe(1);
+      const runId = /^ {2}(\d{8}t\d{6}z\S*) failed at transform:cleaned \(stage extracted, [^)]+\): .*no_such_relation/m.exec(
+        first.stdout,
+      )?.[1];
+      expect(runId).toBeDefined();
+      expect(first.stdout).toContain(`retry: lakehouse retry ${runId}`);
 
-    // A later pass with nothing to do still names it and fails, so cron does not see green.
-    const second = await lakehouse(['run'], home, env);
-    expect(second.code).toBe(1);
-    expect(second.stdout).toMatch(/no changes in the source/);
-    expect(second.stdout).toMatch(/1 failed run waiting for a retry/);
-    expect(second.stdout).toContain(`${runId} failed at transform:cleaned`);
-    expect(second.stdout).toContain(`retry: lakehouse retry ${runId}`);
+      // A later pass with nothing to do still names it and fails, so cron does not see green.
+      const second = await lakehouse(['run'], home, env);
+      expect(second.code).toBe(1);
+      expect(second.stdout).toMatch(/no changes in the source/);
+      expect(second.stdout).toMatch(/1 failed run waiting for a retry/);
+      expect(second.stdout).toContain(`${runId} failed at transform:cleaned`);
+      expect(second.stdout).toContain(`retry: lakehouse retry ${runId}`);
 
-    const status = await lakehouse(['status'], home, env);
-    expect(status.code).toBe(0);
-    expect(status.stdout).toContain(`${runId} failed at transform:cleaned`);
-    expect(status.stdout).toContain(`retry: lakehouse retry ${runId}`);
-    const json = JSON.parse((await lakehouse(['status', '--json'], home, env)).stdout);
-    expect(json.attention.failed).toEqual([
-      expect.objectContaining({ runId, stage: 'extracted', step: 'transform:cleaned', retry: `lakehouse retry ${runId}` }),
-    ]);
-    expect(json.attention.failed[0].error).toMatch(/no_such_relation/);
+      const status = await lakehouse(['status'], home, env);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain(`${runId} failed at transform:cleaned`);
+      expect(status.stdout).toContain(`retry: lakehouse retry ${runId}`);
+      const json = JSON.parse((await lakehouse(['status', '--json'], home, env)).stdout);
+      expect(json.attention.failed).toEqual([
+        expect.objectContaining({ runId, stage: 'extracted', step: 'transform:cleaned', retry: `lakehouse retry ${runId}` }),
+      ]);
+      expect(json.attention.failed[0].error).toMatch(/no_such_relation/);
 
-    const errors = await lakehouse(['logs', '--run', runId!, '--errors'], home, env);
-    expect(errors.code).toBe(0);
-    expect(errors.stdout).toMatch(new RegExp(`^run ${runId}: [1-9]\\d* error lines?`, 'm'));
-    expect(errors.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z {2}ERROR {2}transform {2}.*no_such_relation/m);
-    expect(errors.stdout).not.toMatch(/ INFO /);
-    const all = await lakehouse(['logs'], home, env); // default: the latest run in the log
-    expect(all.stdout).toMatch(new RegExp(`^\\S+Z {2}INFO {3}ingest {5}landed file ingested {2}runId=${runId}`, 'm'));
-    const unknown = await lakehouse(['logs', '--run', '20000101t000000z'], home, env);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/unknown run 20000101t000000z/);
+      const errors = await lakehouse(['logs', '--run', runId!, '--errors'], home, env);
+      expect(errors.code).toBe(0);
+      expect(errors.stdout).toMatch(new RegExp(`^run ${runId}: [1-9]\\d* error lines?`, 'm'));
+      expect(errors.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z {2}ERROR {2}transform {2}.*no_such_relation/m);
+      expect(errors.stdout).not.toMatch(/ INFO /);
+      const all = await lakehouse(['logs'], home, env); // default: the latest run in the log
+      expect(all.stdout).toMatch(new RegExp(`^\\S+Z {2}INFO {3}ingest {5}landed file ingested {2}runId=${runId}`, 'm'));
+      const unknown = await lakehouse(['logs', '--run', '20000101t000000z'], home, env);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/unknown run 20000101t000000z/);
 
-    writeFileSync(model, good);
-    const retried = await lakehouse(['retry', runId!], home, env);
-    expect(retried.code).toBe(0);
-    expect(retried.stdout).not.toMatch(/failed run/);
-    const after = await lakehouse(['run'], home, env);
-    expect({ code: after.code, failed: /failed run/.test(after.stdout) }).toEqual({ code: 0, failed: false });
-  });
+      writeFileSync(model, good);
+      const retried = await lakehouse(['retry', runId!], home, env);
+      expect(retried.code).toBe(0);
+      expect(retried.stdout).not.toMatch(/failed run/);
+      const after = await lakehouse(['run'], home, env);
+      expect({ code: after.code, failed: /failed run/.test(after.stdout) }).toEqual({ code: 0, failed: false });
+    },
+    MANY_COMMANDS_MS,
+  );
 
   it('seed on a seeded source says so, how to reseed (--reset), exits 1 and changes nothing', async () => {
     const home = newHome();
