@@ -38,7 +38,7 @@ async function lakehouse(
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       env: { ...process.env, LAKEHOUSE_HOME: home, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '', ...env },
-      timeout: 120_000,
+      timeout: 300_000, // a whole pass on a busy two-core machine (a kill shows as code 143)
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -187,6 +187,7 @@ describe('lakehouse CLI tells the truth', () => {
       expect(errors.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z {2}ERROR {2}transform {2}.*no_such_relation/m);
       expect(errors.stdout).not.toMatch(/ INFO /);
       const all = await lakehouse(['logs'], home, env); // default: the latest run in the log
+      expect(all.stdout).toMatch(/ ERROR /);
       expect(all.stdout).toMatch(new RegExp(`^\\S+Z {2}INFO {3}ingest {5}landed file ingested {2}runId=${runId}`, 'm'));
       const unknown = await lakehouse(['logs', '--run', '20000101t000000z'], home, env);
       expect(unknown.code).toBe(1);
@@ -196,8 +197,8 @@ describe('lakehouse CLI tells the truth', () => {
       const retried = await lakehouse(['retry', runId!], home, env);
       expect(retried.code).toBe(0);
       expect(retried.stdout).not.toMatch(/failed run/);
-      const after = await lakehouse(['run'], home, env);
-      expect({ code: after.code, failed: /failed run/.test(after.stdout) }).toEqual({ code: 0, failed: false });
+      expect(retried.stdout).toContain(`retrying ${runId}`);
+      expect(retried.stdout).toMatch(/dim_currency +│ +1 │ +1 │ +1/);
     },
     MANY_COMMANDS_MS,
   );
@@ -238,7 +239,7 @@ describe('lakehouse CLI tells the truth', () => {
         const { stdout, stderr } = await run('npm', args, {
           cwd: ROOT,
           env: { ...process.env, LAKEHOUSE_HOME: home, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '' },
-          timeout: 120_000,
+          timeout: 300_000, // a whole pass on a busy two-core machine (a kill shows as code 143)
         });
         return { code: 0, stdout, stderr };
       } catch (error) {
