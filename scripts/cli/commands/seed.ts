@@ -4,6 +4,8 @@ import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtim
 import { isSourceEmpty, seedSource } from '../../seed/seed-source';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
+import { Progress, progressMode } from '../progress';
+import { seedWithProgress } from '../seed-progress';
 
 /**
  * Seeds the source when it is empty, at `scale` (default 1: the real data;
@@ -42,7 +44,8 @@ export function registerSeed(program: Command, setCode: (code: number) => void):
     .action(async (options: { scale: number }) => {
       await withRuntime(async (runtime) => {
         const where = runtime.settings.sourceUrl ? 'LAKEHOUSE_SOURCE_URL' : `embedded source in ${runtime.paths.sourceDb}`;
-        const tables = await seedIfEmpty(runtime, { scale: options.scale });
+        const seeded = await seedWithProgress(runtime, new Progress(progressMode()), { scale: options.scale });
+        const tables = seeded?.tables;
         if (!tables) {
           console.log(`source already holds data (${where}); nothing seeded`);
           return;

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../../../jobs/lib/core/duration';
 import { withRuntime } from '../with-runtime';
 import { runOnce } from './run';
+import { progressMode } from '../progress';
 
 /** Runs a parser for commander, turning its error into commander's own (printed with the usage, exit 1). */
 function commanderArg<T>(parse: () => T): T {
@@ -41,7 +42,7 @@ export function registerWatch(program: Command, setCode: (code: number) => void)
       for (let pass = 1; pass <= limit && !stop; pass++) {
         try {
           await withRuntime(async (runtime) => {
-            const { ok, text } = await runOnce(runtime);
+            const { ok, text } = await runOnce(runtime, { progress: progressMode() });
             console.log(`[${new Date().toISOString()}] pass ${pass}\n${text}`);
             failed ||= !ok;
           });
