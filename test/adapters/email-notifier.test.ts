@@ -1,13 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { EmailNotifier } from '../../jobs/lib/adapters/smtp/email-notifier';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 describe('EmailNotifier', () => {
   it('writes an .eml file to the outbox when no SMTP server is configured', async () => {
-    const outbox = join(mkdtempSync(join(tmpdir(), 'outbox-')), 'outbox');
+    const outbox = join(tempDir('outbox-'), 'outbox');
     const notifier = new EmailNotifier({ to: 'team@example.test', outbox });
     await notifier.notify({ subject: 'lakehouse: 1 error in load', body: 'run 20250225t132609z failed' });
     const files = readdirSync(outbox);
