@@ -72,6 +72,12 @@ export interface SeedOptions {
    * the ToteSys tables are touched. Default false (seed only an empty source).
    */
   reset?: boolean;
+   * Called after each table is loaded (in load order: {@link SEED_TABLES},
+   * then `payment`; with a scale, the scaled tables again with their final
+   * counts), with its row count and the milliseconds the load took; for a
+   * progress display. Must not throw.
+   */
+  onTable?: (table: string, rows: number, ms: number) => void;
 }
 
 type JsonRow = Record<string, unknown>;
@@ -185,14 +191,18 @@ export async function seedSource(db: PgClient, opts: SeedOptions = {}): Promise<
       ['payment', payments],
     ];
     for (const [table, rows] of load) {
+      const started = performance.now();
       tables[table] = await loadTable(tx, table, rows);
+      opts.onTable?.(table, tables[table], performance.now() - started);
     }
     if (scale > 1) {
       // Bulk load: checking keys row by row costs more than the COPY itself, so the scaled tables'
       // keys are dropped for the copies and rebuilt afterwards (each rebuild checks all rows at once).
       const keys = await dropKeys(tx, SCALED_TABLES);
       for (const table of SCALED_TABLES) {
+        const started = performance.now();
         tables[table] = await loadTable(tx, table, [], scaledRows(table, real, scale), tables[table] * scale);
+        opts.onTable?.(table, tables[table], performance.now() - started);
       }
       await restoreKeys(tx, keys);
     }

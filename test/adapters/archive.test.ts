@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { applyLifecycle } from '../../jobs/lib/adapters/fs/apply-lifecycle';
 import { replicateToArchive } from '../../jobs/lib/adapters/fs/archive-replication';
@@ -8,6 +7,9 @@ import { homePaths } from '../../jobs/lib/runtimes/local/settings';
 import { lakeLifecycle } from '../../lifecycle/rules';
 import { main } from '../../scripts/cli/main';
 import { renderLifecycle, runLifecycle } from '../../scripts/cli/commands/lifecycle';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 const DAY = 86_400_000;
 const NOW = new Date('2025-06-15T12:00:00.000Z');
@@ -41,7 +43,7 @@ describe('replicateToArchive', () => {
   let zone: FsObjectStore;
   let archive: FsObjectStore;
   beforeEach(() => {
-    const home = mkdtempSync(join(tmpdir(), 'archive-'));
+    const home = tempDir('archive-');
     zone = new FsObjectStore('raw', join(home, 'raw'));
     archive = new FsObjectStore('raw', join(home, 'raw-archive'));
   });
@@ -93,7 +95,7 @@ describe('replicateToArchive', () => {
 describe('applyLifecycle', () => {
   let root: string;
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'lifecycle-'));
+    root = tempDir('lifecycle-');
   });
 
   it('expires processed landing files past the landing expiry from raw and keeps everything else', async () => {
@@ -153,7 +155,7 @@ describe('applyLifecycle', () => {
 
 describe('runLifecycle (the lifecycle command)', () => {
   it('replicates before expiring; a dry run plans the same pass and changes nothing', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'lakehouse-'));
+    const home = tempDir('lakehouse-');
     const paths = homePaths(home);
     place(paths.zone('raw'), '_processed/landing/staff/old.csv', 'landed', daysAgo(40));
     place(paths.zone('raw'), 'staff/run_id=r1/part-00000.jsonl.gz', 'part', daysAgo(2));
@@ -205,7 +207,7 @@ describe('runLifecycle (the lifecycle command)', () => {
   });
 
   it('runs as `lakehouse lifecycle` and exits 0', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'lakehouse-cli-'));
+    const home = tempDir('lakehouse-cli-');
     const paths = homePaths(home);
     place(paths.zone('raw'), 'staff/run_id=r1/part-00000.jsonl.gz', 'part', new Date(Date.now() - DAY));
     const saved = process.env.LAKEHOUSE_HOME;

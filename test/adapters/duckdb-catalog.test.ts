@@ -1,10 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDbCatalog, type CrawlReport } from '../../jobs/lib/adapters/duckdb/duckdb-catalog';
 import { execSql, openDuckDb, queryRows } from '../../jobs/lib/adapters/duckdb/duckdb';
 import type { Zone } from '../../jobs/lib/definition/zones';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 describe('DuckDbCatalog (the local crawler)', () => {
   let home: string;
@@ -19,7 +21,7 @@ describe('DuckDbCatalog (the local crawler)', () => {
   };
 
   beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), 'catalog-'));
+    home = tempDir('catalog-');
   });
 
   it('registers raw tables as text columns with run_id partitions, and picks up new columns', async () => {

@@ -1,13 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { AlertNotSentError, EmailNotifier } from '../../jobs/lib/adapters/smtp/email-notifier';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 describe('EmailNotifier', () => {
   it('writes an .eml file to the outbox when no SMTP server is configured', async () => {
-    const outbox = join(mkdtempSync(join(tmpdir(), 'outbox-')), 'outbox');
+    const outbox = join(tempDir('outbox-'), 'outbox');
     const notifier = new EmailNotifier({ to: 'team@example.test', outbox });
     await notifier.notify({ subject: 'lakehouse: 1 error in load', body: 'run 20250225t132609z failed' });
     const files = readdirSync(outbox);
@@ -51,7 +53,7 @@ describe('EmailNotifier', () => {
     const silent = createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
-    const outbox = join(mkdtempSync(join(tmpdir(), 'outbox-')), 'outbox');
+    const outbox = join(tempDir('outbox-'), 'outbox');
     const notifier = new EmailNotifier({ to: 'team@example.test', smtpUrl: `smtp://127.0.0.1:${port}`, timeoutMs: 500, outbox });
     const started = Date.now();
     let error: unknown;

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '../../jobs/lib/core/errors';
 import { FileRunLedger } from '../../jobs/lib/adapters/fs/file-run-ledger';
 import type { RunRecord } from '../../jobs/lib/core/ports';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 const run = (runId: string, stage: RunRecord['stage'] = 'extracted'): RunRecord => ({
   runId,
@@ -18,7 +19,7 @@ const run = (runId: string, stage: RunRecord['stage'] = 'extracted'): RunRecord 
 describe('FileRunLedger', () => {
   let ledger: FileRunLedger;
   beforeEach(() => {
-    ledger = new FileRunLedger(join(mkdtempSync(join(tmpdir(), 'ledger-')), 'ledger'));
+    ledger = new FileRunLedger(join(tempDir('ledger-'), 'ledger'));
   });
 
   it('creates runs once and lists them oldest first', async () => {

@@ -1,16 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { NotFoundError } from '../../jobs/lib/core/errors';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 describe('FsObjectStore', () => {
   let created: string[];
   let store: FsObjectStore;
   beforeEach(() => {
     created = [];
-    store = new FsObjectStore('raw', mkdtempSync(join(tmpdir(), 'zone-')), (key) => {
+    store = new FsObjectStore('raw', tempDir('zone-'), (key) => {
       created.push(key);
     });
   });

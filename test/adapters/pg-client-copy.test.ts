@@ -5,7 +5,7 @@
  * COPY TO output and leaves the connection usable when stopped early.
  */
 import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
-import { openFreshDb, pgTargets } from '../support/pg-test-db';
+import { describeEach, openFreshDb, pgTargets } from '../support/pg-test-db';
 
 const targets = pgTargets();
 
@@ -23,7 +23,7 @@ async function* pieces(buffer: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let at = 0; at < buffer.length; at += size) yield buffer.subarray(at, at + size);
 }
 
-describe.each(targets)('PgClient COPY on $name', ({ target }) => {
+describeEach(targets)('PgClient COPY on $name', ({ target }) => {
   /** Tests only a server can run (PGlite has no COPY TO stream): reported as skipped elsewhere, never passed empty. */
   const serverTest = 'url' in target ? test : test.skip;
   let db: PgClient;

@@ -3,7 +3,7 @@ import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { openPg } from '../../jobs/lib/runtimes/local/open-database';
 import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
 import type { RawLinePage, RawRow } from '../../jobs/lib/core/ports';
-import { openFreshDb, pgTargets } from '../support/pg-test-db';
+import { describeEach, openFreshDb, pgTargets } from '../support/pg-test-db';
 
 const targets = pgTargets();
 
@@ -21,7 +21,7 @@ async function collect(pages: AsyncIterable<RawLinePage>): Promise<RawRow[][]> {
   return out;
 }
 
-describe.each(targets)('PgSourceDb on $name', ({ target }) => {
+describeEach(targets)('PgSourceDb on $name', ({ target }) => {
   let db: PgClient;
   let drop: () => Promise<void>;
   let source: PgSourceDb;

@@ -20,11 +20,13 @@ import type { LoadTable } from '../../jobs/lib/core/ports';
 import { postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/staged-load-statements';
 import { loadTablesForRun } from '../../jobs/load/load';
 import { type StarRow, writeStarParquet } from '../support/star-parquet';
+import { describeEach } from '../support/pg-test-db';
 
 const url = process.env.TEST_DATABASE_URL;
-const targets: { name: string; target: PgTarget | 'server' }[] = [
-  { name: 'pglite', target: { memory: true } },
-  ...(url ? [{ name: 'postgres', target: 'server' as const }] : []),
+// The server variant is declared without TEST_DATABASE_URL too, and reported as skipped.
+const targets: { name: string; target: PgTarget | 'server'; skip: boolean }[] = [
+  { name: 'pglite', target: { memory: true }, skip: false },
+  { name: 'postgres', target: 'server', skip: !url },
 ];
 
 const RUN_1 = '20250101t000000z';
@@ -131,7 +133,7 @@ async function dump(db: PgClient): Promise<Record<string, unknown[]>> {
   return out;
 }
 
-describe.each(targets)('PgWarehouse on $name', ({ target }) => {
+describeEach(targets)('PgWarehouse on $name', ({ target }) => {
   let db: PgClient;
   let duck: DuckDBConnection;
   let closeDuck: () => void;

@@ -3,8 +3,6 @@
  * temp folders): waiting runs move on in order and are announced; failures
  * mark or keep runs as they should.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerminalError, TransientError } from '../../jobs/lib/core/errors';
 import { DuckDbCatalog } from '../../jobs/lib/adapters/duckdb/duckdb-catalog';
@@ -19,6 +17,9 @@ import type { RunRecord } from '../../jobs/lib/core/ports';
 import { RawPartWriter } from '../../jobs/lib/core/raw-part-writer';
 import { loadModels } from '../../jobs/lib/core/sql/models';
 import { transform } from '../../jobs/transform/transform';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 const RUN_1 = '20250225t132609z';
 const RUN_2 = '20250226t090000z';
@@ -67,7 +68,7 @@ describe('transform job', () => {
   };
 
   beforeEach(async () => {
-    home = mkdtempSync(join(tmpdir(), 'transform-'));
+    home = tempDir('transform-');
     ledger = new FileRunLedger(join(home, 'ledger'));
     bus = new LocalEventBus();
     raw = new FsObjectStore('raw', zoneRoot('raw'));

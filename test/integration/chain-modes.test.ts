@@ -5,8 +5,6 @@
  * and a direct-mode runtime must leave equal warehouses, each along its own
  * mode's routes.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chainRoutes, type ChainMode } from '../../jobs/lib/definition/routes';
 import { STAR_TABLES } from '../../jobs/lib/definition/tables';
@@ -14,6 +12,9 @@ import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 import { runOnce } from '../../scripts/cli/commands/run';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 interface ModeRun {
   runtime: LocalRuntime;
@@ -28,7 +29,7 @@ const STAMP = '2026-01-02 10:00:00.123';
 /** Runs both passes in a fresh home in `mode` and reads the warehouse back. */
 async function runMode(mode: ChainMode): Promise<ModeRun> {
   let now = new Date('2026-01-01T09:00:00Z');
-  const home = join(mkdtempSync(join(tmpdir(), `lakehouse-${mode}-`)), '.lakehouse');
+  const home = join(tempDir(`lakehouse-${mode}-`), '.lakehouse');
   const runtime = await openLocalRuntime(readSettings({ LAKEHOUSE_HOME: home, LAKEHOUSE_CHAIN_MODE: mode }), {
     clock: { now: () => now },
   });

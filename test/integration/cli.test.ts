@@ -3,11 +3,13 @@
  * bin, on an empty lakehouse home (no seeding, so it stays quick).
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { openFreshDb } from '../support/pg-test-db';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '../../scripts/bin/lakehouse.js');
@@ -30,7 +32,7 @@ async function lakehouse(
 }
 
 describe('lakehouse CLI', () => {
-  const home = join(mkdtempSync(join(tmpdir(), 'lakehouse-cli-')), '.lakehouse');
+  const home = join(tempDir('lakehouse-cli-'), '.lakehouse');
 
   it('query --json prints a JSON array of row objects and nothing else', async () => {
     const { code, stdout } = await lakehouse(['query', '--json', "select 42 as answer, 'Leds' as location"], home);
@@ -90,7 +92,7 @@ describe('lakehouse CLI', () => {
   });
 
   it('watch keeps its schedule through a failed pass (a warehouse that refuses connections)', async () => {
-    const home3 = join(mkdtempSync(join(tmpdir(), 'lakehouse-cli-')), '.lakehouse');
+    const home3 = join(tempDir('lakehouse-cli-'), '.lakehouse');
     const landing = join(home3, 'zones', 'raw', 'landing', 'currency');
     mkdirSync(landing, { recursive: true });
     writeFileSync(
@@ -108,7 +110,7 @@ describe('lakehouse CLI', () => {
   });
 
   it('watch stops at once on Ctrl-C during its wait, and says so', async () => {
-    const home4 = join(mkdtempSync(join(tmpdir(), 'lakehouse-cli-')), '.lakehouse');
+    const home4 = join(tempDir('lakehouse-cli-'), '.lakehouse');
     const child = spawn(process.execPath, [BIN, 'watch', '--every', '1h'], {
       env: { ...process.env, LAKEHOUSE_HOME: home4, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '' },
       detached: true, // its own process group, as a terminal's foreground job is
@@ -144,7 +146,7 @@ describe('lakehouse CLI', () => {
   });
 
   it('run says that no source table matched, what to check, and exits 1 (not "no changes")', async () => {
-    const fresh = join(mkdtempSync(join(tmpdir(), 'lakehouse-cli-')), '.lakehouse');
+    const fresh = join(tempDir('lakehouse-cli-'), '.lakehouse');
     const empty = await lakehouse(['run'], fresh);
     expect(empty.code).toBe(1);
     expect(empty.stdout).toMatch(/0 source tables matched in the embedded source .*no table with a last_updated column/);
@@ -173,7 +175,7 @@ describe('lakehouse CLI', () => {
         );
         const missing = new URL(process.env.TEST_DATABASE_URL!);
         missing.pathname = '/lakehouse_no_such_database';
-        const home2 = join(mkdtempSync(join(tmpdir(), 'lakehouse-cli-')), '.lakehouse');
+        const home2 = join(tempDir('lakehouse-cli-'), '.lakehouse');
         const started = Date.now();
         const { code, stderr } = await lakehouse(['run'], home2, {
           LAKEHOUSE_SOURCE_URL: source.url!,

@@ -6,8 +6,7 @@
  * again against a real PostgreSQL server when TEST_DATABASE_URL is set (source
  * and warehouse in their own fresh databases).
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Client } from 'pg';
@@ -16,6 +15,10 @@ import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 import { runOnce } from '../../scripts/cli/commands/run';
 import { loadTablesForRun } from '../../jobs/load/load';
+import { tempDirs } from '../support/temp-dirs';
+import { describeEach } from '../support/pg-test-db';
+
+const tempDir = tempDirs();
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 
@@ -46,20 +49,18 @@ async function dropDatabases(): Promise<void> {
   await admin.end();
 }
 
-const backends: Backend[] = [
-  { name: 'embedded PGlite', env: async () => ({}), cleanup: async () => undefined },
-  ...(serverUrl
-    ? [
-        {
-          name: 'PostgreSQL server',
-          env: async () => ({
-            LAKEHOUSE_SOURCE_URL: await createDatabase('source'),
-            LAKEHOUSE_WAREHOUSE_URL: await createDatabase('warehouse'),
-          }),
-          cleanup: dropDatabases,
-        },
-      ]
-    : []),
+// The server variant is declared without TEST_DATABASE_URL too, and reported as skipped.
+const backends: (Backend & { skip: boolean })[] = [
+  { name: 'embedded PGlite', env: async () => ({}), cleanup: async () => undefined, skip: false },
+  {
+    name: 'PostgreSQL server',
+    env: async () => ({
+      LAKEHOUSE_SOURCE_URL: await createDatabase('source'),
+      LAKEHOUSE_WAREHOUSE_URL: await createDatabase('warehouse'),
+    }),
+    cleanup: dropDatabases,
+    skip: !serverUrl,
+  },
 ];
 
 const count = async (rt: LocalRuntime, table: string) =>
@@ -69,12 +70,12 @@ const count = async (rt: LocalRuntime, table: string) =>
 const cents = async (query: (sql: string) => Promise<Record<string, unknown>[]>, sql: string) =>
   String((await query(`select (${sql})::text as v`))[0].v);
 
-describe.each(backends)('the whole pipeline on the real ToteSys data ($name)', (backend) => {
+describeEach(backends)('the whole pipeline on the real ToteSys data ($name)', (backend) => {
   let rt: LocalRuntime;
   let clockNow = new Date('2026-01-01T09:00:00Z');
 
   beforeAll(async () => {
-    const home = join(mkdtempSync(join(tmpdir(), 'lakehouse-it-')), '.lakehouse');
+    const home = join(tempDir('lakehouse-it-'), '.lakehouse');
     const env = { ...(await backend.env()), LAKEHOUSE_HOME: home, LAKEHOUSE_LOOKBACK: '5m' };
     rt = await openLocalRuntime(readSettings(env), { clock: { now: () => clockNow } });
   });

@@ -3,14 +3,16 @@
  * `lakehouse retry` carries it through the rest of the chain once the cause is
  * fixed. Uses a landed file as the run's input and an empty embedded source.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 import { clearFailures } from '../../scripts/cli/commands/retry';
 import { runOnce } from '../../scripts/cli/commands/run';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 describe('retrying a failed run', () => {
   let rt: LocalRuntime;
@@ -18,7 +20,7 @@ describe('retrying a failed run', () => {
   const savedSqlDir = process.env.LAKEHOUSE_SQL_DIR;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lakehouse-retry-'));
+    const dir = tempDir('lakehouse-retry-');
     sqlDir = join(dir, 'sql');
     cpSync(resolve(__dirname, '../../sql'), sqlDir, { recursive: true });
     process.env.LAKEHOUSE_SQL_DIR = sqlDir;

@@ -8,7 +8,7 @@ import { TerminalError } from '../../jobs/lib/core/errors';
 import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { SCALED_TABLES } from '../../scripts/seed/scale';
 import { readSeedFile, SEED_DATA_DIR, seedSource } from '../../scripts/seed/seed-source';
-import { openFreshDb, pgTargets } from '../support/pg-test-db';
+import { describeEach, openFreshDb, pgTargets } from '../support/pg-test-db';
 
 const targets = pgTargets();
 
@@ -27,7 +27,7 @@ const KEYS: Record<string, string> = {
   payment: 'payment_id',
 };
 
-describe.each(targets)('seedSource at scale 2 on $name', ({ target }) => {
+describeEach(targets)('seedSource at scale 2 on $name', ({ target }) => {
   let db: PgClient;
   let drop: () => Promise<void>;
   let tables: Record<string, number>;

@@ -5,7 +5,7 @@ import { TerminalError } from '../../jobs/lib/core/errors';
 import { isSourceEmpty, readSeedFile, SEED_DATA_DIR, SEED_TABLES, seedSource } from '../../scripts/seed/seed-source';
 import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { openPg } from '../../jobs/lib/runtimes/local/open-database';
-import { openFreshDb, pgTargets } from '../support/pg-test-db';
+import { describeEach, openFreshDb, pgTargets } from '../support/pg-test-db';
 
 const targets = pgTargets();
 /** The shared reference data, beside the repository (absent in a plain clone). */
@@ -29,7 +29,7 @@ function sqlCents(text: string): bigint {
 
 const sum = (values: bigint[]) => values.reduce((a, b) => a + b, 0n);
 
-describe.each(targets)('seedSource on $name', ({ target }) => {
+describeEach(targets)('seedSource on $name', ({ target }) => {
   let db: PgClient;
   let drop: () => Promise<void>;
   let files: Record<string, Record<string, unknown>[]>;

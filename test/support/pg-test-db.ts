@@ -6,10 +6,37 @@
 import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
 import { openPg, type PgTarget } from '../../jobs/lib/runtimes/local/open-database';
 
-/** The targets to parameterise a suite over (`describe.each`). */
-export function pgTargets(): { name: string; target: PgTarget }[] {
+/**
+ * The URL the server variants are declared with when TEST_DATABASE_URL is
+ * unset. Their tests are skipped then (never connected to); it only lets a
+ * suite body build URLs while jest collects the tests.
+ */
+export const UNSET_SERVER_URL = 'postgres://postgres@test-database-url-is-unset/postgres';
+
+/**
+ * The targets to parameterise a suite over ({@link describeEach}): in-memory
+ * PGlite, and the server of TEST_DATABASE_URL, marked `skip` when it is unset
+ * so jest reports those tests as skipped rather than leaving them out.
+ */
+export function pgTargets(): { name: string; target: PgTarget; skip: boolean }[] {
   const url = process.env.TEST_DATABASE_URL;
-  return [{ name: 'pglite', target: { memory: true } }, ...(url ? [{ name: 'postgres', target: { url } }] : [])];
+  return [
+    { name: 'pglite', target: { memory: true }, skip: false },
+    { name: 'postgres', target: { url: url ?? UNSET_SERVER_URL }, skip: !url },
+  ];
+}
+
+/**
+ * `describe.each(cases)(title, fn)`, except that the cases marked `skip` are
+ * declared with `describe.skip.each`, so jest counts their tests as skipped.
+ */
+export function describeEach<T extends { skip?: boolean }>(cases: T[]): (title: string, fn: (row: T) => void) => void {
+  return (title, fn) => {
+    const run = cases.filter((c) => !c.skip);
+    const skipped = cases.filter((c) => c.skip);
+    if (run.length) describe.each(run)(title, fn);
+    if (skipped.length) describe.skip.each(skipped)(title, fn);
+  };
 }
 
 /**

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ingest } from '../../jobs/ingest/ingest';
@@ -9,6 +7,9 @@ import { fileLogger } from '../../jobs/lib/adapters/powertools/file-logger';
 import { parseManifest } from '../../jobs/lib/core/manifest';
 import { TerminalError } from '../../jobs/lib/core/errors';
 import type { RunRecord } from '../../jobs/lib/core/ports';
+import { tempDirs } from '../support/temp-dirs';
+
+const tempDir = tempDirs();
 
 describe('ingest (landed files become runs)', () => {
   const clock = { now: () => new Date('2025-03-01T10:00:00Z') };
@@ -19,7 +20,7 @@ describe('ingest (landed files become runs)', () => {
   const logger = () => fileLogger('test', join(dir, 'log.jsonl')).logger;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ingest-'));
+    dir = tempDir('ingest-');
     created = [];
     raw = new FsObjectStore('raw', join(dir, 'raw'), (key) => {
       created.push(key);

@@ -5,10 +5,11 @@ import type { Delivery } from '../../../jobs/lib/runtimes/local/event-bus';
 import { runPass } from '../../../jobs/lib/runtimes/local/run-pass';
 import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { STAR_TABLES } from '../../../jobs/lib/definition/tables';
-import { renderSummary } from '../summary';
+import { describeDatabases, renderSummary } from '../summary';
+import { Progress, type ProgressMode, progressMode } from '../progress';
+import { seedWithProgress } from '../seed-progress';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
-import { seedIfEmpty } from './seed';
 import { redactUrl } from '../../redact-url';
 import { withOpenRuns } from '../open-runs';
 import { alertNotSentLine } from '../alert-not-sent';
@@ -30,11 +31,12 @@ export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<str
  * Runs one pass and returns its printable report, whether every step succeeded
  * and no run is left failed (`ok`), and whether its alert could not be sent.
  * The report ends with every failed or waiting run (scripts/cli/open-runs.ts).
- * With `seedIfEmpty`, seeds an empty source first.
+ * With `seedIfEmpty`, seeds an empty source first. `progress` (default
+ * silent) shows the seed and each step as it runs (scripts/cli/progress.ts).
  */
 export async function runOnce(
   runtime: LocalRuntime,
-  options: { seedIfEmpty?: boolean } = {},
+  options: { seedIfEmpty?: boolean; progress?: ProgressMode } = {},
 ): Promise<{ ok: boolean; text: string; alertNotSent?: boolean }> {
   return withOpenRuns(runtime.ledger, await passReport(runtime, options));
 }
@@ -42,21 +44,22 @@ export async function runOnce(
 /** One pass and its report, without the open runs. */
 async function passReport(
   runtime: LocalRuntime,
-  options: { seedIfEmpty?: boolean },
+  options: { seedIfEmpty?: boolean; progress?: ProgressMode },
 ): Promise<{ ok: boolean; text: string; alertNotSent?: boolean }> {
   const lines: string[] = [];
+  const progress = new Progress(options.progress ?? 'silent');
   if (options.seedIfEmpty) {
-    const started = performance.now();
-    const seeded = await seedIfEmpty(runtime);
+    const seeded = await seedWithProgress(runtime, progress);
     if (seeded) {
-      const rows = formatCount(Object.values(seeded).reduce((a, b) => a + b, 0));
-      const seconds = ((performance.now() - started) / 1000).toFixed(2);
-      lines.push(`seeded the empty source: ${rows} rows in ${Object.keys(seeded).length} tables (${seconds} s)`);
+      const rows = formatCount(Object.values(seeded.tables).reduce((a, b) => a + b, 0));
+      const seconds = (seeded.ms / 1000).toFixed(2);
+      lines.push(`seeded the empty source: ${rows} rows in ${Object.keys(seeded.tables).length} tables (${seconds} s)`);
     }
   }
   const since = runtime.clock.now().toISOString();
   const openBefore = await runtime.ledger.openRuns();
-  const pass = await runPass(runtime);
+  const pass = await runPass(runtime, { onProgress: progress.listener });
+  await progress.done();
   const runs = await runsTouched(
     runtime,
     since,
@@ -70,9 +73,9 @@ async function passReport(
     lines.push('no changes in the source since the last run: nothing extracted, no new run');
     return { ok: true, text: lines.join('\n') };
   }
-  lines.push(
-    renderSummary({ runs, deliveries: pass.deliveries, totalMs: pass.ms, warehouseRows: await warehouseCounts(runtime) }),
-  );
+  const databases = describeDatabases(runtime.settings, runtime.paths);
+  const warehouseRows = await warehouseCounts(runtime);
+  lines.push(...renderSummary({ runs, deliveries: pass.deliveries, totalMs: pass.ms, warehouseRows, databases }));
   for (const f of pass.failures) lines.push(`FAILED ${f.route} (${f.step}): ${f.error}`);
   const rejected = runs.flatMap((r) => Object.entries(r.rejects ?? {}).map(([t, n]) => `${n} in ${t} (run ${r.runId})`));
   if (rejected.length) lines.push(`rejected rows, kept under cleaned/_rejects/: ${rejected.join(', ')}`);
@@ -131,7 +134,7 @@ export function registerRun(program: Command, setCode: (code: number) => void): 
     .option('--seed-if-empty', 'seed the source with the ToteSys data first when it is empty')
     .action(async (options: { seedIfEmpty?: boolean }) => {
       await withRuntime(async (runtime) => {
-        const result = await runOnce(runtime, options);
+        const result = await runOnce(runtime, { ...options, progress: progressMode() });
         console.log(result.text);
         setCode(passExitCode(result));
       });

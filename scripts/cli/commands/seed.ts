@@ -1,11 +1,11 @@
 /** `lakehouse seed`: creates the ToteSys schema in the source and loads the real data. */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
-import { isSourceEmpty, seedSource } from '../../seed/seed-source';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 import { EXIT } from '../exit-codes';
 import { redactUrl } from '../../redact-url';
+import { Progress, progressMode } from '../progress';
+import { seedWithProgress } from '../seed-progress';
 
 /** What `seed` says when the source already holds data: nothing was seeded, and how to seed again. */
 function alreadySeeded(where: string, scale: number): string {
@@ -14,30 +14,6 @@ function alreadySeeded(where: string, scale: number): string {
     `To seed it again: lakehouse seed --reset${scale > 1 ? ` --scale ${scale}` : ' [--scale <n>]'}`,
     '(empties the ToteSys tables first; the lakehouse keeps what earlier runs extracted, so for a clean start use a new LAKEHOUSE_HOME)',
   ].join('\n');
-}
-
-/**
- * Seeds the source when it is empty, at `scale` (default 1: the real data;
- * N adds N−1 copies of the order-level tables, `scripts/seed/scale.ts`).
- * Returns rows per table, or null when the source already held data (nothing
- * is changed then). With `reset`, the ToteSys tables are emptied and seeded
- * again (one transaction).
- * @throws TerminalError for a bad scale or a failed seed (see seedSource).
- */
-export async function seedIfEmpty(
-  runtime: LocalRuntime,
-  options: { scale?: number; reset?: boolean } = {},
-): Promise<Record<string, number> | null> {
-  const db = await runtime.sourceClient();
-  if (!options.reset && !(await isSourceEmpty(db))) return null;
-  const result = await seedSource(db, { scale: options.scale, reset: options.reset });
-  runtime.logger.info('source seeded', {
-    step: 'seed',
-    scale: options.scale ?? 1,
-    reset: !!options.reset,
-    tables: result.tables,
-  });
-  return result.tables;
 }
 
 /** Parses `--scale`: a whole number ≥ 1. Throws InvalidArgumentError otherwise. */
@@ -65,7 +41,11 @@ export function registerSeed(program: Command, setCode: (code: number) => void):
         const where = runtime.settings.sourceUrl
           ? `LAKEHOUSE_SOURCE_URL ${redactUrl(runtime.settings.sourceUrl)}`
           : `embedded source in ${runtime.paths.sourceDb}`;
-        const tables = await seedIfEmpty(runtime, { scale: options.scale, reset: options.reset });
+        const seeded = await seedWithProgress(runtime, new Progress(progressMode()), {
+          scale: options.scale,
+          reset: options.reset,
+        });
+        const tables = seeded?.tables;
         if (!tables) {
           console.error(alreadySeeded(where, options.scale));
           setCode(EXIT.failed);

@@ -4,6 +4,7 @@ import { parseDuration } from '../../../jobs/lib/core/duration';
 import { withRuntime } from '../with-runtime';
 import { runOnce } from './run';
 import { passExitCode } from '../exit-codes';
+import { progressMode } from '../progress';
 
 /** Runs a parser for commander, turning its error into commander's own (printed with the usage, exit 1). */
 function commanderArg<T>(parse: () => T): T {
@@ -43,7 +44,7 @@ export function registerWatch(program: Command, setCode: (code: number) => void)
       for (let pass = 1; pass <= limit && !stop; pass++) {
         try {
           await withRuntime(async (runtime) => {
-            const { ok, text, alertNotSent: notSent } = await runOnce(runtime);
+            const { ok, text, alertNotSent: notSent } = await runOnce(runtime, { progress: progressMode() });
             console.log(`[${new Date().toISOString()}] pass ${pass}\n${text}`);
             failed ||= !ok;
             alertNotSent ||= !!notSent;

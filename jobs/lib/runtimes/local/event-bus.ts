@@ -23,6 +23,20 @@ export interface Delivery {
   error?: string;
 }
 
+/**
+ * What a pass reports while it runs, for a progress display (the CLI renders
+ * it; jobs never depend on one): a step starting and finishing (its
+ * {@link Delivery}), and a table done inside a step (extract: rows written to
+ * the raw zone; load: rows new or changed in the warehouse for one run).
+ */
+export type ProgressEvent =
+  | { type: 'step-started'; route: string; step: Route['step']; input: Route['input'] }
+  | { type: 'step-finished'; delivery: Delivery }
+  | { type: 'table-done'; step: Route['step']; table: string; rows: number; runId?: string };
+
+/** Receives {@link ProgressEvent}s as they happen. Must not throw; it is called synchronously between steps. */
+export type ProgressListener = (event: ProgressEvent) => void;
+
 /** Runs the step a route names for an event; supplied by the composition root. */
 export type StepDispatcher = (route: Route, event: PipelineEvent) => Promise<unknown>;
 
@@ -42,10 +56,11 @@ export class LocalEventBus implements EventPublisher {
   /**
    * Delivers queued events (and those the steps publish meanwhile) until the
    * queue is empty. A failing step is recorded and does not stop other
-   * deliveries; `maxDeliveries` guards against a routing loop.
+   * deliveries; `maxDeliveries` guards against a routing loop. `onProgress`
+   * hears each delivery start and finish.
    * Returns the deliveries made by this call.
    */
-  async drain(dispatch: StepDispatcher, maxDeliveries = 1000): Promise<Delivery[]> {
+  async drain(dispatch: StepDispatcher, maxDeliveries = 1000, onProgress?: ProgressListener): Promise<Delivery[]> {
     const made: Delivery[] = [];
     while (this.queue.length) {
       const event = this.queue.shift()!;
@@ -53,6 +68,7 @@ export class LocalEventBus implements EventPublisher {
         if (made.length >= maxDeliveries) throw new Error(`more than ${maxDeliveries} deliveries: is there a routing loop?`);
         const started = performance.now();
         const delivery: Delivery = { route: route.name, step: route.step, input: route.input, event, ms: 0 };
+        onProgress?.({ type: 'step-started', route: route.name, step: route.step, input: route.input });
         try {
           delivery.result = await dispatch(route, event);
         } catch (error) {
@@ -61,6 +77,7 @@ export class LocalEventBus implements EventPublisher {
         delivery.ms = performance.now() - started;
         made.push(delivery);
         this.deliveries.push(delivery);
+        onProgress?.({ type: 'step-finished', delivery });
       }
     }
     return made;

@@ -6,7 +6,8 @@
  */
 import { type LocalScanResult, logOffset, scanLogsLocal } from '../../../scan-logs/local';
 import { LANDING_PREFIX } from '../../definition/object-keys';
-import type { Delivery } from './event-bus';
+import type { Logger } from '../../core/logger';
+import type { Delivery, ProgressListener } from './event-bus';
 import type { LocalRuntime } from './local-runtime';
 
 export interface PassResult {
@@ -25,8 +26,24 @@ export interface PassResult {
  * an earlier pass left waiting are re-announced) and an extract tick; the bus drains; the lines the pass logged are scanned and one alert is
  * sent if any is an error (rejected rows, failed steps, quarantined files).
  * Returns every delivery made; never throws for a step's failure (see `failures`).
+ *
+ * `onProgress` hears each step start and finish, and each table a step is
+ * done with where the step logs it (extract: "table extracted"; load: "run
+ * loaded", one event per table of the run): the jobs stay free of any display.
  */
-export async function runPass(runtime: LocalRuntime): Promise<PassResult> {
+export async function runPass(runtime: LocalRuntime, options: { onProgress?: ProgressListener } = {}): Promise<PassResult> {
+  const { onProgress } = options;
+  if (!onProgress) return pass(runtime);
+  const logger = runtime.logger;
+  runtime.logger = progressTee(logger, onProgress);
+  try {
+    return await pass(runtime, onProgress);
+  } finally {
+    runtime.logger = logger;
+  }
+}
+
+async function pass(runtime: LocalRuntime, onProgress?: ProgressListener): Promise<PassResult> {
   const started = performance.now();
   const offset = await logOffset(runtime);
   for (const object of await runtime.lake.raw.list(LANDING_PREFIX)) {
@@ -39,11 +56,42 @@ export async function runPass(runtime: LocalRuntime): Promise<PassResult> {
   // The sweep first re-announces runs left waiting by an earlier pass (e.g. a transient failure), then the extract tick.
   await runtime.bus.publish({ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'sweep' } });
   await runtime.bus.publish({ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'extract' } });
-  const deliveries = await runtime.bus.drain((route, event) => runtime.dispatch(route, event));
+  const deliveries = await runtime.bus.drain((route, event) => runtime.dispatch(route, event), undefined, onProgress);
   for (const failure of deliveries.filter((d) => d.error)) {
     runtime.logger.error('step failed', { step: failure.step, route: failure.route, error: failure.error });
   }
   // The local stand-in for the log subscription: scan what this pass logged and alert once on errors.
   const alerts = await scanLogsLocal(runtime, offset);
   return { deliveries, failures: deliveries.filter((d) => d.error), ms: performance.now() - started, alerts };
+}
+
+/** Rows per table of a load's `tables` log attribute (`{ staged, changed }` per table): the changed rows. */
+function tableCounts(value: unknown): [string, number][] {
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([table, count]) => {
+    const changed = (count as { changed?: unknown } | null)?.changed;
+    return typeof changed === 'number' ? [[table, changed] as [string, number]] : [];
+  });
+}
+
+/**
+ * A logger that writes every line to `logger` and also turns the per-table
+ * lines of extract and load into `table-done` progress events.
+ */
+function progressTee(logger: Logger, onProgress: ProgressListener): Logger {
+  return {
+    debug: (message, attributes) => logger.debug(message, attributes),
+    warn: (message, attributes) => logger.warn(message, attributes),
+    error: (message, attributes) => logger.error(message, attributes),
+    info(message, attributes) {
+      logger.info(message, attributes);
+      const runId = typeof attributes?.runId === 'string' ? attributes.runId : undefined;
+      if (message === 'table extracted' && typeof attributes?.table === 'string' && typeof attributes.rows === 'number') {
+        onProgress({ type: 'table-done', step: 'extract', table: attributes.table, rows: attributes.rows, runId });
+      } else if (message === 'run loaded') {
+        for (const [table, rows] of tableCounts(attributes?.tables))
+          onProgress({ type: 'table-done', step: 'load', table, rows, runId });
+      }
+    },
+  };
 }

@@ -1,0 +1,33 @@
+/** Seeding an empty source with progress: one line per table as it is loaded (scripts/cli/progress.ts). */
+import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
+import { isSourceEmpty, seedSource } from '../seed/seed-source';
+import { type Progress, seconds } from './progress';
+import { formatCount } from './text-table';
+
+/**
+ * Seeds the runtime's source when it is empty, at `scale` (default 1, the
+ * real data; see `seedSource`), showing the load table by table on
+ * `progress`. Returns rows per table and the milliseconds the seed took, or
+ * null when the source already held data (nothing is changed or shown then).
+ * With `reset`, the ToteSys tables are emptied and seeded again (one transaction).
+ * @throws TerminalError for a bad scale or a failed seed (see seedSource).
+ */
+export async function seedWithProgress(
+  runtime: LocalRuntime,
+  progress: Progress,
+  options: { scale?: number; reset?: boolean } = {},
+): Promise<{ tables: Record<string, number>; ms: number } | null> {
+  const db = await runtime.sourceClient();
+  if (!options.reset && !(await isSourceEmpty(db))) return null;
+  const started = performance.now();
+  const scale = options.scale ?? 1;
+  const { tables } = await progress.task(
+    `seeding the source with the ToteSys data${scale > 1 ? ` at scale ${scale}` : ''}`,
+    (report) =>
+      seedSource(db, { scale, reset: options.reset, onTable: (table, rows, ms) => report(`${table}: ${formatCount(rows)} rows in ${seconds(ms)}`) }),
+    (seeded) =>
+      `seeded the source: ${formatCount(Object.values(seeded.tables).reduce((a, b) => a + b, 0))} rows in ${Object.keys(seeded.tables).length} tables`,
+  );
+  runtime.logger.info('source seeded', { step: 'seed', scale, reset: !!options.reset, tables });
+  return { tables, ms: performance.now() - started };
+}
