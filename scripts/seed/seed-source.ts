@@ -72,6 +72,7 @@ export interface SeedOptions {
    * the ToteSys tables are touched. Default false (seed only an empty source).
    */
   reset?: boolean;
+  /**
    * Called after each table is loaded (in load order: {@link SEED_TABLES},
    * then `payment`; with a scale, the scaled tables again with their final
    * counts), with its row count and the milliseconds the load took; for a
