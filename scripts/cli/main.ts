@@ -3,8 +3,10 @@
  * Returns the process exit code instead of exiting, so tests can call it.
  */
 import { Command, CommanderError } from 'commander';
+import { registerCrawl } from './commands/crawl';
 import { registerLifecycle } from './commands/lifecycle';
 import { registerQuery } from './commands/query';
+import { registerReload } from './commands/reload';
 import { registerRetry } from './commands/retry';
 import { registerRun } from './commands/run';
 import { registerSeed } from './commands/seed';
@@ -29,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
   registerQuery(program, setCode);
   registerWatch(program, setCode);
   registerLifecycle(program, setCode);
+  registerReload(program, setCode);
+  registerCrawl(program, setCode);
   try {
     await program.parseAsync(argv);
   } catch (error) {

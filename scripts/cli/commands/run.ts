@@ -10,6 +10,7 @@ import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 import { seedIfEmpty } from './seed';
 import { redactUrl } from '../../redact-url';
+import { finishFullRefresh, fullRefreshDryRun, refuseIfPartial, startFullRefresh } from '../full-refresh';
 
 /** Row counts of every star table in the warehouse (0 for a table not created yet). */
 export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<string, number>> {
@@ -29,9 +30,12 @@ export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<str
  */
 export async function runOnce(
   runtime: LocalRuntime,
-  options: { seedIfEmpty?: boolean } = {},
+  options: { seedIfEmpty?: boolean; fullRefresh?: boolean } = {},
 ): Promise<{ ok: boolean; text: string }> {
   const lines: string[] = [];
+  // A warehouse lacking loaded runs must not take a delta (warehouse-gap.ts); a full refresh is one remedy.
+  const refusal = options.fullRefresh ? undefined : await refuseIfPartial(runtime);
+  if (refusal) return { ok: false, text: refusal };
   if (options.seedIfEmpty) {
     const started = performance.now();
     const seeded = await seedIfEmpty(runtime);
@@ -42,8 +46,10 @@ export async function runOnce(
     }
   }
   const since = runtime.clock.now().toISOString();
+  if (options.fullRefresh) await startFullRefresh(runtime);
   const openBefore = await runtime.ledger.openRuns();
   const pass = await runPass(runtime);
+  if (options.fullRefresh) lines.push(await finishFullRefresh(runtime, since));
   const runs = await runsTouched(
     runtime,
     since,
@@ -116,11 +122,23 @@ export function registerRun(program: Command, setCode: (code: number) => void): 
     .command('run')
     .description('run one pass of the chain: extract changes, crawl, transform to cleaned and transformed, load the warehouse')
     .option('--seed-if-empty', 'seed the source with the ToteSys data first when it is empty')
-    .action(async (options: { seedIfEmpty?: boolean }) => {
-      await withRuntime(async (runtime) => {
-        const { ok, text } = await runOnce(runtime, options);
-        console.log(text);
-        setCode(ok ? 0 : 1);
-      });
+    .option('--full-refresh', 'ignore the watermarks: re-extract every matched source table, then transform and load')
+    .option('--dry-run', 'with --full-refresh: print the tables and rows it would extract, and change nothing')
+    .action(async (options: { seedIfEmpty?: boolean; fullRefresh?: boolean; dryRun?: boolean }) => {
+      if (options.dryRun && !options.fullRefresh) {
+        console.error('lakehouse: run --dry-run goes with --full-refresh (see also `lakehouse reload --dry-run`)');
+        setCode(1);
+        return;
+      }
+      await withRuntime(
+        async (runtime) => {
+          const { ok, text } = options.dryRun
+            ? { ok: true, text: await fullRefreshDryRun(runtime) }
+            : await runOnce(runtime, options);
+          console.log(text);
+          setCode(ok ? 0 : 1);
+        },
+        { readOnly: options.dryRun },
+      );
     });
 }
