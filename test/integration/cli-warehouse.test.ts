@@ -258,6 +258,8 @@ describe('errors name the setting and the component; read-only commands create n
     const home = join(parent, '.lakehouse');
     const made = await lakehouse(['crawl'], { LAKEHOUSE_HOME: home });
     expect(made.code).toBe(0);
+    // As a home that has had runs: the file ledger creates its folders on first use.
+    for (const folder of ['runs', 'open']) mkdirSync(join(home, 'ledger', folder), { recursive: true });
     // Read-only for the command: as root, run it as nobody (root writes anywhere); otherwise take the write bits away.
     const asRoot = process.getuid?.() === 0;
     const user = asRoot ? { uid: 65534, gid: 65534 } : {};
