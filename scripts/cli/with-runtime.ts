@@ -1,6 +1,6 @@
 /** Opens the local runtime from the environment for one CLI command and always closes it. */
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
-import { openLocalRuntime, type RuntimeOptions } from '../../jobs/lib/runtimes/local/runtime';
+import { describeHomeWriteError, openLocalRuntime, type RuntimeOptions } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 
 /**
@@ -11,6 +11,8 @@ export async function withRuntime<T>(fn: (runtime: LocalRuntime) => Promise<T>, 
   const runtime = await openLocalRuntime(readSettings(), options);
   try {
     return await fn(runtime);
+  } catch (error) {
+    throw describeHomeWriteError(error, runtime.settings);
   } finally {
     await runtime.close();
   }

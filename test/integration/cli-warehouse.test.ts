@@ -253,7 +253,7 @@ describe('errors name the setting and the component; read-only commands create n
     }
   });
 
-  it('a read-only home says so to a command that writes; a command that reads still works there', async () => {
+  it('a read-only home says so, to a command that writes and to status (whose run ledger writes its index)', async () => {
     const parent = tempDir();
     const home = join(parent, '.lakehouse');
     const made = await lakehouse(['crawl'], { LAKEHOUSE_HOME: home });
@@ -279,7 +279,8 @@ describe('errors name the setting and the component; read-only commands create n
       expect(crawl.code).toBe(1);
       expect(crawl.stderr).toMatch(new RegExp(`the lakehouse home ${home} \\(LAKEHOUSE_HOME\\) is read-only`));
       const status = await lakehouse(['status'], envRo, user);
-      expect(status).toMatchObject({ code: 0, stderr: '' });
+      expect(status.code).toBe(1);
+      expect(status.stderr).toMatch(new RegExp(`the lakehouse home ${home} \\(LAKEHOUSE_HOME\\) is read-only: EACCES`));
     } finally {
       mode(home, 0o644, 0o755);
     }

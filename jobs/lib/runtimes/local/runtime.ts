@@ -110,6 +110,20 @@ async function openCatalog(settings: LocalSettings, readOnly: boolean) {
   }
 }
 
+/**
+ * `error` as a plain "the lakehouse home … is read-only" TerminalError when it
+ * is a refused write (EACCES, EPERM, EROFS) to a path inside the home of
+ * `settings`; else `error` unchanged. For errors from any part of a command
+ * (the file ledger, for one, writes while it reads its open-runs index).
+ */
+export function describeHomeWriteError(error: unknown, settings: LocalSettings): unknown {
+  const path = (error as { path?: unknown } | null)?.path;
+  if (!isReadOnlyFsError(error) || typeof path !== 'string' || !path.startsWith(settings.home)) return error;
+  return new TerminalError(`the lakehouse home ${settings.home} (${settings.homeOrigin}) is read-only: ${errorMessage(error)}`, {
+    cause: error,
+  });
+}
+
 /** The file logger of the home, with a plain message when the home cannot be written. */
 function openLog(settings: LocalSettings, logFile: string) {
   try {
