@@ -5,11 +5,13 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { registerCrawl } from './commands/crawl';
 import { registerLifecycle } from './commands/lifecycle';
 import { registerLogs } from './commands/logs';
 import { environmentHelp } from './environment';
 import { EXIT } from './exit-codes';
 import { registerQuery } from './commands/query';
+import { registerReload } from './commands/reload';
 import { registerRetry } from './commands/retry';
 import { registerRun } from './commands/run';
 import { registerSeed } from './commands/seed';
@@ -42,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   registerWatch(program, setCode);
   registerLifecycle(program, setCode);
   registerLogs(program, setCode);
+  registerReload(program, setCode);
+  registerCrawl(program, setCode);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -3,7 +3,7 @@
  * bin, on an empty lakehouse home (no seeding, so it stays quick).
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { openFreshDb } from '../support/pg-test-db';
@@ -33,6 +33,7 @@ async function lakehouse(
 
 describe('lakehouse CLI', () => {
   const home = join(tempDir('lakehouse-cli-'), '.lakehouse');
+  mkdirSync(home); // query and status only read: they need an existing home (cli-warehouse.test.ts)
 
   it('query --json prints a JSON array of row objects and nothing else', async () => {
     const { code, stdout } = await lakehouse(['query', '--json', "select 42 as answer, 'Leds' as location"], home);
@@ -40,10 +41,11 @@ describe('lakehouse CLI', () => {
     expect(JSON.parse(stdout)).toEqual([{ answer: 42, location: 'Leds' }]);
   });
 
-  it('query --warehouse --json runs on the warehouse', async () => {
-    const { code, stdout } = await lakehouse(['query', '--warehouse', '--json', 'select 1 + 1 as two'], home);
-    expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual([{ two: 2 }]);
+  it('query --warehouse on a home with no warehouse says so and creates none', async () => {
+    const { code, stderr } = await lakehouse(['query', '--warehouse', '--json', 'select 1 + 1 as two'], home);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/no warehouse yet at .*warehouse-db: nothing has been loaded/);
+    expect(existsSync(join(home, 'warehouse-db'))).toBe(false);
   });
 
   it('status --json reports an empty lakehouse', async () => {

@@ -13,7 +13,8 @@ import { withRuntime } from '../with-runtime';
 import { redactUrl } from '../../redact-url';
 import { withOpenRuns } from '../open-runs';
 import { alertNotSentLine } from '../alert-not-sent';
-import { passExitCode } from '../exit-codes';
+import { EXIT, passExitCode } from '../exit-codes';
+import { finishFullRefresh, fullRefreshDryRun, refuseIfPartial, startFullRefresh } from '../full-refresh';
 
 /** Row counts of every star table in the warehouse (0 for a table not created yet). */
 export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<string, number>> {
@@ -36,7 +37,7 @@ export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<str
  */
 export async function runOnce(
   runtime: LocalRuntime,
-  options: { seedIfEmpty?: boolean; progress?: ProgressMode } = {},
+  options: { seedIfEmpty?: boolean; fullRefresh?: boolean; progress?: ProgressMode } = {},
 ): Promise<{ ok: boolean; text: string; alertNotSent?: boolean }> {
   return withOpenRuns(runtime.ledger, await passReport(runtime, options));
 }
@@ -44,9 +45,12 @@ export async function runOnce(
 /** One pass and its report, without the open runs. */
 async function passReport(
   runtime: LocalRuntime,
-  options: { seedIfEmpty?: boolean; progress?: ProgressMode },
+  options: { seedIfEmpty?: boolean; fullRefresh?: boolean; progress?: ProgressMode },
 ): Promise<{ ok: boolean; text: string; alertNotSent?: boolean }> {
   const lines: string[] = [];
+  // A warehouse lacking loaded runs must not take a delta (warehouse-gap.ts); a full refresh is one remedy.
+  const refusal = options.fullRefresh ? undefined : await refuseIfPartial(runtime);
+  if (refusal) return { ok: false, text: refusal };
   const progress = new Progress(options.progress ?? 'silent');
   if (options.seedIfEmpty) {
     const seeded = await seedWithProgress(runtime, progress);
@@ -57,9 +61,11 @@ async function passReport(
     }
   }
   const since = runtime.clock.now().toISOString();
+  if (options.fullRefresh) await startFullRefresh(runtime);
   const openBefore = await runtime.ledger.openRuns();
   const pass = await runPass(runtime, { onProgress: progress.listener });
   await progress.done();
+  if (options.fullRefresh) lines.push(await finishFullRefresh(runtime, since));
   const runs = await runsTouched(
     runtime,
     since,
@@ -132,11 +138,23 @@ export function registerRun(program: Command, setCode: (code: number) => void): 
     .command('run')
     .description('run one pass of the chain: extract changes, crawl, transform to cleaned and transformed, load the warehouse')
     .option('--seed-if-empty', 'seed the source with the ToteSys data first when it is empty')
-    .action(async (options: { seedIfEmpty?: boolean }) => {
-      await withRuntime(async (runtime) => {
-        const result = await runOnce(runtime, { ...options, progress: progressMode() });
-        console.log(result.text);
-        setCode(passExitCode(result));
-      });
+    .option('--full-refresh', 'ignore the watermarks: re-extract every matched source table, then transform and load')
+    .option('--dry-run', 'with --full-refresh: print the tables and rows it would extract, and change nothing')
+    .action(async (options: { seedIfEmpty?: boolean; fullRefresh?: boolean; dryRun?: boolean }) => {
+      if (options.dryRun && !options.fullRefresh) {
+        console.error('lakehouse: run --dry-run goes with --full-refresh (see also `lakehouse reload --dry-run`)');
+        setCode(EXIT.usage);
+        return;
+      }
+      await withRuntime(
+        async (runtime) => {
+          const result = options.dryRun
+            ? { ok: true, text: await fullRefreshDryRun(runtime) }
+            : await runOnce(runtime, { ...options, progress: progressMode() });
+          console.log(result.text);
+          setCode(passExitCode(result));
+        },
+        { readOnly: options.dryRun },
+      );
     });
 }

@@ -7,8 +7,8 @@ import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtim
 import { ZONES } from '../../../jobs/lib/definition/zones';
 import type { RunRecord, Watermarks } from '../../../jobs/lib/core/ports';
 import { withRuntime } from '../with-runtime';
-import { warehouseCounts } from './run';
 import { type OpenRunsReport, openRunsReport, renderOpenRuns } from '../open-runs';
+import { findWarehouseGap, readWarehouseCounts, renderGap } from '../warehouse-gap';
 
 export interface StatusReport {
   runs: RunRecord[];
@@ -34,7 +34,7 @@ export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport
     runs: await statusRuns(runtime),
     watermarks: (await runtime.ledger.getWatermarks()).watermarks,
     zones,
-    warehouse: await warehouseCounts(runtime),
+    warehouse: await readWarehouseCounts(runtime),
     attention: await openRunsReport(runtime.ledger),
   };
 }
@@ -79,10 +79,15 @@ export function registerStatus(program: Command, setCode: (code: number) => void
     .description('show runs, watermarks, and row counts per zone table and warehouse table')
     .option('--json', 'print the status as JSON')
     .action(async (options: { json?: boolean }) => {
-      await withRuntime(async (runtime) => {
-        const status = await collectStatus(runtime);
-        console.log(options.json ? JSON.stringify(status, null, 2) : renderStatus(status));
-        setCode(0);
-      });
+      await withRuntime(
+        async (runtime) => {
+          const status = await collectStatus(runtime);
+          console.log(options.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+          const gap = await findWarehouseGap(runtime);
+          if (gap) console.error(`warning: ${renderGap(runtime, gap)}`);
+          setCode(0);
+        },
+        { readOnly: true },
+      );
     });
 }

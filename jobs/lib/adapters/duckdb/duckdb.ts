@@ -9,10 +9,19 @@ import { integerForJson } from '../../core/json-integer';
 
 export type { DuckDBConnection };
 
-/** Opens DuckDB at `path` (a file, created with its folder, or `:memory:`) and returns one connection. */
-export async function openDuckDb(path = ':memory:'): Promise<{ conn: DuckDBConnection; close: () => void }> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const instance = await DuckDBInstance.create(path);
+/**
+ * Opens DuckDB at `path` (a file, created with its folder, or `:memory:`) and
+ * returns one connection. With `readOnly`, the file must exist and is opened
+ * with `access_mode = READ_ONLY`: every statement that would change it fails,
+ * and other read-only openers may share it (a writer may not).
+ * Throws DuckDB's error (see duckdb-open-error.ts for plain messages).
+ */
+export async function openDuckDb(
+  path = ':memory:',
+  options: { readOnly?: boolean } = {},
+): Promise<{ conn: DuckDBConnection; close: () => void }> {
+  if (path !== ':memory:' && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
+  const instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : undefined);
   const conn = await instance.connect();
   return {
     conn,

@@ -9,7 +9,7 @@
  * as their PostgreSQL text form (no JS Date, no float rounding); bigint comes
  * back as a JS number (counts and ids here stay far below 2^53).
  */
-import { Client, types as pgTypes } from 'pg';
+import { Client, type QueryConfig, types as pgTypes } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -42,8 +42,20 @@ export interface PgClient {
   copyOut?(copySql: string): AsyncIterable<Buffer>;
   /** Runs `fn` in one transaction: commits when it resolves, rolls back and rethrows when it throws. */
   transaction<T>(fn: (tx: PgClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs exactly one statement with bound parameters in a read-only
+   * transaction (`SET TRANSACTION READ ONLY`) over the extended protocol, so
+   * `a; b` is refused and nothing can commit the transaction early; returns
+   * its rows. A statement that writes fails with SQLSTATE 25006
+   * ("cannot execute … in a read-only transaction") and changes nothing.
+   * Not inside {@link transaction}.
+   */
+  readQuery<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
+
+/** SQLSTATE of a write refused by a read-only transaction (PostgreSQL Appendix A). */
+export const READ_ONLY_SQL_TRANSACTION = '25006';
 
 /**
  * OIDs of the types read as text (and int8, read as a number up to ±(2^53 − 1), beyond that as its
@@ -126,6 +138,20 @@ class NodePgClient implements PgClient {
       const result = await fn(new NodePgClient(this.client, true));
       await this.client.query('commit');
       return result;
+    } catch (error) {
+      await this.client.query('rollback');
+      throw error;
+    }
+  }
+
+  async readQuery<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (this.inTransaction) throw new Error('readQuery cannot run inside a transaction');
+    await this.client.query('begin transaction read only');
+    try {
+      // queryMode 'extended': one statement only, even without parameters (the simple protocol runs `commit; …`).
+      const result = await this.client.query({ text: sql, values: params, queryMode: 'extended' } as QueryConfig);
+      await this.client.query('commit');
+      return result.rows as T[];
     } catch (error) {
       await this.client.query('rollback');
       throw error;

@@ -233,9 +233,13 @@ export class PgWarehouse implements Warehouse {
     }
   }
 
-  /** Runs a query with bound parameters (`$1`…) on the warehouse; dates, times and numerics come back as text. */
+  /**
+   * Runs one read-only statement with bound parameters (`$1`…) on the
+   * warehouse (PgClient.readQuery: a write fails with SQLSTATE 25006 and
+   * changes nothing); dates, times and numerics come back as text.
+   */
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]> {
-    return this.db.query(sql, params);
+    return this.db.readQuery(sql, params);
   }
 
   /** Closes the database client. */

@@ -114,6 +114,15 @@ class PgliteClient implements PgClient {
     return this.db.transaction((tx) => fn(new PgliteClient(this.db, tx as unknown as PgliteQueryable, true)));
   }
 
+  async readQuery<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (this.inTransaction) throw new Error('readQuery cannot run inside a transaction');
+    // PGlite's query() is the extended protocol: one statement only.
+    return this.db.transaction(async (tx) => {
+      await tx.exec('set transaction read only');
+      return (await tx.query<T>(sql, params)).rows;
+    });
+  }
+
   async close(): Promise<void> {
     if (!this.inTransaction) await this.db.close();
   }

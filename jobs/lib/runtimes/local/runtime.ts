@@ -4,13 +4,19 @@
  * to each step's local wiring (`jobs/<verb>/local.ts`, beside the step's Lambda
  * `handler.ts`, so the two differ only in wiring).
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join, sep } from 'node:path';
+import { quoteLiteral } from '../../core/identifiers';
 import { fileLogger } from '../../adapters/powertools/file-logger';
 import { ZONES, type Zone } from '../../definition/zones';
 import type { Clock, Lake, Warehouse } from '../../core/ports';
 import { DuckDbCatalog } from '../../adapters/duckdb/duckdb-catalog';
 import { EmailNotifier } from '../../adapters/smtp/email-notifier';
 import { openDuckDb } from '../../adapters/duckdb/duckdb';
+import { describeCatalogOpenError, isReadOnlyFsError } from '../../adapters/duckdb/duckdb-open-error';
+import { errorMessage, TerminalError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
 import { DuckDbQueryEngine } from '../../adapters/duckdb/duckdb-query-engine';
 import { LocalEventBus } from './event-bus';
 import { FileRunLedger } from '../../adapters/fs/file-run-ledger';
@@ -34,6 +40,17 @@ import { homePaths, type LocalSettings } from './settings';
  */
 export const DUCKDB_SETTINGS = ["set memory_limit = '192MB'", 'set preserve_insertion_order = false'];
 
+/**
+ * DuckDB settings of a read-only runtime, after {@link DUCKDB_SETTINGS}: file
+ * access only inside the home (the zones the views read, the spill folder),
+ * so a query can neither read other files nor write outside the home
+ * (`COPY … TO`, `ATTACH`); DuckDB refuses to turn access back on.
+ */
+export const readOnlyDuckDbSettings = (home: string) => [
+  `set allowed_directories = [${quoteLiteral(`${home}${sep}`)}]`,
+  'set enable_external_access = false',
+];
+
 /** The crawler name a zone's local crawl reports, matching the Glue naming of the stacks. */
 export const localCrawlerName = (zone: Zone) => `lakehouse-${zone}`;
 
@@ -47,16 +64,107 @@ export function warehouseTarget(settings: LocalSettings): PgTarget {
   return settings.warehouseUrl ? { url: settings.warehouseUrl } : { dataDir: homePaths(settings.home).warehouseDb };
 }
 
+/** The setting that chose where the warehouse is, for messages. */
+export function warehouseSetting(settings: LocalSettings): string {
+  return settings.warehouseUrl
+    ? 'LAKEHOUSE_WAREHOUSE_URL'
+    : `LAKEHOUSE_WAREHOUSE_URL unset: embedded under the home, ${settings.homeOrigin}`;
+}
+
+/** The setting that chose where the source is, for messages. */
+export function sourceSetting(settings: LocalSettings): string {
+  return settings.sourceUrl
+    ? 'LAKEHOUSE_SOURCE_URL'
+    : `LAKEHOUSE_SOURCE_URL unset: embedded under the home, ${settings.homeOrigin}`;
+}
+
+/** True when the warehouse exists without creating it: always for a server URL, else when the embedded folder exists. */
+export function warehouseExists(settings: LocalSettings): boolean {
+  return Boolean(settings.warehouseUrl) || existsSync(homePaths(settings.home).warehouseDb);
+}
+
+/** A logger that writes nothing: read-only commands leave no log lines in the home. */
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Options of {@link openLocalRuntime}. */
+export interface RuntimeOptions {
+  clock?: Clock;
+  /**
+   * For commands that only read (status, query, dry runs): the home must
+   * exist (TerminalError saying so otherwise) and nothing is created or
+   * changed in it: the catalog is opened READ_ONLY (an in-memory one when the
+   * home has none yet), nothing is logged, and the embedded warehouse is
+   * opened only when its folder exists (`warehouse()` rejects otherwise).
+   * Warehouse queries are read-only transactions either way (PgWarehouse.query).
+   */
+  readOnly?: boolean;
+}
+
+/** Opens the lake catalog, with plain messages for a lock held by another command and a read-only home. */
+async function openCatalog(settings: LocalSettings, readOnly: boolean) {
+  const { catalog } = homePaths(settings.home);
+  try {
+    return readOnly && !existsSync(catalog) ? await openDuckDb(':memory:') : await openDuckDb(catalog, { readOnly });
+  } catch (error) {
+    throw describeCatalogOpenError(error, settings.home, settings.homeOrigin);
+  }
+}
+
+/**
+ * `error` as a plain "the lakehouse home … is read-only" TerminalError when it
+ * is a refused write (EACCES, EPERM, EROFS) to a path inside the home of
+ * `settings`; else `error` unchanged. For errors from any part of a command
+ * (the file ledger, for one, writes while it reads its open-runs index).
+ */
+export function describeHomeWriteError(error: unknown, settings: LocalSettings): unknown {
+  const path = (error as { path?: unknown } | null)?.path;
+  if (!isReadOnlyFsError(error) || typeof path !== 'string' || !path.startsWith(settings.home)) return error;
+  return new TerminalError(`the lakehouse home ${settings.home} (${settings.homeOrigin}) is read-only: ${errorMessage(error)}`, {
+    cause: error,
+  });
+}
+
+/** The file logger of the home, with a plain message when the home cannot be written. */
+function openLog(settings: LocalSettings, logFile: string) {
+  try {
+    return fileLogger('lakehouse', logFile);
+  } catch (error) {
+    if (!isReadOnlyFsError(error)) throw error;
+    throw new TerminalError(`the lakehouse home ${settings.home} (${settings.homeOrigin}) is read-only: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+}
+
 /**
  * Opens the local runtime for `settings`. Databases are opened lazily, so
  * commands that need only the lake never start PGlite. Close it when done.
+ *
+ * @throws TerminalError when the home is read-only (a writing runtime), or missing (`readOnly`);
+ *         TransientError when another lakehouse command holds the home's catalog (its pid in the message)
  */
-export async function openLocalRuntime(settings: LocalSettings, options: { clock?: Clock } = {}): Promise<LocalRuntime> {
+export async function openLocalRuntime(settings: LocalSettings, options: RuntimeOptions = {}): Promise<LocalRuntime> {
   const paths = homePaths(settings.home);
+  const readOnly = options.readOnly ?? false;
+  if (readOnly && !existsSync(settings.home)) {
+    throw new TerminalError(
+      `no lakehouse home at ${settings.home} (${settings.homeOrigin}): nothing to read. Run \`lakehouse run\` there first, or point LAKEHOUSE_HOME at an existing home`,
+    );
+  }
   const clock = options.clock ?? { now: () => new Date() };
   const bus = new LocalEventBus(settings.chainMode);
   const logFile = paths.logFile;
-  const { logger, close: closeLog } = fileLogger('lakehouse', logFile);
+  const { conn: duck, close: closeDuck } = await openCatalog(settings, readOnly);
+  let logger: Logger = silentLogger;
+  let closeLog: () => Promise<void> = async () => undefined;
+  if (!readOnly) {
+    try {
+      ({ logger, close: closeLog } = openLog(settings, logFile));
+    } catch (error) {
+      closeDuck();
+      throw error;
+    }
+  }
 
   const lake = Object.fromEntries(
     ZONES.map((zone) => [
@@ -71,8 +179,8 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
     ]),
   ) as unknown as Lake;
 
-  const { conn: duck, close: closeDuck } = await openDuckDb(paths.catalog);
   for (const setting of DUCKDB_SETTINGS) await duck.run(setting);
+  if (readOnly) for (const setting of readOnlyDuckDbSettings(settings.home)) await duck.run(setting);
   const catalog = new DuckDbCatalog(duck, paths.zone, (report) =>
     bus.publish({
       source: 'aws.glue',
@@ -93,10 +201,16 @@ export async function openLocalRuntime(settings: LocalSettings, options: { clock
   let sourceClient: Promise<PgClient> | undefined;
   let warehouseClient: Promise<PgClient> | undefined;
   let warehouse: Promise<Warehouse> | undefined;
-  const openSource = () => (sourceClient ??= openPg(sourceTarget(settings)));
+  const openSource = () =>
+    (sourceClient ??= openPg(sourceTarget(settings), { component: 'source', setting: sourceSetting(settings) }));
   const openWarehouse = () =>
     (warehouse ??= (async () => {
-      warehouseClient = openPg(warehouseTarget(settings));
+      if (readOnly && !warehouseExists(settings)) {
+        throw new TerminalError(
+          `no warehouse yet at ${paths.warehouseDb}: nothing has been loaded into this home (run \`lakehouse run\`)`,
+        );
+      }
+      warehouseClient = openPg(warehouseTarget(settings), { component: 'warehouse', setting: warehouseSetting(settings) });
       return new PgWarehouse(await warehouseClient, duckDbStaging(duck), (key) => lake.transformed.uri(key), clock);
     })());
 
