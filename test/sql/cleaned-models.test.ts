@@ -5,7 +5,7 @@
  * row that must be rejected with its reason.
  */
 import { sourceTable } from '../../jobs/lib/definition/tables';
-import { expectUniqueNotNull, givenRaw, openSqlTestLake, type GivenRow, type SqlTestLake } from './sql-test-lake';
+import { expectUniqueNotNull, givenRaw, openSqlTestLake, type GivenRow, type Row, type SqlTestLake } from './sql-test-lake';
 
 const RUN = '20250225t132609z';
 const OTHER_RUN = '20250101t000000z';
