@@ -37,7 +37,7 @@ async function clean(table: string, rows: GivenRow[], orderBy: string) {
   const order = orderBy.split(',').map((c) => c.trim());
   const key = (r: Row) => JSON.stringify(order.map((c) => r[c] ?? ''));
   const rejects = records
-    .map((r) => ({ ...(JSON.parse(String(r.original)) as Row), reject_reason: r.reason }))
+    .map((r): Row => ({ ...(JSON.parse(String(r.original)) as Row), reject_reason: r.reason }))
     .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return { good, rejects };
 }
