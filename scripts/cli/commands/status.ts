@@ -8,6 +8,8 @@ import { ZONES } from '../../../jobs/lib/definition/zones';
 import type { RunRecord, Watermarks } from '../../../jobs/lib/core/ports';
 import { withRuntime } from '../with-runtime';
 import { warehouseCounts } from './run';
+import { listSchemaDrift, type DriftRecord } from '../../../jobs/lib/core/schema-drift';
+import { renderSchemaDrift } from '../schema-drift-status';
 
 export interface StatusReport {
   runs: RunRecord[];
@@ -15,6 +17,8 @@ export interface StatusReport {
   /** zone → table → rows (all runs). */
   zones: Record<string, Record<string, number>>;
   warehouse: Record<string, number>;
+  /** Columns source data had that the table contracts lack (schema drift), once each. */
+  schemaDrift: DriftRecord[];
 }
 
 /** Collects the status of the local lakehouse (reads the ledger, the catalog and the warehouse). */
@@ -32,6 +36,7 @@ export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport
     watermarks: (await runtime.ledger.getWatermarks()).watermarks,
     zones,
     warehouse: await warehouseCounts(runtime),
+    schemaDrift: await listSchemaDrift(runtime.lake.cleaned),
   };
 }
 
@@ -65,6 +70,7 @@ export function renderStatus(status: StatusReport): string {
     status.runs.length ? runs.toString() : 'no runs yet',
     Object.keys(status.watermarks).length ? marks.toString() : 'no watermarks yet',
     rows.toString(),
+    renderSchemaDrift(status.schemaDrift),
   ].join('\n');
 }
 
