@@ -18,7 +18,7 @@ async function lakehouse(args: string[], home: string): Promise<{ code: number; 
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       env: { ...process.env, LAKEHOUSE_HOME: home, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '' },
-      timeout: 120_000,
+      timeout: 600_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -138,5 +138,5 @@ describe('cleaned rejects and schema drift (CLI, embedded default)', () => {
     expect(alerts(home).filter((a) => a.includes('currency_symbol'))).toHaveLength(1);
     const again = JSON.parse((await lakehouse(['status', '--json'], home)).stdout);
     expect(again.schemaDrift.map((d: { firstRunId: string }) => d.firstRunId)).toEqual([runId]);
-  }, 900_000);
+  }, 1_800_000);
 });

@@ -18,11 +18,11 @@
 import { parseManifest, type Manifest } from './manifest';
 import { NotFoundError } from './errors';
 import type { ObjectStore } from './ports';
-import { keys } from '../definition/object-keys';
+import { keys, SCHEMA_DRIFT_PREFIX } from '../definition/object-keys';
 import { SOURCE_TABLES } from '../definition/tables';
 
-/** Where drift records live in the cleaned zone (not a table: crawlers and the local catalog skip `_` folders). */
-export const SCHEMA_DRIFT_PREFIX = '_schema_drift/';
+/** Where drift records live in the cleaned zone (not a table: the cleaned crawler excludes it, the local catalog skips `_` folders). */
+export { SCHEMA_DRIFT_PREFIX };
 
 /** One column the source data has and the contract does not. */
 export interface DriftRecord {
