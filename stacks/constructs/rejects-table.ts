@@ -23,7 +23,7 @@ export interface RejectsTableProps {
 }
 
 /** Glue column type of each reject record column type. */
-const GLUE_TYPE = { varchar: 'string', bigint: 'bigint' } as const;
+const GLUE_TYPE = { varchar: 'string', integer: 'int' } as const;
 
 /** The `_rejects` table of the cleaned zone (module comment). */
 export class RejectsTable extends Construct {

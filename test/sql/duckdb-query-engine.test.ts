@@ -192,7 +192,7 @@ describe('goodRowsSql / rejectRowsSql', () => {
         `  cast('currency' as varchar) as "table",`,
         `  cast('cleaned' as varchar) as "stage",`,
         '  cast(null as varchar) as "file",',
-        '  cast(null as bigint) as "line",',
+        '  cast(null as integer) as "line",',
         '  cast(m."reject_reason" as varchar) as "reason",',
         '  cast(m."reject_original" as varchar) as "original"',
         'from (',

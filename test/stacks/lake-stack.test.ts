@@ -167,7 +167,7 @@ describe('lake stack', () => {
       { name: 'table_name', type: 'string' },
       { name: 'stage', type: 'string' },
       { name: 'file', type: 'string' },
-      { name: 'line', type: 'bigint' },
+      { name: 'line', type: 'int' },
       { name: 'reason', type: 'string' },
       { name: 'original', type: 'string' },
     ]);

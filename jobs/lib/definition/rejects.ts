@@ -33,12 +33,12 @@ export interface RejectRecord {
 }
 
 /** The record's keys with their SQL type (DuckDB and Athena alike), in order. */
-export const REJECT_RECORD_COLUMNS: readonly { name: keyof RejectRecord; type: 'varchar' | 'bigint' }[] = [
+export const REJECT_RECORD_COLUMNS: readonly { name: keyof RejectRecord; type: 'varchar' | 'integer' }[] = [
   { name: 'run_id', type: 'varchar' },
   { name: 'table', type: 'varchar' },
   { name: 'stage', type: 'varchar' },
   { name: 'file', type: 'varchar' },
-  { name: 'line', type: 'bigint' },
+  { name: 'line', type: 'integer' },
   { name: 'reason', type: 'varchar' },
   { name: 'original', type: 'varchar' },
 ];
