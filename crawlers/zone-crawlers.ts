@@ -31,6 +31,7 @@ import {
   LANDING_PREFIX,
   MANIFEST_PREFIX,
   REJECTS_PREFIX,
+  SCHEMA_DRIFT_PREFIX,
   PROCESSED_LANDING_PREFIX,
   QUARANTINE_PREFIX,
 } from '../jobs/lib/definition/object-keys';
@@ -79,8 +80,9 @@ const ZONE_EXCLUSIONS: Record<Zone, string[]> = {
   // Manifests describe runs, and landed files (waiting, processed or quarantined) are turned into
   // runs by ingest: none of them is a table.
   raw: [under(MANIFEST_PREFIX), under(LANDING_PREFIX), under(PROCESSED_LANDING_PREFIX), under(QUARANTINE_PREFIX)],
-  // Rejected rows are alerted and inspected, never queried as the table.
-  cleaned: [under(REJECTS_PREFIX)],
+  // Rejected rows are read by the `_rejects` table the lake stack declares (stacks/constructs/rejects-table.ts),
+  // never crawled into their tables; schema drift records are bookkeeping (jobs/lib/core/schema-drift.ts).
+  cleaned: [under(REJECTS_PREFIX), under(SCHEMA_DRIFT_PREFIX)],
   transformed: [],
 };
 

@@ -25,6 +25,7 @@ import { QueryWorkgroup, type QueryWorkgroupProps } from './constructs/query-wor
 import { SecureBucket, type BucketEncryption } from './constructs/secure-bucket';
 import { Warehouse } from './constructs/warehouse';
 import { ZoneCatalog } from './constructs/zone-catalog';
+import { RejectsTable } from './constructs/rejects-table';
 import { ZoneReplication } from './constructs/zone-replication';
 import { QUERY_RESULTS_PREFIXES, resourceNames, type ResourceNames } from './names';
 
@@ -95,7 +96,7 @@ export class LakeStack extends TerraformStack {
         archive: archiveBuckets[zone],
         kmsKeyArn,
       });
-      new ZoneCatalog(this, `${zone}-catalog`, {
+      const catalog = new ZoneCatalog(this, `${zone}-catalog`, {
         aws,
         definition: ZONE_CRAWLERS[zone],
         databaseName: names.databases[zone],
@@ -106,6 +107,9 @@ export class LakeStack extends TerraformStack {
         kmsKeyArn,
         schedule: scheduledCrawlZones(config.chainMode).includes(zone) ? config.crawlerSchedule : undefined,
       });
+      if (zone === 'cleaned') {
+        new RejectsTable(this, 'rejects-table', { databaseName: catalog.database.name, bucketName: names.zoneBuckets.cleaned });
+      }
     }
     this.zoneBuckets = zoneBuckets;
     this.archiveBuckets = archiveBuckets;

@@ -12,11 +12,21 @@
  * an empty partition), and after it the partitions written are registered
  * in the catalog by this step, so the next step can read them at once.
  */
-import { errorMessage, isTransient, TransientError } from '../lib/core/errors';
+import { errorMessage, isTransient, NotFoundError, TransientError } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
 import { STAGE_BEFORE, type RunStage } from '../lib/definition/run-stages';
 import { advanceRun, markRunFailed, waitingRuns } from '../lib/core/run-lifecycle';
-import type { Catalog, Clock, EventPublisher, ModelResult, QueryEngine, RunLedger, RunRecord } from '../lib/core/ports';
+import type {
+  Catalog,
+  Clock,
+  EventPublisher,
+  ModelResult,
+  ObjectStore,
+  QueryEngine,
+  RunLedger,
+  RunRecord,
+} from '../lib/core/ports';
+import { recordSchemaDrift } from '../lib/core/schema-drift';
 import { loadModels, type ModelFile } from '../lib/core/sql/models';
 
 export interface TransformInput {
@@ -40,6 +50,12 @@ export interface TransformDeps {
   logger: Logger;
   /** The zone's models; defaults to the files under `sql/<target>/`. */
   models?: ModelFile[];
+  /**
+   * The raw zone (run manifests) and the cleaned zone (drift records): with
+   * them, the cleaned transform records and alerts the columns a run's data
+   * has that the contract lacks (core/schema-drift.ts). Both runtimes pass them.
+   */
+  drift?: { raw: ObjectStore; cleaned: ObjectStore };
 }
 
 export interface TransformRunResult {
@@ -75,6 +91,7 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
       const results: ModelResult[] = [];
       try {
         await assertInputsRegistered(deps, target, run);
+        if (target === 'cleaned' && deps.drift) await checkSchemaDrift(deps, deps.drift, run.runId);
         for (const model of models) {
           results.push(await deps.engine.materialize({ zone: target, table: model.table, sql: model.sql, runId: run.runId }));
         }
@@ -174,8 +191,50 @@ async function recordTransformed(deps: TransformDeps, runId: string, target: Run
       runId,
       table,
       rejects: count,
-      error: `${count} row(s) could not be typed; kept with the reason under cleaned/_rejects/${table}/run_id=${runId}/`,
+      error:
+        `${count} row(s) could not be typed or were a conflicting version of a (key, last_updated); kept with the reason ` +
+        `and their original text under cleaned/_rejects/${table}/run_id=${runId}/ (query cleaned._rejects)`,
     });
   }
   deps.logger.info('run transformed', { step: 'transform', target, runId, rows: counts });
+}
+
+/**
+ * Records the columns run `runId`'s data has that the contract lacks
+ * (core/schema-drift.ts) and logs each one seen for the first time at error
+ * level, so scan-logs alerts once per new column (a column already recorded
+ * is only logged at info). A run without a manifest is warned about and not checked.
+ */
+async function checkSchemaDrift(
+  deps: TransformDeps,
+  stores: { raw: ObjectStore; cleaned: ObjectStore },
+  runId: string,
+): Promise<void> {
+  let drift: Awaited<ReturnType<typeof recordSchemaDrift>>;
+  try {
+    drift = await recordSchemaDrift(stores, runId, deps.clock.now());
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    deps.logger.warn('run has no manifest; schema drift not checked', { step: 'transform', runId, error: errorMessage(error) });
+    return;
+  }
+  for (const record of drift.recorded) {
+    deps.logger.error('new column in the source data (schema drift)', {
+      step: 'transform',
+      runId,
+      table: record.table,
+      column: record.column,
+      error:
+        `${record.table}.${record.column} (${record.dataType}) is not in the table contract: kept in raw, ` +
+        'not in cleaned; add it to definition/tables.ts to load it (lakehouse status lists new columns)',
+    });
+  }
+  const known = drift.present.filter((p) => !drift.recorded.includes(p));
+  if (known.length) {
+    deps.logger.info('columns not in the contract, recorded before', {
+      step: 'transform',
+      runId,
+      columns: known.map((k) => `${k.table}.${k.column}`),
+    });
+  }
 }

@@ -1,10 +1,13 @@
 -- cleaned.staff: ToteSys staff members, typed and checked (docs/architecture.md "Data contracts").
 -- grain: one version of a staff member, (staff_id, last_updated), from this run's raw partition;
---        duplicate versions keep one row; rows that cannot be typed are kept with reject_reason
+--        rows equal in every column collapse into one; of conflicting versions (same grain,
+--        different values) the first in contract column order is kept and every other is
+--        rejected as "conflicting version of <key> at <last_updated>"; rows that cannot be typed
+--        and rejected versions are kept with reject_reason and reject_original (their raw text)
 --        set (the engine writes them to _rejects/ instead of the table).
 -- typing: the typed() placeholder casts each column from raw text to its type in the table
---        contract (definition/tables.ts) and sets reject_reason from each column's type and
---        nullability (core/sql/typed-source.ts); only the dedup rule below is written here.
+--        contract (definition/tables.ts), sets reject_reason from each column's type and
+--        nullability, and applies the version rule above (core/sql/typed-source.ts).
 -- upstream: raw.staff (this run)
 
 with
@@ -13,27 +16,12 @@ typed as (
     select * from {{ typed(raw.staff) }}
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (
-            partition by
-                staff_id,
-                last_updated
-            order by
-                reject_reason nulls first,
-                {{ columns(cleaned.staff) }}
-        ) as version_number
-    from typed
-),
-
 final as (
     select
         {{ columns(cleaned.staff) }},
-        reject_reason
-    from numbered
-    where reject_reason is not null
-        or version_number = 1
+        reject_reason,
+        reject_original
+    from typed
 )
 
 select * from final

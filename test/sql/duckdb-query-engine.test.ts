@@ -9,6 +9,7 @@ import { TerminalError } from '../../jobs/lib/core/errors';
 import { queryRows } from '../../jobs/lib/adapters/duckdb/duckdb';
 import { quoteLiteral } from '../../jobs/lib/core/identifiers';
 import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/definition/tables';
+import { cleanedRejectsFolder } from '../../jobs/lib/definition/rejects';
 import { goodRowsSql, rejectRowsSql } from '../../jobs/lib/core/sql/materialize';
 import { loadModel } from '../../jobs/lib/core/sql/models';
 import { givenRaw, openSqlTestLake, type GivenRow, type SqlTestLake } from './sql-test-lake';
@@ -33,14 +34,14 @@ const currency = (id: string, runId: string, over: GivenRow = {}): GivenRow => (
 
 const runFolder = (zone: 'cleaned' | 'transformed', table: string, runId: string) =>
   join(lake.zoneRoot(zone), table, `run_id=${runId}`);
-const rejectsFolder = (table: string, runId: string) => join(lake.zoneRoot('cleaned'), '_rejects', table, `run_id=${runId}`);
+const rejectsFolder = (table: string, runId: string) => join(lake.zoneRoot('cleaned'), cleanedRejectsFolder(table, runId));
 
 describe('DuckDbQueryEngine.materialize', () => {
   it('writes exactly one part file per run folder, typed as the cleaned contract, and the rejects beside the zone', async () => {
     await givenRaw(lake.conn, 'currency', [currency('1', RUN_1), currency('2', RUN_1, { currency_code: null })]);
     expect(await lake.run('cleaned', 'currency', RUN_1)).toEqual({ table: 'currency', runId: RUN_1, rows: 1, rejects: 1 });
     expect(readdirSync(runFolder('cleaned', 'currency', RUN_1))).toEqual(['part-00000.parquet']);
-    expect(readdirSync(rejectsFolder('currency', RUN_1))).toEqual(['part-00000.parquet']);
+    expect(readdirSync(rejectsFolder('currency', RUN_1))).toEqual(['part-00000.jsonl.gz']);
     const types = await queryRows(
       lake.conn,
       `describe select * from read_parquet(${quoteLiteral(join(runFolder('cleaned', 'currency', RUN_1), 'part-00000.parquet'))}, hive_partitioning = false)`,
@@ -90,6 +91,16 @@ describe('DuckDbQueryEngine.materialize', () => {
     expect((await lake.written('cleaned', 'currency', RUN_2, 'currency_id')).map((r) => r.currency_id)).toEqual([2, 4]);
     expect(existsSync(rejectsFolder('currency', RUN_2))).toBe(false);
     expect((await lake.written('cleaned', 'currency', RUN_1, 'currency_id')).map((r) => r.currency_id)).toEqual([1]);
+  });
+
+  it('leaves the rejects of other stages (ingest) in the run folder alone on a re-run', async () => {
+    const runRejects = join(lake.zoneRoot('cleaned'), '_rejects', 'currency', `run_id=${RUN_2}`);
+    await givenRaw(lake.conn, 'currency', [currency('3', RUN_2, { currency_id: 'bad' })]);
+    await lake.run('cleaned', 'currency', RUN_2);
+    writeFileSync(join(runRejects, 'ingest-x.jsonl'), '{"run_id":"x"}\n');
+    await lake.run('cleaned', 'currency', RUN_2);
+    expect(readdirSync(runRejects).sort()).toEqual(['cleaned', 'ingest-x.jsonl']);
+    expect(await lake.rejected('currency', RUN_2)).toHaveLength(1);
   });
 
   it('throws TerminalError naming the model on a SQL error, and leaves no temp file', async () => {
@@ -174,8 +185,21 @@ describe('goodRowsSql / rejectRowsSql', () => {
         'where m."reject_reason" is null',
       ].join('\n'),
     );
-    expect(rejectRowsSql('currency', 'select 1')).toMatch(
-      /"last_updated",\n {2}cast\(m\."reject_reason" as varchar\) as "reject_reason"\nfrom \(\nselect 1\n\) m\nwhere m\."reject_reason" is not null$/,
+    expect(rejectRowsSql('currency', 'select 1', RUN_1)).toBe(
+      [
+        'select',
+        `  cast('${RUN_1}' as varchar) as "run_id",`,
+        `  cast('currency' as varchar) as "table",`,
+        `  cast('cleaned' as varchar) as "stage",`,
+        '  cast(null as varchar) as "file",',
+        '  cast(null as integer) as "line",',
+        '  cast(m."reject_reason" as varchar) as "reason",',
+        '  cast(m."reject_original" as varchar) as "original"',
+        'from (',
+        'select 1',
+        ') m',
+        'where m."reject_reason" is not null',
+      ].join('\n'),
     );
   });
 
@@ -187,12 +211,12 @@ describe('goodRowsSql / rejectRowsSql', () => {
     expect(columns).toEqual(STAR_TABLES.find((t) => t.name === 'fact_payment')!.columns.map((c) => c.name));
   });
 
-  it('cover every source column and throw TerminalError for a table outside the zone', () => {
+  it('write reject records for every source table and throw TerminalError for a table outside the zone', () => {
     for (const def of SOURCE_TABLES) {
-      const columns = [...rejectRowsSql(def.name, 'select 1').matchAll(/ as "([a-z0-9_]+)"/g)].map((m) => m[1]);
-      expect(columns).toEqual([...def.columns.map((c) => c.name), 'reject_reason']);
+      const columns = [...rejectRowsSql(def.name, 'select 1', RUN_1).matchAll(/ as "([a-z0-9_]+)"/g)].map((m) => m[1]);
+      expect(columns).toEqual(['run_id', 'table', 'stage', 'file', 'line', 'reason', 'original']);
     }
     expect(() => goodRowsSql('cleaned', 'dim_date', 'select 1')).toThrow(TerminalError);
-    expect(() => rejectRowsSql('fact_payment', 'select 1')).toThrow(TerminalError);
+    expect(() => rejectRowsSql('fact_payment', 'select 1', RUN_1)).toThrow(TerminalError);
   });
 });

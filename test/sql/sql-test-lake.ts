@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execSql, openDuckDb, queryRows, type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
 import { quoteIdent, quoteLiteral } from '../../jobs/lib/core/identifiers';
-import { DuckDbQueryEngine, PART_FILE } from '../../jobs/lib/adapters/duckdb/duckdb-query-engine';
+import { DuckDbQueryEngine, PART_FILE, REJECTS_FILE } from '../../jobs/lib/adapters/duckdb/duckdb-query-engine';
+import { cleanedRejectsFolder, REJECT_RECORD_COLUMNS } from '../../jobs/lib/definition/rejects';
 import { keys } from '../../jobs/lib/definition/object-keys';
 import { sourceTable } from '../../jobs/lib/definition/tables';
 import type { Zone } from '../../jobs/lib/definition/zones';
@@ -32,8 +33,8 @@ export interface SqlTestLake {
   partFile: (zone: 'cleaned' | 'transformed', table: string, runId: string) => string;
   /** Rows of the table's Parquet for a run (none when the file is absent), ordered by `orderBy`. */
   written: (zone: 'cleaned' | 'transformed', table: string, runId: string, orderBy: string) => Promise<Row[]>;
-  /** Rejected rows of a cleaned table for a run, ordered by `orderBy`. */
-  rejected: (table: string, runId: string, orderBy: string) => Promise<Row[]>;
+  /** Reject records (definition/rejects.ts) of a cleaned table for a run, in file order. */
+  rejected: (table: string, runId: string) => Promise<Row[]>;
   close: () => void;
 }
 
@@ -59,8 +60,16 @@ export async function openSqlTestLake(): Promise<SqlTestLake> {
     run: (zone, table, runId) => engine.materialize({ zone, table, sql: loadModel(zone, table).sql, runId }),
     partFile,
     written: (zone, table, runId, orderBy) => readIfPresent(partFile(zone, table, runId), orderBy),
-    rejected: (table, runId, orderBy) =>
-      readIfPresent(join(zoneRoot('cleaned'), keys.rejectsFolder(table, runId), PART_FILE), orderBy),
+    rejected: async (table, runId) => {
+      const file = join(zoneRoot('cleaned'), cleanedRejectsFolder(table, runId), REJECTS_FILE);
+      const found = await queryRows(conn, `select count(*) as n from glob(${quoteLiteral(file)})`);
+      if (Number(found[0].n) === 0) return [];
+      const columns = REJECT_RECORD_COLUMNS.map((c) => `${quoteLiteral(c.name)}: '${c.type}'`).join(', ');
+      return queryRows(
+        conn,
+        `select * from read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${columns}})`,
+      );
+    },
     close: () => {
       close();
       rmSync(root, { recursive: true, force: true });

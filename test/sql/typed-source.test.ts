@@ -22,6 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
+const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+
 /** A contract with every parsed type, a nullable typed column and a nullable text column. */
 const gadget: SourceTableDef = {
   name: 'gadget',
@@ -75,8 +77,9 @@ describe('typed(raw.<table>)', () => {
       launch_date: '2024-02-29',
       last_updated: '2024-03-01 10:00:00.123',
       reject_reason: null,
+      reject_original: null,
     });
-    expect(Object.keys(row)).toEqual([...gadget.columns.map((c) => c.name), 'reject_reason']);
+    expect(Object.keys(row)).toEqual([...gadget.columns.map((c) => c.name), 'reject_reason', 'reject_original']);
   });
 
   it('rejects with the first failing check: grain first, then contract order; nullable columns only when unparseable', async () => {
@@ -92,18 +95,73 @@ describe('typed(raw.<table>)', () => {
       { ...good, launch_date: '2023-02-29' },
       { ...good, note: null, spare_id: null },
     ]);
-    expect(rows.map((r) => r.reject_reason)).toEqual([
-      'gadget_id is missing',
-      "gadget_id is not an integer: '1.5'",
-      'last_updated is missing',
-      'label is missing',
-      "price is not a decimal: 'cheap'",
-      "spare_id is not an integer: 'two'",
-      "active is not a boolean (true/false): 'yes'",
-      'active is missing',
-      "launch_date is not a date (yyyy-mm-dd): '2023-02-29'",
-      null,
+    // Output order is not input order (versions are ranked); compare sorted.
+    const byText = (a: unknown, b: unknown) => String(a).localeCompare(String(b));
+    expect(rows.map((r) => r.reject_reason).sort(byText)).toEqual(
+      [
+        'gadget_id is missing',
+        "gadget_id is not an integer: '1.5'",
+        'last_updated is missing',
+        'label is missing',
+        "price is not a decimal: 'cheap'",
+        "spare_id is not an integer: 'two'",
+        "active is not a boolean (true/false): 'yes'",
+        'active is missing',
+        "launch_date is not a date (yyyy-mm-dd): '2023-02-29'",
+        null,
+      ].sort(byText),
+    );
+  });
+
+  it('keeps the raw text of every column of a rejected row as a JSON object, and none on a good row', async () => {
+    const rows = await typeRows(gadget, [{ ...good, gadget_id: '8', price: 'cheap' }, good]);
+    const bad = rows.find((r) => r.reject_reason !== null)!;
+    expect(bad.price).toBeNull();
+    expect(JSON.parse(String(bad.reject_original))).toEqual({ ...good, gadget_id: '8', price: 'cheap' });
+    expect(rows.find((r) => r.reject_reason === null)!.reject_original).toBeNull();
+  });
+
+  it('collapses identical versions silently, keeps the first of conflicting ones and rejects every other', async () => {
+    const v1 = { ...good, gadget_id: '1' };
+    const rows = await typeRows(gadget, [
+      // key 1: the same version three times (one as 1.0 and 3.50, equal once typed), and two conflicting ones.
+      v1,
+      { ...v1, gadget_id: '1.0', price: '3.50' },
+      v1,
+      { ...v1, label: 'Bag' },
+      { ...v1, label: 'Zip' },
+      { ...v1, label: 'Zip' },
+      // key 1 at another last_updated: a different version, kept.
+      { ...v1, label: 'Zip', last_updated: '2024-03-02T10:00:00' },
+      // key 2: an identical pair only.
+      { ...good, gadget_id: '2' },
+      { ...good, gadget_id: '2' },
+      // key 3: an untypable row beside a good one is a typing reject, not a conflict.
+      { ...good, gadget_id: '3', price: 'x' },
+      { ...good, gadget_id: '3' },
     ]);
+    const kept = rows.filter((r) => r.reject_reason === null).map((r) => [r.gadget_id, r.label, r.last_updated]);
+    expect(kept.sort(byJson)).toEqual(
+      [
+        [1, 'Bag', '2024-03-01 10:00:00.123'],
+        [1, 'Zip', '2024-03-02 10:00:00'],
+        [2, 'Tote', '2024-03-01 10:00:00.123'],
+        [3, 'Tote', '2024-03-01 10:00:00.123'],
+      ].sort(byJson),
+    );
+    const rejected = rows
+      .filter((r) => r.reject_reason !== null)
+      .map((r) => [r.reject_reason, JSON.parse(String(r.reject_original)).label, JSON.parse(String(r.reject_original)).price]);
+    expect(rejected.sort(byJson)).toEqual(
+      [
+        ['conflicting version of gadget_id 1 at 2024-03-01T10:00:00.123', 'Tote', '3.5'],
+        ['conflicting version of gadget_id 1 at 2024-03-01T10:00:00.123', 'Zip', '3.5'],
+        ['conflicting version of gadget_id 1 at 2024-03-01T10:00:00.123', 'Zip', '3.5'],
+        ['conflicting version of gadget_id 1.0 at 2024-03-01T10:00:00.123', 'Tote', '3.50'],
+        ['conflicting version of gadget_id 1 at 2024-03-01T10:00:00.123', 'Tote', '3.5'],
+        ["price is not a decimal: 'x'", 'Tote', 'x'],
+      ].sort(byJson),
+    );
   });
 
   it('follows the contract: a column added to it is typed and checked with no model edit', async () => {

@@ -153,6 +153,27 @@ describe('lake stack', () => {
     }
   });
 
+  it('declares the cleaned `_rejects` Glue table over every reject record, which the cleaned crawler leaves alone', () => {
+    const db = nameOf(lake(), 'aws_glue_catalog_database', (d) => d.name === names.databases.cleaned);
+    const table = only(lake(), 'aws_glue_catalog_table', (t) => t.name === '_rejects');
+    expect(table.database_name).toBe(ref('aws_glue_catalog_database', db, 'name'));
+    expect(table.partition_keys).toBeUndefined();
+    const sd = table.storage_descriptor;
+    expect(sd.location).toBe(`s3://${names.zoneBuckets.cleaned}/_rejects/`);
+    expect(sd.ser_de_info.serialization_library).toBe('org.openx.data.jsonserde.JsonSerDe');
+    expect(sd.ser_de_info.parameters).toMatchObject({ 'mapping.table_name': 'table' });
+    expect(sd.columns).toEqual([
+      { name: 'run_id', type: 'string' },
+      { name: 'table_name', type: 'string' },
+      { name: 'stage', type: 'string' },
+      { name: 'file', type: 'string' },
+      { name: 'line', type: 'int' },
+      { name: 'reason', type: 'string' },
+      { name: 'original', type: 'string' },
+    ]);
+    expect(ZONE_CRAWLERS.cleaned.exclusions).toEqual(expect.arrayContaining(['_rejects/**', '_schema_drift/**']));
+  });
+
   it('lets each crawler read only its zone bucket and write only its zone database', () => {
     for (const zone of ZONES) {
       const crawler = only(lake(), 'aws_glue_crawler', (c) => c.name === names.crawlers[zone]);

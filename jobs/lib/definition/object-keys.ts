@@ -6,6 +6,8 @@
 export const MANIFEST_PREFIX = '_manifests/';
 export const LANDING_PREFIX = 'landing/';
 export const REJECTS_PREFIX = '_rejects/';
+/** Schema drift records in the cleaned zone (`_schema_drift/<table>/<column>.json`, core/schema-drift.ts). */
+export const SCHEMA_DRIFT_PREFIX = '_schema_drift/';
 /** Where ingest moves a landed file once it became a run (`_processed/landing/<table>/<file>`); expired by lifecycle. */
 export const PROCESSED_LANDING_PREFIX = '_processed/';
 /** Where ingest moves a landed file it cannot read (`_quarantine/landing/…`, with `.error.txt`); kept for a person. */

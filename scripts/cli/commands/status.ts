@@ -9,6 +9,8 @@ import type { RunRecord, Watermarks } from '../../../jobs/lib/core/ports';
 import { withRuntime } from '../with-runtime';
 import { type OpenRunsReport, openRunsReport, renderOpenRuns } from '../open-runs';
 import { findWarehouseGap, readWarehouseCounts, renderGap } from '../warehouse-gap';
+import { listSchemaDrift, type DriftRecord } from '../../../jobs/lib/core/schema-drift';
+import { renderSchemaDrift } from '../schema-drift-status';
 
 export interface StatusReport {
   runs: RunRecord[];
@@ -18,6 +20,8 @@ export interface StatusReport {
   warehouse: Record<string, number>;
   /** Failed runs (with the retry command) and runs waiting at a stage. */
   attention: OpenRunsReport;
+  /** Columns source data had that the table contracts lack (schema drift), once each. */
+  schemaDrift: DriftRecord[];
 }
 
 /** Collects the status of the local lakehouse (reads the ledger, the catalog and the warehouse). */
@@ -36,6 +40,7 @@ export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport
     zones,
     warehouse: await readWarehouseCounts(runtime),
     attention: await openRunsReport(runtime.ledger),
+    schemaDrift: await listSchemaDrift(runtime.lake.cleaned),
   };
 }
 
@@ -69,6 +74,7 @@ export function renderStatus(status: StatusReport): string {
     status.runs.length ? runs.toString() : 'no runs yet',
     Object.keys(status.watermarks).length ? marks.toString() : 'no watermarks yet',
     rows.toString(),
+    renderSchemaDrift(status.schemaDrift),
     ...renderOpenRuns(status.attention),
   ].join('\n');
 }

@@ -42,7 +42,7 @@ describe('every model as Athena runs it', () => {
       const ctas = sqls.filter((s) => s.startsWith('create table'));
       expect(ctas[0]).toContain(`external_location = 's3://lake-${model.zone}/${model.table}/run_id=${RUN}/'`);
       if (model.zone === 'cleaned')
-        expect(ctas[1]).toContain(`external_location = 's3://lake-cleaned/_rejects/${model.table}/run_id=${RUN}/'`);
+        expect(ctas[1]).toContain(`external_location = 's3://lake-cleaned/_rejects/${model.table}/run_id=${RUN}/cleaned/'`);
       for (const sql of sqls) {
         expect(sql).not.toMatch(/\{\{|\}\}/);
         expect(sql).not.toMatch(/partitioned_by|bucketed_by/);

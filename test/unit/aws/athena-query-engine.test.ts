@@ -39,8 +39,9 @@ describe('AthenaQueryEngine.materialize', () => {
     expect(sqls[3]).toBe(`drop table if exists "lakehouse_cleaned"."tmp_currency_${RUN}"`);
     expect(sqls[4]).toBe(`drop table if exists "lakehouse_cleaned"."tmp_currency_rejects_${RUN}"`);
     expect(sqls[5]).toContain(`create table "lakehouse_cleaned"."tmp_currency_rejects_${RUN}"`);
-    expect(sqls[5]).toContain(`    external_location = 's3://lake-cleaned/_rejects/currency/run_id=${RUN}/'`);
-    expect(sqls[5]).toContain('  cast(m."reject_reason" as varchar) as "reject_reason"\nfrom (');
+    expect(sqls[5]).toContain(`    external_location = 's3://lake-cleaned/_rejects/currency/run_id=${RUN}/cleaned/'`);
+    expect(sqls[5]).toContain("    format = 'JSON',\n    write_compression = 'GZIP',");
+    expect(sqls[5]).toContain('  cast(m."reject_original" as varchar) as "original"\nfrom (');
     expect(sqls[5].endsWith('where m."reject_reason" is not null')).toBe(true);
     expect(sqls[6]).toBe(`select count(*) as "rows" from "lakehouse_cleaned"."tmp_currency_rejects_${RUN}"`);
     expect(sqls[7]).toBe(`drop table if exists "lakehouse_cleaned"."tmp_currency_rejects_${RUN}"`);

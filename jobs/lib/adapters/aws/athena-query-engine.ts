@@ -6,8 +6,8 @@
  *         external_location = 's3://<zone bucket>/<table>/run_id=<run>/')
  *   as <goodRowsSql(zone, table, rendered model)>
  *
- * plus, for cleaned models, a second CTAS of the rejected rows into
- * `_rejects/<table>/run_id=<run>/`. The temporary table is dropped afterwards;
+ * plus, for cleaned models, a second CTAS of the rejected rows as reject
+ * records (gzip JSON, definition/rejects.ts) into `_rejects/<table>/run_id=<run>/cleaned/`. The temporary table is dropped afterwards;
  * the files stay and the zone's crawler registers them as the table's
  * `run_id=<run>` partition. No CTAS uses `partitioned_by`, so each writes one
  * location and stays far below Athena's 100-partitions-per-CTAS limit
@@ -45,6 +45,7 @@ import {
 import { TerminalError, TransientError } from '../../core/errors';
 import { quoteIdent, quoteLiteral } from '../../core/identifiers';
 import { keys } from '../../definition/object-keys';
+import { cleanedRejectsFolder } from '../../definition/rejects';
 import type { Zone } from '../../definition/zones';
 import type { ModelResult, ModelRun, ObjectInfo, QueryEngine } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
@@ -148,6 +149,9 @@ function cellValue(text: string | undefined, column: ColumnInfo | undefined): un
 
 type Output = { kind: 'rows' | 'rejects'; tmpTable: string; folder: string; select: string; store: AthenaZoneStore };
 
+/** The file format of each output: rows as Parquet, reject records as JSON Lines (definition/rejects.ts). */
+const OUTPUT_FORMAT = { rows: 'PARQUET', rejects: 'JSON' } as const;
+
 /** QueryEngine over Athena: materialises models with CTAS, answers ad-hoc queries (module comment: tokens, cleanup). */
 export class AthenaQueryEngine implements QueryEngine {
   private readonly maxAttempts: number;
@@ -171,16 +175,23 @@ export class AthenaQueryEngine implements QueryEngine {
   relation = (zone: Zone, table: string): string => `${quoteIdent(this.config.databases[zone])}.${quoteIdent(table)}`;
 
   /**
-   * The CTAS statement writing `select` as Parquet to `location` through the
-   * temporary table `tmpTable` in `zone`'s database. No partitioning (one
-   * location per CTAS).
+   * The CTAS statement writing `select` as Parquet (or, for reject records,
+   * gzip JSON: definition/rejects.ts) to `location` through the temporary
+   * table `tmpTable` in `zone`'s database. No partitioning (one location per CTAS).
    */
-  ctasSql(zone: 'cleaned' | 'transformed', tmpTable: string, location: string, select: string): string {
+  ctasSql(
+    zone: 'cleaned' | 'transformed',
+    tmpTable: string,
+    location: string,
+    select: string,
+    format: 'PARQUET' | 'JSON' = 'PARQUET',
+  ): string {
+    const compression = format === 'JSON' ? 'GZIP' : (this.config.compression ?? 'ZSTD');
     return [
       `create table ${this.relation(zone, tmpTable)}`,
       'with (',
-      `    format = 'PARQUET',`,
-      `    write_compression = ${quoteLiteral(this.config.compression ?? 'ZSTD')},`,
+      `    format = ${quoteLiteral(format)},`,
+      `    write_compression = ${quoteLiteral(compression)},`,
       `    external_location = ${quoteLiteral(location)}`,
       ') as',
       select,
@@ -189,8 +200,8 @@ export class AthenaQueryEngine implements QueryEngine {
 
   /**
    * Renders the model for Athena and this run, writes its good rows to
-   * `<table>/run_id=<run>/` (and, for cleaned models, its rejected rows to
-   * `_rejects/<table>/run_id=<run>/`) with one CTAS each, counts them, and
+   * `<table>/run_id=<run>/` (and, for cleaned models, its rejected rows as
+   * reject records to `_rejects/<table>/run_id=<run>/cleaned/`) with one CTAS each, counts them, and
    * drops the temporary tables.
    *
    * With `config.tables`, the catalog is asked once per zone the model reads
@@ -224,8 +235,8 @@ export class AthenaQueryEngine implements QueryEngine {
       outputs.push({
         kind: 'rejects',
         tmpTable: `tmp_${table}_rejects_${runId}`,
-        folder: keys.rejectsFolder(table, runId),
-        select: rejectRowsSql(table, rendered),
+        folder: cleanedRejectsFolder(table, runId),
+        select: rejectRowsSql(table, rendered, runId),
         store: this.stores.cleaned,
       });
     }
@@ -266,7 +277,7 @@ export class AthenaQueryEngine implements QueryEngine {
 
   /** Clears the location, runs the CTAS, counts its rows, drops the temporary table. Returns the row count. */
   private async writeOutput(zone: 'cleaned' | 'transformed', table: string, runId: string, output: Output): Promise<number> {
-    const ctas = this.ctasSql(zone, output.tmpTable, output.store.uri(output.folder), output.select);
+    const ctas = this.ctasSql(zone, output.tmpTable, output.store.uri(output.folder), output.select, OUTPUT_FORMAT[output.kind]);
     const tmp = this.relation(zone, output.tmpTable);
     let after: string | undefined;
     for (let attempt = 1; ; attempt++) {

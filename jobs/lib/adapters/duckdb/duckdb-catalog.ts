@@ -4,7 +4,8 @@
  * Like a Glue crawler it infers each table's columns from the files, takes
  * partitions from `run_id=` folders, merges compatible schemas across runs
  * (new columns appear, missing ones read as null) and skips manifests,
- * rejects, landing files and temporary files.
+ * rejects, landing files and temporary files. One more view, `cleaned._rejects`,
+ * reads every reject record of both stages (refreshRejectsView).
  *
  * Raw tables expose every column as VARCHAR (text exactly as landed); the
  * cleaned models do the typing. Parquet zones keep their Parquet types.
@@ -28,6 +29,7 @@ import type { Catalog, CatalogTable } from '../../core/ports';
 import { assertIdentifier, quoteIdent, quoteLiteral } from '../../core/identifiers';
 import { execSql, queryRows, type DuckDBConnection } from './duckdb';
 import { isInProgressWrite } from '../../definition/object-keys';
+import { REJECT_RECORD_COLUMNS, REJECTS_LOCATION, REJECTS_TABLE, REJECTS_TABLE_COLUMNS } from '../../definition/rejects';
 
 /** What one crawl of a zone found. */
 export interface CrawlReport {
@@ -150,13 +152,47 @@ export class DuckDbCatalog implements Catalog {
     }
 
     for (const existing of await this.viewNames(zone)) {
-      if (!found.has(existing)) {
+      if (!found.has(existing) && !(zone === 'cleaned' && existing === REJECTS_TABLE)) {
         await execSql(this.conn, `drop view if exists ${schema}.${quoteIdent(existing)}`);
         report.dropped.push(existing);
       }
     }
     if (zone === 'raw') await this.forgetTablesExcept([...found.keys()]);
+    await this.refreshRejectsView();
     return report;
+  }
+
+  /**
+   * (Re)creates the view `cleaned._rejects` (definition/rejects.ts) over every
+   * reject record file (`.jsonl` or `.jsonl.gz`, at any depth under `_rejects/`)
+   * of the raw and cleaned zones (ingest and cleaned stages alike), with the record's `table`
+   * key as `table_name`. With no reject file yet it is an empty relation of
+   * the same columns (DuckDB fails a glob that matches nothing). Files are
+   * listed when the view is queried, so only a crawl or a registration after
+   * the first reject file (or after the last is deleted) needs to run this.
+   */
+  async refreshRejectsView(): Promise<void> {
+    const patterns: string[] = [];
+    for (const zone of ['raw', 'cleaned'] as const) {
+      for (const suffix of ['*.jsonl', '*.jsonl.gz']) {
+        const pattern = join(this.zoneRoot(zone), REJECTS_LOCATION, '**', suffix);
+        const [found] = await queryRows(this.conn, `select count(*) as n from glob(${quoteLiteral(pattern)})`);
+        if (Number(found.n) > 0) patterns.push(pattern);
+      }
+    }
+    const select = REJECTS_TABLE_COLUMNS.map((c, i) => {
+      const source = REJECT_RECORD_COLUMNS[i].name;
+      return patterns.length
+        ? `${quoteIdent(source)}${source === c.name ? '' : ` as ${quoteIdent(c.name)}`}`
+        : `cast(null as ${c.type}) as ${quoteIdent(c.name)}`;
+    });
+    const columns = REJECT_RECORD_COLUMNS.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.type.toUpperCase())}`);
+    const from = patterns.length
+      ? ` from read_json([${patterns.map(quoteLiteral).join(', ')}], format = 'newline_delimited', ` +
+        `columns = {${columns.join(', ')}}, hive_partitioning = false)`
+      : ' where 1 = 0';
+    await execSql(this.conn, 'create schema if not exists cleaned');
+    await execSql(this.conn, `create or replace view cleaned.${quoteIdent(REJECTS_TABLE)} as select ${select.join(', ')}${from}`);
   }
 
   /**
@@ -186,6 +222,8 @@ export class DuckDbCatalog implements Catalog {
     runIds.forEach(assertRunId);
     // A raw view lists each partition's files and samples their JSON for columns: only a crawl (re)builds it.
     if (zone === 'raw') return runIds.length === 0;
+    // The cleaned transform may just have written the first reject files.
+    if (zone === 'cleaned' && runIds.length > 0) await this.refreshRejectsView();
     if (runIds.length === 0 || (await this.viewNames(zone)).includes(table)) return true;
     const schema = quoteIdent(assertIdentifier(zone));
     await execSql(this.conn, `create schema if not exists ${schema}`);

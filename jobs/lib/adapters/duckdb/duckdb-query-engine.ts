@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { TerminalError, errorMessage } from '../../core/errors';
 import { quoteIdent, quoteLiteral } from '../../core/identifiers';
 import { keys } from '../../definition/object-keys';
+import { cleanedRejectsFolder } from '../../definition/rejects';
 import type { Zone } from '../../definition/zones';
 import type { ModelResult, ModelRun, QueryEngine } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
@@ -18,6 +19,13 @@ import { queryRows, type DuckDBConnection } from './duckdb';
 
 /** File name of the single Parquet part a model run writes. */
 export const PART_FILE = 'part-00000.parquet';
+
+/** File name of a cleaned model run's reject records (gzip JSON Lines, definition/rejects.ts). */
+export const REJECTS_FILE = 'part-00000.jsonl.gz';
+
+const PARQUET_FORMAT = { file: PART_FILE, options: 'format parquet, compression zstd' };
+/** Reject records are JSON Lines, the format every stage's rejects share (definition/rejects.ts). */
+const REJECTS_FORMAT = { file: REJECTS_FILE, options: 'format json, compression gzip' };
 
 /**
  * QueryEngine over a local DuckDB catalog: renders models for engine `duckdb`
@@ -38,8 +46,9 @@ export class DuckDbQueryEngine implements QueryEngine {
    * Renders the model for DuckDB and this run (relations `"<zone>"."<table>"`),
    * then writes its good rows to `<zone root>/<table>/run_id=<run>/part-00000.parquet`
    * (always, even with zero rows, so the schema is crawlable) and, for cleaned
-   * models, its rejected rows to `<cleaned root>/_rejects/<table>/run_id=<run>/part-00000.parquet`
-   * (only when there are any; the model is evaluated once, into a scratch
+   * models, its rejected rows as reject records to
+   * `<cleaned root>/_rejects/<table>/run_id=<run>/cleaned/part-00000.jsonl.gz`
+   * (gzip JSON Lines, definition/rejects.ts; only when there are any; the model is evaluated once, into a scratch
    * file, and both outputs are read from it). Both run folders are emptied first, so a re-run
    * replaces its own output and never touches another run's. Each file is
    * written under a hidden `.tmp-` name and renamed once complete.
@@ -78,12 +87,12 @@ export class DuckDbQueryEngine implements QueryEngine {
 
     const root = this.zoneRoot(zone);
     const folder = join(root, keys.runFolder(table, runId));
-    const rejectsFolder = join(this.zoneRoot('cleaned'), keys.rejectsFolder(table, runId));
+    const rejectsFolder = join(this.zoneRoot('cleaned'), cleanedRejectsFolder(table, runId));
     await fs.rm(folder, { recursive: true, force: true });
     if (zone === 'cleaned') await fs.rm(rejectsFolder, { recursive: true, force: true });
 
     if (zone !== 'cleaned') {
-      const rows = await this.copyToParquet(name, runId, goodRowsSql(zone, table, rendered), folder, true);
+      const rows = await this.copyToFile(name, runId, goodRowsSql(zone, table, rendered), folder, true);
       return { table, runId, rows, rejects: 0 };
     }
     // A cleaned model is evaluated once, streamed to a scratch Parquet file in the run's folder (a name
@@ -98,8 +107,15 @@ export class DuckDbQueryEngine implements QueryEngine {
         throw new TerminalError(`model ${name} (run ${runId}) failed in DuckDB: ${errorMessage(error)}`, { cause: error });
       }
       const evaluated = `select * from read_parquet(${quoteLiteral(scratch)})`;
-      const rows = await this.copyToParquet(name, runId, goodRowsSql(zone, table, evaluated), folder, true);
-      const rejects = await this.copyToParquet(name, runId, rejectRowsSql(table, evaluated), rejectsFolder, false);
+      const rows = await this.copyToFile(name, runId, goodRowsSql(zone, table, evaluated), folder, true);
+      const rejects = await this.copyToFile(
+        name,
+        runId,
+        rejectRowsSql(table, evaluated, runId),
+        rejectsFolder,
+        false,
+        REJECTS_FORMAT,
+      );
       return { table, runId, rows, rejects };
     } finally {
       await fs.rm(scratch, { force: true });
@@ -122,15 +138,22 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   /**
    * COPYs `select` to a hidden temp file in `folder`, then renames it to
-   * PART_FILE. With `keepEmpty` false a zero-row result leaves nothing behind
-   * (not even the folder). Returns the row count.
+   * the format's file name (PART_FILE for Parquet). With `keepEmpty` false a
+   * zero-row result leaves nothing behind (not even the folder). Returns the row count.
    */
-  private async copyToParquet(name: string, runId: string, select: string, folder: string, keepEmpty: boolean): Promise<number> {
+  private async copyToFile(
+    name: string,
+    runId: string,
+    select: string,
+    folder: string,
+    keepEmpty: boolean,
+    format: { file: string; options: string } = PARQUET_FORMAT,
+  ): Promise<number> {
     await fs.mkdir(folder, { recursive: true });
-    const temp = join(folder, `.${PART_FILE}.tmp-${randomUUID()}`);
+    const temp = join(folder, `.${format.file}.tmp-${randomUUID()}`);
     let count: number;
     try {
-      const result = await this.conn.run(`copy (\n${select}\n) to ${quoteLiteral(temp)} (format parquet, compression zstd)`);
+      const result = await this.conn.run(`copy (\n${select}\n) to ${quoteLiteral(temp)} (${format.options})`);
       count = Number(result.rowsChanged);
     } catch (error) {
       await fs.rm(temp, { force: true });
@@ -140,7 +163,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       await fs.rm(folder, { recursive: true, force: true });
       return 0;
     }
-    await fs.rename(temp, join(folder, PART_FILE));
+    await fs.rename(temp, join(folder, format.file));
     return count;
   }
 }

@@ -7,11 +7,15 @@
  * subset of DuckDB and Trino.
  */
 import { TerminalError } from '../errors';
-import { quoteIdent } from '../identifiers';
+import { quoteIdent, quoteLiteral } from '../identifiers';
+import { REJECT_RECORD_COLUMNS, type RejectRecord } from '../../definition/rejects';
 import { SOURCE_TABLES, STAR_TABLES, type ColumnDef, type ColumnType } from '../../definition/tables';
 
-/** The column a cleaned model sets, with a reason, on rows that cannot be typed. */
+/** The column a cleaned model sets, with a reason, on rows that cannot be typed or are a conflicting version. */
 export const REJECT_REASON_COLUMN = 'reject_reason';
+
+/** The column a cleaned model sets on rejected rows: the raw row's text as a JSON object (typed-source.ts). */
+export const REJECT_ORIGINAL_COLUMN = 'reject_original';
 
 /**
  * The SQL type a column has in the lake (Parquet via DuckDB or Athena), per
@@ -66,15 +70,31 @@ export function goodRowsSql(zone: 'cleaned' | 'transformed', table: string, rend
 }
 
 /**
- * The rejected rows of a cleaned model, for `_rejects/<table>/run_id=<run>/`:
- * `select <columns…>, reject_reason from (<rendered>) m where reject_reason is not null`.
- * Typed columns are NULL where the source value could not be typed; the
- * reason names the column and shows the bad value.
+ * The rejected rows of a cleaned model as reject records (definition/rejects.ts),
+ * for `_rejects/<table>/run_id=<run>/cleaned/`:
+ * `run_id, table, stage ('cleaned'), file (null), line (null), reason, original`
+ * from `(<rendered>) m where reject_reason is not null`. `reason` names the
+ * column and shows the bad value, or names the conflicting version;
+ * `original` is the raw row's text as a JSON object (the model's
+ * `reject_original`), so a value that could not be typed is kept as it came.
  *
+ * @param table     the cleaned table (its model's name)
+ * @param rendered  the model after `renderModel` (a single SELECT with `reject_reason` and `reject_original`)
+ * @param runId     the run being materialised (validated by the caller)
  * @throws TerminalError when the table is not a cleaned (source) table
  */
-export function rejectRowsSql(table: string, rendered: string): string {
+export function rejectRowsSql(table: string, rendered: string, runId: string): string {
+  zoneColumns('cleaned', table);
   const reason = quoteIdent(REJECT_REASON_COLUMN);
-  const columns = [...castColumns(zoneColumns('cleaned', table)), `cast(m.${reason} as varchar) as ${reason}`];
+  const values: Record<keyof RejectRecord, string> = {
+    run_id: quoteLiteral(runId),
+    table: quoteLiteral(table),
+    stage: "'cleaned'",
+    file: 'null',
+    line: 'null',
+    reason: `m.${reason}`,
+    original: `m.${quoteIdent(REJECT_ORIGINAL_COLUMN)}`,
+  };
+  const columns = REJECT_RECORD_COLUMNS.map((c) => `cast(${values[c.name]} as ${c.type}) as ${quoteIdent(c.name)}`);
   return `select\n  ${columns.join(',\n  ')}\nfrom (\n${rendered}\n) m\nwhere m.${reason} is not null`;
 }

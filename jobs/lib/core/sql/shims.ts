@@ -117,3 +117,19 @@ export const SHIMS: Record<string, ShimDef> = {
 export function shimNames(): string[] {
   return Object.keys(SHIMS).sort();
 }
+
+/**
+ * A JSON object of text values, as varchar (`{"a":"1","b":null}`): the raw
+ * row a reject keeps as its `original`. Not a model shim (its arity varies
+ * with the table), built by the typing step (typed-source.ts). `entries` are
+ * `[key, SQL expression]`; keys must be plain identifiers; each value is cast
+ * to varchar, and NULL becomes JSON null. DuckDB keeps the keys in the given
+ * order; Trino (a map cast to JSON) writes them sorted.
+ */
+export const jsonObjectText: Record<Engine, (entries: readonly (readonly [string, string])[]) => string> = {
+  duckdb: (entries) =>
+    `cast(json_object(${entries.map(([key, value]) => `'${key}', cast(${value} as varchar)`).join(', ')}) as varchar)`,
+  athena: (entries) =>
+    `json_format(cast(map(array[${entries.map(([key]) => `'${key}'`).join(', ')}], ` +
+    `array[${entries.map(([, value]) => `cast(${value} as varchar)`).join(', ')}]) as json))`,
+};

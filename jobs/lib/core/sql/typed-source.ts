@@ -6,7 +6,10 @@
  * its type (a parsing shim where the engines differ), plus `reject_reason`,
  * which names the first column that is missing (not nullable) or cannot be
  * typed, and shows the bad value (docs/architecture.md "Data contracts",
- * cleaned zone).
+ * cleaned zone). The relation also keeps one row per version
+ * `(primary key, last_updated)` and rejects conflicting versions (see
+ * typedSourceSql), and gives every rejected row its raw text
+ * (`reject_original`).
  *
  * Adding a column to the contract therefore changes every model that reads
  * the table, with no edit to the model files.
@@ -14,8 +17,8 @@
 import { TerminalError } from '../errors';
 import type { ColumnDef, ColumnType, SourceTableDef } from '../../definition/tables';
 import type { Engine } from './engine';
-import { REJECT_REASON_COLUMN } from './materialize';
-import { SHIMS } from './shims';
+import { REJECT_ORIGINAL_COLUMN, REJECT_REASON_COLUMN } from './materialize';
+import { jsonObjectText, SHIMS } from './shims';
 
 /**
  * The column that, with the primary key, identifies one version of a source
@@ -93,23 +96,45 @@ function rejectChecks(def: SourceTableDef, column: ColumnDef): string[] {
   return [`when ${text} is null then '${name} is missing'`, `when ${name} is null then ${notTyped}`];
 }
 
+/** Internal column names of the typing relation; a contract column must not use them. */
+const TYPING_REASON = 'typing_reason';
+const VERSION_NUMBER = 'version_number';
+const VARIANT_NUMBER = 'variant_number';
+
 /**
  * The typing relation of a cleaned model: for source table `def` read from
  * `source` (a SQL relation of raw rows, columns as text or anything castable
  * to varchar), a parenthesised SELECT with the contract's columns in order,
- * typed for `engine`, and `reject_reason` (NULL on a good row). A column that
- * is not nullable, and the grain (primary key and `last_updated`) always, is
- * rejected as "<column> is missing" when NULL; a typed column whose text does
- * not parse is rejected as "<column> is not <type>: '<text>'". Checks run in
- * the order of checkOrder; the first that fails gives the reason.
+ * typed for `engine`, then `reject_reason` (NULL on a good row) and
+ * `reject_original` (on a rejected row, the row's raw text as a JSON object
+ * of its contract columns; NULL on a good row).
+ *
+ * Typing: a column that is not nullable, and the grain (primary key and
+ * `last_updated`) always, is rejected as "<column> is missing" when NULL; a
+ * typed column whose text does not parse is rejected as "<column> is not
+ * <type>: '<text>'". Checks run in the order of checkOrder; the first that
+ * fails gives the reason.
+ *
+ * Versions (docs/architecture.md "Data contracts", README "Rejects and schema
+ * drift"): the good rows keep one row per grain `(primary key, last_updated)`.
+ * Rows equal in every typed contract column are the same version and collapse
+ * into one without a trace. Rows of one grain that differ in any typed
+ * column are conflicting versions: the first in contract column order
+ * (ascending, NULLs last, the rule the models always had) is kept, so a key
+ * never vanishes from the zone and a re-run keeps the same row; every other
+ * row (each copy of it) is rejected with the reason
+ * "conflicting version of <key column> <key> at <last_updated>" (both as
+ * their raw text), and so counted, alerted and kept with its values.
  *
  * @param def     the source table contract (definition/tables.ts)
  * @param source  the relation holding the raw rows, e.g. a rendered `{{ raw.<table> }}`
  * @param engine  the engine the shims are rendered for
  * @returns SQL text of a parenthesised relation (usable after `from`)
  * @throws TerminalError when a column name is not a plain lowercase identifier,
- *   a typed column's text name collides with another column, the grain columns
- *   are missing, or a column has a type with no text parser (bigint, time)
+ *   a typed column's text name collides with another column, a column is
+ *   named like the relation's own columns (reject_reason, reject_original,
+ *   typing_reason, version_number, variant_number), the grain columns are
+ *   missing, or a column has a type with no text parser (bigint, time)
  */
 export function typedSourceSql(def: SourceTableDef, source: string, engine: Engine): string {
   const names = def.columns.map((c) => c.name);
@@ -123,9 +148,15 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
       );
     }
   }
-  if (names.includes(REJECT_REASON_COLUMN))
-    throw new TerminalError(`source table ${def.name} must not have a ${REJECT_REASON_COLUMN} column`);
+  for (const reserved of [REJECT_REASON_COLUMN, REJECT_ORIGINAL_COLUMN, TYPING_REASON, VERSION_NUMBER, VARIANT_NUMBER]) {
+    if (names.includes(reserved)) throw new TerminalError(`source table ${def.name} must not have a ${reserved} column`);
+  }
+  // Raises the grain errors before anything else is built.
+  const order = checkOrder(def);
 
+  /** The raw text of a column inside the relation: `<column>_text` for a typed column, else the column. */
+  const textOf = (c: ColumnDef) => (parserOf(def.name, c) ? c.name + TEXT_SUFFIX : c.name);
+  const column = (name: string) => def.columns.find((c) => c.name === name)!;
   const asText = def.columns.map((c) =>
     parserOf(def.name, c) ? `cast(${c.name} as varchar) as ${c.name}${TEXT_SUFFIX}` : c.name,
   );
@@ -134,24 +165,50 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
     return parser ? [`${parser.parse(c.name + TEXT_SUFFIX, engine)} as ${c.name}`] : [];
   });
   // Never empty: the grain columns are always checked.
-  const checks = checkOrder(def).flatMap((c) => rejectChecks(def, c));
-  const reason = ['case', ...checks.map((line) => `    ${line}`), `end as ${REJECT_REASON_COLUMN}`];
+  const checks = order.flatMap((c) => rejectChecks(def, c));
+  const reason = ['case', ...checks.map((line) => `    ${line}`), `end as ${TYPING_REASON}`];
+
+  // Good rows first, then the contract columns: equal rows are peers (same dense rank), NULLs equal.
+  const window =
+    `over (partition by ${def.primaryKey}, ${VERSION_COLUMN} ` +
+    `order by ${TYPING_REASON} nulls first, ${names.map((n) => `${n} nulls last`).join(', ')})`;
+  const conflict = `${TYPING_REASON} is null and ${VARIANT_NUMBER} > 1`;
+  const conflictReason =
+    `'conflicting version of ${def.primaryKey} ' || ${textOf(column(def.primaryKey))} || ` +
+    `' at ' || ${textOf(column(VERSION_COLUMN))}`;
+  const original = jsonObjectText[engine](def.columns.map((c) => [c.name, textOf(c)] as const));
 
   const list = (items: string[], indent: string) => items.map((item, i) => `${indent}${item}${i < items.length - 1 ? ',' : ''}`);
   return [
     '(',
     '    select',
-    ...names.map((name) => `        ${name},`),
-    ...reason.map((line) => `        ${line}`),
+    ...list(
+      [
+        ...names,
+        `case when ${conflict} then ${conflictReason} else ${TYPING_REASON} end as ${REJECT_REASON_COLUMN}`,
+        `case when ${TYPING_REASON} is not null or ${VARIANT_NUMBER} > 1 then ${original} end as ${REJECT_ORIGINAL_COLUMN}`,
+      ],
+      '        ',
+    ),
     '    from (',
     '        select',
-    ...list(['*', ...typed], '            '),
+    ...list(['*', `row_number() ${window} as ${VERSION_NUMBER}`, `dense_rank() ${window} as ${VARIANT_NUMBER}`], '            '),
     '        from (',
     '            select',
-    ...list(asText, '                '),
-    `            from ${source}`,
-    '        ) as source_text',
-    '    ) as typed_text',
+    '                *,',
+    ...reason.map((line) => `                ${line}`),
+    '            from (',
+    '                select',
+    ...list(['*', ...typed], '                    '),
+    '                from (',
+    '                    select',
+    ...list(asText, '                        '),
+    `                    from ${source}`,
+    '                ) as source_text',
+    '            ) as typed_text',
+    '        ) as checked',
+    '    ) as ranked',
+    `    where ${TYPING_REASON} is not null or ${VERSION_NUMBER} = 1 or ${VARIANT_NUMBER} > 1`,
     ')',
   ].join('\n');
 }
