@@ -5,6 +5,7 @@ import type { Delivery } from '../../../jobs/lib/runtimes/local/event-bus';
 import { runPass } from '../../../jobs/lib/runtimes/local/run-pass';
 import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { STAR_TABLES } from '../../../jobs/lib/definition/tables';
+import { landingReport } from '../landing-report';
 import { renderSummary } from '../summary';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
@@ -52,10 +53,12 @@ export async function runOnce(
   );
   const unmatched = noTableMatched(runtime, pass.deliveries);
   if (unmatched) lines.push(unmatched);
+  const landing = landingReport(pass.deliveries);
+  lines.push(...landing.lines);
   if (!runs.length && !pass.failures.length && unmatched) return { ok: false, text: lines.join('\n') };
   if (!runs.length && !pass.failures.length) {
     lines.push('no changes in the source since the last run: nothing extracted, no new run');
-    return { ok: true, text: lines.join('\n') };
+    return { ok: landing.quarantined === 0, text: lines.join('\n') };
   }
   lines.push(
     renderSummary({ runs, deliveries: pass.deliveries, totalMs: pass.ms, warehouseRows: await warehouseCounts(runtime) }),
@@ -68,7 +71,7 @@ export async function runOnce(
     lines.push(`alert sent (${where}): ${pass.alerts.subject}`);
   }
   lines.push(`log: ${runtime.logFile}`);
-  return { ok: pass.failures.length === 0 && !unmatched, text: lines.join('\n') };
+  return { ok: pass.failures.length === 0 && !unmatched && landing.quarantined === 0, text: lines.join('\n') };
 }
 
 /**
