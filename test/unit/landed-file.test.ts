@@ -124,6 +124,8 @@ describe('readLandedFile (bad lines are rejected one by one, ON_ERROR = CONTINUE
       await expect(readLandedFile(name, bom(text))).resolves.toMatchObject({ rows: [{ a: 'x' }], rejects: [] });
       await expect(readLandedFile(`${name}.gz`, gzipSync(bom(text)))).resolves.toMatchObject({ rows: [{ a: 'x' }], rejects: [] });
     }
+    // Also when the file is read as Latin-1 (whose decoder would turn the mark into three characters).
+    await expect(readLandedFile('f.csv', bom('a\nx\n'), { encoding: 'latin1' })).resolves.toMatchObject({ rows: [{ a: 'x' }] });
   });
 
   it(`rejects a row over the raw row limit (${RAW_MAX_ROW_BYTES} bytes) and keeps its neighbours; the original is cut`, async () => {
