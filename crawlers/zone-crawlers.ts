@@ -78,8 +78,14 @@ const COMMON_EXCLUSIONS = [under(LEDGER_PREFIX), '**/_temporary/**', '_tmp/**', 
 /** Paths each zone skips besides the common ones. */
 const ZONE_EXCLUSIONS: Record<Zone, string[]> = {
   // Manifests describe runs, and landed files (waiting, processed or quarantined) are turned into
-  // runs by ingest: none of them is a table.
-  raw: [under(MANIFEST_PREFIX), under(LANDING_PREFIX), under(PROCESSED_LANDING_PREFIX), under(QUARANTINE_PREFIX)],
+  // runs by ingest: none of them is a table. Nor are the lines ingest and extract rejected.
+  raw: [
+    under(MANIFEST_PREFIX),
+    under(LANDING_PREFIX),
+    under(PROCESSED_LANDING_PREFIX),
+    under(QUARANTINE_PREFIX),
+    under(REJECTS_PREFIX),
+  ],
   // Rejected rows are read by the `_rejects` table the lake stack declares (stacks/constructs/rejects-table.ts),
   // never crawled into their tables; schema drift records are bookkeeping (jobs/lib/core/schema-drift.ts).
   cleaned: [under(REJECTS_PREFIX), under(SCHEMA_DRIFT_PREFIX)],

@@ -20,7 +20,8 @@ import type {
   TableWatermark,
   Watermarks,
 } from '../lib/core/ports';
-import { RawPartWriter, withoutRows } from '../lib/core/raw-part-writer';
+import { lineReject, writeLineRejects, type LineReject } from '../lib/core/line-rejects';
+import { oversizeLines, RAW_MAX_ROW_BYTES, RawPartWriter, withoutRows } from '../lib/core/raw-part-writer';
 import { registerRawPartitions } from '../lib/core/raw-partitions';
 import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
 
@@ -147,15 +148,27 @@ async function extractTable(
   };
   const floorOf = (stamp: string) => localIso(localMs(stamp, what) - input.lookbackMs);
   let reRead = 0;
+  // Rows over the raw row limit: rejected here with a reason (the raw catalog could not read them), counted by row of the extract.
+  const oversize: LineReject[] = [];
+  let rowNumber = 0;
   try {
     for await (const page of deps.source.streamChangedLines(table, from, input.pageSize)) {
       let skip: boolean[] | undefined;
+      const tooLong = oversizeLines(page);
       for (let i = 0; i < page.starts.length; i++) {
+        rowNumber++;
         const raw = page.lastUpdated[i];
         if (typeof raw !== 'string') throw new TerminalError(`${table}: a row has no last_updated text`);
         const stamp = comparableStamp(raw, what);
         if (priorStamp !== undefined && stamp <= priorStamp && seen.has(`${page.keys[i]}@${raw}`)) {
           reRead++;
+          (skip ??= new Array<boolean>(page.starts.length).fill(false))[i] = true;
+        }
+        if (tooLong?.[i] && !skip?.[i]) {
+          const end = i + 1 < page.starts.length ? page.starts[i + 1] : page.text.length;
+          const line = page.text.subarray(page.starts[i], end - 1);
+          const reason = `row with key ${page.keys[i]} at ${page.lastUpdated[i]} is ${line.length} bytes, over the raw row limit of ${RAW_MAX_ROW_BYTES}`;
+          oversize.push(lineReject(rowNumber, reason, line.subarray(0, 256 * 1024).toString('utf8')));
           (skip ??= new Array<boolean>(page.starts.length).fill(false))[i] = true;
         }
         if (max === undefined || stamp > max) max = stamp;
@@ -171,6 +184,17 @@ async function extractTable(
     }
   } finally {
     await writer.close();
+  }
+  if (oversize.length) {
+    const rejectsKey = await writeLineRejects(deps.raw, { runId, table, stage: 'extract', file: `source:${table}` }, oversize);
+    deps.logger.error('source rows rejected', {
+      step: STEP,
+      runId,
+      table,
+      rejected: oversize.length,
+      rejectsKey,
+      error: `${table}: ${oversize.length} row(s) over the raw row limit of ${RAW_MAX_ROW_BYTES} bytes, kept in ${rejectsKey}`,
+    });
   }
 
   let next: TableWatermark | undefined;

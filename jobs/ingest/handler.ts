@@ -12,6 +12,7 @@ import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda
 import { GlueCatalog } from '../lib/adapters/aws/glue-catalog';
 import { lambdaLogger } from '../lib/adapters/powertools/lambda-logger';
 import { ingest } from './ingest';
+import { readIngestSettings } from './ingest-settings';
 
 const s3 = new S3Client(clientConfig());
 const glue = new GlueClient(clientConfig());
@@ -26,5 +27,15 @@ export const handler = lambdaHandler('ingest', logger, async (event) => {
   const key = pipelineEvent.source === 'aws.s3' ? pipelineEvent.detail.object.key : '';
   // The catalog registers the run's raw partition once the raw table exists (the first crawl makes it).
   const catalog = new GlueCatalog(glue, { crawlers: names.crawlers, databases: zoneDatabasesFromEnv() });
-  return ingest({ key }, { raw: zoneStore('raw', s3, names), catalog, ledger: ledgerFromEnv(s3), clock: systemClock, logger });
+  return ingest(
+    { key },
+    {
+      raw: zoneStore('raw', s3, names),
+      catalog,
+      ledger: ledgerFromEnv(s3),
+      clock: systemClock,
+      logger,
+      settings: readIngestSettings(),
+    },
+  );
 });

@@ -12,6 +12,7 @@ import { PgSourceDb } from '../../jobs/lib/adapters/postgres/pg-source-db';
 import { fileLogger } from '../../jobs/lib/adapters/powertools/file-logger';
 import { parseManifest } from '../../jobs/lib/core/manifest';
 import type { Catalog, Watermarks } from '../../jobs/lib/core/ports';
+import { RAW_MAX_ROW_BYTES } from '../../jobs/lib/core/raw-part-writer';
 
 const LOOKBACK = 60_000;
 const DEFAULTS: ExtractInput = { include: ['*'], exclude: ['_prisma_migrations'], lookbackMs: LOOKBACK };
@@ -115,6 +116,33 @@ describe('extract', () => {
   });
   afterEach(async () => {
     await env.done();
+  });
+
+  test('rejects a source row over the raw row limit with a reason, and extracts the rest of the run', async () => {
+    await env.db.exec(`update department set location = repeat('x', ${RAW_MAX_ROW_BYTES + 10}) where department_id = 2`);
+    const result = await extract(DEFAULTS, env.deps);
+    expect(result.tables).toEqual({ currency: 3, department: 2 });
+    const departments = await readPart(env.raw, `department/run_id=${result.runId}/part-00000.jsonl.gz`);
+    expect(departments.map((d) => d.department_id)).toEqual([1, 3]);
+    const rejects = (await env.raw.get(`_rejects/department/run_id=${result.runId}/extract-00000.jsonl`))
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rejects).toEqual([
+      {
+        run_id: result.runId,
+        table: 'department',
+        stage: 'extract',
+        file: 'source:department',
+        line: expect.any(Number),
+        reason: expect.stringMatching(
+          /^row with key 2 at 2025-02-25T13:26:09\.875 is \d+ bytes, over the raw row limit of 4194304/,
+        ),
+        original: expect.stringMatching(/^\{"department_id":2,"department_name":"Purchasing","location":"xxx/),
+      },
+    ]);
+    expect(readFileSync(env.logFile, 'utf8')).toMatch(/"level":"ERROR","message":"source rows rejected"/);
   });
 
   test('first run extracts every row of every included table, then records run, manifest and watermarks', async () => {

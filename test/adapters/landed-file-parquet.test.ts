@@ -193,14 +193,14 @@ describe('Parquet landed files', () => {
     const land = async (store: string, name: string, body: Buffer | string) => {
       const raw = new FsObjectStore('raw', join(home, store, 'raw'));
       const ledger = new FileRunLedger(join(home, store, 'ledger'));
-      await raw.put(`landing/typed/${name}`, body);
+      await raw.put(`landing/department/${name}`, body);
       const logger = fileLogger('test', join(home, store, 'log.jsonl')).logger;
-      const result = await ingest({ key: `landing/typed/${name}` }, { raw, ledger, clock, logger });
+      const result = await ingest({ key: `landing/department/${name}` }, { raw, ledger, clock, logger });
       return { raw, ledger, result };
     };
     const partRows = async (raw: FsObjectStore, runId: string) => {
       const manifest = parseManifest(await raw.get(`_manifests/${runId}.json`));
-      const lines = await Promise.all(manifest.tables.typed.files.map(async (f) => gunzipSync(await raw.get(f)).toString()));
+      const lines = await Promise.all(manifest.tables.department.files.map(async (f) => gunzipSync(await raw.get(f)).toString()));
       return lines
         .join('')
         .trim()
@@ -211,22 +211,22 @@ describe('Parquet landed files', () => {
     it('turns a .parquet file into a run whose raw rows equal those of the same rows landed as JSON Lines', async () => {
       const fromParquet = await land('p', 'typed.parquet', await parquet(`${TYPED_ROWS} order by id`));
       const fromJsonl = await land('j', 'typed.jsonl', TYPED_RAW.map((r) => JSON.stringify(r)).join('\n'));
-      expect(fromParquet.result).toMatchObject({ status: 'ingested', table: 'typed', rows: 4 });
-      expect(fromJsonl.result).toMatchObject({ status: 'ingested', table: 'typed', rows: 4 });
+      expect(fromParquet.result).toMatchObject({ status: 'ingested', table: 'department', rows: 4 });
+      expect(fromJsonl.result).toMatchObject({ status: 'ingested', table: 'department', rows: 4 });
       const runP = fromParquet.result.status === 'ingested' ? fromParquet.result.runId : '';
       const runJ = fromJsonl.result.status === 'ingested' ? fromJsonl.result.runId : '';
       expect(await partRows(fromParquet.raw, runP)).toEqual(await partRows(fromJsonl.raw, runJ));
       expect(await partRows(fromParquet.raw, runP)).toEqual(TYPED_RAW);
       expect((await fromParquet.ledger.getRun(runP))?.stage).toBe('extracted');
-      expect(await fromParquet.raw.exists('_processed/landing/typed/typed.parquet')).toBe(true);
+      expect(await fromParquet.raw.exists('_processed/landing/department/typed.parquet')).toBe(true);
     });
 
     it('quarantines a corrupt .parquet file with its reason, makes no run and keeps the bytes', async () => {
       const bytes = Buffer.from('PAR1 but not really a parquet file');
       const { raw, ledger, result } = await land('c', 'broken.parquet', bytes);
       expect(result).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/not valid Parquet/) });
-      expect(await raw.get('_quarantine/landing/typed/broken.parquet')).toEqual(bytes);
-      expect((await raw.get('_quarantine/landing/typed/broken.parquet.error.txt')).toString()).toMatch(/not valid Parquet/);
+      expect(await raw.get('_quarantine/landing/department/broken.parquet')).toEqual(bytes);
+      expect((await raw.get('_quarantine/landing/department/broken.parquet.error.txt')).toString()).toMatch(/not valid Parquet/);
       expect(await ledger.listRuns()).toEqual([]);
       expect(await raw.list('_manifests/')).toEqual([]);
     });

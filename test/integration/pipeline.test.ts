@@ -295,7 +295,10 @@ describeEach(backends)('the whole pipeline on the real ToteSys data ($name)', (b
 
     clockNow = new Date('2026-01-03T09:00:00Z');
     const { ok, text } = await runOnce(rt);
-    expect(ok).toBe(true);
+    // A quarantined landing file is named in the summary and makes the run exit non-zero.
+    expect(ok).toBe(false);
+    expect(text).toMatch(/^quarantined landing\/sales_order\/broken\.json: not JSON/m);
+    expect(text).not.toMatch(/FAILED/);
     expect(text).toMatch(/rejected rows, kept under cleaned\/_rejects\/: 1 in sales_order/);
     expect(text).toMatch(/alert sent/);
 

@@ -25,6 +25,7 @@ describe('zone crawlers', () => {
     expect(excluded('raw', 'landing/sales_order/new.csv')).toBe(true);
     expect(excluded('raw', '_processed/landing/sales_order/new.csv')).toBe(true);
     expect(excluded('raw', '_quarantine/landing/sales_order/bad.csv')).toBe(true);
+    expect(excluded('raw', keys.lineRejects('sales_order', RUN, 'ingest'))).toBe(true);
     expect(excluded('cleaned', `${keys.rejectsFolder('sales_order', RUN)}part-0.parquet`)).toBe(true);
     for (const zone of ZONES) {
       expect(excluded(zone, `_ledger/runs/${RUN}.json`)).toBe(true);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ingest } from '../../jobs/ingest/ingest';
@@ -50,15 +51,110 @@ describe('ingest (landed files become runs)', () => {
     expect(await raw.exists('_processed/landing/currency/new.json')).toBe(true);
   });
 
-  it('quarantines a malformed file with its reason, makes no run and loses nothing', async () => {
-    await raw.put('landing/sales_order/broken.jsonl', '{"sales_order_id": 1}\n{not json\n');
-    const result = await ingest({ key: 'landing/sales_order/broken.jsonl' }, { raw, ledger, clock, logger: logger() });
-    expect(result).toMatchObject({ status: 'quarantined' });
-    expect(result.status === 'quarantined' && result.reason).toMatch(/line 2 is not JSON/);
-    expect((await raw.get('_quarantine/landing/sales_order/broken.jsonl')).toString()).toContain('{not json');
-    expect((await raw.get('_quarantine/landing/sales_order/broken.jsonl.error.txt')).toString()).toMatch(/line 2/);
+  it('quarantines a file it cannot read, with its reason, makes no run and loses nothing', async () => {
+    await raw.put('landing/sales_order/broken.jsonl.gz', 'not gzip at all');
+    const result = await ingest({ key: 'landing/sales_order/broken.jsonl.gz' }, { raw, ledger, clock, logger: logger() });
+    expect(result).toMatchObject({ status: 'quarantined', quarantineKey: '_quarantine/landing/sales_order/broken.jsonl.gz' });
+    expect(result.status === 'quarantined' && result.reason).toMatch(/not valid gzip/);
+    expect((await raw.get('_quarantine/landing/sales_order/broken.jsonl.gz')).toString()).toBe('not gzip at all');
+    expect((await raw.get('_quarantine/landing/sales_order/broken.jsonl.gz.error.txt')).toString()).toMatch(/not valid gzip/);
     expect(await ledger.listRuns()).toEqual([]);
     expect(await raw.list('_manifests/')).toEqual([]);
+  });
+
+  it('rejects the bad lines of a file with file, line, reason and original text, and ingests the good rows', async () => {
+    const key = 'landing/currency/mixed.jsonl';
+    await raw.put(key, '{"currency_id": 1, "last_updated": "2025-03-01T09:00:00Z"}\n{not json\n{"currency_id": 3}\n');
+    const log = join(dir, 'log.jsonl');
+    const result = await ingest({ key }, { raw, ledger, clock, logger: fileLogger('test', log).logger });
+    expect(result).toMatchObject({
+      status: 'ingested',
+      rows: 2,
+      rejected: 1,
+      rejectsKey: '_rejects/currency/run_id=20250301t100000z/ingest-00000.jsonl',
+    });
+    const part = gunzipSync(await raw.get('currency/run_id=20250301t100000z/part-00000.jsonl.gz')).toString();
+    // The zoned timestamp became the source's zone-less UTC form.
+    expect(
+      part
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ currency_id: 1, last_updated: '2025-03-01T09:00:00' }, { currency_id: 3 }]);
+    const rejects = (await raw.get('_rejects/currency/run_id=20250301t100000z/ingest-00000.jsonl')).toString();
+    expect(
+      rejects
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      {
+        run_id: '20250301t100000z',
+        table: 'currency',
+        stage: 'ingest',
+        file: key,
+        line: 2,
+        reason: expect.stringMatching(/^is not JSON/),
+        original: '{not json',
+      },
+    ]);
+    expect(await raw.exists('_processed/landing/currency/mixed.jsonl')).toBe(true);
+    const errors = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.level === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: 'landed lines rejected', rejected: 1 });
+  });
+
+  it('quarantines a file whose every line is bad, and any file with a bad line under quarantine_file', async () => {
+    await raw.put('landing/currency/all-bad.jsonl', '{x\n[1]\n');
+    const all = await ingest({ key: 'landing/currency/all-bad.jsonl' }, { raw, ledger, clock, logger: logger() });
+    expect(all).toMatchObject({
+      status: 'quarantined',
+      reason: expect.stringMatching(/every line was rejected \(2\): line 1: is not JSON/),
+    });
+    const errorText = (await raw.get('_quarantine/landing/currency/all-bad.jsonl.error.txt')).toString();
+    expect(errorText).toMatch(/line 2: is not an object/);
+    await raw.put('landing/currency/one-bad.jsonl', '{"currency_id": 1}\n{x\n');
+    const settings = { onError: 'quarantine_file' as const, encoding: 'utf-8' as const };
+    const strict = await ingest({ key: 'landing/currency/one-bad.jsonl' }, { raw, ledger, clock, logger: logger(), settings });
+    expect(strict).toMatchObject({
+      status: 'quarantined',
+      reason: expect.stringMatching(/1 bad line .*quarantine_file.*line 2/),
+    });
+    expect(await ledger.listRuns()).toEqual([]);
+  });
+
+  it.each([
+    ['landing/loose.jsonl', /directly under landing\//],
+    ['landing/no_such_table/x.jsonl', /"no_such_table" is not a source table/],
+    ['landing/..%2F..%2Fescape/x.jsonl', /"\.\.%2F\.\.%2Fescape" is not a source table/],
+    ['landing/sales_order;drop table x/x.jsonl', /"sales_order;drop table x" is not a source table/],
+  ])('quarantines %s with a reason, logged once at error level', async (key, reason) => {
+    await raw.put(key, '{"currency_id": 1}\n');
+    const log = join(dir, 'log.jsonl');
+    const result = await ingest({ key }, { raw, ledger, clock, logger: fileLogger('test', log).logger });
+    expect(result).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(reason) });
+    expect(await raw.exists(key)).toBe(false);
+    expect(await raw.exists(`_quarantine/${key}`)).toBe(true);
+    // Gone from landing/, so the next pass does not see it (and does not log it again).
+    expect(await raw.list('landing/')).toEqual([]);
+    expect(
+      readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => JSON.parse(l).level === 'ERROR'),
+    ).toHaveLength(1);
+    expect(await ledger.listRuns()).toEqual([]);
+  });
+
+  it("reads a file in a subfolder of a table's folder as that table's file", async () => {
+    await raw.put('landing/currency/2024/05/x.jsonl', '{"currency_id": 1}\n');
+    const result = await ingest({ key: 'landing/currency/2024/05/x.jsonl' }, { raw, ledger, clock, logger: logger() });
+    expect(result).toMatchObject({ status: 'ingested', table: 'currency', rows: 1 });
+    expect(await raw.exists('_processed/landing/currency/2024/05/x.jsonl')).toBe(true);
   });
 
   it('takes the next id of the second when a run already holds the stamp, without listing runs', async () => {
@@ -119,8 +215,8 @@ describe('ingest (landed files become runs)', () => {
     expect(await raw.exists('_processed/landing/currency/100%25+x.json')).toBe(true);
   });
 
-  it('ignores keys outside landing/<table>/', async () => {
-    const result = await ingest({ key: 'landing/loose-file.csv' }, { raw, ledger, clock, logger: logger() });
+  it('ignores keys outside landing/', async () => {
+    const result = await ingest({ key: 'elsewhere/loose-file.csv' }, { raw, ledger, clock, logger: logger() });
     expect(result.status).toBe('ignored');
   });
 });

@@ -13,6 +13,16 @@ import { createGzip, type ZlibOptions } from 'node:zlib';
 import { keys } from '../definition/object-keys';
 import type { ObjectStore, RawLinePage, RawRow } from './ports';
 
+/**
+ * Longest raw row the raw zone holds: 4 MiB (4,194,304 bytes) of JSON text, the
+ * row's line in a part file without its newline. The raw catalog reads rows up
+ * to this size (the DuckDB catalog's `RAW_MAX_OBJECT_BYTES` is the same
+ * figure), so a longer row would make every read of its partition fail.
+ * Ingest and extract reject a longer row where it enters, with a reason
+ * (line-rejects.ts), and the writer refuses one.
+ */
+export const RAW_MAX_ROW_BYTES = 4 * 1024 * 1024;
+
 /** Compression of raw parts (module comment). */
 export const RAW_GZIP_OPTIONS = { level: 1, memLevel: 9 } as const;
 
@@ -71,6 +81,20 @@ export function withoutRows(page: RawLinePage, drop: readonly boolean[]): RawLin
   return out;
 }
 
+/**
+ * Which lines of a page are over {@link RAW_MAX_ROW_BYTES} (newline not
+ * counted): an array of flags, or undefined when none is.
+ */
+export function oversizeLines(page: Pick<RawLinePage, 'text' | 'starts'>): boolean[] | undefined {
+  let flags: boolean[] | undefined;
+  const n = page.starts.length;
+  for (let i = 0; i < n; i++) {
+    const end = i + 1 < n ? page.starts[i + 1] : page.text.length;
+    if (end - page.starts[i] - 1 > RAW_MAX_ROW_BYTES) (flags ??= new Array<boolean>(n).fill(false))[i] = true;
+  }
+  return flags;
+}
+
 export class RawPartWriter {
   private part = 0;
   private rowsInPart = 0;
@@ -93,11 +117,20 @@ export class RawPartWriter {
     private readonly partRows = 100_000,
   ) {}
 
-  /** Appends rows, starting new parts as needed; waits when the gzip stream is full. */
+  /**
+   * Appends rows, starting new parts as needed; waits when the gzip stream is full.
+   * @throws RangeError when a row's JSON is over {@link RAW_MAX_ROW_BYTES} (callers reject such rows first)
+   */
   async write(rows: Iterable<RawRow>): Promise<void> {
     for (const row of rows) {
+      const line = JSON.stringify(row);
+      if (line.length > RAW_MAX_ROW_BYTES / 3 && Buffer.byteLength(line) > RAW_MAX_ROW_BYTES) {
+        throw new RangeError(
+          `a row of ${this.table} is ${Buffer.byteLength(line)} bytes, over the raw row limit of ${RAW_MAX_ROW_BYTES}`,
+        );
+      }
       if (!this.current || this.rowsInPart >= this.partRows) await this.startPart();
-      const ok = this.current!.gzip.write(`${JSON.stringify(row)}\n`);
+      const ok = this.current!.gzip.write(`${line}\n`);
       this.rowsInPart++;
       this.rows++;
       if (!ok) {
@@ -112,9 +145,13 @@ export class RawPartWriter {
    * Appends a page of rows already rendered as JSON lines, starting new parts
    * as needed (cut at row boundaries); one write per part touched, waiting
    * when the gzip stream is full.
+   * @throws RangeError when a line is over {@link RAW_MAX_ROW_BYTES} (see {@link oversizeLines}; callers drop those first)
    */
   async writePage(page: Pick<RawLinePage, 'text' | 'starts'>): Promise<void> {
     const rows = page.starts.length;
+    if (oversizeLines(page)) {
+      throw new RangeError(`a row of ${this.table} is over the raw row limit of ${RAW_MAX_ROW_BYTES} bytes`);
+    }
     let from = 0;
     while (from < rows) {
       if (!this.current || this.rowsInPart >= this.partRows) await this.startPart();

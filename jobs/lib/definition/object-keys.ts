@@ -25,6 +25,16 @@ export const keys = {
   manifest: (runId: string) => `${MANIFEST_PREFIX}${runId}.json`,
   /** Rejected rows of a cleaned table: `_rejects/<table>/run_id=<run>/`. */
   rejectsFolder: (table: string, runId: string) => `${REJECTS_PREFIX}${table}/run_id=${runId}/`,
+  /**
+   * Lines a step rejected before the cleaned zone, in the raw zone:
+   * `_rejects/<table>/run_id=<run>/<stage>-00000.jsonl`, one JSON object a line
+   * (`{ run_id, table, stage, file, line, reason, original }`, jobs/lib/core/line-rejects.ts).
+   * `stage` is `ingest` (landed lines that could not become rows) or `extract`
+   * (source rows over the raw row limit). The cleaned zone's rejects of the same
+   * run sit at the same relative key in the cleaned zone, as Parquet.
+   */
+  lineRejects: (table: string, runId: string, stage: 'ingest' | 'extract', part = 0) =>
+    `${REJECTS_PREFIX}${table}/run_id=${runId}/${stage}-${String(part).padStart(5, '0')}.jsonl`,
 };
 
 /**

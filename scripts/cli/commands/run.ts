@@ -8,6 +8,7 @@ import { STAR_TABLES } from '../../../jobs/lib/definition/tables';
 import { describeDatabases, renderSummary } from '../summary';
 import { Progress, type ProgressMode, progressMode } from '../progress';
 import { seedWithProgress } from '../seed-progress';
+import { landingReport } from '../landing-report';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 import { redactUrl } from '../../redact-url';
@@ -74,23 +75,30 @@ async function passReport(
   );
   const unmatched = noTableMatched(runtime, pass.deliveries);
   if (unmatched) lines.push(unmatched);
+  const landing = landingReport(pass.deliveries);
+  lines.push(...landing.lines);
   if (!runs.length && !pass.failures.length && unmatched) return { ok: false, text: lines.join('\n') };
   if (!runs.length && !pass.failures.length) {
     lines.push('no changes in the source since the last run: nothing extracted, no new run');
-    return { ok: true, text: lines.join('\n') };
+    return { ok: landing.quarantined === 0, text: lines.join('\n') };
   }
   const databases = describeDatabases(runtime.settings, runtime.paths);
   const warehouseRows = await warehouseCounts(runtime);
   lines.push(...renderSummary({ runs, deliveries: pass.deliveries, totalMs: pass.ms, warehouseRows, databases }));
   for (const f of pass.failures) lines.push(`FAILED ${f.route} (${f.step}): ${f.error}`);
   const rejected = runs.flatMap((r) => Object.entries(r.rejects ?? {}).map(([t, n]) => `${n} in ${t} (run ${r.runId})`));
-  if (rejected.length) lines.push(`rejected rows, kept under cleaned/_rejects/: ${rejected.join(', ')}`);
+  if (rejected.length)
+    lines.push(`rejected rows: ${rejected.join(', ')} (see them: lakehouse query "select * from cleaned._rejects")`);
   if (pass.alerts.notified) {
     const where = runtime.settings.smtpUrl ? `emailed to ${runtime.settings.alertEmail}` : `written to ${runtime.paths.outbox}`;
     lines.push(`alert sent (${where}): ${pass.alerts.subject}`);
   } else if (pass.alerts.notSent) lines.push(alertNotSentLine(runtime, pass.alerts.notSent));
   lines.push(`log: ${runtime.logFile}`);
-  return { ok: pass.failures.length === 0 && !unmatched, text: lines.join('\n'), alertNotSent: !!pass.alerts.notSent };
+  return {
+    ok: pass.failures.length === 0 && !unmatched && landing.quarantined === 0,
+    text: lines.join('\n'),
+    alertNotSent: !!pass.alerts.notSent,
+  };
 }
 
 /**
