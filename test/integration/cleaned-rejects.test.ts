@@ -65,7 +65,7 @@ describe('cleaned rejects and schema drift (CLI, embedded default)', () => {
     );
     // The embedded source is empty (no table matched: exit 1, issue 12); the landed file makes a run.
     const first = await lakehouse(['run'], home);
-    expect(first.stdout).toMatch(/rejected rows, kept under cleaned\/_rejects\/: 2 in currency/);
+    expect(first.stdout).toMatch(/rejected rows: 2 in currency/);
 
     const good = await lakehouse(['query', '--json', 'select currency_id, currency_code from cleaned.currency order by 1'], home);
     expect(JSON.parse(good.stdout)).toEqual([
