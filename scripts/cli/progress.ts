@@ -18,11 +18,15 @@ export type ProgressMode = 'tty' | 'plain' | 'silent';
 
 /**
  * The mode for a command: `silent` when it prints JSON (stdout holds the JSON
- * and nothing else), `tty` when stdout is a terminal, `plain` otherwise.
+ * and nothing else), `tty` when stdout is a terminal with a known width,
+ * `plain` otherwise (a pipe, a file, or a pseudo-terminal reporting 0 columns,
+ * where a live list would wrap at every character).
  */
-export function progressMode(options: { json?: boolean; isTTY?: boolean } = {}): ProgressMode {
+export function progressMode(options: { json?: boolean; isTTY?: boolean; columns?: number } = {}): ProgressMode {
   if (options.json) return 'silent';
-  return (options.isTTY ?? process.stdout.isTTY) ? 'tty' : 'plain';
+  const tty = options.isTTY ?? Boolean(process.stdout.isTTY);
+  const columns = options.columns ?? process.stdout.columns ?? 0;
+  return tty && columns > 0 ? 'tty' : 'plain';
 }
 
 /** Seconds as the CLI prints them: `0.42s`. */

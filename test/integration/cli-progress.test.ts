@@ -18,7 +18,7 @@ describe('lakehouse run --seed-if-empty (text mode, not a terminal)', () => {
     const home = join(tempDir('lakehouse-progress-'), '.lakehouse');
     const { stdout, stderr } = await run(process.execPath, [BIN, 'run', '--seed-if-empty'], {
       env: { ...process.env, LAKEHOUSE_HOME: home, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '' },
-      timeout: 170_000,
+      timeout: 600_000, // a seed and a whole pass; minutes on a busy two-core machine
     });
     expect(stderr).toBe('');
     // Seeding, table by table, then its total.
@@ -47,5 +47,5 @@ describe('lakehouse run --seed-if-empty (text mode, not a terminal)', () => {
     expect(stdout).toMatch(/^ 9 of 11 OK +sales_order \.+ \[12,836 extracted, 12,836 cleaned, 0 rejected\]$/m);
     expect(stdout).toMatch(/^ 2 of 11 OK +dim_staff \.+ \[20 rows, 20 new or changed\]$/m);
     expect(stdout).toMatch(/^11 of 11 OK +fact_payment \.+ \[18,136 rows, 18,136 new\]$/m);
-  });
+  }, 660_000);
 });

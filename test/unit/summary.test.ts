@@ -115,7 +115,8 @@ describe('describeDatabases', () => {
 describe('progressMode', () => {
   it('is silent for --json, a live list on a terminal, plain lines otherwise', () => {
     expect(progressMode({ json: true, isTTY: true })).toBe('silent');
-    expect(progressMode({ isTTY: true })).toBe('tty');
-    expect(progressMode({ isTTY: false })).toBe('plain');
+    expect(progressMode({ isTTY: true, columns: 100 })).toBe('tty');
+    expect(progressMode({ isTTY: false, columns: 100 })).toBe('plain');
+    expect(progressMode({ isTTY: true, columns: 0 })).toBe('plain'); // a pseudo-terminal without a size
   });
 });
