@@ -24,7 +24,11 @@ export async function seedWithProgress(
   const { tables } = await progress.task(
     `seeding the source with the ToteSys data${scale > 1 ? ` at scale ${scale}` : ''}`,
     (report) =>
-      seedSource(db, { scale, reset: options.reset, onTable: (table, rows, ms) => report(`${table}: ${formatCount(rows)} rows in ${seconds(ms)}`) }),
+      seedSource(db, {
+        scale,
+        reset: options.reset,
+        onTable: (table, rows, ms) => report(`${table}: ${formatCount(rows)} rows in ${seconds(ms)}`),
+      }),
     (seeded) =>
       `seeded the source: ${formatCount(Object.values(seeded.tables).reduce((a, b) => a + b, 0))} rows in ${Object.keys(seeded.tables).length} tables`,
   );
