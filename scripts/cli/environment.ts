@@ -33,6 +33,16 @@ export const CLI_VARIABLES: readonly CliVariable[] = [
     default: '10s',
     description: 'how long the SMTP server may take to connect, greet and answer before the alert is kept in the outbox',
   },
+  {
+    name: 'LAKEHOUSE_LANDING_ON_ERROR',
+    default: 'continue',
+    description: 'a landed file with bad lines: continue (bad lines to rejects) or quarantine_file (the whole file)',
+  },
+  {
+    name: 'LAKEHOUSE_LANDING_ENCODING',
+    default: 'utf-8',
+    description: 'encoding of landed files: utf-8 (strict) or latin1 (windows-1252)',
+  },
   { name: 'LAKEHOUSE_ALERT_EMAIL', default: 'data-team@localhost', description: 'recipient of alert emails' },
   { name: 'LAKEHOUSE_SQL_DIR', default: "the repository's sql/", description: 'where the SQL models are read from' },
   { name: 'LAKEHOUSE_CHAIN_MODE', default: 'crawler', description: 'how the steps are chained: crawler or direct' },
