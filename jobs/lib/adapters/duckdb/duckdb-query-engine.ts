@@ -10,6 +10,7 @@ import { TerminalError, errorMessage } from '../../core/errors';
 import { quoteIdent, quoteLiteral } from '../../core/identifiers';
 import { keys } from '../../definition/object-keys';
 import type { Zone } from '../../definition/zones';
+import { RAW_OP_COLUMN } from '../../definition/tables';
 import type { ModelResult, ModelRun, QueryEngine } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
 import { goodRowsSql, rejectRowsSql } from '../../core/sql/materialize';
@@ -65,12 +66,22 @@ export class DuckDbQueryEngine implements QueryEngine {
         (r) => `${r.table_schema}.${r.table_name}`,
       ),
     );
+    // The raw op column appears in a raw view once some run landed it (tables.ts RAW_OP_COLUMN).
+    const opColumns = new Set(
+      (
+        await queryRows(
+          this.conn,
+          `select table_schema, table_name, column_name from information_schema.columns where table_schema = 'raw' and column_name = ${quoteLiteral(RAW_OP_COLUMN)}`,
+        )
+      ).map((r) => `${r.table_schema}.${r.table_name}.${r.column_name}`),
+    );
     try {
       rendered = renderModel(model.sql, {
         engine: 'duckdb',
         runId,
         relation: (z, t) => `${quoteIdent(z)}.${quoteIdent(t)}`,
         exists: (z, t) => registered.has(`${z}.${t}`),
+        hasColumn: (z, t, c) => opColumns.has(`${z}.${t}.${c}`),
       });
     } catch (error) {
       throw new TerminalError(`model ${name} (run ${runId}) cannot be rendered: ${errorMessage(error)}`, { cause: error });

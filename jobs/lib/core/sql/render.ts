@@ -21,7 +21,7 @@
  */
 import { TerminalError } from '../errors';
 import { ZONES, type Zone } from '../../definition/zones';
-import { sourceTable, zoneTables, type ColumnDef } from '../../definition/tables';
+import { OP_COLUMN, RAW_OP_COLUMN, sourceTable, zoneTables, type ColumnDef } from '../../definition/tables';
 import { LAKE_TYPE, zoneColumns } from './materialize';
 import { assertRunId } from '../run-id';
 import { SHIMS, shimNames } from './shims';
@@ -41,6 +41,12 @@ export interface RenderContext {
    * relation with the table's columns from definition/tables.ts. Default: every table exists.
    */
   exists?: (zone: Zone, table: string) => boolean;
+  /**
+   * Whether a zone table that exists has a column (the raw op column `_op` is
+   * present only once some run landed it). Default: no optional column exists,
+   * so raw rows read as upserts.
+   */
+  hasColumn?: (zone: Zone, table: string, column: string) => boolean;
 }
 
 const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
@@ -119,7 +125,9 @@ function renderTyped(arg: string, runId: string, ctx: RenderContext): string {
   if (zone !== 'raw' || qualifier !== undefined) {
     throw new TerminalError(`typed() reads this run's raw rows: expected typed(raw.<table>), got typed(${arg})`);
   }
-  return typedSourceSql(sourceTable(table), renderTable(zone, table, undefined, runId, ctx), ctx.engine);
+  const landed = ctx.exists?.(zone, table) ?? true;
+  const withOp = landed && (ctx.hasColumn?.(zone, table, RAW_OP_COLUMN) ?? false);
+  return typedSourceSql(sourceTable(table), renderTable(zone, table, undefined, runId, ctx), ctx.engine, withOp);
 }
 
 /** `{{ columns(zone.<table>) }}`: the contract's column names, in order, comma-separated. */
@@ -161,14 +169,16 @@ function renderTable(zone: string, table: string, qualifier: string | undefined,
  * The latest version of every key of cleaned table `table` in `runs` (a
  * relation of its rows over several runs): per primary key (tables.ts), the
  * row with the greatest last_updated, ties going to the greatest run id. The
- * result has the table's contract columns and `run_id`, like `:all`. Both
+ * result has the table's contract columns, the op column and `run_id`, like
+ * `:all`; a key whose latest version is a delete (`change_op = 'delete'`) is
+ * kept, so models can mark it deleted. Both
  * engines run the same SQL (a window, then a filter: Trino has no `qualify`).
  *
  * @throws TerminalError when the table has a column named like the window column
  */
 function latestVersions(table: string, runs: string): string {
   const def = sourceTable(table);
-  const names = def.columns.map((c) => c.name);
+  const names = [...def.columns.map((c) => c.name), OP_COLUMN];
   if (names.includes(RECENCY_COLUMN)) throw new TerminalError(`cleaned.${table} must not have a ${RECENCY_COLUMN} column`);
   return (
     `(select ${[...names, 'run_id'].join(', ')} from (select *, row_number() over (partition by ${def.primaryKey} ` +

@@ -12,7 +12,14 @@
  * the table, with no edit to the model files.
  */
 import { TerminalError } from '../errors';
-import type { ColumnDef, ColumnType, SourceTableDef } from '../../definition/tables';
+import {
+  CHANGE_OPS,
+  OP_COLUMN,
+  RAW_OP_COLUMN,
+  type ColumnDef,
+  type ColumnType,
+  type SourceTableDef,
+} from '../../definition/tables';
 import type { Engine } from './engine';
 import { REJECT_REASON_COLUMN } from './materialize';
 import { SHIMS } from './shims';
@@ -106,12 +113,16 @@ function rejectChecks(def: SourceTableDef, column: ColumnDef): string[] {
  * @param def     the source table contract (definition/tables.ts)
  * @param source  the relation holding the raw rows, e.g. a rendered `{{ raw.<table> }}`
  * @param engine  the engine the shims are rendered for
- * @returns SQL text of a parenthesised relation (usable after `from`)
+ * @param withOp  whether `source` has the raw op column `_op` (tables.ts RAW_OP_COLUMN): then
+ *   `change_op` is its lower-cased text and a row whose op is not insert|update|delete is
+ *   rejected; otherwise `change_op` is NULL on every row (upserts)
+ * @returns SQL text of a parenthesised relation (usable after `from`), the contract columns
+ *   then `change_op` and `reject_reason`
  * @throws TerminalError when a column name is not a plain lowercase identifier,
  *   a typed column's text name collides with another column, the grain columns
  *   are missing, or a column has a type with no text parser (bigint, time)
  */
-export function typedSourceSql(def: SourceTableDef, source: string, engine: Engine): string {
+export function typedSourceSql(def: SourceTableDef, source: string, engine: Engine, withOp = false): string {
   const names = def.columns.map((c) => c.name);
   for (const column of def.columns) {
     const name = column.name;
@@ -123,18 +134,25 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
       );
     }
   }
+  if (names.includes(OP_COLUMN)) throw new TerminalError(`source table ${def.name} must not have a ${OP_COLUMN} column`);
   if (names.includes(REJECT_REASON_COLUMN))
     throw new TerminalError(`source table ${def.name} must not have a ${REJECT_REASON_COLUMN} column`);
 
-  const asText = def.columns.map((c) =>
-    parserOf(def.name, c) ? `cast(${c.name} as varchar) as ${c.name}${TEXT_SUFFIX}` : c.name,
-  );
+  const asText = [
+    ...def.columns.map((c) => (parserOf(def.name, c) ? `cast(${c.name} as varchar) as ${c.name}${TEXT_SUFFIX}` : c.name)),
+    withOp ? `lower(trim(cast(${RAW_OP_COLUMN} as varchar))) as ${OP_COLUMN}` : `cast(null as varchar) as ${OP_COLUMN}`,
+  ];
   const typed = def.columns.flatMap((c) => {
     const parser = parserOf(def.name, c);
     return parser ? [`${parser.parse(c.name + TEXT_SUFFIX, engine)} as ${c.name}`] : [];
   });
   // Never empty: the grain columns are always checked.
-  const checks = checkOrder(def).flatMap((c) => rejectChecks(def, c));
+  const opChecks = withOp
+    ? [
+        `when ${OP_COLUMN} is not null and ${OP_COLUMN} not in (${CHANGE_OPS.map((op) => `'${op}'`).join(', ')}) then '${RAW_OP_COLUMN} is not ${CHANGE_OPS.join('|')}: ''' || ${OP_COLUMN} || ''''`,
+      ]
+    : [];
+  const checks = [...checkOrder(def).flatMap((c) => rejectChecks(def, c)), ...opChecks];
   const reason = ['case', ...checks.map((line) => `    ${line}`), `end as ${REJECT_REASON_COLUMN}`];
 
   const list = (items: string[], indent: string) => items.map((item, i) => `${indent}${item}${i < items.length - 1 ? ',' : ''}`);
@@ -142,6 +160,7 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
     '(',
     '    select',
     ...names.map((name) => `        ${name},`),
+    `        ${OP_COLUMN},`,
     ...reason.map((line) => `        ${line}`),
     '    from (',
     '        select',
