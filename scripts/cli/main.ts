@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerLifecycle } from './commands/lifecycle';
 import { registerQuery } from './commands/query';
+import { registerReconcile } from './commands/reconcile';
 import { registerRetry } from './commands/retry';
 import { registerRun } from './commands/run';
 import { registerSeed } from './commands/seed';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   registerQuery(program, setCode);
   registerWatch(program, setCode);
   registerLifecycle(program, setCode);
+  registerReconcile(program, setCode);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -195,7 +195,9 @@ function latestVersions(table: string, runs: string): string {
  */
 export function emptyRelation(zone: Zone, table: string): string {
   const typeOf = (c: ColumnDef) => (zone === 'raw' ? 'varchar' : LAKE_TYPE[c.type]);
-  const columns = zoneColumns(typedZone(zone), table).map((c) => `cast(null as ${typeOf(c)}) as ${c.name}`);
+  // Raw tables hold the source columns as landed (no change_op: a raw row's op is `_op`, when it has one).
+  const defs = zone === 'raw' ? sourceTable(table).columns : zoneColumns(typedZone(zone), table);
+  const columns = defs.map((c) => `cast(null as ${typeOf(c)}) as ${c.name}`);
   const list = [...columns, 'cast(null as varchar) as run_id'];
   return `(select ${list.join(', ')} where 1 = 0)`;
 }
