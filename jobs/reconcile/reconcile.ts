@@ -29,7 +29,7 @@ import { Readable } from 'node:stream';
 import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
 import { quoteIdent, quoteLiteral } from '../lib/core/identifiers';
 import type { Logger } from '../lib/core/logger';
-import { manifestSchema } from '../lib/core/manifest';
+import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import type { Catalog, Clock, ObjectStore, QueryEngine, RawRow, RunLedger, SourceColumn } from '../lib/core/ports';
 import { RawPartWriter } from '../lib/core/raw-part-writer';
 import { registerRawPartitions } from '../lib/core/raw-partitions';
@@ -222,7 +222,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     }
     const counts = Object.fromEntries([...written].map(([t, w]) => [t, w.rows]));
     const at = clock.now().toISOString();
-    let manifest;
+    let manifest: Manifest;
     try {
       manifest = manifestSchema.parse({
         runId,
