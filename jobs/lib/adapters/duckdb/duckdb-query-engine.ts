@@ -10,7 +10,7 @@ import { TerminalError, errorMessage } from '../../core/errors';
 import { quoteIdent, quoteLiteral } from '../../core/identifiers';
 import { keys } from '../../definition/object-keys';
 import type { Zone } from '../../definition/zones';
-import { RAW_OP_COLUMN } from '../../definition/tables';
+import { OP_COLUMN, RAW_OP_COLUMN } from '../../definition/tables';
 import type { ModelResult, ModelRun, QueryEngine } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
 import { goodRowsSql, rejectRowsSql } from '../../core/sql/materialize';
@@ -66,12 +66,14 @@ export class DuckDbQueryEngine implements QueryEngine {
         (r) => `${r.table_schema}.${r.table_name}`,
       ),
     );
-    // The raw op column appears in a raw view once some run landed it (tables.ts RAW_OP_COLUMN).
+    // The op columns a view has (tables.ts): raw `_op` once some run landed it, cleaned `change_op` once a file has it.
     const opColumns = new Set(
       (
         await queryRows(
           this.conn,
-          `select table_schema, table_name, column_name from information_schema.columns where table_schema = 'raw' and column_name = ${quoteLiteral(RAW_OP_COLUMN)}`,
+          `select table_schema, table_name, column_name from information_schema.columns where ` +
+            `(table_schema = 'raw' and column_name = ${quoteLiteral(RAW_OP_COLUMN)}) or ` +
+            `(table_schema = 'cleaned' and column_name = ${quoteLiteral(OP_COLUMN)})`,
         )
       ).map((r) => `${r.table_schema}.${r.table_name}.${r.column_name}`),
     );

@@ -42,9 +42,10 @@ export interface RenderContext {
    */
   exists?: (zone: Zone, table: string) => boolean;
   /**
-   * Whether a zone table that exists has a column (the raw op column `_op` is
-   * present only once some run landed it). Default: no optional column exists,
-   * so raw rows read as upserts.
+   * Whether a zone table that exists has a column: the raw op column `_op` is
+   * present only once some run landed it (default: absent, raw rows are
+   * upserts); the cleaned op column `change_op` is absent from a cleaned table
+   * whose files were all written before it existed (default: present).
    */
   hasColumn?: (zone: Zone, table: string, column: string) => boolean;
 }
@@ -161,7 +162,10 @@ function renderTable(zone: string, table: string, qualifier: string | undefined,
   }
   if (ctx.exists && !ctx.exists(zone as Zone, table)) return emptyRelation(zone as Zone, table);
   const comparison = qualifier === undefined ? '=' : '<=';
-  const runs = `(select * from ${ctx.relation(zone as Zone, table)} where run_id ${comparison} '${runId}')`;
+  // Cleaned files written before the op column existed lack it: then every version is an upsert.
+  const addOp = zone === 'cleaned' && !(ctx.hasColumn?.('cleaned', table, OP_COLUMN) ?? true);
+  const columns = addOp ? `*, cast(null as varchar) as ${OP_COLUMN}` : '*';
+  const runs = `(select ${columns} from ${ctx.relation(zone as Zone, table)} where run_id ${comparison} '${runId}')`;
   return qualifier === 'latest' ? latestVersions(table, runs) : runs;
 }
 
