@@ -12,6 +12,7 @@ import { environmentHelp } from './environment';
 import { EXIT } from './exit-codes';
 import { registerQuery } from './commands/query';
 import { registerReload } from './commands/reload';
+import { registerReconcile } from './commands/reconcile';
 import { registerRetry } from './commands/retry';
 import { registerRun } from './commands/run';
 import { registerSeed } from './commands/seed';
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   registerLogs(program, setCode);
   registerReload(program, setCode);
   registerCrawl(program, setCode);
+  registerReconcile(program, setCode);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -5,6 +5,8 @@
 --        counterparty itself did not change). The phone number is the legal address's phone.
 --        A counterparty whose address is unknown is kept, with null address columns.
 -- upstream: cleaned.counterparty, cleaned.address (all runs up to this one)
+-- deletes: a key whose latest version is a delete (change_op = 'delete') carries deleted_at = that
+--        version's last_updated (the time of the delete); deleted_at is NULL on live rows.
 
 with
 
@@ -26,7 +28,8 @@ final as (
         latest_addresses.city as counterparty_legal_city,
         latest_addresses.postal_code as counterparty_legal_postal_code,
         latest_addresses.country as counterparty_legal_country,
-        latest_addresses.phone as counterparty_legal_phone_number
+        latest_addresses.phone as counterparty_legal_phone_number,
+        case when latest_counterparties.change_op = 'delete' then latest_counterparties.last_updated end as deleted_at
     from latest_counterparties
     left join latest_addresses
         on latest_addresses.address_id = latest_counterparties.legal_address_id

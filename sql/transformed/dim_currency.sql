@@ -3,6 +3,8 @@
 --        (max last_updated, then latest run) of every currency across all runs so far.
 --        currency_name comes from the lookup below; a code not in it gets a null name.
 -- upstream: cleaned.currency (all runs up to this one)
+-- deletes: a key whose latest version is a delete (change_op = 'delete') carries deleted_at = that
+--        version's last_updated (the time of the delete); deleted_at is NULL on live rows.
 
 with
 
@@ -29,7 +31,8 @@ final as (
             when 'NOK' then 'Norwegian Krone'
             when 'DKK' then 'Danish Krone'
             when 'INR' then 'Indian Rupee'
-        end as currency_name
+        end as currency_name,
+        case when change_op = 'delete' then last_updated end as deleted_at
     from latest_currencies
 )
 

@@ -5,6 +5,8 @@
 --        has them (department 4's location "Leds" stays "Leds"). A staff member whose
 --        department is unknown is kept, with a null department_name and location.
 -- upstream: cleaned.staff, cleaned.department (all runs up to this one)
+-- deletes: a key whose latest version is a delete (change_op = 'delete') carries deleted_at = that
+--        version's last_updated (the time of the delete); deleted_at is NULL on live rows.
 
 with
 
@@ -23,7 +25,8 @@ final as (
         latest_staff.last_name,
         latest_departments.department_name,
         latest_departments.location,
-        latest_staff.email_address
+        latest_staff.email_address,
+        case when latest_staff.change_op = 'delete' then latest_staff.last_updated end as deleted_at
     from latest_staff
     left join latest_departments
         on latest_departments.department_id = latest_staff.department_id

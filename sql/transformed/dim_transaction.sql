@@ -5,6 +5,8 @@
 --        with the order volume, and the warehouse's SCD type 1 upsert of an untouched transaction
 --        changes nothing, so the warehouse ends in the same state as with a full snapshot.
 -- upstream: cleaned.transaction (this run, and all runs up to this one)
+-- deletes: a key whose latest version is a delete (change_op = 'delete') carries deleted_at = that
+--        version's last_updated (the time of the delete); deleted_at is NULL on live rows.
 
 with
 
@@ -23,7 +25,8 @@ final as (
         latest_transactions.transaction_id,
         latest_transactions.transaction_type,
         latest_transactions.sales_order_id,
-        latest_transactions.purchase_order_id
+        latest_transactions.purchase_order_id,
+        case when latest_transactions.change_op = 'delete' then latest_transactions.last_updated end as deleted_at
     from latest_transactions
     inner join touched
         on touched.transaction_id = latest_transactions.transaction_id

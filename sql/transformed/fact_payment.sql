@@ -5,6 +5,9 @@
 --        (company_ac_number, counterparty_ac_number) are deliberately not carried. The surrogate
 --        payment_record_id is made by the warehouse.
 -- upstream: cleaned.payment (this run)
+-- deletes: a delete version (change_op = 'delete') carries deleted_at = its last_updated (the time
+--        of the delete); the warehouse adds no row for it but marks the key's latest version up to
+--        that time with it (history kept). deleted_at is NULL on every other version.
 
 with
 
@@ -25,7 +28,8 @@ final as (
         currency_id,
         payment_type_id,
         paid,
-        payment_date
+        payment_date,
+        case when change_op = 'delete' then last_updated end as deleted_at
     from payments
 )
 

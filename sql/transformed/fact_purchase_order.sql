@@ -4,6 +4,9 @@
 --        it lacks). Timestamps are split into a date and an `HH:MM:SS.mmm` time. The surrogate
 --        purchase_record_id is made by the warehouse.
 -- upstream: cleaned.purchase_order (this run)
+-- deletes: a delete version (change_op = 'delete') carries deleted_at = its last_updated (the time
+--        of the delete); the warehouse adds no row for it but marks the key's latest version up to
+--        that time with it (history kept). deleted_at is NULL on every other version.
 
 with
 
@@ -26,7 +29,8 @@ final as (
         currency_id,
         agreed_delivery_date,
         agreed_payment_date,
-        agreed_delivery_location_id
+        agreed_delivery_location_id,
+        case when change_op = 'delete' then last_updated end as deleted_at
     from purchase_orders
 )
 

@@ -9,5 +9,6 @@ create table if not exists dim_counterparty (
     counterparty_legal_postal_code varchar(1024) not null,
     counterparty_legal_country varchar(1024) not null,
     counterparty_legal_phone_number varchar(1024) not null,
+    deleted_at timestamp,
     primary key (counterparty_id)
 );

@@ -6,5 +6,6 @@ create table if not exists dim_currency (
     currency_id integer not null,
     currency_code varchar(3) not null,
     currency_name varchar(64),
+    deleted_at timestamp,
     primary key (currency_id)
 );

@@ -4,5 +4,6 @@ create table if not exists dim_design (
     design_name varchar(1024) not null,
     file_location varchar(1024) not null,
     file_name varchar(1024) not null,
+    deleted_at timestamp,
     primary key (design_id)
 );

@@ -8,5 +8,6 @@ create table if not exists dim_location (
     postal_code varchar(1024) not null,
     country varchar(1024) not null,
     phone varchar(1024) not null,
+    deleted_at timestamp,
     primary key (location_id)
 );

@@ -3,5 +3,6 @@
 create table if not exists dim_payment_type (
     payment_type_id integer not null,
     payment_type_name varchar(16) not null,
+    deleted_at timestamp,
     primary key (payment_type_id)
 );

@@ -7,5 +7,6 @@ create table if not exists dim_staff (
     department_name varchar(1024),
     location varchar(1024),
     email_address varchar(1024) not null,
+    deleted_at timestamp,
     primary key (staff_id)
 );

@@ -6,5 +6,6 @@ create table if not exists dim_transaction (
     transaction_type varchar(8) not null,
     sales_order_id integer,
     purchase_order_id integer,
+    deleted_at timestamp,
     primary key (transaction_id)
 );

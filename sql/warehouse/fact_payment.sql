@@ -15,6 +15,7 @@ create table if not exists fact_payment (
     payment_type_id integer not null,
     paid boolean not null,
     payment_date date not null,
+    deleted_at timestamp,
     primary key (payment_record_id),
     unique (payment_id, last_updated_date, last_updated_time)
 );

@@ -17,6 +17,7 @@ create table if not exists fact_purchase_order (
     agreed_delivery_date date not null,
     agreed_payment_date date not null,
     agreed_delivery_location_id integer not null,
+    deleted_at timestamp,
     primary key (purchase_record_id),
     unique (purchase_order_id, last_updated_date, last_updated_time)
 );

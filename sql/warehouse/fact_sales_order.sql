@@ -17,6 +17,7 @@ create table if not exists fact_sales_order (
     agreed_payment_date date not null,
     agreed_delivery_date date not null,
     agreed_delivery_location_id integer not null,
+    deleted_at timestamp,
     primary key (sales_record_id),
     unique (sales_order_id, last_updated_date, last_updated_time)
 );

@@ -351,10 +351,14 @@ describeEach(targets)('PgWarehouse on $name', ({ target }) => {
         department_name: 'Purchasing',
         location: null,
         email_address: 'jeremie.franey@terrifictotes.com',
+        deleted_at: null,
       },
       before.dim_staff[1],
     ]);
-    expect(after.dim_currency).toEqual([...before.dim_currency, { currency_id: 3, currency_code: 'EUR', currency_name: 'Euro' }]);
+    expect(after.dim_currency).toEqual([
+      ...before.dim_currency,
+      { currency_id: 3, currency_code: 'EUR', currency_name: 'Euro', deleted_at: null },
+    ]);
     const versions = await warehouse.query(
       `select units_sold, unit_price, last_updated_date, last_updated_time from fact_sales_order where sales_order_id = 1 order by last_updated_date`,
     );

@@ -496,4 +496,77 @@ describeEach(targets)('the Redshift load SQL on $name, compared with PgWarehouse
     expect(await endState(redshiftDb)).toEqual(before);
     expect(await endState(local)).toEqual(before);
   });
+
+  /** A sales order version; `deletedAt` set makes it a delete row (the time of the delete as its version). */
+  const order = (id: number, date: string, time: string, units: number, deletedAt: string | null = null): Row => [
+    id,
+    '2022-11-03',
+    '14:20:52.186',
+    date,
+    time,
+    1,
+    1,
+    units,
+    '2.50',
+    1,
+    8,
+    '2022-11-04',
+    '2022-11-04',
+    1,
+    deletedAt,
+  ];
+  const versions = async (db: PgClient, id: number) =>
+    (
+      await db.query<{ v: string; deleted_at: string | null }>(
+        `select last_updated_date::text || ' ' || last_updated_time::text as v, deleted_at::text as deleted_at
+         from fact_sales_order where sales_order_id = $1 order by last_updated_date, last_updated_time`,
+        [id],
+      )
+    ).map((r) => [r.v, r.deleted_at]);
+
+  it('applies deletes the same way on both: a fact delete marks the latest version up to its time, a re-insert after it stays live, a dimension carries deleted_at', async () => {
+    const R5 = '20250105t000000z';
+    await writeRun(R5, {
+      // Order 1: deleted after its two versions. Order 4: deleted, then inserted again, in one run.
+      fact_sales_order: [
+        order(1, '2022-11-06', '09:00:00.000', 150, '2022-11-06 09:00:00'),
+        order(4, '2022-11-07', '10:00:00.000', 7),
+        order(4, '2022-11-06', '09:00:00.000', 2, '2022-11-06 09:00:00'),
+      ],
+      dim_design: [[8, 'Wooden', '/usr/a', 'a.json', '2022-11-06 09:00:00']],
+    });
+    const result = await loadBoth(R5);
+    // One version inserted and two marked; no row added for a delete.
+    expect(result.tables.fact_sales_order).toEqual({ staged: 3, changed: 3 });
+    expect(result.tables.dim_design).toEqual({ staged: 1, changed: 1 });
+    expect(await endState(redshiftDb)).toEqual(await endState(local));
+    for (const db of [local, redshiftDb]) {
+      expect(await versions(db, 1)).toEqual([
+        ['2022-11-03 14:20:52.186', null],
+        ['2022-11-05 08:01:02.003', '2022-11-06 09:00:00'],
+      ]);
+      expect(await versions(db, 4)).toEqual([
+        ['2022-11-04 10:00:00', '2022-11-06 09:00:00'],
+        ['2022-11-07 10:00:00', null],
+      ]);
+      const [design] = await db.query('select deleted_at::text as at from dim_design where design_id = 8');
+      expect(design.at).toBe('2022-11-06 09:00:00');
+    }
+
+    // Loading it again, or replaying its Redshift transaction, changes nothing.
+    const before = await endState(local);
+    expect((await localWarehouse.loadRun(R5, await loadTablesForRun(store, R5))).loaded).toBe(false);
+    expect((await redshift.loadRun(R5, await loadTablesForRun(store, R5))).loaded).toBe(false);
+    expect(await endState(local)).toEqual(before);
+    expect(await endState(redshiftDb)).toEqual(before);
+
+    // A dimension key inserted again is live again.
+    const R6 = '20250106t000000z';
+    await writeRun(R6, { dim_design: [[8, 'Wooden', '/usr/a', 'a.json']] });
+    expect((await loadBoth(R6)).tables.dim_design).toEqual({ staged: 1, changed: 1 });
+    for (const db of [local, redshiftDb]) {
+      const [design] = await db.query('select deleted_at from dim_design where design_id = 8');
+      expect(design.deleted_at).toBeNull();
+    }
+  });
 });

@@ -26,7 +26,7 @@ describe('renderModel: table placeholders', () => {
     const sql = renderModel('select * from {{ cleaned.address:latest }}', athena);
     expect(sql).toContain(`from (select * from "lakehouse_cleaned"."address" where run_id <= '${RUN}')`);
     expect(sql).toContain('row_number() over (partition by address_id order by last_updated desc, run_id desc)');
-    expect(sql).toMatch(/^select \* from \(select address_id, address_line_1, .*, last_updated, run_id from /);
+    expect(sql).toMatch(/^select \* from \(select address_id, address_line_1, .*, last_updated, change_op, run_id from /);
   });
 
   it('resolves star tables in the transformed zone and several placeholders in one model', () => {

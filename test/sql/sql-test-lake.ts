@@ -105,7 +105,9 @@ export async function givenRaw(conn: DuckDBConnection, table: string, rows: Give
  * (values as SQL text, cast by DuckDB).
  */
 export async function givenCleaned(conn: DuckDBConnection, table: string, rows: GivenRow[]): Promise<void> {
-  const def = sourceTable(table).columns;
+  // The op column only when a row gives one: a cleaned table written before it existed has none.
+  const withOp = rows.some((r) => 'change_op' in r);
+  const def = [...sourceTable(table).columns, ...(withOp ? [{ name: 'change_op', type: 'varchar' as const }] : [])];
   const columns = [...def.map((c) => c.name), 'run_id'];
   const relation = `cleaned.${quoteIdent(table)}`;
   const ddl = [...def.map((c) => `${quoteIdent(c.name)} ${LAKE_TYPE[c.type]}`), 'run_id VARCHAR'].join(', ');

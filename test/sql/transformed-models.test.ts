@@ -40,6 +40,14 @@ async function star(table: string, runId: string, orderBy: string): Promise<Row[
   return rows;
 }
 
+/** {@link star} for runs without deletes: checks every row is live (deleted_at NULL) and leaves the column out. */
+async function liveStar(table: string, runId: string, orderBy: string): Promise<Row[]> {
+  const rows = await star(table, runId, orderBy);
+  if (!starTable(table).columns.some((c) => c.name === 'deleted_at')) return rows;
+  for (const row of rows) expect(row.deleted_at).toBeNull();
+  return rows.map(({ deleted_at: _d, ...rest }) => rest);
+}
+
 const address = (over: GivenRow): GivenRow => ({
   address_id: '1',
   address_line_1: '6826 Herzog Via',
@@ -126,12 +134,12 @@ describe('transformed.dim_location', () => {
       phone: '1803 637401',
       ...over,
     });
-    expect(await star('dim_location', RUN_2, 'location_id')).toEqual([
+    expect(await liveStar('dim_location', RUN_2, 'location_id')).toEqual([
       location(1, { city: 'Leeds' }),
       location(2, { address_line_2: 'Flat 2', district: null }),
     ]);
     // Re-materialising run 1 never sees run 2.
-    expect(await star('dim_location', RUN_1, 'location_id')).toEqual([
+    expect(await liveStar('dim_location', RUN_1, 'location_id')).toEqual([
       location(1),
       location(2, { address_line_2: 'Flat 2', district: null }),
     ]);
@@ -142,7 +150,7 @@ describe('transformed.dim_location', () => {
       address({ phone: '0000 000000' }),
       address({ phone: '1111 111111', run_id: RUN_2 }),
     ]);
-    expect(pick(await star('dim_location', RUN_2, 'location_id'), ['location_id', 'phone'])).toEqual([
+    expect(pick(await liveStar('dim_location', RUN_2, 'location_id'), ['location_id', 'phone'])).toEqual([
       { location_id: 1, phone: '1111 111111' },
     ]);
   });
@@ -215,11 +223,11 @@ describe('transformed.dim_counterparty', () => {
       counterparty_legal_country: 'San Marino',
       counterparty_legal_phone_number: '9621 880720',
     };
-    expect(await star('dim_counterparty', RUN_1, 'counterparty_id')).toEqual([
+    expect(await liveStar('dim_counterparty', RUN_1, 'counterparty_id')).toEqual([
       legal(1, 'Fahey and Sons'),
       legal(2, 'Armstrong Inc', second),
     ]);
-    expect(await star('dim_counterparty', RUN_2, 'counterparty_id')).toEqual([
+    expect(await liveStar('dim_counterparty', RUN_2, 'counterparty_id')).toEqual([
       legal(1, 'Fahey and Sons', {
         counterparty_legal_address_line_1: '1 New Road',
         counterparty_legal_city: 'Leeds',
@@ -283,7 +291,7 @@ describe('transformed.dim_staff', () => {
       },
       { department_id: '4', department_name: 'Dispatch', location: 'Leds', manager: 'Mark Hanna', ...stamps, run_id: RUN_1 },
     ]);
-    expect(await star('dim_staff', RUN_2, 'staff_id')).toEqual([
+    expect(await liveStar('dim_staff', RUN_2, 'staff_id')).toEqual([
       {
         staff_id: 1,
         first_name: 'Jeremie',
@@ -314,7 +322,7 @@ describe('transformed.dim_currency', () => {
       { currency_id: '4', currency_code: 'XTS', ...stamps },
       { currency_id: '4', currency_code: 'XTS', ...stamps, run_id: RUN_2 },
     ]);
-    expect(await star('dim_currency', RUN_2, 'currency_id')).toEqual([
+    expect(await liveStar('dim_currency', RUN_2, 'currency_id')).toEqual([
       { currency_id: 1, currency_code: 'GBP', currency_name: 'British Pound' },
       { currency_id: 2, currency_code: 'USD', currency_name: 'US Dollar' },
       { currency_id: 3, currency_code: 'EUR', currency_name: 'Euro' },
@@ -342,7 +350,7 @@ describe('transformed.dim_design, dim_payment_type, dim_transaction', () => {
       // A version from a later run than the one written is invisible to it.
       design({ design_name: 'Future', last_updated: '2024-03-01 08:00:00', run_id: RUN_3 }),
     ]);
-    expect(await star('dim_design', RUN_2, 'design_id')).toEqual([
+    expect(await liveStar('dim_design', RUN_2, 'design_id')).toEqual([
       { design_id: 8, design_name: 'Wooden', file_location: '/usr/share', file_name: 'wooden-20220717-npgz.json' },
       { design_id: 51, design_name: 'Bronze', file_location: '/private', file_name: 'bronze-20221024-4dds.json' },
     ]);
@@ -361,7 +369,7 @@ describe('transformed.dim_design, dim_payment_type, dim_transaction', () => {
         run_id: RUN_2,
       },
     ]);
-    expect(await star('dim_payment_type', RUN_2, 'payment_type_id')).toEqual([
+    expect(await liveStar('dim_payment_type', RUN_2, 'payment_type_id')).toEqual([
       { payment_type_id: 1, payment_type_name: 'SALES_RECEIPT' },
       { payment_type_id: 2, payment_type_name: 'SALES_REVERSAL' },
     ]);
@@ -391,15 +399,15 @@ describe('transformed.dim_design, dim_payment_type, dim_transaction', () => {
       // A late copy of an older version arrives in run 3: the newer version from run 2 still wins.
       { transaction_id: '3', transaction_type: 'SALE', sales_order_id: '1', purchase_order_id: null, ...stamps, run_id: RUN_3 },
     ]);
-    expect(await star('dim_transaction', RUN_1, 'transaction_id')).toEqual([
+    expect(await liveStar('dim_transaction', RUN_1, 'transaction_id')).toEqual([
       { transaction_id: 1, transaction_type: 'PURCHASE', sales_order_id: null, purchase_order_id: 2 },
       { transaction_id: 3, transaction_type: 'SALE', sales_order_id: 1, purchase_order_id: null },
     ]);
     // Transaction 1 has no version in run 2 or 3, so neither writes it (the warehouse keeps it as loaded).
-    expect(await star('dim_transaction', RUN_2, 'transaction_id')).toEqual([
+    expect(await liveStar('dim_transaction', RUN_2, 'transaction_id')).toEqual([
       { transaction_id: 3, transaction_type: 'SALE', sales_order_id: 7, purchase_order_id: null },
     ]);
-    expect(await star('dim_transaction', RUN_3, 'transaction_id')).toEqual([
+    expect(await liveStar('dim_transaction', RUN_3, 'transaction_id')).toEqual([
       { transaction_id: 3, transaction_type: 'SALE', sales_order_id: 7, purchase_order_id: null },
     ]);
   });
@@ -429,11 +437,11 @@ describe('transformed facts', () => {
       agreed_delivery_location_id: 8,
       ...over,
     });
-    expect(await star('fact_sales_order', RUN_1, 'sales_order_id')).toEqual([
+    expect(await liveStar('fact_sales_order', RUN_1, 'sales_order_id')).toEqual([
       fact({}),
       fact({ sales_order_id: 3, created_date: '2022-11-03', created_time: '09:05:07.000', last_updated_time: '09:05:07.000' }),
     ]);
-    expect(await star('fact_sales_order', RUN_2, 'sales_order_id')).toEqual([
+    expect(await liveStar('fact_sales_order', RUN_2, 'sales_order_id')).toEqual([
       fact({ units_sold: 50000, last_updated_date: '2022-11-05', last_updated_time: '18:30:00.500' }),
     ]);
   });
@@ -461,7 +469,7 @@ describe('transformed facts', () => {
       agreed_delivery_location_id: 6,
       ...over,
     });
-    expect(await star('fact_purchase_order', RUN_2, 'purchase_order_id')).toEqual([
+    expect(await liveStar('fact_purchase_order', RUN_2, 'purchase_order_id')).toEqual([
       fact({ item_quantity: 400, last_updated_date: '2022-12-01', last_updated_time: '00:00:00.000' }),
       fact({ purchase_order_id: 2, item_unit_price: '199.04' }),
     ]);
@@ -472,7 +480,7 @@ describe('transformed facts', () => {
       payment({}),
       payment({ payment_id: '3', paid: 'true', payment_date: '2022-11-03', run_id: RUN_2 }),
     ]);
-    expect(await star('fact_payment', RUN_2, 'payment_id')).toEqual([
+    expect(await liveStar('fact_payment', RUN_2, 'payment_id')).toEqual([
       {
         payment_id: 3,
         created_date: '2022-11-03',
@@ -508,7 +516,7 @@ describe('transformed.dim_date', () => {
   });
 
   it('spans every day from the earliest to the latest fact date, with names, ISO weekday and quarter', async () => {
-    const days = await star('dim_date', RUN_2, 'date_id');
+    const days = await liveStar('dim_date', RUN_2, 'date_id');
     const count = (Date.UTC(2023, 3, 2) - Date.UTC(2022, 9, 31)) / 86_400_000 + 1;
     expect(days).toHaveLength(count);
     expect(days[0].date_id).toBe('2022-10-31');
@@ -564,7 +572,7 @@ describe('transformed.dim_date', () => {
   });
 
   it('holds every date a fact of the run points at', async () => {
-    await star('dim_date', RUN_2, 'date_id');
+    await liveStar('dim_date', RUN_2, 'date_id');
     for (const fact of ['fact_sales_order', 'fact_purchase_order', 'fact_payment']) await lake.run('transformed', fact, RUN_2);
     const file = (table: string) => quoteLiteral(lake.partFile('transformed', table, RUN_2));
     const missing = await queryRows(
@@ -589,6 +597,79 @@ describe('transformed.dim_date', () => {
     await givenCleaned(lake.conn, 'sales_order', []);
     await givenCleaned(lake.conn, 'purchase_order', []);
     await givenCleaned(lake.conn, 'payment', []);
-    expect(await star('dim_date', RUN_1, 'date_id')).toEqual([]);
+    expect(await liveStar('dim_date', RUN_1, 'date_id')).toEqual([]);
+  });
+});
+
+describe('deletes pass through the models', () => {
+  it('a key whose latest version is a delete carries deleted_at = its time in the dimension; a re-insert is live', async () => {
+    const stamps = { created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' };
+    await givenCleaned(lake.conn, 'design', [
+      {
+        design_id: '8',
+        design_name: 'Wooden',
+        file_location: '/usr',
+        file_name: 'w.json',
+        ...stamps,
+        change_op: null,
+        run_id: RUN_1,
+      },
+      {
+        design_id: '9',
+        design_name: 'Paper',
+        file_location: '/usr',
+        file_name: 'p.json',
+        ...stamps,
+        change_op: null,
+        run_id: RUN_1,
+      },
+      {
+        design_id: '8',
+        design_name: 'Wooden',
+        file_location: '/usr',
+        file_name: 'w.json',
+        created_at: stamps.created_at,
+        last_updated: '2023-01-01 00:00:00',
+        change_op: 'delete',
+        run_id: RUN_2,
+      },
+      {
+        design_id: '9',
+        design_name: 'Paper',
+        file_location: '/usr',
+        file_name: 'p.json',
+        created_at: stamps.created_at,
+        last_updated: '2023-01-01 00:00:00',
+        change_op: 'delete',
+        run_id: RUN_2,
+      },
+      {
+        design_id: '9',
+        design_name: 'Paper',
+        file_location: '/usr',
+        file_name: 'p.json',
+        created_at: stamps.created_at,
+        last_updated: '2023-02-01 00:00:00',
+        change_op: 'insert',
+        run_id: RUN_3,
+      },
+    ]);
+    const rows = await star('dim_design', RUN_3, 'design_id');
+    expect(rows.map((r) => [r.design_id, r.deleted_at])).toEqual([
+      [8, '2023-01-01 00:00:00'],
+      [9, null],
+    ]);
+  });
+
+  it('a fact delete version carries deleted_at = its last_updated; other versions are live', async () => {
+    await givenCleaned(lake.conn, 'sales_order', [
+      salesOrder({ sales_order_id: '1', last_updated: '2023-01-01 00:00:00', change_op: 'delete', run_id: RUN_2 }),
+      salesOrder({ sales_order_id: '2', last_updated: '2023-01-01 00:00:00', change_op: 'update', run_id: RUN_2 }),
+    ]);
+    const rows = await star('fact_sales_order', RUN_2, 'sales_order_id');
+    expect(rows.map((r) => [r.sales_order_id, r.deleted_at])).toEqual([
+      [1, '2023-01-01 00:00:00'],
+      [2, null],
+    ]);
   });
 });

@@ -76,10 +76,11 @@ describe('typed(raw.<table>)', () => {
       active: true,
       launch_date: '2024-02-29',
       last_updated: '2024-03-01 10:00:00.123',
+      change_op: null,
       reject_reason: null,
       reject_original: null,
     });
-    expect(Object.keys(row)).toEqual([...gadget.columns.map((c) => c.name), 'reject_reason', 'reject_original']);
+    expect(Object.keys(row)).toEqual([...gadget.columns.map((c) => c.name), 'change_op', 'reject_reason', 'reject_original']);
   });
 
   it('rejects with the first failing check: grain first, then contract order; nullable columns only when unparseable', async () => {
@@ -215,10 +216,31 @@ describe('typed(raw.<table>)', () => {
   });
 });
 
+describe('typed(raw.<table>) with the raw op column _op', () => {
+  it('keeps the operation lower-cased as change_op and rejects an operation that is not insert|update|delete', async () => {
+    const names = gadget.columns.map((c) => c.name);
+    const row = (op: string | null) =>
+      `(${[...names.map((n) => ((good as Record<string, string | null>)[n] == null ? 'null' : `'${(good as Record<string, string | null>)[n]}'`)), op === null ? 'null' : `'${op}'`].join(', ')})`;
+    const source = `(select * from (values ${[' DELETE ', 'update', null, 'upsert'].map(row).join(', ')}) as given (${names.join(', ')}, _op))`;
+    const text = `(select ${[...names, '_op'].map((n) => `cast(${n} as varchar) as ${n}`).join(', ')} from ${source})`;
+    const rows = await queryRows(conn, `select change_op, reject_reason from ${typedSourceSql(gadget, text, 'duckdb', true)}`);
+    expect(rows).toEqual([
+      { change_op: 'delete', reject_reason: null },
+      { change_op: 'update', reject_reason: null },
+      { change_op: null, reject_reason: null },
+      { change_op: 'upsert', reject_reason: "_op is not insert|update|delete: 'upsert'" },
+    ]);
+  });
+});
+
 describe('columns(zone.<table>)', () => {
   it('lists the contract columns in order', () => {
-    expect(renderModel('{{ columns(cleaned.currency) }}', duck)).toBe('currency_id, currency_code, created_at, last_updated');
-    expect(renderModel('{{ columns(transformed.dim_payment_type) }}', duck)).toBe('payment_type_id, payment_type_name');
+    expect(renderModel('{{ columns(cleaned.currency) }}', duck)).toBe(
+      'currency_id, currency_code, created_at, last_updated, change_op',
+    );
+    expect(renderModel('{{ columns(transformed.dim_payment_type) }}', duck)).toBe(
+      'payment_type_id, payment_type_name, deleted_at',
+    );
   });
 
   it('throws TerminalError on a qualifier or an unknown table', () => {

@@ -24,9 +24,10 @@ const DUCK_TYPES: Record<ColumnType, string> = {
   'decimal(10,2)': 'DECIMAL(10,2)',
 };
 
-const literal = (v: StarRow[number]) => (v === null ? 'NULL' : typeof v === 'string' ? quoteLiteral(v) : String(v));
+const literal = (v: StarRow[number] | undefined) =>
+  v === null || v === undefined ? 'NULL' : typeof v === 'string' ? quoteLiteral(v) : String(v);
 
-/** Writes `rows` of a star table as one Parquet file at `path` (folders created). */
+/** Writes `rows` of a star table as one Parquet file at `path` (folders created); values missing at the end of a row (e.g. `deleted_at`) are NULL. */
 export async function writeStarParquet(duck: DuckDBConnection, def: StarTableDef, rows: StarRow[], path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   const selects = rows.map(

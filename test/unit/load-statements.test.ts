@@ -9,6 +9,12 @@ import { copyFromS3Parquet } from '../../jobs/lib/core/warehouse/redshift-copy';
 import { tableLoadStatements } from '../../jobs/lib/core/warehouse/table-load-statements';
 import { renderWarehouseDdl, WAREHOUSE_SQL_DIR, warehouseSchema } from '../../jobs/lib/core/warehouse/warehouse-schema';
 
+/** dim_payment_type without its deleted_at column (a dimension carries deleted_at as one more value column; load-deletes.test.ts covers it). */
+const paymentTypeWithoutDeletes: StarTableDef = {
+  ...starTable('dim_payment_type'),
+  columns: starTable('dim_payment_type').columns.filter((c) => c.name !== 'deleted_at'),
+};
+
 /** A small fact with every interesting column kind: time text, money, a nullable column. */
 const demoFact: StarTableDef = {
   name: 'fact_demo',
@@ -26,7 +32,7 @@ const demoFact: StarTableDef = {
 };
 
 describe('tableLoadStatements: a dimension', () => {
-  const s = tableLoadStatements(starTable('dim_payment_type'));
+  const s = tableLoadStatements(paymentTypeWithoutDeletes);
 
   it('stages the lake columns in order into a fresh temp table', () => {
     expect(s.stagingColumns).toEqual(['payment_type_id', 'payment_type_name']);

@@ -50,7 +50,7 @@ describe('redshiftLoadScript', () => {
     );
     const creates = script.stage.filter((s) => s.sql.startsWith('create temp table "stage_')).map((s) => s.sql);
     expect(creates[0]).toBe(
-      'create temp table "stage_dim_currency" (\n    "currency_id" integer,\n    "currency_code" varchar(3),\n    "currency_name" varchar(64)\n)',
+      'create temp table "stage_dim_currency" (\n    "currency_id" integer,\n    "currency_code" varchar(3),\n    "currency_name" varchar(64),\n    "deleted_at" timestamp\n)',
     );
     expect(creates[1]).toContain('"created_time" varchar(12),');
     expect(creates[1]).toContain('"payment_amount" numeric(10,2),');
@@ -74,7 +74,9 @@ describe('redshiftLoadScript', () => {
     const writesWarehouse = (sql: string) =>
       /^(merge into|insert into|update|delete|create table|drop table) "(dim_|fact_|load_history)/i.test(sql);
     expect(script.stage.filter((s) => writesWarehouse(s.sql))).toEqual([]);
-    expect(script.transaction.filter((s) => writesWarehouse(s.sql))).toHaveLength(STAR_TABLES.length + 1);
+    // One apply a table, one UPDATE marking deleted versions per fact, the load-history insert.
+    const facts = STAR_TABLES.filter((t) => t.kind === 'fact').length;
+    expect(script.transaction.filter((s) => writesWarehouse(s.sql))).toHaveLength(STAR_TABLES.length + facts + 1);
     expect(script.transaction.length).toBeLessThanOrEqual(DATA_API_MAX_SQLS);
     expect(script.stage.filter((s) => s.count).map((s) => s.count!.of)).toEqual(STAR_TABLES.map(() => 'staged'));
     expect(script.transaction.filter((s) => s.count).map((s) => s.count!.of)).toEqual(STAR_TABLES.map(() => 'changed'));

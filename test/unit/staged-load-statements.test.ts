@@ -6,9 +6,15 @@ import { TerminalError } from '../../jobs/lib/core/errors';
 import { starTable, type StarTableDef } from '../../jobs/lib/definition/tables';
 import { dedupeSpec, postgresStagedLoadStatements } from '../../jobs/lib/core/warehouse/staged-load-statements';
 
+/** dim_payment_type without its deleted_at column (a dimension carries deleted_at as one more value column; load-deletes.test.ts covers it). */
+const paymentTypeWithoutDeletes: StarTableDef = {
+  ...starTable('dim_payment_type'),
+  columns: starTable('dim_payment_type').columns.filter((c) => c.name !== 'deleted_at'),
+};
+
 describe('dedupeSpec', () => {
   it('is the grain, the other columns in order, and the time columns', () => {
-    expect(dedupeSpec(starTable('dim_payment_type'))).toEqual({
+    expect(dedupeSpec(paymentTypeWithoutDeletes)).toEqual({
       grain: ['payment_type_id'],
       orderBy: ['payment_type_name'],
       timeColumns: [],
@@ -25,6 +31,7 @@ describe('dedupeSpec', () => {
       'payment_type_id',
       'paid',
       'payment_date',
+      'deleted_at',
     ]);
     expect(fact.timeColumns).toEqual(['created_time', 'last_updated_time']);
   });
@@ -43,7 +50,7 @@ describe('dedupeSpec', () => {
 
 describe('postgresStagedLoadStatements', () => {
   it('stages a dimension with warehouse types and MERGEs only keys whose values differ', () => {
-    const s = postgresStagedLoadStatements(starTable('dim_payment_type'));
+    const s = postgresStagedLoadStatements(paymentTypeWithoutDeletes);
     expect(s.columns).toEqual(['payment_type_id', 'payment_type_name']);
     expect(s.createStaging).toEqual([
       'drop table if exists "stage_dim_payment_type"',
@@ -91,6 +98,7 @@ describe('postgresStagedLoadStatements', () => {
         '        and f."last_updated_date" = s."last_updated_date"',
         '        and f."last_updated_time" = s."last_updated_time"',
         ')',
+        'and s."deleted_at" is null',
       ].join('\n'),
     );
     expect(s.copyTarget.startsWith('copy "fact_sales_order" ("sales_order_id", "created_date", ')).toBe(true);

@@ -16,7 +16,7 @@ export const manifestTableSchema = z.object({
 
 export const manifestSchema = z.object({
   runId: z.string(),
-  origin: z.enum(['extract', 'ingest']),
+  origin: z.enum(['extract', 'ingest', 'reconcile']),
   /** ISO UTC time the manifest was written. */
   createdAt: z.string(),
   tables: z.record(z.string(), manifestTableSchema),

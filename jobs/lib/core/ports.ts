@@ -206,7 +206,7 @@ export interface Warehouse {
 export interface RunRecord {
   runId: string;
   /** How the run was made. */
-  origin: 'extract' | 'ingest';
+  origin: 'extract' | 'ingest' | 'reconcile';
   stage: RunStage;
   /** Set when a step failed for this run; the run stays at its stage. */
   failed?: { step: string; at: string; error: string };

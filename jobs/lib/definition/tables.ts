@@ -33,6 +33,37 @@ const date = (name: string, nullable = false): ColumnDef => ({ name, type: 'date
 const money = (name: string): ColumnDef => ({ name, type: 'decimal(10,2)' });
 const time = (name: string): ColumnDef => ({ name, type: 'time' });
 
+/**
+ * The change-operation column of the cleaned zone: `insert`, `update` or
+ * `delete`, or NULL for a row that landed without one (an upsert, as every
+ * watermark extract lands). Raw rows carry it as {@link RAW_OP_COLUMN}; the
+ * cleaned models pass it through after the contract columns, and the star
+ * models turn a `delete` into {@link DELETED_AT_COLUMN}. A delete row carries
+ * the key, the last values of the row, and as `last_updated` the time of the
+ * delete (reconcile time, or a commit time under CDC).
+ */
+export const OP_COLUMN = 'change_op';
+
+/** The raw-zone field holding a row's operation (`insert|update|delete`); rows without it are upserts. */
+export const RAW_OP_COLUMN = '_op';
+
+/** The operations a row may carry in {@link RAW_OP_COLUMN} / {@link OP_COLUMN}. */
+export const CHANGE_OPS = ['insert', 'update', 'delete'] as const;
+export type ChangeOp = (typeof CHANGE_OPS)[number];
+
+/**
+ * The soft-delete column of every star table but dim_date: the UTC-less
+ * source-local time the key was deleted, NULL while it is live. Dimensions
+ * carry it as a value (a delete sets it, a re-insert clears it); on facts it
+ * marks the latest version of the deleted key, history kept.
+ */
+export const DELETED_AT_COLUMN = 'deleted_at';
+
+/** The cleaned zone's op column as a contract column (nullable text). */
+export const OP_COLUMN_DEF: ColumnDef = { name: OP_COLUMN, type: 'varchar', nullable: true };
+
+const deletedAt = (): ColumnDef => ({ name: DELETED_AT_COLUMN, type: 'timestamp', nullable: true });
+
 /** The ToteSys source tables (all but `_prisma_migrations`). */
 export const SOURCE_TABLES: SourceTableDef[] = [
   {
@@ -234,6 +265,7 @@ export const STAR_TABLES: StarTableDef[] = [
       text('department_name', true),
       text('location', true),
       text('email_address'),
+      deletedAt(),
     ],
   },
   {
@@ -250,6 +282,7 @@ export const STAR_TABLES: StarTableDef[] = [
       text('postal_code'),
       text('country'),
       text('phone'),
+      deletedAt(),
     ],
   },
   {
@@ -257,14 +290,14 @@ export const STAR_TABLES: StarTableDef[] = [
     kind: 'dimension',
     grain: 'one currency',
     key: ['currency_id'],
-    columns: [int('currency_id'), text('currency_code'), text('currency_name', true)],
+    columns: [int('currency_id'), text('currency_code'), text('currency_name', true), deletedAt()],
   },
   {
     name: 'dim_design',
     kind: 'dimension',
     grain: 'one design',
     key: ['design_id'],
-    columns: [int('design_id'), text('design_name'), text('file_location'), text('file_name')],
+    columns: [int('design_id'), text('design_name'), text('file_location'), text('file_name'), deletedAt()],
   },
   {
     name: 'dim_counterparty',
@@ -281,6 +314,7 @@ export const STAR_TABLES: StarTableDef[] = [
       text('counterparty_legal_postal_code'),
       text('counterparty_legal_country'),
       text('counterparty_legal_phone_number'),
+      deletedAt(),
     ],
   },
   {
@@ -288,14 +322,20 @@ export const STAR_TABLES: StarTableDef[] = [
     kind: 'dimension',
     grain: 'one payment type',
     key: ['payment_type_id'],
-    columns: [int('payment_type_id'), text('payment_type_name')],
+    columns: [int('payment_type_id'), text('payment_type_name'), deletedAt()],
   },
   {
     name: 'dim_transaction',
     kind: 'dimension',
     grain: 'one transaction',
     key: ['transaction_id'],
-    columns: [int('transaction_id'), text('transaction_type'), int('sales_order_id', true), int('purchase_order_id', true)],
+    columns: [
+      int('transaction_id'),
+      text('transaction_type'),
+      int('sales_order_id', true),
+      int('purchase_order_id', true),
+      deletedAt(),
+    ],
   },
   {
     name: 'fact_sales_order',
@@ -315,6 +355,7 @@ export const STAR_TABLES: StarTableDef[] = [
       date('agreed_payment_date'),
       date('agreed_delivery_date'),
       int('agreed_delivery_location_id'),
+      deletedAt(),
     ],
   },
   {
@@ -335,6 +376,7 @@ export const STAR_TABLES: StarTableDef[] = [
       date('agreed_delivery_date'),
       date('agreed_payment_date'),
       int('agreed_delivery_location_id'),
+      deletedAt(),
     ],
   },
   {
@@ -353,6 +395,7 @@ export const STAR_TABLES: StarTableDef[] = [
       int('payment_type_id'),
       { name: 'paid', type: 'boolean' },
       date('payment_date'),
+      deletedAt(),
     ],
   },
 ];

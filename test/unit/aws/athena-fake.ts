@@ -155,6 +155,7 @@ export const CURRENCY_MODEL = `select
     created_at,
     last_updated,
     currency_code,
+    null as change_op,
     null as reject_reason
 from {{ raw.currency }}`;
 
@@ -174,13 +175,15 @@ export const currencyCtas = (source: string) =>
     '  cast(m."currency_id" as integer) as "currency_id",',
     '  cast(m."currency_code" as varchar) as "currency_code",',
     '  cast(m."created_at" as timestamp) as "created_at",',
-    '  cast(m."last_updated" as timestamp) as "last_updated"',
+    '  cast(m."last_updated" as timestamp) as "last_updated",',
+    '  cast(m."change_op" as varchar) as "change_op"',
     'from (',
     'select',
     '    currency_id,',
     '    created_at,',
     '    last_updated,',
     '    currency_code,',
+    '    null as change_op,',
     '    null as reject_reason',
     `from ${source}`,
     ') m',

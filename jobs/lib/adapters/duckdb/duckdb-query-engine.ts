@@ -11,6 +11,7 @@ import { quoteIdent, quoteLiteral } from '../../core/identifiers';
 import { keys } from '../../definition/object-keys';
 import { cleanedRejectsFolder } from '../../definition/rejects';
 import type { Zone } from '../../definition/zones';
+import { OP_COLUMN, RAW_OP_COLUMN } from '../../definition/tables';
 import type { ModelResult, ModelRun, QueryEngine } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
 import { goodRowsSql, rejectRowsSql } from '../../core/sql/materialize';
@@ -74,12 +75,24 @@ export class DuckDbQueryEngine implements QueryEngine {
         (r) => `${r.table_schema}.${r.table_name}`,
       ),
     );
+    // The op columns a view has (tables.ts): raw `_op` once some run landed it, cleaned `change_op` once a file has it.
+    const opColumns = new Set(
+      (
+        await queryRows(
+          this.conn,
+          `select table_schema, table_name, column_name from information_schema.columns where ` +
+            `(table_schema = 'raw' and column_name = ${quoteLiteral(RAW_OP_COLUMN)}) or ` +
+            `(table_schema = 'cleaned' and column_name = ${quoteLiteral(OP_COLUMN)})`,
+        )
+      ).map((r) => `${r.table_schema}.${r.table_name}.${r.column_name}`),
+    );
     try {
       rendered = renderModel(model.sql, {
         engine: 'duckdb',
         runId,
         relation: (z, t) => `${quoteIdent(z)}.${quoteIdent(t)}`,
         exists: (z, t) => registered.has(`${z}.${t}`),
+        hasColumn: (z, t, c) => opColumns.has(`${z}.${t}.${c}`),
       });
     } catch (error) {
       throw new TerminalError(`model ${name} (run ${runId}) cannot be rendered: ${errorMessage(error)}`, { cause: error });

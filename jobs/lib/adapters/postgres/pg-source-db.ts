@@ -98,8 +98,8 @@ interface CopyPlan extends Omit<CopyLayout, 'pageRows'> {
   sql: string;
 }
 
-/** How one column is selected for a raw row. */
-function renderColumn(column: SourceColumn): string {
+/** How one column is selected for a raw row (`t.<column>`, as extract lands it; reconcile re-reads rows the same way). */
+export function renderColumn(column: SourceColumn): string {
   const col = `t.${quoteIdent(column.name)}`;
   switch (column.dataType) {
     case 'timestamp without time zone':

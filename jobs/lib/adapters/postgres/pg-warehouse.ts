@@ -21,7 +21,7 @@ import { assertRunId } from '../../core/run-id';
 import { loadHistoryInsert, loadHistoryLookup, loadHistoryValues } from '../../core/warehouse/load-history';
 import { inLoadOrder } from '../../core/warehouse/load-order';
 import { dedupeSpec, postgresStagedLoadStatements } from '../../core/warehouse/staged-load-statements';
-import { warehouseSchema } from '../../core/warehouse/warehouse-schema';
+import { warehouseSchema, softDeleteUpgrades } from '../../core/warehouse/warehouse-schema';
 import type { ParquetStaging } from '../../core/parquet-staging';
 import type { PgClient } from './pg-client';
 
@@ -90,7 +90,7 @@ export class PgWarehouse implements Warehouse {
    * Throws TerminalError on bad DDL, TransientError when the connection fails.
    */
   async ensureSchema(): Promise<void> {
-    const statements = await warehouseSchema('postgres');
+    const statements = [...(await warehouseSchema('postgres')), ...softDeleteUpgrades()];
     try {
       await this.db.transaction(async (tx) => {
         for (const { table, sql } of statements) {
@@ -204,6 +204,15 @@ export class PgWarehouse implements Warehouse {
                 tx.copyFromCsv(s.copyTarget, csv()),
               );
               for (const { create_sql } of indexes) await this.step(runId, s.table, create_sql, () => tx.exec(create_sql));
+              if (s.takeDeletesFromTarget && s.markDeleted) {
+                // The COPY took the run's delete rows too: they mark versions, they are not versions.
+                const [dropOld, take, remove] = s.takeDeletesFromTarget;
+                await this.step(runId, s.table, dropOld, () => tx.exec(dropOld));
+                await this.step(runId, s.table, 'stage deletes', () => tx.exec(take));
+                changed -= await this.step(runId, s.table, 'remove delete rows', () => tx.command(remove));
+                changed += await this.step(runId, s.table, 'mark deleted', () => tx.command(s.markDeleted!));
+                await this.step(runId, s.table, 'drop staging', () => tx.exec(s.dropStaging));
+              }
             } else {
               for (const sql of s.createStaging)
                 await this.step(runId, s.table, `create staging (${firstLine(sql)})`, () => tx.exec(sql));
@@ -214,6 +223,7 @@ export class PgWarehouse implements Warehouse {
                 `${s.kind === 'dimension' ? 'merge' : 'insert'} (${firstLine(s.apply)})`,
                 () => tx.command(s.apply),
               );
+              if (s.markDeleted) changed += await this.step(runId, s.table, 'mark deleted', () => tx.command(s.markDeleted!));
               await this.step(runId, s.table, 'drop staging', () => tx.exec(s.dropStaging));
             }
             await fs.rm(prepared.csv, { force: true });

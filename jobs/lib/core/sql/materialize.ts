@@ -9,7 +9,7 @@
 import { TerminalError } from '../errors';
 import { quoteIdent, quoteLiteral } from '../identifiers';
 import { REJECT_RECORD_COLUMNS, type RejectRecord } from '../../definition/rejects';
-import { SOURCE_TABLES, STAR_TABLES, type ColumnDef, type ColumnType } from '../../definition/tables';
+import { OP_COLUMN_DEF, SOURCE_TABLES, STAR_TABLES, type ColumnDef, type ColumnType } from '../../definition/tables';
 
 /** The column a cleaned model sets, with a reason, on rows that cannot be typed or are a conflicting version. */
 export const REJECT_REASON_COLUMN = 'reject_reason';
@@ -36,14 +36,15 @@ export const LAKE_TYPE: Record<ColumnType, string> = {
 
 /**
  * The lake columns of a zone table, in order: a cleaned table's source columns
- * or a star table's lake columns (definition/tables.ts).
+ * followed by the op column (`change_op`, tables.ts OP_COLUMN), or a star
+ * table's lake columns (definition/tables.ts).
  *
  * @throws TerminalError when the table is not in that zone.
  */
 export function zoneColumns(zone: 'cleaned' | 'transformed', table: string): ColumnDef[] {
   const def = zone === 'cleaned' ? SOURCE_TABLES.find((t) => t.name === table) : STAR_TABLES.find((t) => t.name === table);
   if (!def) throw new TerminalError(`no ${zone} table named ${JSON.stringify(table)} in definition/tables.ts`);
-  return def.columns;
+  return zone === 'cleaned' ? [...def.columns, OP_COLUMN_DEF] : def.columns;
 }
 
 /** `cast(m."col" as <lake type>) as "col"` for each column, one per line. */

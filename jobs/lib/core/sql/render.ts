@@ -21,7 +21,7 @@
  */
 import { TerminalError } from '../errors';
 import { ZONES, type Zone } from '../../definition/zones';
-import { sourceTable, zoneTables, type ColumnDef } from '../../definition/tables';
+import { OP_COLUMN, RAW_OP_COLUMN, sourceTable, zoneTables, type ColumnDef } from '../../definition/tables';
 import { LAKE_TYPE, zoneColumns } from './materialize';
 import { assertRunId } from '../run-id';
 import { SHIMS, shimNames } from './shims';
@@ -41,6 +41,13 @@ export interface RenderContext {
    * relation with the table's columns from definition/tables.ts. Default: every table exists.
    */
   exists?: (zone: Zone, table: string) => boolean;
+  /**
+   * Whether a zone table that exists has a column: the raw op column `_op` is
+   * present only once some run landed it (default: absent, raw rows are
+   * upserts); the cleaned op column `change_op` is absent from a cleaned table
+   * whose files were all written before it existed (default: present).
+   */
+  hasColumn?: (zone: Zone, table: string, column: string) => boolean;
 }
 
 const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
@@ -119,7 +126,9 @@ function renderTyped(arg: string, runId: string, ctx: RenderContext): string {
   if (zone !== 'raw' || qualifier !== undefined) {
     throw new TerminalError(`typed() reads this run's raw rows: expected typed(raw.<table>), got typed(${arg})`);
   }
-  return typedSourceSql(sourceTable(table), renderTable(zone, table, undefined, runId, ctx), ctx.engine);
+  const landed = ctx.exists?.(zone, table) ?? true;
+  const withOp = landed && (ctx.hasColumn?.(zone, table, RAW_OP_COLUMN) ?? false);
+  return typedSourceSql(sourceTable(table), renderTable(zone, table, undefined, runId, ctx), ctx.engine, withOp);
 }
 
 /** `{{ columns(zone.<table>) }}`: the contract's column names, in order, comma-separated. */
@@ -153,7 +162,10 @@ function renderTable(zone: string, table: string, qualifier: string | undefined,
   }
   if (ctx.exists && !ctx.exists(zone as Zone, table)) return emptyRelation(zone as Zone, table);
   const comparison = qualifier === undefined ? '=' : '<=';
-  const runs = `(select * from ${ctx.relation(zone as Zone, table)} where run_id ${comparison} '${runId}')`;
+  // Cleaned files written before the op column existed lack it: then every version is an upsert.
+  const addOp = zone === 'cleaned' && !(ctx.hasColumn?.('cleaned', table, OP_COLUMN) ?? true);
+  const columns = addOp ? `*, cast(null as varchar) as ${OP_COLUMN}` : '*';
+  const runs = `(select ${columns} from ${ctx.relation(zone as Zone, table)} where run_id ${comparison} '${runId}')`;
   return qualifier === 'latest' ? latestVersions(table, runs) : runs;
 }
 
@@ -161,14 +173,16 @@ function renderTable(zone: string, table: string, qualifier: string | undefined,
  * The latest version of every key of cleaned table `table` in `runs` (a
  * relation of its rows over several runs): per primary key (tables.ts), the
  * row with the greatest last_updated, ties going to the greatest run id. The
- * result has the table's contract columns and `run_id`, like `:all`. Both
+ * result has the table's contract columns, the op column and `run_id`, like
+ * `:all`; a key whose latest version is a delete (`change_op = 'delete'`) is
+ * kept, so models can mark it deleted. Both
  * engines run the same SQL (a window, then a filter: Trino has no `qualify`).
  *
  * @throws TerminalError when the table has a column named like the window column
  */
 function latestVersions(table: string, runs: string): string {
   const def = sourceTable(table);
-  const names = def.columns.map((c) => c.name);
+  const names = [...def.columns.map((c) => c.name), OP_COLUMN];
   if (names.includes(RECENCY_COLUMN)) throw new TerminalError(`cleaned.${table} must not have a ${RECENCY_COLUMN} column`);
   return (
     `(select ${[...names, 'run_id'].join(', ')} from (select *, row_number() over (partition by ${def.primaryKey} ` +
@@ -185,7 +199,9 @@ function latestVersions(table: string, runs: string): string {
  */
 export function emptyRelation(zone: Zone, table: string): string {
   const typeOf = (c: ColumnDef) => (zone === 'raw' ? 'varchar' : LAKE_TYPE[c.type]);
-  const columns = zoneColumns(typedZone(zone), table).map((c) => `cast(null as ${typeOf(c)}) as ${c.name}`);
+  // Raw tables hold the source columns as landed (no change_op: a raw row's op is `_op`, when it has one).
+  const defs = zone === 'raw' ? sourceTable(table).columns : zoneColumns(typedZone(zone), table);
+  const columns = defs.map((c) => `cast(null as ${typeOf(c)}) as ${c.name}`);
   const list = [...columns, 'cast(null as varchar) as run_id'];
   return `(select ${list.join(', ')} where 1 = 0)`;
 }

@@ -15,7 +15,14 @@
  * the table, with no edit to the model files.
  */
 import { TerminalError } from '../errors';
-import type { ColumnDef, ColumnType, SourceTableDef } from '../../definition/tables';
+import {
+  CHANGE_OPS,
+  OP_COLUMN,
+  RAW_OP_COLUMN,
+  type ColumnDef,
+  type ColumnType,
+  type SourceTableDef,
+} from '../../definition/tables';
 import type { Engine } from './engine';
 import { REJECT_ORIGINAL_COLUMN, REJECT_REASON_COLUMN } from './materialize';
 import { jsonObjectText, SHIMS } from './shims';
@@ -129,14 +136,18 @@ const VARIANT_NUMBER = 'variant_number';
  * @param def     the source table contract (definition/tables.ts)
  * @param source  the relation holding the raw rows, e.g. a rendered `{{ raw.<table> }}`
  * @param engine  the engine the shims are rendered for
- * @returns SQL text of a parenthesised relation (usable after `from`)
+ * @param withOp  whether `source` has the raw op column `_op` (tables.ts RAW_OP_COLUMN): then
+ *   `change_op` is its lower-cased text and a row whose op is not insert|update|delete is
+ *   rejected; otherwise `change_op` is NULL on every row (upserts)
+ * @returns SQL text of a parenthesised relation (usable after `from`), the contract columns
+ *   then `change_op` and `reject_reason`
  * @throws TerminalError when a column name is not a plain lowercase identifier,
  *   a typed column's text name collides with another column, a column is
  *   named like the relation's own columns (reject_reason, reject_original,
  *   typing_reason, version_number, variant_number), the grain columns are
  *   missing, or a column has a type with no text parser (bigint, time)
  */
-export function typedSourceSql(def: SourceTableDef, source: string, engine: Engine): string {
+export function typedSourceSql(def: SourceTableDef, source: string, engine: Engine, withOp = false): string {
   const names = def.columns.map((c) => c.name);
   for (const column of def.columns) {
     const name = column.name;
@@ -148,7 +159,7 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
       );
     }
   }
-  for (const reserved of [REJECT_REASON_COLUMN, REJECT_ORIGINAL_COLUMN, TYPING_REASON, VERSION_NUMBER, VARIANT_NUMBER]) {
+  for (const reserved of [OP_COLUMN, REJECT_REASON_COLUMN, REJECT_ORIGINAL_COLUMN, TYPING_REASON, VERSION_NUMBER, VARIANT_NUMBER]) {
     if (names.includes(reserved)) throw new TerminalError(`source table ${def.name} must not have a ${reserved} column`);
   }
   // Raises the grain errors before anything else is built.
@@ -157,21 +168,27 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
   /** The raw text of a column inside the relation: `<column>_text` for a typed column, else the column. */
   const textOf = (c: ColumnDef) => (parserOf(def.name, c) ? c.name + TEXT_SUFFIX : c.name);
   const column = (name: string) => def.columns.find((c) => c.name === name)!;
-  const asText = def.columns.map((c) =>
-    parserOf(def.name, c) ? `cast(${c.name} as varchar) as ${c.name}${TEXT_SUFFIX}` : c.name,
-  );
+  const asText = [
+    ...def.columns.map((c) => (parserOf(def.name, c) ? `cast(${c.name} as varchar) as ${c.name}${TEXT_SUFFIX}` : c.name)),
+    withOp ? `lower(trim(cast(${RAW_OP_COLUMN} as varchar))) as ${OP_COLUMN}` : `cast(null as varchar) as ${OP_COLUMN}`,
+  ];
   const typed = def.columns.flatMap((c) => {
     const parser = parserOf(def.name, c);
     return parser ? [`${parser.parse(c.name + TEXT_SUFFIX, engine)} as ${c.name}`] : [];
   });
   // Never empty: the grain columns are always checked.
-  const checks = order.flatMap((c) => rejectChecks(def, c));
+  const opChecks = withOp
+    ? [
+        `when ${OP_COLUMN} is not null and ${OP_COLUMN} not in (${CHANGE_OPS.map((op) => `'${op}'`).join(', ')}) then '${RAW_OP_COLUMN} is not ${CHANGE_OPS.join('|')}: ''' || ${OP_COLUMN} || ''''`,
+      ]
+    : [];
+  const checks = [...order.flatMap((c) => rejectChecks(def, c)), ...opChecks];
   const reason = ['case', ...checks.map((line) => `    ${line}`), `end as ${TYPING_REASON}`];
 
-  // Good rows first, then the contract columns: equal rows are peers (same dense rank), NULLs equal.
+  // Good rows first, then the contract columns and the operation: equal rows are peers (same dense rank), NULLs equal.
   const window =
     `over (partition by ${def.primaryKey}, ${VERSION_COLUMN} ` +
-    `order by ${TYPING_REASON} nulls first, ${names.map((n) => `${n} nulls last`).join(', ')})`;
+    `order by ${TYPING_REASON} nulls first, ${[...names, OP_COLUMN].map((n) => `${n} nulls last`).join(', ')})`;
   const conflict = `${TYPING_REASON} is null and ${VARIANT_NUMBER} > 1`;
   const conflictReason =
     `'conflicting version of ${def.primaryKey} ' || ${textOf(column(def.primaryKey))} || ` +
@@ -185,6 +202,7 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
     ...list(
       [
         ...names,
+        OP_COLUMN,
         `case when ${conflict} then ${conflictReason} else ${TYPING_REASON} end as ${REJECT_REASON_COLUMN}`,
         `case when ${TYPING_REASON} is not null or ${VARIANT_NUMBER} > 1 then ${original} end as ${REJECT_ORIGINAL_COLUMN}`,
       ],

@@ -23,7 +23,8 @@
  *
  * A `BatchExecuteStatement` takes 1–40 statements (`Sqls`, SqlList max 40), so
  * the stage part is cut into calls of at most 40 ({@link chunkSqls}) and the
- * transaction (3 statements a table + 1) must fit one call: up to 13 tables.
+ * transaction (3 statements a table, 4 for a fact with `deleted_at`, + 1) must
+ * fit one call: the eleven star tables take 37.
  *
  * Staging tables get the warehouse DDL's column types (text lengths included;
  * Redshift reads a bare `varchar` as `varchar(256)`), except `time` columns,
@@ -140,6 +141,7 @@ export function redshiftLoadScript(runId: string, tables: LoadTable[], options: 
       { sql: s.collectChanges },
       { sql: s.countChanges, count: { table: load.table.name, of: 'changed' } },
       { sql: s.apply },
+      ...(s.markDeleted ? [{ sql: s.markDeleted }] : []),
     );
   }
   transaction.push({ sql: historyInsert(ordered.map((t) => t.table.name)) });

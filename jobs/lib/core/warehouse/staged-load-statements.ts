@@ -7,7 +7,8 @@
 import { quoteIdent, quoteLiteral } from '../identifiers';
 import type { StarTableDef } from '../../definition/tables';
 import { WAREHOUSE_TYPES } from './column-types';
-import { absentFrom, checkDefinition, commaList, indent, mergeInsert } from './statement-parts';
+import { DELETED_AT_COLUMN } from '../../definition/tables';
+import { absentFrom, checkDefinition, commaList, indent, markDeletedUpdate, mergeInsert, softDeletes } from './statement-parts';
 
 /**
  * How one run's staged rows of a star table are deduplicated (the rule the
@@ -74,6 +75,18 @@ export interface StagedLoadStatements {
   copy: string;
   apply: string;
   dropStaging: string;
+  /**
+   * Facts with `deleted_at` only: the UPDATE that marks, from the staging table's
+   * delete rows, the version each deletes (statement-parts.ts markDeletedUpdate);
+   * run after `apply`, its row count adds to the rows changed.
+   */
+  markDeleted?: string;
+  /**
+   * Facts with `deleted_at` only, after a bulk `copyTarget`: move the delete rows
+   * the COPY put into the target into a new staging table (create it, then delete
+   * them from the target), so `markDeleted` applies them; `dropStaging` after.
+   */
+  takeDeletesFromTarget?: string[];
   /** `lock table <target> in exclusive mode`: no other writer until commit; readers go on. */
   lockTarget: string;
   /** One row, `empty` true when the target has no rows. */
@@ -149,8 +162,11 @@ export function postgresStagedLoadStatements(def: StarTableDef): StagedLoadState
       ...indent(commaList(sourceCols)),
       `from ${q(staging)} s`,
       ...absentFrom(target, grain),
+      ...(softDeletes(def) ? [`and s.${q(DELETED_AT_COLUMN)} is null`] : []),
     ].join('\n');
   }
+  const factDeletes = def.kind === 'fact' && softDeletes(def);
+  const deleted = `${target}.${q(DELETED_AT_COLUMN)} is not null`;
   return {
     table: def.name,
     kind: def.kind,
@@ -167,6 +183,16 @@ export function postgresStagedLoadStatements(def: StarTableDef): StagedLoadState
     copy: copyCsv(q(staging)),
     apply,
     dropStaging: `drop table ${q(staging)}`,
+    ...(factDeletes
+      ? {
+          markDeleted: markDeletedUpdate(def, q(staging)),
+          takeDeletesFromTarget: [
+            `drop table if exists ${q(staging)}`,
+            `create temp table ${q(staging)} as select ${names.map(q).join(', ')} from ${target} where ${deleted}`,
+            `delete from ${target} where ${deleted}`,
+          ],
+        }
+      : {}),
     lockTarget: `lock table ${target} in exclusive mode`,
     targetEmpty: `select not exists (select 1 from ${target}) as "empty"`,
     copyTarget: copyCsv(target),

@@ -30,7 +30,18 @@
 import { quoteIdent } from '../identifiers';
 import type { StarTableDef } from '../../definition/tables';
 import { stagingType, typedExpr } from './column-types';
-import { absentFrom, checkDefinition, commaList, indent, mergeInsert, RANK_COLUMN } from './statement-parts';
+import { DELETED_AT_COLUMN } from '../../definition/tables';
+import {
+  absentFrom,
+  checkDefinition,
+  commaList,
+  indent,
+  markDeletedUpdate,
+  marksVersion,
+  mergeInsert,
+  RANK_COLUMN,
+  softDeletes,
+} from './statement-parts';
 
 /** The statements that load one star table for one run (see the module comment for the order). */
 export interface TableLoadStatements {
@@ -53,6 +64,8 @@ export interface TableLoadStatements {
   countChanges: string;
   /** MERGE (dimensions) or INSERT (facts) from the changes table. */
   apply: string;
+  /** Facts with `deleted_at`: the UPDATE marking the versions the change table's delete rows delete, after `apply`. */
+  markDeleted?: string;
   dropTemp: string[];
 }
 
@@ -114,6 +127,7 @@ export function tableLoadStatements(def: StarTableDef): TableLoadStatements {
 
   let collectChanges: string;
   let apply: string;
+  let markDeleted: string | undefined;
   if (def.kind === 'dimension') {
     const valueCols = names.filter((n) => !def.key.includes(n));
     // Null-safe "differs" without IS DISTINCT FROM (Redshift lacks it): `<>` when both are set, else "exactly one is null".
@@ -137,7 +151,7 @@ export function tableLoadStatements(def: StarTableDef): TableLoadStatements {
         : []),
       ...mergeInsert(names.map(q), sourceCols),
     ].join('\n');
-  } else {
+  } else if (!softDeletes(def)) {
     collectChanges = [
       `create temp table ${q(changes)} as`,
       'select',
@@ -153,6 +167,36 @@ export function tableLoadStatements(def: StarTableDef): TableLoadStatements {
       ...indent(commaList(sourceCols)),
       `from ${q(changes)} s`,
     ].join('\n');
+  } else {
+    // Changes: live versions not yet loaded, and delete rows that mark a loaded live version.
+    const deleted = q(DELETED_AT_COLUMN);
+    const [first, ...rest] = marksVersion(def, target, 't', 's');
+    collectChanges = [
+      `create temp table ${q(changes)} as`,
+      'select',
+      ...indent(commaList(sourceCols)),
+      `from ${q(deduped)} s`,
+      `where (s.${deleted} is null and not exists (`,
+      '    select 1',
+      `    from ${target} f`,
+      `    where ${grain.map((k) => `f.${q(k)} = s.${q(k)}`).join('\n        and ')}`,
+      `)) or exists (`,
+      '    select 1',
+      `    from ${target} t`,
+      `    where ${first}`,
+      ...rest.map((l) => (l.startsWith(' ') || l === ')' ? `        ${l}` : `        and ${l}`)),
+      ')',
+    ].join('\n');
+    apply = [
+      `insert into ${target} (`,
+      ...indent(commaList(names.map(q))),
+      ')',
+      'select',
+      ...indent(commaList(sourceCols)),
+      `from ${q(changes)} s`,
+      `where s.${deleted} is null`,
+    ].join('\n');
+    markDeleted = markDeletedUpdate(def, q(changes));
   }
 
   return {
@@ -168,6 +212,7 @@ export function tableLoadStatements(def: StarTableDef): TableLoadStatements {
     countStaged: `select count(*) as "row_count" from ${q(staging)}`,
     countChanges: `select count(*) as "row_count" from ${q(changes)}`,
     apply,
+    ...(markDeleted ? { markDeleted } : {}),
     dropTemp: [`drop table ${q(staging)}`, `drop table ${q(deduped)}`, `drop table ${q(changes)}`],
   };
 }

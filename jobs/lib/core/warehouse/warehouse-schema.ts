@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TerminalError } from '../errors';
-import { STAR_TABLES } from '../../definition/tables';
+import { DELETED_AT_COLUMN, STAR_TABLES } from '../../definition/tables';
+import { quoteIdent } from '../identifiers';
 import type { WarehouseDialect } from './dialect';
 import { LOAD_HISTORY_TABLE } from './load-history';
 
@@ -70,4 +71,19 @@ export async function warehouseSchema(dialect: WarehouseDialect, dir = WAREHOUSE
     statements.push({ table, sql: renderWarehouseDdl(body, dialect) });
   }
   return statements;
+}
+
+/**
+ * PostgreSQL statements that bring a warehouse created before soft deletes up
+ * to the DDL: `alter table … add column if not exists deleted_at timestamp`
+ * for every star table that has the column (tables.ts DELETED_AT_COLUMN).
+ * Idempotent; run after {@link warehouseSchema}'s creates. Redshift has no
+ * `add column if not exists`; a Redshift warehouse made before the column
+ * needs `alter table <t> add column deleted_at timestamp` once per table.
+ */
+export function softDeleteUpgrades(): SchemaStatement[] {
+  return STAR_TABLES.filter((t) => t.columns.some((c) => c.name === DELETED_AT_COLUMN)).map((t) => ({
+    table: t.name,
+    sql: `alter table ${quoteIdent(t.name)} add column if not exists ${quoteIdent(DELETED_AT_COLUMN)} timestamp`,
+  }));
 }

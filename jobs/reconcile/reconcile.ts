@@ -1,0 +1,346 @@
+/**
+ * The reconcile job (issue 15, part 3; README "Change capture"): finds what a
+ * `last_updated` watermark cannot see, deletes and updates that left
+ * `last_updated` unchanged, by comparing every source key's row hash with the
+ * lake's latest version of that key, and writes the differences as a run like
+ * any other (parts, ledger record, manifest), so the normal chain carries
+ * them to the warehouse.
+ *
+ * Per table:
+ *   1. the source streams `key, md5 of the row` (row-hash.ts) into a scratch
+ *      object `_reconcile/<run>/<table>.tsv` in the raw zone (never the table in memory);
+ *   2. the query engine (DuckDB) joins it with the cleaned zone's latest
+ *      version of every key, hashed from the same canonical text, and returns
+ *      only the keys that differ;
+ *   3. keys missing in the source become `delete` rows (the lake's last values,
+ *      `last_updated` = the delete's time); keys new or changed in the source
+ *      are re-read from it and become `insert` / `update` rows. The version
+ *      (`last_updated`) of a written row is the source's when that is later
+ *      than the lake's latest version of the key (a change the watermark will
+ *      also bring, deduplicated downstream), else the reconcile time
+ *      (a delete, or an update that left `last_updated` unchanged), and at
+ *      least one millisecond after the lake's latest version.
+ *
+ * Raw rows carry their operation in `_op` (tables.ts RAW_OP_COLUMN). The
+ * watermarks are not touched.
+ */
+import picomatch from 'picomatch';
+import { Readable } from 'node:stream';
+import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
+import { quoteIdent, quoteLiteral } from '../lib/core/identifiers';
+import type { Logger } from '../lib/core/logger';
+import { manifestSchema, type Manifest } from '../lib/core/manifest';
+import type { Catalog, Clock, ObjectStore, QueryEngine, RawRow, RunLedger, SourceColumn } from '../lib/core/ports';
+import { RawPartWriter } from '../lib/core/raw-part-writer';
+import { registerRawPartitions } from '../lib/core/raw-partitions';
+import type { ReconcileSource } from '../lib/core/reconcile-source';
+import { rowHashSql } from '../lib/core/row-hash';
+import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
+import { renderModel } from '../lib/core/sql/render';
+import { keys } from '../lib/definition/object-keys';
+import { OP_COLUMN, RAW_OP_COLUMN, SOURCE_TABLES, type ChangeOp, type SourceTableDef } from '../lib/definition/tables';
+
+export interface ReconcileInput {
+  /** Table globs to reconcile (picomatch), e.g. `['*']`. */
+  include: string[];
+  /** Table globs to skip. */
+  exclude: string[];
+  /** Compare and report only: write no run. */
+  dryRun?: boolean;
+  /** Rows per part file, default 100,000. */
+  partRows?: number;
+}
+
+export interface ReconcileDeps {
+  source: ReconcileSource;
+  /** The source tables (SourceDb.listTables: those with a `last_updated` column). */
+  listTables: () => Promise<string[]>;
+  raw: ObjectStore;
+  /** Runs the comparison (DuckDB SQL) over the cleaned zone and the scratch key files. */
+  engine: Pick<QueryEngine, 'query'>;
+  /** The tables the cleaned zone's catalog holds (a table never cleaned is skipped: extract loads it first). */
+  cleanedTables: () => Promise<string[]>;
+  catalog?: Catalog;
+  ledger: RunLedger;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** What reconcile found in one table. */
+export interface TableReconcile {
+  /** Keys the source holds (every one compared). */
+  compared: number;
+  /** Live keys of the lake's latest versions. */
+  lakeKeys: number;
+  /** Keys in the source but not live in the lake (new, or inserted again after a delete). */
+  inserted: number;
+  /** Keys whose row hash differs. */
+  changed: number;
+  /** Live lake keys missing in the source. */
+  deleted: number;
+}
+
+export interface ReconcileResult {
+  /** The run written, or null (dry run, or no difference). */
+  runId: string | null;
+  dryRun: boolean;
+  /** Per source table compared. */
+  tables: Record<string, TableReconcile>;
+  /** Source tables not reconciled because the lake has no cleaned rows of them yet. */
+  skipped: string[];
+  manifestKey?: string;
+}
+
+const STEP = 'reconcile';
+const SCRATCH_PREFIX = '_reconcile/';
+
+/** DuckDB text of a cleaned column as a raw row carries it (ISO timestamps with ms, `yyyy-mm-dd` dates). */
+function rawTextSql(def: SourceTableDef, alias: string): string[] {
+  return def.columns.map((c) => {
+    const ref = `${alias}.${quoteIdent(c.name)}`;
+    const expr =
+      c.type === 'timestamp'
+        ? `strftime(${ref}, '%Y-%m-%dT%H:%M:%S.%g')`
+        : c.type === 'date'
+          ? `strftime(${ref}, '%Y-%m-%d')`
+          : c.type === 'int' || c.type === 'boolean'
+            ? ref
+            : `cast(${ref} as varchar)`;
+    return `${expr} as ${quoteIdent(c.name)}`;
+  });
+}
+
+/** Zone-less ISO text with milliseconds of an instant (`2026-01-02T10:00:00.123`). */
+const isoMs = (ms: number) => new Date(ms).toISOString().slice(0, 23);
+
+/**
+ * The version of a written row: the source's own (`sourceStamp`) when it is
+ * later than the lake's latest version, else the reconcile time, never at or
+ * before the lake's latest version.
+ */
+function versionOf(sourceStamp: string | null, lakeStamp: string | null, reconcileMs: number): string {
+  if (sourceStamp !== null && (lakeStamp === null || sourceStamp > lakeStamp)) return sourceStamp;
+  const after = lakeStamp === null ? reconcileMs : Math.max(reconcileMs, Date.parse(`${lakeStamp}Z`) + 1);
+  return isoMs(after);
+}
+
+interface Difference {
+  key: string;
+  op: ChangeOp;
+  lakeVersion: string | null;
+}
+
+/**
+ * Compares the source with the lake and (unless `dryRun`) writes the
+ * differences as one run (module comment).
+ *
+ * @returns per table the keys compared, inserted, changed and deleted; the run id (null when dry or nothing differs)
+ * @throws TerminalError when runs are still open in the ledger (their rows
+ *   are not in the lake's latest versions yet, so they would be found again:
+ *   finish them first), for bad input, or a source table without the
+ *   one-column key of its contract; storage, source and engine errors as their
+ *   adapters throw them. A failure before the run is recorded discards it
+ *   (`discardRun`); a failed manifest write marks it failed.
+ */
+export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const { raw, ledger, clock, logger } = deps;
+  const dryRun = input.dryRun ?? false;
+  const partRows = input.partRows ?? 100_000;
+  if (!Number.isInteger(partRows) || partRows < 1) throw new TerminalError(`partRows must be a positive integer: ${partRows}`);
+  const open = await ledger.openRuns();
+  if (open.length > 0) {
+    throw new TerminalError(
+      `${open.length} run(s) are still in the chain (${open
+        .slice(0, 3)
+        .map((r) => `${r.runId} at ${r.stage}${r.failed ? ', failed' : ''}`)
+        .join('; ')}): let them finish (lakehouse run, or lakehouse retry) before reconciling`,
+    );
+  }
+  const included = input.include.length ? picomatch(input.include) : () => false;
+  const excluded = input.exclude.length ? picomatch(input.exclude) : () => false;
+  const contract = new Map(SOURCE_TABLES.map((t) => [t.name, t]));
+  const tables = (await deps.listTables()).filter((t) => included(t) && !excluded(t) && contract.has(t));
+  const cleaned = new Set(await deps.cleanedTables());
+  const skipped = tables.filter((t) => !cleaned.has(t));
+  const runId = await claimRunId(deps);
+  const reconcileMs = clock.now().getTime();
+  const result: ReconcileResult = { runId: null, dryRun, tables: {}, skipped };
+  logger.info('reconcile started', { step: STEP, runId, tables, skipped, dryRun });
+
+  const written = new Map<string, { files: string[]; rows: number; schema: SourceColumn[] }>();
+  let recorded = false;
+  try {
+    for (const table of tables.filter((t) => cleaned.has(t))) {
+      const def = contract.get(table)!;
+      const columns = await deps.source.describe(table);
+      const scratch = `${SCRATCH_PREFIX}${runId}/${table}.tsv`;
+      try {
+        await raw.putStream(scratch, Readable.from(deps.source.keyHashes(def, columns)));
+        const { counts, differences } = await compare(def, runId, raw.uri(scratch), deps.engine);
+        result.tables[table] = counts;
+        logger.info('table reconciled', { step: STEP, runId, table, ...counts });
+        if (dryRun || differences.length === 0) continue;
+        const writer = new RawPartWriter(raw, table, runId, partRows);
+        try {
+          const fromSource = differences.filter((d) => d.op !== 'delete');
+          const byKey = new Map(fromSource.map((d) => [d.key, d]));
+          const rows = await deps.source.rowsByKey(
+            def,
+            columns,
+            fromSource.map((d) => d.key),
+          );
+          await writer.write(
+            rows.map((row) => {
+              const d = byKey.get(String(row[def.primaryKey]))!;
+              const stamp = typeof row.last_updated === 'string' ? row.last_updated : null;
+              return { ...row, last_updated: versionOf(stamp, d.lakeVersion, reconcileMs), [RAW_OP_COLUMN]: d.op };
+            }),
+          );
+          if (differences.some((d) => d.op === 'delete')) {
+            const gone = await deletedRows(def, runId, raw.uri(scratch), deps.engine);
+            await writer.write(
+              gone.map((row) => ({
+                ...row,
+                last_updated: versionOf(null, row.last_updated as string, reconcileMs),
+                [RAW_OP_COLUMN]: 'delete',
+              })),
+            );
+          }
+        } finally {
+          await writer.close();
+        }
+        if (writer.rows > 0) written.set(table, { files: writer.files, rows: writer.rows, schema: columns });
+      } finally {
+        await raw.delete(scratch).catch(() => undefined);
+      }
+    }
+
+    if (written.size === 0) {
+      await discardRun(deps, STEP, runId, []);
+      logger.info(dryRun ? 'dry run: nothing written' : 'source and lake agree: no run', { step: STEP, runId: null });
+      return result;
+    }
+    const counts = Object.fromEntries([...written].map(([t, w]) => [t, w.rows]));
+    const at = clock.now().toISOString();
+    let manifest: Manifest;
+    try {
+      manifest = manifestSchema.parse({
+        runId,
+        origin: 'reconcile',
+        createdAt: at,
+        tables: Object.fromEntries(
+          [...written].map(([t, w]) => [
+            t,
+            {
+              files: w.files,
+              rows: w.rows,
+              schema: w.schema.map(({ name, dataType, nullable }) => ({ name, dataType, nullable })),
+            },
+          ]),
+        ),
+      });
+    } catch (error) {
+      throw new TerminalError(`manifest of run ${runId} does not match its schema: ${errorMessage(error)}`, { cause: error });
+    }
+    await recordRun(deps, runId, { origin: 'reconcile', counts, at });
+    recorded = true;
+    const manifestKey = keys.manifest(runId);
+    try {
+      await raw.put(manifestKey, JSON.stringify(manifest, null, 2));
+    } catch (error) {
+      await markRunFailed(deps, runId, STEP, error);
+      throw error;
+    }
+    logger.info('manifest written', { step: STEP, runId, manifestKey, rows: counts });
+    await registerRawPartitions(deps, STEP, runId, Object.keys(counts));
+    return { ...result, runId, manifestKey };
+  } catch (error) {
+    if (!recorded) await discardRun(deps, STEP, runId, tables, error instanceof ConflictError);
+    throw error;
+  }
+}
+
+/** The source key file as a DuckDB relation `(k, h)`. */
+const sourceKeys = (uri: string) =>
+  `(select k, h from read_csv(${quoteLiteral(uri)}, delim = '\\t', header = false, quote = '', escape = '', ` +
+  `columns = {'k': 'VARCHAR', 'h': 'VARCHAR'}))`;
+
+/** The cleaned zone's latest version of every key of `def` (render.ts `:latest`), as of run `runId`. */
+const latest = (def: SourceTableDef, runId: string) =>
+  renderModel(`select * from {{ cleaned.${def.name}:latest }}`, {
+    engine: 'duckdb',
+    runId,
+    relation: (zone, table) => `${quoteIdent(zone)}.${quoteIdent(table)}`,
+  });
+
+/** Counts and differing keys of one table (module comment, step 2). */
+async function compare(
+  def: SourceTableDef,
+  runId: string,
+  uri: string,
+  engine: Pick<QueryEngine, 'query'>,
+): Promise<{ counts: TableReconcile; differences: Difference[] }> {
+  const key = quoteIdent(def.primaryKey);
+  const sql = `
+with src as (select * from ${sourceKeys(uri)}),
+lake as (
+    select cast(l.${key} as varchar) as k, ${rowHashSql(def, 'duckdb', 'l')} as h,
+        l.${quoteIdent(OP_COLUMN)} is not distinct from 'delete' as gone,
+        strftime(l.last_updated, '%Y-%m-%dT%H:%M:%S.%g') as version
+    from (${latest(def, runId)}) l
+),
+joined as (
+    select
+        coalesce(src.k, lake.k) as k,
+        case
+            when src.k is null then 'delete'
+            when lake.k is null or lake.gone then 'insert'
+            else 'update'
+        end as op,
+        lake.version,
+        src.k is not null as in_source,
+        lake.k is not null and not lake.gone as live_in_lake,
+        src.h is distinct from lake.h as differs
+    from src
+    full outer join lake on lake.k = src.k
+)
+select k, op, version, in_source, live_in_lake, differs from joined
+where (in_source and (not live_in_lake or differs)) or (not in_source and live_in_lake)
+`;
+  const rows = await engine.query(sql);
+  const totals = await engine.query(
+    `select (select count(*) from ${sourceKeys(uri)}) as compared, ` +
+      `(select count(*) from (${latest(def, runId)}) l where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete') as lake_keys`,
+  );
+  const differences: Difference[] = rows.map((r) => ({
+    key: String(r.k),
+    op: r.op as ChangeOp,
+    lakeVersion: r.version === null || r.version === undefined ? null : String(r.version),
+  }));
+  return {
+    counts: {
+      compared: Number(totals[0].compared),
+      lakeKeys: Number(totals[0].lake_keys),
+      inserted: differences.filter((d) => d.op === 'insert').length,
+      changed: differences.filter((d) => d.op === 'update').length,
+      deleted: differences.filter((d) => d.op === 'delete').length,
+    },
+    differences,
+  };
+}
+
+/** The lake's latest values of the live keys missing in the source, as raw rows (step 3). */
+async function deletedRows(
+  def: SourceTableDef,
+  runId: string,
+  uri: string,
+  engine: Pick<QueryEngine, 'query'>,
+): Promise<RawRow[]> {
+  const key = quoteIdent(def.primaryKey);
+  const rows = await engine.query(
+    `select ${rawTextSql(def, 'l').join(', ')} from (${latest(def, runId)}) l ` +
+      `where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete' ` +
+      `and cast(l.${key} as varchar) not in (select k from ${sourceKeys(uri)})`,
+  );
+  return rows as RawRow[];
+}
