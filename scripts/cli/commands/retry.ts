@@ -17,6 +17,7 @@ import type { Clock, RunLedger } from '../../../jobs/lib/core/ports';
 import { clearFailure, failedRuns, type ClearedFailure } from '../../../jobs/lib/core/run-lifecycle';
 import { s3LedgerAt } from '../ledger-uri';
 import { withRuntime } from '../with-runtime';
+import { interruptible } from '../interruptible';
 import { runOnce } from './run';
 
 /** What a retry did: runs cleared, runs named that were not failed, runs named that do not exist. */
@@ -96,9 +97,11 @@ export function registerRetry(program: Command, setCode: (code: number) => void)
           setCode(1);
           return;
         }
-        const { ok, text } = await runOnce(runtime);
-        console.log(text);
-        setCode(ok ? 0 : 1);
+        await interruptible(runtime, setCode, async () => {
+          const { ok, text } = await runOnce(runtime);
+          console.log(text);
+          setCode(ok ? 0 : 1);
+        });
       });
     });
 }

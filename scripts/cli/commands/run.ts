@@ -8,6 +8,7 @@ import { STAR_TABLES } from '../../../jobs/lib/definition/tables';
 import { renderSummary } from '../summary';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
+import { interruptible } from '../interruptible';
 import { seedIfEmpty } from './seed';
 import { redactUrl } from '../../redact-url';
 
@@ -117,10 +118,12 @@ export function registerRun(program: Command, setCode: (code: number) => void): 
     .description('run one pass of the chain: extract changes, crawl, transform to cleaned and transformed, load the warehouse')
     .option('--seed-if-empty', 'seed the source with the ToteSys data first when it is empty')
     .action(async (options: { seedIfEmpty?: boolean }) => {
-      await withRuntime(async (runtime) => {
-        const { ok, text } = await runOnce(runtime, options);
-        console.log(text);
-        setCode(ok ? 0 : 1);
-      });
+      await withRuntime((runtime) =>
+        interruptible(runtime, setCode, async () => {
+          const { ok, text } = await runOnce(runtime, options);
+          console.log(text);
+          setCode(ok ? 0 : 1);
+        }),
+      );
     });
 }

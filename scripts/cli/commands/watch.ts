@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../../../jobs/lib/core/duration';
 import { withRuntime } from '../with-runtime';
+import { interruptible } from '../interruptible';
 import { runOnce } from './run';
 
 /** Runs a parser for commander, turning its error into commander's own (printed with the usage, exit 1). */
@@ -38,12 +39,20 @@ export function registerWatch(program: Command, setCode: (code: number) => void)
         wake(); // Ctrl-C during the wait stops at once, not after it
       });
       let failed = false;
+      let signalCode: number | undefined; // set when a pass was interrupted: watch exits with the signal's code
       for (let pass = 1; pass <= limit && !stop; pass++) {
         try {
           await withRuntime(async (runtime) => {
-            const { ok, text } = await runOnce(runtime);
-            console.log(`[${new Date().toISOString()}] pass ${pass}\n${text}`);
-            failed ||= !ok;
+            const interrupted = await interruptible(
+              runtime,
+              (code) => (signalCode = code),
+              async () => {
+                const { ok, text } = await runOnce(runtime);
+                console.log(`[${new Date().toISOString()}] pass ${pass}\n${text}`);
+                failed ||= !ok;
+              },
+            );
+            if (interrupted) stop = true;
           });
         } catch (error) {
           // One failed pass (a database down for a moment) does not end the schedule: say so, try again next time.
@@ -63,6 +72,6 @@ export function registerWatch(program: Command, setCode: (code: number) => void)
         }
       }
       if (stop) console.log('watch stopped (Ctrl-C); the next run resumes where this one ended');
-      setCode(failed ? 1 : 0);
+      setCode(signalCode ?? (failed ? 1 : 0));
     });
 }

@@ -6,7 +6,9 @@
  */
 import { logOffset, scanLogsLocal } from '../../../scan-logs/local';
 import type { ScanLogsResult } from '../../../scan-logs/scan-logs';
+import { endPass, removeLeftovers, type LeftoversRemoved } from '../../adapters/fs/leftovers';
 import { LANDING_PREFIX } from '../../definition/object-keys';
+import { ZONES } from '../../definition/zones';
 import type { Delivery } from './event-bus';
 import type { LocalRuntime } from './local-runtime';
 
@@ -18,6 +20,8 @@ export interface PassResult {
   ms: number;
   /** What the scan of this pass's log lines found and whether it sent an alert. */
   alerts: ScanLogsResult;
+  /** Leftovers of a killed process removed before the pass (jobs/lib/adapters/fs/leftovers.ts). */
+  leftovers: LeftoversRemoved;
 }
 
 /**
@@ -30,6 +34,27 @@ export interface PassResult {
 export async function runPass(runtime: LocalRuntime): Promise<PassResult> {
   const started = performance.now();
   const offset = await logOffset(runtime);
+  const leftovers = await removeLeftovers({
+    raw: runtime.paths.zone('raw'),
+    zones: ZONES.map((zone) => runtime.paths.zone(zone)),
+    ledger: runtime.ledger,
+  });
+  if (leftovers.runs.length || leftovers.tempFiles.length || leftovers.scratch.length) {
+    runtime.logger.warn('removed the leftovers of an interrupted process', {
+      step: 'sweep',
+      unrecordedRuns: leftovers.runs,
+      tempFiles: leftovers.tempFiles.length,
+      loadScratchFolders: leftovers.scratch.length,
+    });
+  }
+  try {
+    return { ...(await drainPass(runtime, offset, started)), leftovers };
+  } finally {
+    await endPass(runtime.ledger);
+  }
+}
+
+async function drainPass(runtime: LocalRuntime, offset: number, started: number): Promise<Omit<PassResult, 'leftovers'>> {
   for (const object of await runtime.lake.raw.list(LANDING_PREFIX)) {
     await runtime.bus.publish({
       source: 'aws.s3',
