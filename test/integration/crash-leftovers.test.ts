@@ -84,7 +84,7 @@ describe('leftovers of a killed process', () => {
     try {
       // The catalog shows only the recorded run, even right after a crawl that saw the ghost's folder.
       await rt.catalog.crawlZone('raw');
-      expect(await rt.engine.query('select run_id, count(*) as n from raw.currency group by run_id')).toEqual([
+      expect(await rt.engine.query('select run_id, count(*)::int as n from raw.currency group by run_id')).toEqual([
         { run_id: run.runId, n: 1 },
       ]);
       expect(await rt.catalog.hasPartition('raw', 'currency', ghost)).toBe(false);
@@ -99,7 +99,7 @@ describe('leftovers of a killed process', () => {
       expect(existsSync(liveScratch)).toBe(true); // a live process's folder is never removed
       expect(readdirSync(recordedFolder)).toEqual(['part-00000.jsonl.gz']); // the recorded run is untouched
       expect(readdirSync(join(rt.paths.ledger, 'passes'))).toEqual([]); // this pass ended and says so
-      expect(await rt.engine.query('select count(*) as n from raw.currency')).toEqual([{ n: 1 }]);
+      expect(await rt.engine.query('select count(*)::int as n from raw.currency')).toEqual([{ n: 1 }]);
     } finally {
       rmSync(goneScratch, { recursive: true, force: true });
       rmSync(liveScratch, { recursive: true, force: true });
