@@ -7,7 +7,6 @@
  * and the run lifecycle, docs/architecture.md "Crash recovery").
  */
 import { constants } from 'node:os';
-import type { LocalEventBus } from './event-bus';
 
 /** The signals a pass stops on. */
 export type StopSignal = 'SIGINT' | 'SIGTERM';
@@ -18,7 +17,7 @@ export function signalExitCode(signal: StopSignal): number {
   return 128 + constants.signals[signal];
 }
 
-/** Thrown by {@link LocalEventBus.drain} at the safe point after a stop was requested. */
+/** Thrown by the local event bus's `drain` (event-bus.ts) at the safe point after a stop was requested. */
 export class PassInterrupted extends Error {
   /**
    * @param signal the signal that asked for the stop
@@ -48,7 +47,7 @@ export class PassInterrupted extends Error {
  * @returns what `fn` returns; rethrows what it throws (a {@link PassInterrupted} after a stop)
  */
 export async function stoppingAtSafePoint<T>(
-  bus: Pick<LocalEventBus, 'requestStop'>,
+  bus: { requestStop(signal: StopSignal): void },
   fn: () => Promise<T>,
   notice: (line: string) => void = (line) => console.error(line),
 ): Promise<T> {
