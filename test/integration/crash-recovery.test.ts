@@ -219,7 +219,9 @@ describe('crash recovery and stop signals of lakehouse run', () => {
 
     const twice = copyOfTemplate();
     const second = start(['run'], twice);
-    await until(() => existsSync(join(twice, 'ledger', 'passes')));
+    // Once the extract has claimed its run id it is under way: the first signal waits for it, the second does not.
+    const claimed = () => readdirSync(join(twice, 'ledger', 'open')).some((n) => n !== '_complete.json');
+    await until(() => existsSync(join(twice, 'ledger', 'open')) && claimed());
     second.child.kill('SIGTERM');
     await until(() => /SIGTERM received/.test(second.stderr()));
     second.child.kill('SIGTERM');
