@@ -24,6 +24,8 @@ import { STAR_TABLES } from '../../jobs/lib/definition/tables';
 
 const BIN = resolve(__dirname, '../../scripts/bin/lakehouse.js');
 const ORDERS_KEPT = 150;
+/** Limit of one scenario (two runs and a warehouse query): about 20 s on an idle two-core machine, minutes on a busy one. */
+const SCENARIO_MS = 600_000;
 
 interface Exit {
   code: number | null;
@@ -184,52 +186,70 @@ describe('crash recovery and stop signals of lakehouse run', () => {
       expect(leftovers(home, pid)).toEqual([]);
       rmSync(join(home, '..'), { recursive: true, force: true });
     },
+    SCENARIO_MS,
   );
 
-  it('SIGINT (Ctrl-C) mid-run stops at the next step, says so, exits 130, and the next run completes', async () => {
-    const home = copyOfTemplate();
-    const { child, exit } = start(['run'], home);
-    // Once the extract recorded its run, the crawl, both transforms and the load are still to come.
-    await until(() => existsSync(join(home, 'ledger', 'runs')) && readdirSync(join(home, 'ledger', 'runs')).length > 0);
-    process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C sends: to the whole foreground group
-    const stopped = await exit;
-    expect(stopped.code).toBe(130);
-    expect(stopped.stderr).toMatch(/SIGINT received: stopping after the current step/);
-    expect(stopped.stderr).toMatch(/run interrupted by SIGINT after step [a-z-]+; what the finished steps wrote is kept/);
-    expect(stopped.stderr).toMatch(/The next `lakehouse run` resumes it/);
-    expect(leftovers(home)).toEqual([]); // a stop at a safe point leaves nothing to sweep
+  it(
+    'SIGINT (Ctrl-C) mid-run stops at the next step, says so, exits 130, and the next run completes',
+    async () => {
+      const home = copyOfTemplate();
+      const { child, exit } = start(['run'], home);
+      // Once the extract recorded its run, the crawl, both transforms and the load are still to come.
+      await until(() => existsSync(join(home, 'ledger', 'runs')) && readdirSync(join(home, 'ledger', 'runs')).length > 0);
+      process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C sends: to the whole foreground group
+      const stopped = await exit;
+      expect(stopped.code).toBe(130);
+      expect(stopped.stderr).toMatch(/SIGINT received: stopping after the current step/);
+      expect(stopped.stderr).toMatch(/run interrupted by SIGINT after step [a-z-]+; what the finished steps wrote is kept/);
+      expect(stopped.stderr).toMatch(/The next `lakehouse run` resumes it/);
+      expect(leftovers(home)).toEqual([]); // a stop at a safe point leaves nothing to sweep
 
-    const resumed = await lakehouse(['run'], home);
-    expect(resumed).toMatchObject({ code: 0, stderr: '' });
-    expect(await warehouseRows(home)).toEqual(reference);
-    expectAllLoaded(home);
-    rmSync(join(home, '..'), { recursive: true, force: true });
-  });
+      const resumed = await lakehouse(['run'], home);
+      expect(resumed).toMatchObject({ code: 0, stderr: '' });
+      expect(await warehouseRows(home)).toEqual(reference);
+      expectAllLoaded(home);
+      rmSync(join(home, '..'), { recursive: true, force: true });
+    },
+    SCENARIO_MS,
+  );
 
-  it('SIGTERM stops at the next step with exit 143; a second SIGTERM stops at once', async () => {
-    const once = copyOfTemplate();
-    const first = start(['run'], once);
-    await until(() => existsSync(join(once, 'ledger', 'runs')) && readdirSync(join(once, 'ledger', 'runs')).length > 0);
-    first.child.kill('SIGTERM'); // as a service manager sends it, to the launcher (which passes it on)
-    const stopped = await first.exit;
-    expect(stopped.code).toBe(143);
-    expect(stopped.stderr).toMatch(/run interrupted by SIGTERM after step [a-z-]+/);
-    expect(await lakehouse(['run'], once)).toMatchObject({ code: 0, stderr: '' });
-    expect(await warehouseRows(once)).toEqual(reference);
+  it(
+    'SIGTERM stops at the next step with exit 143, and the next run completes',
+    async () => {
+      const once = copyOfTemplate();
+      const first = start(['run'], once);
+      await until(() => existsSync(join(once, 'ledger', 'runs')) && readdirSync(join(once, 'ledger', 'runs')).length > 0);
+      first.child.kill('SIGTERM'); // as a service manager sends it, to the launcher (which passes it on)
+      const stopped = await first.exit;
+      expect(stopped.code).toBe(143);
+      expect(stopped.stderr).toMatch(/run interrupted by SIGTERM after step [a-z-]+/);
+      expect(await lakehouse(['run'], once)).toMatchObject({ code: 0, stderr: '' });
+      expect(await warehouseRows(once)).toEqual(reference);
+      rmSync(join(once, '..'), { recursive: true, force: true });
+    },
+    SCENARIO_MS,
+  );
 
-    const twice = copyOfTemplate();
-    const second = start(['run'], twice);
-    // Once the extract has claimed its run id it is under way: the first signal waits for it, the second does not.
-    const claimed = () => readdirSync(join(twice, 'ledger', 'open')).some((n) => n !== '_complete.json');
-    await until(() => existsSync(join(twice, 'ledger', 'open')) && claimed());
-    second.child.kill('SIGTERM');
-    await until(() => /SIGTERM received/.test(second.stderr()));
-    second.child.kill('SIGTERM');
-    const killed = await second.exit;
-    expect(killed.code).toBe(143);
-    expect(killed.stderr).toMatch(/SIGTERM again: stopping now/);
-    expect(await lakehouse(['run'], twice)).toMatchObject({ code: 0, stderr: '' });
-    expect(await warehouseRows(twice)).toEqual(reference);
-    expectAllLoaded(twice);
-  });
+  it(
+    'a second SIGTERM stops at once (exit 143), and the next run recovers',
+    async () => {
+      const twice = copyOfTemplate();
+      const second = start(['run'], twice);
+      // Once the extract has claimed its run id it is under way: the first signal waits for it, the second does not.
+      const claimed = () => readdirSync(join(twice, 'ledger', 'open')).some((n) => n !== '_complete.json');
+      await until(() => existsSync(join(twice, 'ledger', 'open')) && claimed());
+      second.child.kill('SIGTERM');
+      await until(() => /SIGTERM received/.test(second.stderr()));
+      second.child.kill('SIGTERM');
+      const killed = await second.exit;
+      expect(killed.code).toBe(143);
+      expect(killed.stderr).toMatch(/SIGTERM again: stopping now/);
+      expect(await lakehouse(['run'], twice)).toMatchObject({ code: 0, stderr: '' });
+      expect(await warehouseRows(twice)).toEqual(reference);
+      expectAllLoaded(twice);
+      expect(leftovers(twice)).toEqual([]);
+      rmSync(join(twice, '..'), { recursive: true, force: true });
+    },
+    SCENARIO_MS,
+  );
 });
