@@ -19,6 +19,9 @@ describe('DuckDbCatalog raw partitions', () => {
   const writeRaw = (table: string, run: string, file: string, rows: object[]) => {
     mkdirSync(join(home, 'raw', table, `run_id=${run}`), { recursive: true });
     writeFileSync(part(table, run, file), gzipSync(`${rows.map((r) => JSON.stringify(r)).join('\n')}\n`));
+    // The run is recorded: the catalog shows raw partitions whose run has a manifest.
+    mkdirSync(join(home, 'raw', '_manifests'), { recursive: true });
+    writeFileSync(join(home, 'raw', '_manifests', `${run}.json`), '{}');
   };
 
   beforeEach(() => {

@@ -18,6 +18,9 @@ describe('DuckDbCatalog (the local crawler)', () => {
       join(dir, 'part-00000.jsonl.gz'),
       gzipSync(`${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`),
     );
+    // The run is recorded: the catalog shows raw partitions whose run has a manifest.
+    mkdirSync(join(home, 'raw', '_manifests'), { recursive: true });
+    writeFileSync(join(home, 'raw', '_manifests', `${run}.json`), '{}');
   };
 
   beforeEach(() => {

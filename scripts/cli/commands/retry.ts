@@ -17,6 +17,7 @@ import type { Clock, RunLedger } from '../../../jobs/lib/core/ports';
 import { clearFailure, failedRuns, type ClearedFailure } from '../../../jobs/lib/core/run-lifecycle';
 import { s3LedgerAt } from '../ledger-uri';
 import { withRuntime } from '../with-runtime';
+import { interruptible } from '../interruptible';
 import { runOnce } from './run';
 import { passExitCode } from '../exit-codes';
 
@@ -97,9 +98,11 @@ export function registerRetry(program: Command, setCode: (code: number) => void)
           setCode(1);
           return;
         }
-        const result = await runOnce(runtime);
-        console.log(result.text);
-        setCode(passExitCode(result));
+        await interruptible(runtime, setCode, async () => {
+          const result = await runOnce(runtime);
+          console.log(result.text);
+          setCode(passExitCode(result));
+        });
       });
     });
 }

@@ -11,6 +11,7 @@ import { seedWithProgress } from '../seed-progress';
 import { landingReport } from '../landing-report';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
+import { interruptible } from '../interruptible';
 import { redactUrl } from '../../redact-url';
 import { withOpenRuns } from '../open-runs';
 import { alertNotSentLine } from '../alert-not-sent';
@@ -155,13 +156,14 @@ export function registerRun(program: Command, setCode: (code: number) => void): 
         return;
       }
       await withRuntime(
-        async (runtime) => {
-          const result = options.dryRun
-            ? { ok: true, text: await fullRefreshDryRun(runtime) }
-            : await runOnce(runtime, { ...options, progress: progressMode() });
-          console.log(result.text);
-          setCode(passExitCode(result));
-        },
+        (runtime) =>
+          interruptible(runtime, setCode, async () => {
+            const result = options.dryRun
+              ? { ok: true, text: await fullRefreshDryRun(runtime) }
+              : await runOnce(runtime, { ...options, progress: progressMode() });
+            console.log(result.text);
+            setCode(passExitCode(result));
+          }),
         { readOnly: options.dryRun },
       );
     });

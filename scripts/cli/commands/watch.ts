@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../../../jobs/lib/core/duration';
 import { withRuntime } from '../with-runtime';
+import { interruptible } from '../interruptible';
 import { runOnce } from './run';
 import { passExitCode } from '../exit-codes';
 import { progressMode } from '../progress';
@@ -41,13 +42,21 @@ export function registerWatch(program: Command, setCode: (code: number) => void)
       });
       let failed = false;
       let alertNotSent = false;
+      let signalCode: number | undefined; // set when a pass was interrupted: watch exits with the signal's code
       for (let pass = 1; pass <= limit && !stop; pass++) {
         try {
           await withRuntime(async (runtime) => {
-            const { ok, text, alertNotSent: notSent } = await runOnce(runtime, { progress: progressMode() });
-            console.log(`[${new Date().toISOString()}] pass ${pass}\n${text}`);
-            failed ||= !ok;
-            alertNotSent ||= !!notSent;
+            const interrupted = await interruptible(
+              runtime,
+              (code) => (signalCode = code),
+              async () => {
+                const { ok, text, alertNotSent: notSent } = await runOnce(runtime, { progress: progressMode() });
+                console.log(`[${new Date().toISOString()}] pass ${pass}\n${text}`);
+                failed ||= !ok;
+                alertNotSent ||= !!notSent;
+              },
+            );
+            if (interrupted) stop = true;
           });
         } catch (error) {
           // One failed pass (a database down for a moment) does not end the schedule: say so, try again next time.
@@ -67,6 +76,6 @@ export function registerWatch(program: Command, setCode: (code: number) => void)
         }
       }
       if (stop) console.log('watch stopped (Ctrl-C); the next run resumes where this one ended');
-      setCode(passExitCode({ ok: !failed, alertNotSent }));
+      setCode(signalCode ?? passExitCode({ ok: !failed, alertNotSent }));
     });
 }

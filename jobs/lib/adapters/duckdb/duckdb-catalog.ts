@@ -28,7 +28,7 @@ import type { Zone } from '../../definition/zones';
 import type { Catalog, CatalogTable } from '../../core/ports';
 import { assertIdentifier, quoteIdent, quoteLiteral } from '../../core/identifiers';
 import { execSql, queryRows, type DuckDBConnection } from './duckdb';
-import { isInProgressWrite } from '../../definition/object-keys';
+import { isInProgressWrite, MANIFEST_PREFIX } from '../../definition/object-keys';
 import { REJECT_RECORD_COLUMNS, REJECTS_LOCATION, REJECTS_TABLE, REJECTS_TABLE_COLUMNS } from '../../definition/rejects';
 
 /** What one crawl of a zone found. */
@@ -146,7 +146,9 @@ export class DuckDbCatalog implements Catalog {
     for (const [table, { files, partitions }] of found) {
       const glob = quoteLiteral(join(root, table, 'run_id=*', `*${FILE_SUFFIX[zone]}`));
       const source = zone === 'raw' ? await this.rawSource(root, table, partitions, glob) : parquetSource(glob);
-      await execSql(this.conn, `create or replace view ${schema}.${quoteIdent(table)} as select * from ${source}`);
+      // Raw: only the partitions of recorded runs (their manifest exists), never one a killed extract left.
+      const recorded = zone === 'raw' ? ` where run_id in (${[...partitions.keys()].map(quoteLiteral).join(', ')})` : '';
+      await execSql(this.conn, `create or replace view ${schema}.${quoteIdent(table)} as select * from ${source}${recorded}`);
       const columns = await this.columnsOf(zone, table);
       report.tables.push({ name: table, files, partitions: partitions.size, columns: columns.length });
     }
@@ -202,6 +204,7 @@ export class DuckDbCatalog implements Catalog {
    */
   async hasPartition(zone: Zone, table: string, runId: string): Promise<boolean> {
     if (!(await this.viewNames(zone)).includes(table)) return false;
+    if (zone === 'raw' && !(await this.recordedRawRuns(this.zoneRoot(zone))).has(runId)) return false;
     const folder = join(this.zoneRoot(zone), table, `run_id=${assertRunId(runId)}`);
     try {
       return (await fs.readdir(folder)).some((f) => f.endsWith(FILE_SUFFIX[zone]) && !isInProgressWrite(f));
@@ -254,6 +257,7 @@ export class DuckDbCatalog implements Catalog {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return found;
       throw error;
     }
+    const recorded = zone === 'raw' ? await this.recordedRawRuns(root) : undefined;
     for (const table of tables.sort()) {
       // `_manifests`, `_rejects`, `landing` and anything odd are not tables.
       if (!TABLE_NAME.test(table) || table === 'landing') continue;
@@ -261,7 +265,7 @@ export class DuckDbCatalog implements Catalog {
       let files = 0;
       for (const part of await fs.readdir(join(root, table), { withFileTypes: true })) {
         const m = part.isDirectory() ? PARTITION.exec(part.name) : null;
-        if (!m) continue;
+        if (!m || (recorded && !recorded.has(m[1]))) continue;
         const data = (await fs.readdir(join(root, table, part.name))).filter(
           (f) => f.endsWith(FILE_SUFFIX[zone]) && !isInProgressWrite(f),
         );
@@ -273,6 +277,23 @@ export class DuckDbCatalog implements Catalog {
       if (files) found.set(table, { files, partitions });
     }
     return found;
+  }
+
+  /**
+   * Runs whose manifest is in the raw zone (`_manifests/<run>.json`): the
+   * recorded runs, whose partitions the catalog shows. The parts of a run an
+   * extract or ingest was killed before recording have no manifest and stay
+   * out of the catalog until the next pass removes them
+   * (jobs/lib/adapters/fs/leftovers.ts).
+   */
+  private async recordedRawRuns(root: string): Promise<Set<string>> {
+    try {
+      const names = await fs.readdir(join(root, ...MANIFEST_PREFIX.split('/').filter(Boolean)));
+      return new Set(names.filter((n) => n.endsWith('.json') && !isInProgressWrite(n)).map((n) => n.slice(0, -'.json'.length)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+      throw error;
+    }
   }
 
   /**

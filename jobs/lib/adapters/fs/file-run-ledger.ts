@@ -127,6 +127,27 @@ export class FileRunLedger implements RunLedger {
     await fs.rm(this.markerPath(runId), { force: true });
   }
 
+  /**
+   * Claims older than `before` whose record was never written: ids a process
+   * claimed and then died with (killed between {@link reserveRun} and
+   * {@link createRun}). Reads `open/` only; writes nothing. The sweep of
+   * leftovers (leftovers.ts) removes their parts and releases them.
+   */
+  async abandonedClaims(before: Date): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of await jsonNames(this.openDir)) {
+      if (name === INDEX_COMPLETE) continue;
+      const runId = name.slice(0, -'.json'.length);
+      const modified = await fs.stat(join(this.openDir, name)).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      );
+      if (modified === undefined || modified >= before.getTime()) continue;
+      if (!(await this.getRun(runId))) out.push(runId);
+    }
+    return out;
+  }
+
   /** Writes the marker (unless the run is loaded), then the record with an exclusive create; ConflictError when it exists. */
   async createRun(run: RunRecord): Promise<void> {
     if (run.stage !== 'loaded') await this.writeMarker(run.runId, false);

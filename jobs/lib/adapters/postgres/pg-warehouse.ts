@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { errorMessage, TerminalError, TransientError } from '../../core/errors';
 import type { Clock, LoadResult, LoadTable, Warehouse } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
+import { loadScratchPrefix } from '../../core/scratch-folders';
 import { loadHistoryInsert, loadHistoryLookup, loadHistoryValues } from '../../core/warehouse/load-history';
 import { inLoadOrder } from '../../core/warehouse/load-order';
 import { dedupeSpec, postgresStagedLoadStatements } from '../../core/warehouse/staged-load-statements';
@@ -159,7 +160,7 @@ export class PgWarehouse implements Warehouse {
       spec: dedupeSpec(t.table),
       statements: postgresStagedLoadStatements(t.table),
     }));
-    const scratch = await fs.mkdtemp(join(tmpdir(), 'lakehouse-load-'));
+    const scratch = await fs.mkdtemp(join(tmpdir(), loadScratchPrefix())); // named with the pid: core/scratch-folders.ts
     try {
       return await this.db.transaction(async (tx) => {
         if (await this.alreadyLoaded(tx, runId)) return { runId, loaded: false, tables: {} };

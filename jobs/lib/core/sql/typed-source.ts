@@ -159,7 +159,14 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
       );
     }
   }
-  for (const reserved of [OP_COLUMN, REJECT_REASON_COLUMN, REJECT_ORIGINAL_COLUMN, TYPING_REASON, VERSION_NUMBER, VARIANT_NUMBER]) {
+  for (const reserved of [
+    OP_COLUMN,
+    REJECT_REASON_COLUMN,
+    REJECT_ORIGINAL_COLUMN,
+    TYPING_REASON,
+    VERSION_NUMBER,
+    VARIANT_NUMBER,
+  ]) {
     if (names.includes(reserved)) throw new TerminalError(`source table ${def.name} must not have a ${reserved} column`);
   }
   // Raises the grain errors before anything else is built.

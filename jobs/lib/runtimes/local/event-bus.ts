@@ -9,6 +9,7 @@ import { errorMessage } from '../../core/errors';
 import { DEFAULT_CHAIN_MODE, routesFor, type ChainMode, type Route } from '../../definition/routes';
 import type { PipelineEvent } from '../../definition/events';
 import type { EventPublisher } from '../../core/ports';
+import { PassInterrupted, type StopSignal } from './stop-signals';
 
 /** One delivery of an event to a route, as recorded for summaries and tests. */
 export interface Delivery {
@@ -42,6 +43,7 @@ export type StepDispatcher = (route: Route, event: PipelineEvent) => Promise<unk
 
 export class LocalEventBus implements EventPublisher {
   private readonly queue: PipelineEvent[] = [];
+  private stop?: StopSignal;
   /** Every delivery so far, in order. */
   readonly deliveries: Delivery[] = [];
 
@@ -54,17 +56,37 @@ export class LocalEventBus implements EventPublisher {
   }
 
   /**
+   * Asks {@link drain} to stop at its next safe point: before the next
+   * delivery, never during one (stop-signals.ts). The events still queued
+   * are dropped then; the next pass's sweep picks their runs up again.
+   */
+  requestStop(signal: StopSignal): void {
+    this.stop ??= signal;
+  }
+
+  /** The signal that asked for a stop, if any (see {@link requestStop}). */
+  get stopRequested(): StopSignal | undefined {
+    return this.stop;
+  }
+
+  /**
    * Delivers queued events (and those the steps publish meanwhile) until the
    * queue is empty. A failing step is recorded and does not stop other
    * deliveries; `maxDeliveries` guards against a routing loop. `onProgress`
    * hears each delivery start and finish.
    * Returns the deliveries made by this call.
+   *
+   * @throws PassInterrupted before a delivery once {@link requestStop} was called (the queue is emptied)
    */
   async drain(dispatch: StepDispatcher, maxDeliveries = 1000, onProgress?: ProgressListener): Promise<Delivery[]> {
     const made: Delivery[] = [];
     while (this.queue.length) {
       const event = this.queue.shift()!;
       for (const route of routesFor(event, this.mode)) {
+        if (this.stop) {
+          this.queue.length = 0;
+          throw new PassInterrupted(this.stop, made.at(-1)?.route);
+        }
         if (made.length >= maxDeliveries) throw new Error(`more than ${maxDeliveries} deliveries: is there a routing loop?`);
         const started = performance.now();
         const delivery: Delivery = { route: route.name, step: route.step, input: route.input, event, ms: 0 };

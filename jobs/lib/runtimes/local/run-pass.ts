@@ -5,7 +5,9 @@
  * quiet. The order of the steps comes from the routes, not from this file.
  */
 import { type LocalScanResult, logOffset, scanLogsLocal } from '../../../scan-logs/local';
+import { endPass, removeLeftovers, type LeftoversRemoved } from '../../adapters/fs/leftovers';
 import { LANDING_PREFIX } from '../../definition/object-keys';
+import { ZONES } from '../../definition/zones';
 import type { Logger } from '../../core/logger';
 import type { Delivery, ProgressListener } from './event-bus';
 import type { LocalRuntime } from './local-runtime';
@@ -18,6 +20,8 @@ export interface PassResult {
   ms: number;
   /** What the scan of this pass's log lines found, whether it sent an alert, and why not (`notSent`). */
   alerts: LocalScanResult;
+  /** Leftovers of a killed process removed before the pass (jobs/lib/adapters/fs/leftovers.ts). */
+  leftovers: LeftoversRemoved;
 }
 
 /**
@@ -46,6 +50,32 @@ export async function runPass(runtime: LocalRuntime, options: { onProgress?: Pro
 async function pass(runtime: LocalRuntime, onProgress?: ProgressListener): Promise<PassResult> {
   const started = performance.now();
   const offset = await logOffset(runtime);
+  const leftovers = await removeLeftovers({
+    raw: runtime.paths.zone('raw'),
+    zones: ZONES.map((zone) => runtime.paths.zone(zone)),
+    ledger: runtime.ledger,
+  });
+  if (leftovers.runs.length || leftovers.tempFiles.length || leftovers.scratch.length) {
+    runtime.logger.warn('removed the leftovers of an interrupted process', {
+      step: 'sweep',
+      unrecordedRuns: leftovers.runs,
+      tempFiles: leftovers.tempFiles.length,
+      loadScratchFolders: leftovers.scratch.length,
+    });
+  }
+  try {
+    return { ...(await drainPass(runtime, offset, started, onProgress)), leftovers };
+  } finally {
+    await endPass(runtime.ledger);
+  }
+}
+
+async function drainPass(
+  runtime: LocalRuntime,
+  offset: number,
+  started: number,
+  onProgress?: ProgressListener,
+): Promise<Omit<PassResult, 'leftovers'>> {
   for (const object of await runtime.lake.raw.list(LANDING_PREFIX)) {
     await runtime.bus.publish({
       source: 'aws.s3',

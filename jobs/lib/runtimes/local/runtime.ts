@@ -29,6 +29,7 @@ import { PgWarehouse } from '../../adapters/postgres/pg-warehouse';
 import type { LocalRuntime } from './local-runtime';
 import { runLocalStep } from './local-steps';
 import { homePaths, type LocalSettings } from './settings';
+import { killAfterRoute, killOnRawPart, withLoadKillPoint } from './test-kill-hook';
 
 /**
  * DuckDB settings of the local runtime: its buffer memory is capped at 192 MB
@@ -169,13 +170,14 @@ export async function openLocalRuntime(settings: LocalSettings, options: Runtime
   const lake = Object.fromEntries(
     ZONES.map((zone) => [
       zone,
-      new FsObjectStore(zone, paths.zone(zone), (key, size) =>
-        bus.publish({
+      new FsObjectStore(zone, paths.zone(zone), (key, size) => {
+        if (zone === 'raw') killOnRawPart(key); // crash tests only (test-kill-hook.ts)
+        return bus.publish({
           source: 'aws.s3',
           'detail-type': 'Object Created',
           detail: { bucket: { name: zone }, object: { key, size }, zone },
-        }),
-      ),
+        });
+      }),
     ]),
   ) as unknown as Lake;
 
@@ -211,7 +213,12 @@ export async function openLocalRuntime(settings: LocalSettings, options: Runtime
         );
       }
       warehouseClient = openPg(warehouseTarget(settings), { component: 'warehouse', setting: warehouseSetting(settings) });
-      return new PgWarehouse(await warehouseClient, duckDbStaging(duck), (key) => lake.transformed.uri(key), clock);
+      return new PgWarehouse(
+        await warehouseClient,
+        withLoadKillPoint(duckDbStaging(duck)),
+        (key) => lake.transformed.uri(key),
+        clock,
+      );
     })());
 
   const runtime: LocalRuntime = {
@@ -238,7 +245,11 @@ export async function openLocalRuntime(settings: LocalSettings, options: Runtime
           : {},
       ),
     warehouse: openWarehouse,
-    dispatch: (route, event) => runLocalStep(runtime, route, event),
+    dispatch: async (route, event) => {
+      const result = await runLocalStep(runtime, route, event);
+      killAfterRoute(route.name); // crash tests only (test-kill-hook.ts)
+      return result;
+    },
     async close() {
       // Each part closes on its own. A database that failed to open (its promise rejected; the error
       // already went to whoever asked for it) has nothing to close and must not keep the others open:
