@@ -51,6 +51,7 @@ describe('DuckDbQueryEngine.materialize', () => {
       ['currency_code', 'VARCHAR'],
       ['created_at', 'TIMESTAMP'],
       ['last_updated', 'TIMESTAMP'],
+      ['change_op', 'VARCHAR'],
     ]);
   });
 
@@ -63,14 +64,20 @@ describe('DuckDbQueryEngine.materialize', () => {
       lake.conn,
       `describe select * from read_parquet(${quoteLiteral(join(runFolder('cleaned', 'currency', RUN_2), 'part-00000.parquet'))}, hive_partitioning = false)`,
     );
-    expect(types.map((t) => t.column_name)).toEqual(['currency_id', 'currency_code', 'created_at', 'last_updated']);
+    expect(types.map((t) => t.column_name)).toEqual(['currency_id', 'currency_code', 'created_at', 'last_updated', 'change_op']);
   });
 
   it('ignores a column that a later run added to the raw table', async () => {
     await givenRaw(lake.conn, 'currency', [currency('1', RUN_1), { ...currency('2', RUN_2), currency_symbol: '$' }]);
     expect(await lake.run('cleaned', 'currency', RUN_2)).toMatchObject({ rows: 1, rejects: 0 });
     expect(await lake.written('cleaned', 'currency', RUN_2, 'currency_id')).toEqual([
-      { currency_id: 2, currency_code: 'GBP', created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' },
+      {
+        currency_id: 2,
+        currency_code: 'GBP',
+        created_at: '2022-11-03 14:20:49.962',
+        last_updated: '2022-11-03 14:20:49.962',
+        change_op: null,
+      },
     ]);
   });
 
@@ -178,7 +185,8 @@ describe('goodRowsSql / rejectRowsSql', () => {
         '  cast(m."currency_id" as integer) as "currency_id",',
         '  cast(m."currency_code" as varchar) as "currency_code",',
         '  cast(m."created_at" as timestamp) as "created_at",',
-        '  cast(m."last_updated" as timestamp) as "last_updated"',
+        '  cast(m."last_updated" as timestamp) as "last_updated",',
+        '  cast(m."change_op" as varchar) as "change_op"',
         'from (',
         'select 1',
         ') m',
