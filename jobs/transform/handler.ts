@@ -47,6 +47,6 @@ export const handler = lambdaHandler('transform', logger, async (event) => {
   return transform(
     // One run per invocation (the rest are announced again): bounded by one run's work, not the backlog.
     { target: route.input.target!, maxRuns: 1 },
-    { engine, catalog, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger },
+    { engine, catalog, ledger: ledgerFromEnv(s3), events, clock: systemClock, logger, quality: { results: stores.transformed } },
   );
 });

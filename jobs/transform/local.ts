@@ -24,6 +24,7 @@ export const transformLocal: LocalStep = async (runtime, route) => {
       events: runtime.bus,
       clock: runtime.clock,
       logger: runtime.logger,
+      quality: { results: runtime.lake.transformed },
     },
   );
 };

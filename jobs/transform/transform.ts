@@ -18,6 +18,7 @@ import { STAGE_BEFORE, type RunStage } from '../lib/definition/run-stages';
 import { advanceRun, markRunFailed, waitingRuns } from '../lib/core/run-lifecycle';
 import type { Catalog, Clock, EventPublisher, ModelResult, QueryEngine, RunLedger, RunRecord } from '../lib/core/ports';
 import { loadModels, type ModelFile } from '../lib/core/sql/models';
+import { qualityGate, type QualityGateConfig } from '../lib/core/quality/quality-gate';
 
 export interface TransformInput {
   /** The zone to write: cleaned (from raw) or transformed (from cleaned). */
@@ -40,6 +41,12 @@ export interface TransformDeps {
   logger: Logger;
   /** The zone's models; defaults to the files under `sql/<target>/`. */
   models?: ModelFile[];
+  /**
+   * The data-quality gate (core/quality/quality-gate.ts): when set, each run's
+   * declared tests run after its models, and an `error` failure marks the run
+   * failed before load. The composition roots always set it.
+   */
+  quality?: QualityGateConfig;
 }
 
 export interface TransformRunResult {
@@ -82,6 +89,7 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
         for (const result of results) {
           if (result.rows > 0) await deps.catalog.registerPartitions(target, result.table, [run.runId]);
         }
+        if (deps.quality) await qualityGate(target, run.runId, results, { ...deps, quality: deps.quality });
       } catch (error) {
         if (isTransient(error)) {
           // Left waiting, not failed: the retry (Lambda's, or the stuck-run sweep's) picks it up again.

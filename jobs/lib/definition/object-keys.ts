@@ -10,6 +10,8 @@ export const REJECTS_PREFIX = '_rejects/';
 export const PROCESSED_LANDING_PREFIX = '_processed/';
 /** Where ingest moves a landed file it cannot read (`_quarantine/landing/…`, with `.error.txt`); kept for a person. */
 export const QUARANTINE_PREFIX = '_quarantine/';
+/** Where the data-quality results live in the transformed zone (`quality/results/run_id=<run>/<zone>.jsonl`); not a star table. */
+export const QUALITY_RESULTS_PREFIX = 'quality/results/';
 
 export const keys = {
   /** Raw part file: `<table>/run_id=<run>/part-00000.jsonl.gz`. */
@@ -23,6 +25,8 @@ export const keys = {
   manifest: (runId: string) => `${MANIFEST_PREFIX}${runId}.json`,
   /** Rejected rows of a cleaned table: `_rejects/<table>/run_id=<run>/`. */
   rejectsFolder: (table: string, runId: string) => `${REJECTS_PREFIX}${table}/run_id=${runId}/`,
+  /** A run's data-quality results for one zone's tests, in the transformed zone: `quality/results/run_id=<run>/<zone>.jsonl`. */
+  qualityResults: (runId: string, zone: string) => `${QUALITY_RESULTS_PREFIX}run_id=${runId}/${zone}.jsonl`,
 };
 
 /**

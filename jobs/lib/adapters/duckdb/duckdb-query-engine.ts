@@ -59,19 +59,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     }
 
     let rendered: string;
-    const registered = new Set(
-      // Tables and views alike (the crawler makes views; tests may make tables).
-      (await queryRows(this.conn, 'select table_schema, table_name from information_schema.tables')).map(
-        (r) => `${r.table_schema}.${r.table_name}`,
-      ),
-    );
     try {
-      rendered = renderModel(model.sql, {
-        engine: 'duckdb',
-        runId,
-        relation: (z, t) => `${quoteIdent(z)}.${quoteIdent(t)}`,
-        exists: (z, t) => registered.has(`${z}.${t}`),
-      });
+      rendered = await this.render(model.sql, runId);
     } catch (error) {
       throw new TerminalError(`model ${name} (run ${runId}) cannot be rendered: ${errorMessage(error)}`, { cause: error });
     }
@@ -104,6 +93,27 @@ export class DuckDbQueryEngine implements QueryEngine {
     } finally {
       await fs.rm(scratch, { force: true });
     }
+  }
+
+  /**
+   * Renders a SELECT's placeholders for DuckDB and `runId` (relations
+   * `"<zone>"."<table>"`; tables and views the catalog lacks read as empty relations).
+   *
+   * @throws TerminalError on a bad run id or a rendering error (render.ts)
+   */
+  async render(sql: string, runId: string): Promise<string> {
+    const registered = new Set(
+      // Tables and views alike (the crawler makes views; tests may make tables).
+      (await queryRows(this.conn, 'select table_schema, table_name from information_schema.tables')).map(
+        (r) => `${r.table_schema}.${r.table_name}`,
+      ),
+    );
+    return renderModel(sql, {
+      engine: 'duckdb',
+      runId,
+      relation: (z, t) => `${quoteIdent(z)}.${quoteIdent(t)}`,
+      exists: (z, t) => registered.has(`${z}.${t}`),
+    });
   }
 
   /**
