@@ -28,6 +28,7 @@ import type { Catalog, CatalogTable } from '../../core/ports';
 import { assertIdentifier, quoteIdent, quoteLiteral } from '../../core/identifiers';
 import { execSql, queryRows, type DuckDBConnection } from './duckdb';
 import { isInProgressWrite } from '../../definition/object-keys';
+import { registerQualityResults } from './duckdb-quality-results';
 
 /** What one crawl of a zone found. */
 export interface CrawlReport {
@@ -156,6 +157,7 @@ export class DuckDbCatalog implements Catalog {
       }
     }
     if (zone === 'raw') await this.forgetTablesExcept([...found.keys()]);
+    if (zone === 'transformed') await registerQualityResults(this.conn, root);
     return report;
   }
 
