@@ -33,6 +33,7 @@ import {
   REJECTS_PREFIX,
   PROCESSED_LANDING_PREFIX,
   QUARANTINE_PREFIX,
+  QUALITY_RESULTS_PREFIX,
 } from '../jobs/lib/definition/object-keys';
 import { chainRoutes, type ChainMode } from '../jobs/lib/definition/routes';
 import { ZONES, type Zone } from '../jobs/lib/definition/zones';
@@ -81,7 +82,8 @@ const ZONE_EXCLUSIONS: Record<Zone, string[]> = {
   raw: [under(MANIFEST_PREFIX), under(LANDING_PREFIX), under(PROCESSED_LANDING_PREFIX), under(QUARANTINE_PREFIX)],
   // Rejected rows are alerted and inspected, never queried as the table.
   cleaned: [under(REJECTS_PREFIX)],
-  transformed: [],
+  // Data-quality results have their own table (the lake stack's quality_results), not a star table.
+  transformed: [`${QUALITY_RESULTS_PREFIX.split('/')[0]}/**`],
 };
 
 const CONFIGURATION: CrawlerConfiguration = {

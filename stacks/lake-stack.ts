@@ -21,6 +21,7 @@ import type { StackConfig } from './config';
 import { AwsContext } from './constructs/aws-context';
 import { EncryptionKey } from './constructs/encryption-key';
 import { archiveLifecycleRules, queryResultsLifecycleRules, zoneLifecycleRules } from './constructs/lifecycle-rules';
+import { QualityResultsTable } from './constructs/quality-results-table';
 import { QueryWorkgroup, type QueryWorkgroupProps } from './constructs/query-workgroup';
 import { SecureBucket, type BucketEncryption } from './constructs/secure-bucket';
 import { Warehouse } from './constructs/warehouse';
@@ -95,7 +96,7 @@ export class LakeStack extends TerraformStack {
         archive: archiveBuckets[zone],
         kmsKeyArn,
       });
-      new ZoneCatalog(this, `${zone}-catalog`, {
+      const catalog = new ZoneCatalog(this, `${zone}-catalog`, {
         aws,
         definition: ZONE_CRAWLERS[zone],
         databaseName: names.databases[zone],
@@ -106,6 +107,12 @@ export class LakeStack extends TerraformStack {
         kmsKeyArn,
         schedule: scheduledCrawlZones(config.chainMode).includes(zone) ? config.crawlerSchedule : undefined,
       });
+      if (zone === 'transformed') {
+        new QualityResultsTable(this, 'quality-results', {
+          databaseName: catalog.database.name,
+          bucketName: names.zoneBuckets[zone],
+        });
+      }
     }
     this.zoneBuckets = zoneBuckets;
     this.archiveBuckets = archiveBuckets;

@@ -9,6 +9,7 @@ import { registerRetry } from './commands/retry';
 import { registerRun } from './commands/run';
 import { registerSeed } from './commands/seed';
 import { registerStatus } from './commands/status';
+import { registerTest } from './commands/test';
 import { registerWatch } from './commands/watch';
 
 /** Parses `argv` (as process.argv: node, script, args…) and runs the command; resolves to the exit code. */
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRetry(program, setCode);
   registerStatus(program, setCode);
   registerQuery(program, setCode);
+  registerTest(program, setCode);
   registerWatch(program, setCode);
   registerLifecycle(program, setCode);
   try {

@@ -6,6 +6,7 @@ import { runPass } from '../../../jobs/lib/runtimes/local/run-pass';
 import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { STAR_TABLES } from '../../../jobs/lib/definition/tables';
 import { renderSummary } from '../summary';
+import { qualitySummary } from '../../../jobs/lib/core/quality/results';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 import { seedIfEmpty } from './seed';
@@ -63,6 +64,7 @@ export async function runOnce(
   for (const f of pass.failures) lines.push(`FAILED ${f.route} (${f.step}): ${f.error}`);
   const rejected = runs.flatMap((r) => Object.entries(r.rejects ?? {}).map(([t, n]) => `${n} in ${t} (run ${r.runId})`));
   if (rejected.length) lines.push(`rejected rows, kept under cleaned/_rejects/: ${rejected.join(', ')}`);
+  lines.push(...runs.filter((r) => r.quality).map((r) => `data-quality tests of run ${r.runId}: ${qualitySummary(r.quality)}`));
   if (pass.alerts.notified) {
     const where = runtime.settings.smtpUrl ? `emailed to ${runtime.settings.alertEmail}` : `written to ${runtime.paths.outbox}`;
     lines.push(`alert sent (${where}): ${pass.alerts.subject}`);

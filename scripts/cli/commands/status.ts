@@ -7,6 +7,7 @@ import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtim
 import { ZONES } from '../../../jobs/lib/definition/zones';
 import type { RunRecord, Watermarks } from '../../../jobs/lib/core/ports';
 import { withRuntime } from '../with-runtime';
+import { qualitySummary } from '../../../jobs/lib/core/quality/results';
 import { warehouseCounts } from './run';
 
 export interface StatusReport {
@@ -51,9 +52,16 @@ async function statusRuns(runtime: LocalRuntime): Promise<RunRecord[]> {
 
 /** Renders a status report as text tables. */
 export function renderStatus(status: StatusReport): string {
-  const runs = textTable(['run', 'origin', 'stage', 'failed', 'created (UTC)']);
+  const runs = textTable(['run', 'origin', 'stage', 'failed', 'data-quality tests', 'created (UTC)']);
   for (const r of status.runs)
-    runs.push([r.runId, r.origin, r.stage, r.failed ? `${r.failed.step}: ${r.failed.error}` : '', r.createdAt]);
+    runs.push([
+      r.runId,
+      r.origin,
+      r.stage,
+      r.failed ? `${r.failed.step}: ${r.failed.error}` : '',
+      qualitySummary(r.quality),
+      r.createdAt,
+    ]);
   const marks = textTable(['source table', 'watermark (last_updated)']);
   for (const [table, w] of Object.entries(status.watermarks).sort()) marks.push([table, w.lastUpdated]);
   const rows = textTable(['zone', 'table', 'rows'], ['left', 'left', 'right']);

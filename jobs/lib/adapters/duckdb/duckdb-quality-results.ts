@@ -9,23 +9,18 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { quoteLiteral } from '../../core/identifiers';
 import { QUALITY_RESULTS_PREFIX } from '../../definition/object-keys';
+import { QUALITY_RESULT_COLUMNS, type QualityResultColumn } from '../../definition/quality-results';
 import { execSql, type DuckDBConnection } from './duckdb';
 
-/** The columns of `quality.results`, in order, with their DuckDB types (core/quality/results.ts QualityResult). */
-export const QUALITY_RESULT_COLUMNS: readonly (readonly [string, string])[] = [
-  ['run_id', 'VARCHAR'],
-  ['zone', 'VARCHAR'],
-  ['model', 'VARCHAR'],
-  ['test', 'VARCHAR'],
-  ['kind', 'VARCHAR'],
-  ['severity', 'VARCHAR'],
-  ['status', 'VARCHAR'],
-  ['failing_rows', 'INTEGER'],
-  ['sample_keys', 'VARCHAR[]'],
-  ['seconds', 'DOUBLE'],
-  ['tested_at', 'VARCHAR'],
-  ['detail', 'VARCHAR'],
-];
+/** DuckDB type of each Glue type of the results table. */
+const DUCKDB_TYPE: Record<QualityResultColumn['type'], string> = {
+  string: 'VARCHAR',
+  int: 'INTEGER',
+  double: 'DOUBLE',
+  'array<string>': 'VARCHAR[]',
+};
+
+const COLUMNS = QUALITY_RESULT_COLUMNS.map((c) => [c.name, DUCKDB_TYPE[c.type]] as const);
 
 async function hasResults(folder: string): Promise<boolean> {
   try {
@@ -43,14 +38,14 @@ async function hasResults(folder: string): Promise<boolean> {
  * (Re)creates the view `quality.results` over the result files under
  * `transformedRoot`: a `read_json` over every run's files (new files are seen
  * by each query), or, before any result exists, an empty relation with the
- * same columns. Throws what DuckDB throws.
+ * same columns (definition/quality-results.ts). Throws what DuckDB throws.
  */
 export async function registerQualityResults(conn: DuckDBConnection, transformedRoot: string): Promise<void> {
   const folder = join(transformedRoot, QUALITY_RESULTS_PREFIX);
   await execSql(conn, 'create schema if not exists quality');
   const select = (await hasResults(folder))
     ? `select * from read_json(${quoteLiteral(join(folder, 'run_id=*', '*.jsonl'))}, format = 'newline_delimited', ` +
-      `hive_partitioning = false, columns = {${QUALITY_RESULT_COLUMNS.map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}})`
-    : `select ${QUALITY_RESULT_COLUMNS.map(([n, t]) => `cast(null as ${t}) as ${n}`).join(', ')} where 1 = 0`;
+      `hive_partitioning = false, columns = {${COLUMNS.map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}})`
+    : `select ${COLUMNS.map(([n, t]) => `cast(null as ${t}) as ${n}`).join(', ')} where 1 = 0`;
   await execSql(conn, `create or replace view quality.results as ${select}`);
 }

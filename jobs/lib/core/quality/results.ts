@@ -71,3 +71,22 @@ export function describeFailure(r: QualityResult): string {
   const detail = r.detail ? `; ${r.detail}` : '';
   return `${r.severity} test ${r.test} on ${r.zone}.${r.model}: ${rows}${sample}${detail}`;
 }
+
+/**
+ * A run's data-quality counts in words, over the zones tested:
+ * `86 passed`, `84 passed, 1 warning, 1 failed`; empty when the run was not tested.
+ */
+export function qualitySummary(quality: Partial<Record<string, Record<QualityStatus, number>>> | undefined): string {
+  const totals: Record<QualityStatus, number> = { pass: 0, warn: 0, fail: 0 };
+  let any = false;
+  for (const counts of Object.values(quality ?? {})) {
+    if (!counts) continue;
+    any = true;
+    for (const s of ['pass', 'warn', 'fail'] as const) totals[s] += counts[s] ?? 0;
+  }
+  if (!any) return '';
+  const parts = [`${totals.pass} passed`];
+  if (totals.warn) parts.push(`${totals.warn} warning${totals.warn === 1 ? '' : 's'}`);
+  if (totals.fail) parts.push(`${totals.fail} failed`);
+  return parts.join(', ');
+}
