@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { loadDeclarations } from '../../jobs/lib/core/quality/declarations';
-import { failingRowsSql, singularSummarySql, summarySql } from '../../jobs/lib/core/quality/test-sql';
+import { batchSql, failingRowsSql, singularSummarySql, summarySql } from '../../jobs/lib/core/quality/test-sql';
 import { renderModel, type RenderContext } from '../../jobs/lib/core/sql/render';
 
 interface TrinoParser {
@@ -71,5 +71,13 @@ it.each(declared)('%s renders for Athena as valid Trino SQL', (_name, sql) => {
   const rendered = renderModel(sql, athena);
   expect(rendered).not.toMatch(/\{\{|\}\}/);
   expect(rendered).toContain('"lakehouse_');
+  expect(trino.validate(rendered)).toEqual([]);
+});
+
+it.each(zones)("the %s zone's tests batched in one query (as the runner sends them) are valid Trino SQL", (zone) => {
+  const d = loadDeclarations(zone);
+  const generic = d.tests.filter((t) => t.test.kind !== 'singular' && t.test.kind !== 'row_count');
+  const rendered = renderModel(batchSql(generic, d.keys), athena);
+  expect(rendered.match(/union all/g)).toHaveLength(generic.length - 1);
   expect(trino.validate(rendered)).toEqual([]);
 });

@@ -259,6 +259,35 @@ describe('freshness (frozen clock)', () => {
   });
 });
 
+describe('several tests of a zone', () => {
+  it('run in one query and give each test its own count and keys', async () => {
+    await currencies([`(4, 'GBP', null, '${R2}')`, `(5, 'GBP', null, '${R2}')`]);
+    const yaml = [
+      'tests:',
+      '  - unique: [currency_id]',
+      '  - unique: [currency_code]',
+      '  - not_null: [currency_name]',
+      '    severity: warn',
+      '  - expression: currency_id < 5',
+    ].join('\n');
+    const results = await run('transformed', 'dim_currency', yaml);
+    expect(results.map((r) => [r.test, r.status, r.failing_rows, r.sample_keys])).toEqual([
+      ['unique_currency_id', 'pass', 0, []],
+      ['unique_currency_code', 'fail', 1, ['GBP']],
+      ['not_null_currency_name', 'warn', 2, ['4', '5']],
+      ['expression_currency_id_5', 'fail', 1, ['5']],
+    ]);
+  });
+
+  it('name the test whose SQL fails, when one does', async () => {
+    await currencies();
+    const yaml = 'tests:\n  - unique: [currency_id]\n  - expression: no_such_column > 0\n    name: broken\n';
+    await expect(run('transformed', 'dim_currency', yaml)).rejects.toThrow(
+      'data-quality test broken on transformed.dim_currency cannot run',
+    );
+  });
+});
+
 describe('declarations', () => {
   it('refuses a column the model does not have and an unknown test', () => {
     expect(() => declared('transformed', 'dim_currency', 'tests:\n  - unique: [currency]\n')).toThrow(

@@ -8,7 +8,7 @@ import { TerminalError, errorMessage } from '../errors';
 import type { Clock, QueryEngine } from '../ports';
 import type { DeclaredTest, FreshnessDeclaration, ZoneDeclarations } from './declarations';
 import type { QualityResult, QualityStatus } from './results';
-import { failingRowsSql, singularSummarySql, summarySql } from './test-sql';
+import { batchSql, failingRowsSql, singularSummarySql, summarySql } from './test-sql';
 
 /** What to test. */
 export interface QualityRunInput {
@@ -37,8 +37,10 @@ const statusOf = (failing: number, severity: 'error' | 'warn'): QualityStatus =>
   failing === 0 ? 'pass' : severity === 'error' ? 'fail' : 'warn';
 
 /**
- * Runs every declared test of the zone for `runId`, one query each, in
- * declaration order, then the zone's freshness checks.
+ * Runs every declared test of the zone for `runId`: the generic row tests
+ * together in one query ({@link runBatch}), singular tests one query each,
+ * row_count from the counts; then the zone's freshness checks. Results are
+ * in declaration order.
  *
  * @returns one result per test (freshness results last)
  * @throws TerminalError naming the test when its SQL cannot be rendered or
@@ -46,12 +48,67 @@ const statusOf = (failing: number, severity: 'error' | 'warn'): QualityStatus =>
  *   TransientError as the engine throws it (the run waits and is re-tested)
  */
 export async function runQualityTests(input: QualityRunInput, deps: QualityDeps): Promise<QualityResult[]> {
-  const out: QualityResult[] = [];
-  for (const test of input.declarations.tests) {
-    out.push(await runOne(test, input, deps));
+  const tests = input.declarations.tests;
+  const batched = new Map<DeclaredTest, QualityResult>();
+  const generic = tests.filter((t) => t.test.kind !== 'singular' && t.test.kind !== 'row_count');
+  if (generic.length > 1) {
+    for (const [test, result] of await runBatch(generic, input, deps)) batched.set(test, result);
   }
+  const out: QualityResult[] = [];
+  for (const test of tests) out.push(batched.get(test) ?? (await runOne(test, input, deps)));
   for (const f of input.declarations.freshness) out.push(await checkFreshness(f, input.runId, deps));
   return out;
+}
+
+/**
+ * Runs the generic row tests of a zone as ONE query (a UNION ALL of each
+ * test's summary, tagged with its index): one plan and one catalog look-up
+ * instead of one per test, which on DuckDB and Athena costs more than most
+ * tests themselves. Each result's `seconds` is its equal share of the
+ * query's wall time. When the query fails with a terminal error, returns
+ * nothing, so each test runs alone and the failing one is named.
+ */
+async function runBatch(
+  tests: DeclaredTest[],
+  input: QualityRunInput,
+  deps: QualityDeps,
+): Promise<Map<DeclaredTest, QualityResult>> {
+  const started = performance.now();
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await deps.engine.query(await deps.engine.render(batchSql(tests, input.declarations.keys), input.runId));
+  } catch (error) {
+    if (!(error instanceof TerminalError)) throw error;
+    return new Map();
+  }
+  const share = Math.round((performance.now() - started) / tests.length) / 1000;
+  const byTest = new Map<number, Record<string, unknown>[]>();
+  for (const row of rows) {
+    const i = Number(row.test_index);
+    byTest.set(i, [...(byTest.get(i) ?? []), row]);
+  }
+  const testedAt = deps.clock.now().toISOString();
+  return new Map(
+    tests.map((test, i) => {
+      const hits = (byTest.get(i) ?? []).sort((a, b) => String(a.failing_key).localeCompare(String(b.failing_key)));
+      const failing = Number(hits[0]?.failing_rows ?? 0);
+      const result: QualityResult = {
+        run_id: input.runId,
+        zone: test.zone,
+        model: test.model,
+        test: test.name,
+        kind: test.test.kind,
+        severity: test.severity,
+        status: statusOf(failing, test.severity),
+        failing_rows: failing,
+        sample_keys: hits.map((r) => (r.failing_key === null || r.failing_key === undefined ? 'null' : String(r.failing_key))),
+        seconds: share,
+        tested_at: testedAt,
+        detail: '',
+      };
+      return [test, result] as const;
+    }),
+  );
 }
 
 async function runOne(test: DeclaredTest, input: QualityRunInput, deps: QualityDeps): Promise<QualityResult> {

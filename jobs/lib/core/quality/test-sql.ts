@@ -16,7 +16,7 @@
  */
 import { TerminalError } from '../errors';
 import { quoteIdent, quoteLiteral } from '../identifiers';
-import type { GenericTest } from './declarations';
+import type { DeclaredTest, GenericTest } from './declarations';
 
 /** How many failing keys a result keeps as its sample. */
 export const SAMPLE_SIZE = 5;
@@ -90,4 +90,22 @@ export function summarySql(failing: string): string {
  */
 export function singularSummarySql(failing: string): string {
   return `select f.*, count(*) over () as failing_rows\nfrom (\n${failing}\n) f\nlimit ${SAMPLE_SIZE}`;
+}
+
+/**
+ * Several generic row tests as one query: the UNION ALL of each test's
+ * summary ({@link summarySql}), each row tagged `test_index` (the test's
+ * position in `tests`). Placeholders are left for render.ts.
+ *
+ * @param keys  per model, its sample-key columns
+ * @throws TerminalError when a test is singular or row_count (they have no generic failing rows)
+ */
+export function batchSql(tests: DeclaredTest[], keys: Record<string, string[]>): string {
+  return tests
+    .map((t, i) => {
+      if (t.test.kind === 'singular') throw new TerminalError(`singular test ${t.name} cannot be batched`);
+      const summary = summarySql(failingRowsSql(t.zone, t.model, t.test, keys[t.model]));
+      return `select ${i} as test_index, failing_key, failing_rows from (\n${summary}\n) t${i}`;
+    })
+    .join('\nunion all\n');
 }
