@@ -28,7 +28,7 @@ export interface QualityResult {
   failing_rows: number;
   /** Up to five failing keys, smallest first (freshness: the newest last_updated). */
   sample_keys: string[];
-  /** Wall time of the test, seconds. */
+  /** Wall time of the test's query, seconds; the generic tests of a zone run as one query and share its time equally. */
   seconds: number;
   /** When the test ran, ISO 8601 UTC. */
   tested_at: string;
