@@ -34,6 +34,7 @@ import {
   SCHEMA_DRIFT_PREFIX,
   PROCESSED_LANDING_PREFIX,
   QUARANTINE_PREFIX,
+  QUALITY_RESULTS_PREFIX,
 } from '../jobs/lib/definition/object-keys';
 import { chainRoutes, type ChainMode } from '../jobs/lib/definition/routes';
 import { ZONES, type Zone } from '../jobs/lib/definition/zones';
@@ -89,7 +90,8 @@ const ZONE_EXCLUSIONS: Record<Zone, string[]> = {
   // Rejected rows are read by the `_rejects` table the lake stack declares (stacks/constructs/rejects-table.ts),
   // never crawled into their tables; schema drift records are bookkeeping (jobs/lib/core/schema-drift.ts).
   cleaned: [under(REJECTS_PREFIX), under(SCHEMA_DRIFT_PREFIX)],
-  transformed: [],
+  // Data-quality results have their own table (the lake stack's quality_results), not a star table.
+  transformed: [`${QUALITY_RESULTS_PREFIX.split('/')[0]}/**`],
 };
 
 const CONFIGURATION: CrawlerConfiguration = {

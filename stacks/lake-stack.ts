@@ -21,6 +21,7 @@ import type { StackConfig } from './config';
 import { AwsContext } from './constructs/aws-context';
 import { EncryptionKey } from './constructs/encryption-key';
 import { archiveLifecycleRules, queryResultsLifecycleRules, zoneLifecycleRules } from './constructs/lifecycle-rules';
+import { QualityResultsTable } from './constructs/quality-results-table';
 import { QueryWorkgroup, type QueryWorkgroupProps } from './constructs/query-workgroup';
 import { SecureBucket, type BucketEncryption } from './constructs/secure-bucket';
 import { Warehouse } from './constructs/warehouse';
@@ -109,6 +110,12 @@ export class LakeStack extends TerraformStack {
       });
       if (zone === 'cleaned') {
         new RejectsTable(this, 'rejects-table', { databaseName: catalog.database.name, bucketName: names.zoneBuckets.cleaned });
+      }
+      if (zone === 'transformed') {
+        new QualityResultsTable(this, 'quality-results', {
+          databaseName: catalog.database.name,
+          bucketName: names.zoneBuckets[zone],
+        });
       }
     }
     this.zoneBuckets = zoneBuckets;

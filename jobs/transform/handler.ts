@@ -55,6 +55,7 @@ export const handler = lambdaHandler('transform', logger, async (event) => {
       clock: systemClock,
       logger,
       drift: { raw: zoneStore('raw', s3, names), cleaned: stores.cleaned },
+      quality: { results: stores.transformed },
     },
   );
 });

@@ -25,6 +25,7 @@ export const transformLocal: LocalStep = async (runtime, route) => {
       clock: runtime.clock,
       logger: runtime.logger,
       drift: { raw: runtime.lake.raw, cleaned: runtime.lake.cleaned },
+      quality: { results: runtime.lake.transformed },
     },
   );
 };

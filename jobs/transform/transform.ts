@@ -28,6 +28,7 @@ import type {
 } from '../lib/core/ports';
 import { recordSchemaDrift } from '../lib/core/schema-drift';
 import { loadModels, type ModelFile } from '../lib/core/sql/models';
+import { qualityGate, type QualityGateConfig } from '../lib/core/quality/quality-gate';
 
 export interface TransformInput {
   /** The zone to write: cleaned (from raw) or transformed (from cleaned). */
@@ -56,6 +57,12 @@ export interface TransformDeps {
    * has that the contract lacks (core/schema-drift.ts). Both runtimes pass them.
    */
   drift?: { raw: ObjectStore; cleaned: ObjectStore };
+  /**
+   * The data-quality gate (core/quality/quality-gate.ts): when set, each run's
+   * declared tests run after its models, and an `error` failure marks the run
+   * failed before load. The composition roots always set it.
+   */
+  quality?: QualityGateConfig;
 }
 
 export interface TransformRunResult {
@@ -99,6 +106,7 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
         for (const result of results) {
           if (result.rows > 0) await deps.catalog.registerPartitions(target, result.table, [run.runId]);
         }
+        if (deps.quality) await qualityGate(target, run.runId, results, { ...deps, quality: deps.quality });
       } catch (error) {
         if (isTransient(error)) {
           // Left waiting, not failed: the retry (Lambda's, or the stuck-run sweep's) picks it up again.

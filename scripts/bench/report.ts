@@ -43,6 +43,11 @@ export function renderScale(f: ScaleFigures): string {
     ratio(e.ratio),
   ]);
   lines.push(table.toString());
+  const q = f.quality;
+  lines.push(
+    `data-quality tests: ${q.tests} tests (${q.failed} failed) took ${secs(q.seconds)} s, ${q.percentOfPass}% of the pass ` +
+      `(target < 20% at scale 1: ${yes(q.percentOfPass < 20)})`,
+  );
   const i = f.incremental;
   const slow = [...i.stages]
     .sort((a, b) => b.seconds - a.seconds)

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Client } from 'pg';
 import { openDuckDb } from '../../jobs/lib/adapters/duckdb/duckdb';
 import { openPgServer } from '../../jobs/lib/adapters/postgres/pg-client';
+import { qualityFigures, type QualityFigures } from './quality';
 import { runPass, type PassResult } from '../../jobs/lib/runtimes/local/run-pass';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
@@ -53,6 +54,8 @@ export interface ScaleFigures {
   seedSeconds: number;
   runId: string;
   stages: StageFigures[];
+  /** The full pass's data-quality tests: how many, and the time they add (scripts/bench/quality.ts). */
+  quality: QualityFigures;
   endToEnd: { seconds: number; rows: number; rowsPerSecond: number; peakRssMb: number; floorSeconds: number; ratio: number };
   floors: Record<'extract' | 'cleaned' | 'transformed' | 'load', FloorMeasure>;
   incremental: {
@@ -252,6 +255,7 @@ export async function measureScale(input: MeasureInput, log: (line: string) => v
     meter.start();
     const pass = await measuredPass(runtime, meter);
     const run = await newestRun(runtime);
+    const quality = await qualityFigures(runtime, run.runId, pass.ms);
     const stageMeasures = new Map(meter.stages);
     const passPeak = meter.peakRss;
 
@@ -329,6 +333,7 @@ export async function measureScale(input: MeasureInput, log: (line: string) => v
         floorSeconds: round(floorSum),
         ratio: round(e2eSeconds / floorSum, 2),
       },
+      quality,
       floors: Object.fromEntries(
         Object.entries(floors).map(([k, f]) => [k, { seconds: round(f.seconds), rows: f.rows }]),
       ) as ScaleFigures['floors'],

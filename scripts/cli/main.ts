@@ -17,6 +17,7 @@ import { registerRetry } from './commands/retry';
 import { registerRun } from './commands/run';
 import { registerSeed } from './commands/seed';
 import { registerStatus } from './commands/status';
+import { registerTest } from './commands/test';
 import { registerWatch } from './commands/watch';
 
 /** The version in the package's package.json. */
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRetry(program, setCode);
   registerStatus(program, setCode);
   registerQuery(program, setCode);
+  registerTest(program, setCode);
   registerWatch(program, setCode);
   registerLifecycle(program, setCode);
   registerLogs(program, setCode);

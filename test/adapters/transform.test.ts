@@ -141,6 +141,7 @@ describe('transform job', () => {
         return engine.materialize(m);
       },
       query: engine.query.bind(engine),
+      render: engine.render.bind(engine),
     };
     await expect(transform({ target: 'cleaned' }, { ...deps(), engine: failing, events, models: currencyOnly })).rejects.toThrow(
       'bad SQL',

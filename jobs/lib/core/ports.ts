@@ -167,6 +167,13 @@ export interface QueryEngine {
    * area instead. Throws TerminalError on bad SQL or unknown placeholders.
    */
   materialize(model: ModelRun): Promise<ModelResult>;
+  /**
+   * Resolves a SELECT's `{{ … }}` placeholders for this engine and run, as a
+   * model's are (tables the catalog does not show read as empty relations),
+   * so data-quality tests query exactly what the models wrote.
+   * Throws TerminalError on an unknown placeholder or a bad run id.
+   */
+  render(sql: string, runId: string): Promise<string>;
   /** Runs an ad-hoc query over the catalog; rows as plain JSON-safe objects. */
   query(sql: string): Promise<Record<string, unknown>[]>;
 }
@@ -218,6 +225,8 @@ export interface RunRecord {
   counts: Partial<Record<RunStage, Record<string, number>>>;
   /** Rejected rows per table (cleaned stage). */
   rejects?: Record<string, number>;
+  /** Data-quality test results per zone tested (counts by status), set by the transform's quality gate. */
+  quality?: Partial<Record<'cleaned' | 'transformed', { pass: number; warn: number; fail: number }>>;
   /** Watermark range the run covers, per table (extract only). */
   watermarks?: Record<string, { from: string | null; to: string }>;
 }

@@ -12,6 +12,8 @@ export const SCHEMA_DRIFT_PREFIX = '_schema_drift/';
 export const PROCESSED_LANDING_PREFIX = '_processed/';
 /** Where ingest moves a landed file it cannot read (`_quarantine/landing/…`, with `.error.txt`); kept for a person. */
 export const QUARANTINE_PREFIX = '_quarantine/';
+/** Where the data-quality results live in the transformed zone (`quality/results/run_id=<run>/<zone>.jsonl`); not a star table. */
+export const QUALITY_RESULTS_PREFIX = 'quality/results/';
 
 export const keys = {
   /** Raw part file: `<table>/run_id=<run>/part-00000.jsonl.gz`. */
@@ -35,6 +37,8 @@ export const keys = {
    */
   lineRejects: (table: string, runId: string, stage: 'ingest' | 'extract', part = 0) =>
     `${REJECTS_PREFIX}${table}/run_id=${runId}/${stage}-${String(part).padStart(5, '0')}.jsonl`,
+  /** A run's data-quality results for one zone's tests, in the transformed zone: `quality/results/run_id=<run>/<zone>.jsonl`. */
+  qualityResults: (runId: string, zone: string) => `${QUALITY_RESULTS_PREFIX}run_id=${runId}/${zone}.jsonl`,
 };
 
 /**

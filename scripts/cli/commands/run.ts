@@ -9,6 +9,7 @@ import { describeDatabases, renderSummary } from '../summary';
 import { Progress, type ProgressMode, progressMode } from '../progress';
 import { seedWithProgress } from '../seed-progress';
 import { landingReport } from '../landing-report';
+import { qualitySummary } from '../../../jobs/lib/core/quality/results';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 import { interruptible } from '../interruptible';
@@ -90,6 +91,7 @@ async function passReport(
   const rejected = runs.flatMap((r) => Object.entries(r.rejects ?? {}).map(([t, n]) => `${n} in ${t} (run ${r.runId})`));
   if (rejected.length)
     lines.push(`rejected rows: ${rejected.join(', ')} (see them: lakehouse query "select * from cleaned._rejects")`);
+  lines.push(...runs.filter((r) => r.quality).map((r) => `data-quality tests of run ${r.runId}: ${qualitySummary(r.quality)}`));
   if (pass.alerts.notified) {
     const where = runtime.settings.smtpUrl ? `emailed to ${runtime.settings.alertEmail}` : `written to ${runtime.paths.outbox}`;
     lines.push(`alert sent (${where}): ${pass.alerts.subject}`);

@@ -11,6 +11,7 @@ import { type OpenRunsReport, openRunsReport, renderOpenRuns } from '../open-run
 import { findWarehouseGap, readWarehouseCounts, renderGap } from '../warehouse-gap';
 import { listSchemaDrift, type DriftRecord } from '../../../jobs/lib/core/schema-drift';
 import { renderSchemaDrift } from '../schema-drift-status';
+import { qualitySummary } from '../../../jobs/lib/core/quality/results';
 
 export interface StatusReport {
   runs: RunRecord[];
@@ -60,9 +61,16 @@ async function statusRuns(runtime: LocalRuntime): Promise<RunRecord[]> {
 
 /** Renders a status report as text tables. */
 export function renderStatus(status: StatusReport): string {
-  const runs = textTable(['run', 'origin', 'stage', 'failed', 'created (UTC)']);
+  const runs = textTable(['run', 'origin', 'stage', 'failed', 'data-quality tests', 'created (UTC)']);
   for (const r of status.runs)
-    runs.push([r.runId, r.origin, r.stage, r.failed ? `${r.failed.step}: ${r.failed.error}` : '', r.createdAt]);
+    runs.push([
+      r.runId,
+      r.origin,
+      r.stage,
+      r.failed ? `${r.failed.step}: ${r.failed.error}` : '',
+      qualitySummary(r.quality),
+      r.createdAt,
+    ]);
   const marks = textTable(['source table', 'watermark (last_updated)']);
   for (const [table, w] of Object.entries(status.watermarks).sort()) marks.push([table, w.lastUpdated]);
   const rows = textTable(['zone', 'table', 'rows'], ['left', 'left', 'right']);

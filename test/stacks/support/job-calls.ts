@@ -336,6 +336,17 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
           ],
         },
         {
+          command: 'PutObjectCommand',
+          source: S3_STORE,
+          needs: [
+            {
+              actions: ['s3:PutObject'],
+              on: [s3(transformed, keys.qualityResults(RUN, 'transformed'))],
+              why: 'the quality gate writes each run’s data-quality results (quality/results/run_id=<run>/<zone>.jsonl)',
+            },
+          ],
+        },
+        {
           command: 'GetTablesCommand',
           source: GLUE,
           needs: [
@@ -401,7 +412,7 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
       ],
       unused: [
         ...unusedStore(
-          ['ListObjectsV2Command', 'DeleteObjectsCommand'],
+          ['ListObjectsV2Command', 'DeleteObjectsCommand', 'PutObjectCommand'],
           'the engine only lists and clears run locations; Athena writes the files',
         ),
         { command: 'StartCrawlerCommand', source: GLUE, why: 'the transform reads the catalog; crawl starts crawlers' },

@@ -256,8 +256,11 @@ export class AthenaQueryEngine implements QueryEngine {
    * the zones the model reads (and surfaces rendering errors before any
    * catalog call), the catalog is asked for those zones' tables, and the
    * second pass renders tables missing from it as empty relations.
+   * Used for the models and for the data-quality tests (ports.ts `render`).
+   *
+   * @throws TerminalError on a rendering error (render.ts)
    */
-  private async render(sql: string, runId: string): Promise<string> {
+  async render(sql: string, runId: string): Promise<string> {
     const context: RenderContext = { engine: 'athena', runId, relation: this.relation };
     const lookup = this.config.tables;
     if (!lookup) return renderModel(sql, context);

@@ -30,6 +30,7 @@ import { assertIdentifier, quoteIdent, quoteLiteral } from '../../core/identifie
 import { execSql, queryRows, type DuckDBConnection } from './duckdb';
 import { isInProgressWrite, MANIFEST_PREFIX } from '../../definition/object-keys';
 import { REJECT_RECORD_COLUMNS, REJECTS_LOCATION, REJECTS_TABLE, REJECTS_TABLE_COLUMNS } from '../../definition/rejects';
+import { registerQualityResults } from './duckdb-quality-results';
 
 /** What one crawl of a zone found. */
 export interface CrawlReport {
@@ -161,6 +162,7 @@ export class DuckDbCatalog implements Catalog {
     }
     if (zone === 'raw') await this.forgetTablesExcept([...found.keys()]);
     await this.refreshRejectsView();
+    if (zone === 'transformed') await registerQualityResults(this.conn, root);
     return report;
   }
 

@@ -69,31 +69,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     }
 
     let rendered: string;
-    const registered = new Set(
-      // Tables and views alike (the crawler makes views; tests may make tables).
-      (await queryRows(this.conn, 'select table_schema, table_name from information_schema.tables')).map(
-        (r) => `${r.table_schema}.${r.table_name}`,
-      ),
-    );
-    // The op columns a view has (tables.ts): raw `_op` once some run landed it, cleaned `change_op` once a file has it.
-    const opColumns = new Set(
-      (
-        await queryRows(
-          this.conn,
-          `select table_schema, table_name, column_name from information_schema.columns where ` +
-            `(table_schema = 'raw' and column_name = ${quoteLiteral(RAW_OP_COLUMN)}) or ` +
-            `(table_schema = 'cleaned' and column_name = ${quoteLiteral(OP_COLUMN)})`,
-        )
-      ).map((r) => `${r.table_schema}.${r.table_name}.${r.column_name}`),
-    );
     try {
-      rendered = renderModel(model.sql, {
-        engine: 'duckdb',
-        runId,
-        relation: (z, t) => `${quoteIdent(z)}.${quoteIdent(t)}`,
-        exists: (z, t) => registered.has(`${z}.${t}`),
-        hasColumn: (z, t, c) => opColumns.has(`${z}.${t}.${c}`),
-      });
+      rendered = await this.render(model.sql, runId);
     } catch (error) {
       throw new TerminalError(`model ${name} (run ${runId}) cannot be rendered: ${errorMessage(error)}`, { cause: error });
     }
@@ -133,6 +110,39 @@ export class DuckDbQueryEngine implements QueryEngine {
     } finally {
       await fs.rm(scratch, { force: true });
     }
+  }
+
+  /**
+   * Renders a SELECT's placeholders for DuckDB and `runId` (relations
+   * `"<zone>"."<table>"`; tables and views the catalog lacks read as empty relations).
+   *
+   * @throws TerminalError on a bad run id or a rendering error (render.ts)
+   */
+  async render(sql: string, runId: string): Promise<string> {
+    const registered = new Set(
+      // Tables and views alike (the crawler makes views; tests may make tables).
+      (await queryRows(this.conn, 'select table_schema, table_name from information_schema.tables')).map(
+        (r) => `${r.table_schema}.${r.table_name}`,
+      ),
+    );
+    // The op columns a view has (tables.ts): raw `_op` once some run landed it, cleaned `change_op` once a file has it.
+    const opColumns = new Set(
+      (
+        await queryRows(
+          this.conn,
+          `select table_schema, table_name, column_name from information_schema.columns where ` +
+            `(table_schema = 'raw' and column_name = ${quoteLiteral(RAW_OP_COLUMN)}) or ` +
+            `(table_schema = 'cleaned' and column_name = ${quoteLiteral(OP_COLUMN)})`,
+        )
+      ).map((r) => `${r.table_schema}.${r.table_name}.${r.column_name}`),
+    );
+    return renderModel(sql, {
+      engine: 'duckdb',
+      runId,
+      relation: (z, t) => `${quoteIdent(z)}.${quoteIdent(t)}`,
+      exists: (z, t) => registered.has(`${z}.${t}`),
+      hasColumn: (z, t, c) => opColumns.has(`${z}.${t}.${c}`),
+    });
   }
 
   /**

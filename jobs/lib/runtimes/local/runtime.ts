@@ -12,6 +12,7 @@ import { fileLogger } from '../../adapters/powertools/file-logger';
 import { ZONES, type Zone } from '../../definition/zones';
 import type { Clock, Lake, Warehouse } from '../../core/ports';
 import { DuckDbCatalog } from '../../adapters/duckdb/duckdb-catalog';
+import { registerQualityResults } from '../../adapters/duckdb/duckdb-quality-results';
 import { EmailNotifier } from '../../adapters/smtp/email-notifier';
 import { openDuckDb } from '../../adapters/duckdb/duckdb';
 import { describeCatalogOpenError, isReadOnlyFsError } from '../../adapters/duckdb/duckdb-open-error';
@@ -191,6 +192,7 @@ export async function openLocalRuntime(settings: LocalSettings, options: Runtime
     }),
   );
   const engine = new DuckDbQueryEngine(duck, paths.zone);
+  await registerQualityResults(duck, paths.zone('transformed')); // `quality.results`; each transformed crawl refreshes it
   const ledger = new FileRunLedger(paths.ledger);
   const notifier = new EmailNotifier({
     to: settings.alertEmail,

@@ -105,8 +105,14 @@ describe('transform handler', () => {
       true,
     );
     expect(ctas.filter((s) => s.includes('where 1 = 0)'))).toHaveLength(20);
-    // One lookup of the raw database per model (11 cleaned models), none cached across them.
-    expect(glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input.DatabaseName)).toEqual(Array(11).fill('lakehouse_raw'));
+    // One lookup of the raw database per model (11 cleaned models), none cached across them; then one of
+    // the cleaned database per data-quality test of the zone (sql/cleaned/*.tests.yaml), run as Athena queries.
+    const lookups = glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input.DatabaseName);
+    expect(lookups.slice(0, 11)).toEqual(Array(11).fill('lakehouse_raw'));
+    const tests = queries.sqls().filter((s) => s.includes('count(*) over () as failing_rows'));
+    expect(tests.length).toBeGreaterThan(0);
+    expect(lookups.slice(11)).toEqual(Array(tests.length).fill('lakehouse_cleaned'));
+    expect(lake.get(BUCKETS.transformed, 'quality/results/run_id=20250225t132609z/cleaned.jsonl')).toContain('"status":"pass"');
     expect(JSON.parse(lake.get(BUCKETS.raw, '_ledger/runs/20250225t132609z.json')!).stage).toBe('cleaned');
   });
 
