@@ -192,7 +192,8 @@ export async function openLocalRuntime(settings: LocalSettings, options: Runtime
     }),
   );
   const engine = new DuckDbQueryEngine(duck, paths.zone);
-  await registerQualityResults(duck, paths.zone('transformed')); // `quality.results`; each transformed crawl refreshes it
+  // `quality.results`; each transformed crawl refreshes it. A read-only command uses the view a writing one made.
+  if (!readOnly) await registerQualityResults(duck, paths.zone('transformed'));
   const ledger = new FileRunLedger(paths.ledger);
   const notifier = new EmailNotifier({
     to: settings.alertEmail,
