@@ -223,6 +223,8 @@ describe('lakehouse CLI tells the truth', () => {
 
   it('gives counts as JSON numbers on the lake and on the warehouse alike, digits as text past 2^53', async () => {
     const home = newHome();
+    // query only reads: it needs a home and an (empty) embedded warehouse to exist.
+    await (await openPg({ dataDir: join(home, 'warehouse-db') })).close();
     const sql = 'select count(*) as n, 9007199254740993::bigint as big from (values (1), (2), (3)) as t(x)';
     const lake = await lakehouse(['query', '--json', sql], home);
     const warehouse = await lakehouse(['query', '--warehouse', '--json', sql], home);
@@ -234,6 +236,7 @@ describe('lakehouse CLI tells the truth', () => {
 
   it('npm run --silent lakehouse -- status --json prints only JSON, and errors still show', async () => {
     const home = newHome();
+    mkdirSync(home); // status only reads: it needs an existing home
     const npm = async (args: string[]) => {
       try {
         const { stdout, stderr } = await run('npm', args, {

@@ -66,7 +66,7 @@ describe('real ToteSys data', () => {
       'select payment_amount, cast(created_at as varchar) as created_at, payment_date from cleaned.payment where payment_id = 2',
     );
     expect(pay).toEqual({ payment_amount: '552548.62', created_at: '2022-11-03 14:20:52.187', payment_date: '2022-11-04' });
-  });
+  }, 120_000); // eleven tables typed and written, twice the 20 s default on a busy two-core machine
 
   it('builds the star schema: keys unique and not null, counts as the source, every fact date in dim_date', async () => {
     const written: Record<string, number> = {};
