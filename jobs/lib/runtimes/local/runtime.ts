@@ -192,7 +192,8 @@ export async function openLocalRuntime(settings: LocalSettings, options: Runtime
     }),
   );
   const engine = new DuckDbQueryEngine(duck, paths.zone);
-  await registerQualityResults(duck, paths.zone('transformed')); // `quality.results`; each transformed crawl refreshes it
+  // `quality.results`; each transformed crawl refreshes it. A read-only catalog file already has it (and refuses CREATE).
+  if (!readOnly || !existsSync(paths.catalog)) await registerQualityResults(duck, paths.zone('transformed'));
   const ledger = new FileRunLedger(paths.ledger);
   const notifier = new EmailNotifier({
     to: settings.alertEmail,
