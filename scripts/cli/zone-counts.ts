@@ -6,30 +6,16 @@
  */
 import { quoteIdent, quoteLiteral } from '../../jobs/lib/core/identifiers';
 import { queryRows, type DuckDBConnection } from '../../jobs/lib/adapters/duckdb/duckdb';
+import { explainUnreadableFile } from '../../jobs/lib/adapters/duckdb/duckdb-read-error';
 import { ZONES } from '../../jobs/lib/definition/zones';
 
 /** A table's row count, or why it could not be counted and what to do. */
 export type ZoneCount = number | { error: string; hint: string };
 
-/** The partition folder (`…/<table>/run_id=<run>`) and file a DuckDB read error names, if any. */
-export function failingFile(message: string): { file: string; partition?: string } | undefined {
-  const file = /while reading file "([^"]+)"/.exec(message)?.[1] ?? /file "([^"]+)"/.exec(message)?.[1];
-  if (!file) return undefined;
-  const partition = /^(.*[\\/]run_id=[^\\/]+)[\\/]/.exec(file)?.[1];
-  return { file, partition };
-}
-
 /** What a user does about a table whose count failed with `message`. */
 export function countHint(zone: string, table: string, message: string): string {
-  const at = failingFile(message);
-  const oversize = /maximum_object_size/.test(message);
-  const what = oversize ? 'holds a row longer than the lake reads' : 'cannot be read';
-  if (at?.partition)
-    return (
-      `the file ${at.file} ${what}; move the partition folder ${at.partition} out of the lake ` +
-      '(land its good rows again without the bad line) and run `lakehouse status` again'
-    );
-  if (at) return `the file ${at.file} ${what}; move it out of the lake and run \`lakehouse status\` again`;
+  const explained = explainUnreadableFile(message);
+  if (explained) return `${explained}, then run \`lakehouse status\` again`;
   return `${zone}.${table} cannot be read; check its files, or run \`lakehouse retry <run>\` if a run failed writing it`;
 }
 

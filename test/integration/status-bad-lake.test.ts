@@ -4,6 +4,7 @@
  * existed, or by hand) makes that table's count fail; status still prints
  * everything else, shows the error in that table's cell (text) or an `error`
  * field (--json), says which partition to move out, and exits non-zero.
+ * The cleaned transform of that run fails naming the file and what to do.
  * The home is built directly (raw part, manifest, crawled catalog), not by a run.
  */
 import { execFile } from 'node:child_process';
@@ -14,6 +15,9 @@ import { gzipSync } from 'node:zlib';
 import { openDuckDb } from '../../jobs/lib/adapters/duckdb/duckdb';
 import { DuckDbCatalog } from '../../jobs/lib/adapters/duckdb/duckdb-catalog';
 import { registerQualityResults } from '../../jobs/lib/adapters/duckdb/duckdb-quality-results';
+import { DuckDbQueryEngine } from '../../jobs/lib/adapters/duckdb/duckdb-query-engine';
+import { TerminalError } from '../../jobs/lib/core/errors';
+import { loadModel } from '../../jobs/lib/core/sql/models';
 import { tempDirs } from '../support/temp-dirs';
 
 const tempDir = tempDirs();
@@ -52,9 +56,9 @@ describe('lakehouse status on a lake holding an unreadable raw row', () => {
 
   beforeAll(async () => {
     // 40 MiB on one line: over what DuckDB's JSON reader takes whatever maximum_object_size says.
-    const huge = JSON.stringify({ currency_id: 2, currency_code: 'x'.repeat(40 * 1024 * 1024), last_updated: stamp });
+    const huge = JSON.stringify({ currency_id: 2, currency_code: 'x'.repeat(40 * 1024 * 1024), created_at: stamp, last_updated: stamp });
     badPartition = writeRaw(home, 'currency', [
-      JSON.stringify({ currency_id: 1, currency_code: 'GBP', last_updated: stamp }),
+      JSON.stringify({ currency_id: 1, currency_code: 'GBP', created_at: stamp, last_updated: stamp }),
       huge,
     ]);
     writeRaw(home, 'design', [JSON.stringify({ design_id: 1, design_name: 'Wooden', last_updated: stamp })]);
@@ -75,7 +79,9 @@ describe('lakehouse status on a lake holding an unreadable raw row', () => {
     expect(stdout).toMatch(/warehouse\s+│\s+fact_sales_order\s+│\s+0 │/);
     expect(stderr).toContain('error: cannot count raw.currency:');
     expect(stderr).toContain(`move the partition folder ${badPartition} out of the lake`);
-    expect(stderr).toContain(`${badPartition}/part-00000.jsonl.gz holds a row longer than the lake reads`);
+    expect(stderr).toContain(
+      `${badPartition}/part-00000.jsonl.gz holds a row longer than the lake reads (a JSON line over 4 MiB)`,
+    );
   }, 120_000);
 
   it('--json: the bad table has an error field, the rest is counted, and exits 1', async () => {
@@ -89,5 +95,27 @@ describe('lakehouse status on a lake holding an unreadable raw row', () => {
     });
     expect(status.warehouse.fact_sales_order).toBe(0);
     expect(stderr).toContain('error: cannot count raw.currency:');
+  }, 120_000);
+
+  it('the cleaned transform of the run fails with a message naming the file and what to do, not the DuckDB text only', async () => {
+    const { conn, close } = await openDuckDb(join(home, 'catalog.duckdb'));
+    try {
+      const engine = new DuckDbQueryEngine(conn, (zone) => join(home, 'zones', zone));
+      const attempt = engine.materialize({
+        zone: 'cleaned',
+        table: 'currency',
+        sql: loadModel('cleaned', 'currency').sql,
+        runId: RUN,
+      });
+      await expect(attempt).rejects.toThrow(TerminalError);
+      await expect(
+        engine.materialize({ zone: 'cleaned', table: 'currency', sql: loadModel('cleaned', 'currency').sql, runId: RUN }),
+      ).rejects.toThrow(
+        `model cleaned.currency (run ${RUN}) failed in DuckDB: the file ${badPartition}/part-00000.jsonl.gz holds a row longer ` +
+          `than the lake reads (a JSON line over 4 MiB); move the partition folder ${badPartition} out of the lake`,
+      );
+    } finally {
+      close();
+    }
   }, 120_000);
 });
