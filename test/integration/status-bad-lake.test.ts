@@ -56,7 +56,12 @@ describe('lakehouse status on a lake holding an unreadable raw row', () => {
 
   beforeAll(async () => {
     // 40 MiB on one line: over what DuckDB's JSON reader takes whatever maximum_object_size says.
-    const huge = JSON.stringify({ currency_id: 2, currency_code: 'x'.repeat(40 * 1024 * 1024), created_at: stamp, last_updated: stamp });
+    const huge = JSON.stringify({
+      currency_id: 2,
+      currency_code: 'x'.repeat(40 * 1024 * 1024),
+      created_at: stamp,
+      last_updated: stamp,
+    });
     badPartition = writeRaw(home, 'currency', [
       JSON.stringify({ currency_id: 1, currency_code: 'GBP', created_at: stamp, last_updated: stamp }),
       huge,
