@@ -545,7 +545,9 @@ describeEach(targets)('the Redshift load SQL on $name, compared with PgWarehouse
         ['2022-11-03 14:20:52.186', null],
         ['2022-11-05 08:01:02.003', '2022-11-06 09:00:00'],
       ]);
+      // Order 4's first version (an earlier run) is older than the delete's latest version up to its time: it stays live history.
       expect(await versions(db, 4)).toEqual([
+        ['2022-11-03 14:20:52.188', null],
         ['2022-11-04 10:00:00', '2022-11-06 09:00:00'],
         ['2022-11-07 10:00:00', null],
       ]);

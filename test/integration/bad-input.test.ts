@@ -336,7 +336,8 @@ describe('bad landed input: every row ends up in the warehouse, the rejects or t
   it('rejects the rows that cannot be typed in the cleaned zone with a reason and the bad value', async () => {
     const rejects = await queryRows(
       rt!.duck,
-      `select json_extract_string(original, '$.currency_code') as currency_code, reason as reject_reason from read_json('${join(home, 'zones', 'cleaned', '_rejects', 'currency')}/run_id=*/cleaned/*.jsonl.gz', format = 'newline_delimited') order by currency_code`,
+      `select json_extract_string(original, '$.currency_code') as currency_code, reason as reject_reason
+       from cleaned._rejects where table_name = 'currency' and stage = 'cleaned' order by currency_code`,
     );
     expect(rejects).toEqual([
       { currency_code: 'CAD', reject_reason: "currency_id is not an integer: 'twelve'" },
@@ -354,7 +355,8 @@ describe('bad landed input: every row ends up in the warehouse, the rejects or t
     kind('text longer than its warehouse column (currency_code EURO, varchar(3))', 'cleaned rejects (not a failed load)');
     const address = await queryRows(
       rt!.duck,
-      `select cast(json_extract_string(original, '$.address_id') as integer) as address_id, reason as reject_reason from read_json('${join(home, 'zones', 'cleaned', '_rejects', 'address')}/run_id=*/cleaned/*.jsonl.gz', format = 'newline_delimited')`,
+      `select cast(json_extract_string(original, '$.address_id') as integer) as address_id, reason as reject_reason
+       from cleaned._rejects where table_name = 'address' and stage = 'cleaned'`,
     );
     expect(address).toEqual([{ address_id: 6, reject_reason: 'phone is missing' }]);
     kind('CSV missing a required column', 'cleaned rejects');

@@ -262,17 +262,43 @@ describe('typed(raw.<table>)', () => {
 describe('typed(raw.<table>) with the raw op column _op', () => {
   it('keeps the operation lower-cased as change_op and rejects an operation that is not insert|update|delete', async () => {
     const names = gadget.columns.map((c) => c.name);
-    const row = (op: string | null) =>
-      `(${[...names.map((n) => ((good as Record<string, string | null>)[n] == null ? 'null' : `'${(good as Record<string, string | null>)[n]}'`)), op === null ? 'null' : `'${op}'`].join(', ')})`;
-    const source = `(select * from (values ${[' DELETE ', 'update', null, 'upsert'].map(row).join(', ')}) as given (${names.join(', ')}, _op))`;
-    const text = `(select ${[...names, '_op'].map((n) => `cast(${n} as varchar) as ${n}`).join(', ')} from ${source})`;
-    const rows = await queryRows(conn, `select change_op, reject_reason from ${typedSourceSql(gadget, text, 'duckdb', true)}`);
-    expect(rows).toEqual([
-      { change_op: 'delete', reject_reason: null },
-      { change_op: 'update', reject_reason: null },
-      { change_op: null, reject_reason: null },
-      { change_op: 'upsert', reject_reason: "_op is not insert|update|delete: 'upsert'" },
+    // One key per row (same-grain rows that differ only in their operation are conflicting versions, below).
+    const row = (op: string | null, id: number) =>
+      `(${[
+        ...names.map((n) => {
+          const value = n === gadget.primaryKey ? String(id) : (good as Record<string, string | null>)[n];
+          return value == null ? 'null' : `'${value}'`;
+        }),
+        op === null ? 'null' : `'${op}'`,
+      ].join(', ')})`;
+    const typedRows = async (ops: [string | null, number][]) => {
+      const source = `(select * from (values ${ops.map(([op, id]) => row(op, id)).join(', ')}) as given (${names.join(', ')}, _op))`;
+      const text = `(select ${[...names, '_op'].map((n) => `cast(${n} as varchar) as ${n}`).join(', ')} from ${source})`;
+      return queryRows(
+        conn,
+        `select ${gadget.primaryKey} as id, change_op, reject_reason from ${typedSourceSql(gadget, text, 'duckdb', true)} order by 1, 2`,
+      );
+    };
+    expect(
+      await typedRows([
+        [' DELETE ', 1],
+        ['update', 2],
+        [null, 3],
+        ['upsert', 4],
+      ]),
+    ).toEqual([
+      { id: 1, change_op: 'delete', reject_reason: null },
+      { id: 2, change_op: 'update', reject_reason: null },
+      { id: 3, change_op: null, reject_reason: null },
+      { id: 4, change_op: 'upsert', reject_reason: "_op is not insert|update|delete: 'upsert'" },
     ]);
+    // A delete and an update of one key at one last_updated conflict: the first in column order (then op) is kept.
+    const conflicting = await typedRows([
+      ['delete', 5],
+      ['update', 5],
+    ]);
+    expect(conflicting.map((r) => r.reject_reason === null)).toEqual([true, false]);
+    expect(String(conflicting[1].reject_reason)).toMatch(/^conflicting version of gadget_id 5 at /);
   });
 });
 

@@ -192,8 +192,8 @@ export async function openLocalRuntime(settings: LocalSettings, options: Runtime
     }),
   );
   const engine = new DuckDbQueryEngine(duck, paths.zone);
-  // `quality.results`; each transformed crawl refreshes it. A read-only catalog file already has it (and refuses CREATE).
-  if (!readOnly || !existsSync(paths.catalog)) await registerQualityResults(duck, paths.zone('transformed'));
+  // `quality.results`; each transformed crawl refreshes it. A read-only command uses the view a writing one made.
+  if (!readOnly) await registerQualityResults(duck, paths.zone('transformed'));
   const ledger = new FileRunLedger(paths.ledger);
   const notifier = new EmailNotifier({
     to: settings.alertEmail,
