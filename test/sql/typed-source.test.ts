@@ -180,6 +180,49 @@ describe('typed(raw.<table>)', () => {
     for (const c of sourceTable('payment').columns) expect(rendered).toContain(`'${c.name} is missing'`);
   });
 
+  it('rejects a text longer than its maxLength (the warehouse varchar(n)) with the length and the text', async () => {
+    const limited: SourceTableDef = {
+      ...gadget,
+      columns: gadget.columns.map((c) =>
+        c.name === 'label' ? { ...c, maxLength: 3 } : c.name === 'note' ? { ...c, maxLength: 4 } : c,
+      ),
+    };
+    const rows = await typeRows(limited, [
+      { ...good, gadget_id: '1', label: 'GBP', note: 'four' },
+      { ...good, gadget_id: '2', label: 'GBPX' },
+      { ...good, gadget_id: '3', label: 'Zł€', note: 'fives' },
+      { ...good, gadget_id: '4', label: 'Zł€', note: null },
+      { ...good, gadget_id: '5', label: null },
+    ]);
+    // Characters, not bytes: 'Zł€' is 3 characters (6 bytes).
+    expect(rows.map((r) => [r.gadget_id, r.reject_reason]).sort(byJson)).toEqual([
+      [1, null],
+      [2, "label is longer than 3 characters: 'GBPX'"],
+      [3, "note is longer than 4 characters: 'fives'"],
+      [4, null],
+      [5, 'label is missing'],
+    ]);
+    expect(() =>
+      typedSourceSql({ ...gadget, columns: [...gadget.columns, { name: 'x', type: 'varchar', maxLength: 0 }] }, 't', 'duckdb'),
+    ).toThrow(TerminalError);
+  });
+
+  it('checks the real contracts: a currency_code of 4 characters is rejected (dim_currency.currency_code is varchar(3))', async () => {
+    const rendered = renderModel('select * from {{ typed(raw.currency) }}', duck);
+    expect(rendered).toContain(
+      "when length(currency_code) > 3 then 'currency_code is longer than 3 characters: ''' || currency_code || ''''",
+    );
+    const def = sourceTable('currency');
+    const rows = await typeRows(def, [
+      { currency_id: '1', currency_code: 'GBP', created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' },
+      { currency_id: '2', currency_code: 'EURO', created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' },
+    ]);
+    expect(rows.map((r) => [r.currency_id, r.reject_reason]).sort(byJson)).toEqual([
+      [1, null],
+      [2, "currency_code is longer than 3 characters: 'EURO'"],
+    ]);
+  });
+
   it('renders the parsing shims per engine and reads only this run of the raw table', () => {
     const athena = renderModel('select * from {{ typed(raw.currency) }}', {
       ...duck,

@@ -16,6 +16,14 @@ export interface ColumnDef {
   name: string;
   type: ColumnType;
   nullable?: boolean;
+  /**
+   * Longest text, in characters, a `varchar` source column may hold: the
+   * length of the `varchar(n)` warehouse column it feeds through the star
+   * models (sql/warehouse/*.sql, sql/transformed/*.sql; `tables.test.ts` checks
+   * they agree). A longer value is rejected where the row is typed (cleaned
+   * zone) instead of failing the warehouse load. Unset: no limit.
+   */
+  maxLength?: number;
 }
 
 /** A source (OLTP) table as the cleaned zone types it. */
@@ -28,7 +36,8 @@ export interface SourceTableDef {
 
 const ts = (name: string): ColumnDef => ({ name, type: 'timestamp' });
 const int = (name: string, nullable = false): ColumnDef => ({ name, type: 'int', nullable });
-const text = (name: string, nullable = false): ColumnDef => ({ name, type: 'varchar', nullable });
+const text = (name: string, nullable = false, maxLength?: number): ColumnDef =>
+  maxLength === undefined ? { name, type: 'varchar', nullable } : { name, type: 'varchar', nullable, maxLength };
 const date = (name: string, nullable = false): ColumnDef => ({ name, type: 'date', nullable });
 const money = (name: string): ColumnDef => ({ name, type: 'decimal(10,2)' });
 const time = (name: string): ColumnDef => ({ name, type: 'time' });
@@ -71,13 +80,13 @@ export const SOURCE_TABLES: SourceTableDef[] = [
     primaryKey: 'address_id',
     columns: [
       int('address_id'),
-      text('address_line_1'),
-      text('address_line_2', true),
-      text('district', true),
-      text('city'),
-      text('postal_code'),
-      text('country'),
-      text('phone'),
+      text('address_line_1', false, 1024),
+      text('address_line_2', true, 1024),
+      text('district', true, 1024),
+      text('city', false, 1024),
+      text('postal_code', false, 1024),
+      text('country', false, 1024),
+      text('phone', false, 1024),
       ts('created_at'),
       ts('last_updated'),
     ],
@@ -87,7 +96,7 @@ export const SOURCE_TABLES: SourceTableDef[] = [
     primaryKey: 'counterparty_id',
     columns: [
       int('counterparty_id'),
-      text('counterparty_legal_name'),
+      text('counterparty_legal_name', false, 1024),
       int('legal_address_id'),
       text('commercial_contact', true),
       text('delivery_contact', true),
@@ -98,15 +107,15 @@ export const SOURCE_TABLES: SourceTableDef[] = [
   {
     name: 'currency',
     primaryKey: 'currency_id',
-    columns: [int('currency_id'), text('currency_code'), ts('created_at'), ts('last_updated')],
+    columns: [int('currency_id'), text('currency_code', false, 3), ts('created_at'), ts('last_updated')],
   },
   {
     name: 'department',
     primaryKey: 'department_id',
     columns: [
       int('department_id'),
-      text('department_name'),
-      text('location', true),
+      text('department_name', false, 1024),
+      text('location', true, 1024),
       text('manager', true),
       ts('created_at'),
       ts('last_updated'),
@@ -118,9 +127,9 @@ export const SOURCE_TABLES: SourceTableDef[] = [
     columns: [
       int('design_id'),
       ts('created_at'),
-      text('design_name'),
-      text('file_location'),
-      text('file_name'),
+      text('design_name', false, 1024),
+      text('file_location', false, 1024),
+      text('file_name', false, 1024),
       ts('last_updated'),
     ],
   },
@@ -145,7 +154,7 @@ export const SOURCE_TABLES: SourceTableDef[] = [
   {
     name: 'payment_type',
     primaryKey: 'payment_type_id',
-    columns: [int('payment_type_id'), text('payment_type_name'), ts('created_at'), ts('last_updated')],
+    columns: [int('payment_type_id'), text('payment_type_name', false, 16), ts('created_at'), ts('last_updated')],
   },
   {
     name: 'purchase_order',
@@ -156,7 +165,7 @@ export const SOURCE_TABLES: SourceTableDef[] = [
       ts('last_updated'),
       int('staff_id'),
       int('counterparty_id'),
-      text('item_code'),
+      text('item_code', false, 1024),
       int('item_quantity'),
       money('item_unit_price'),
       int('currency_id'),
@@ -188,10 +197,10 @@ export const SOURCE_TABLES: SourceTableDef[] = [
     primaryKey: 'staff_id',
     columns: [
       int('staff_id'),
-      text('first_name'),
-      text('last_name'),
+      text('first_name', false, 1024),
+      text('last_name', false, 1024),
       int('department_id'),
-      text('email_address'),
+      text('email_address', false, 1024),
       ts('created_at'),
       ts('last_updated'),
     ],
@@ -201,7 +210,7 @@ export const SOURCE_TABLES: SourceTableDef[] = [
     primaryKey: 'transaction_id',
     columns: [
       int('transaction_id'),
-      text('transaction_type'),
+      text('transaction_type', false, 8),
       int('sales_order_id', true),
       int('purchase_order_id', true),
       ts('created_at'),

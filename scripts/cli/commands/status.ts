@@ -1,10 +1,8 @@
 /** `lakehouse status`: open and recent runs, watermarks, and row counts per zone table and warehouse table. */
 import { formatCount, textTable } from '../text-table';
 import type { Command } from 'commander';
-import { quoteIdent } from '../../../jobs/lib/core/identifiers';
-import { queryRows } from '../../../jobs/lib/adapters/duckdb/duckdb';
 import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
-import { ZONES } from '../../../jobs/lib/definition/zones';
+import { countErrorCell, countFailures, countZoneTables, type ZoneCount } from '../zone-counts';
 import type { RunRecord, Watermarks } from '../../../jobs/lib/core/ports';
 import { withRuntime } from '../with-runtime';
 import { type OpenRunsReport, openRunsReport, renderOpenRuns } from '../open-runs';
@@ -16,8 +14,8 @@ import { qualitySummary } from '../../../jobs/lib/core/quality/results';
 export interface StatusReport {
   runs: RunRecord[];
   watermarks: Watermarks;
-  /** zone → table → rows (all runs). */
-  zones: Record<string, Record<string, number>>;
+  /** zone → table → rows (all runs), or `{ error, hint }` for a table that could not be counted (zone-counts.ts). */
+  zones: Record<string, Record<string, ZoneCount>>;
   warehouse: Record<string, number>;
   /** Failed runs (with the retry command) and runs waiting at a stage. */
   attention: OpenRunsReport;
@@ -27,14 +25,7 @@ export interface StatusReport {
 
 /** Collects the status of the local lakehouse (reads the ledger, the catalog and the warehouse). */
 export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport> {
-  const zones: Record<string, Record<string, number>> = {};
-  for (const zone of ZONES) {
-    zones[zone] = {};
-    for (const table of await runtime.catalog.tables(zone)) {
-      const [row] = await queryRows(runtime.duck, `select count(*) as n from ${quoteIdent(zone)}.${quoteIdent(table.name)}`);
-      zones[zone][table.name] = Number(row.n);
-    }
-  }
+  const zones = await countZoneTables(runtime.duck);
   return {
     runs: await statusRuns(runtime),
     watermarks: (await runtime.ledger.getWatermarks()).watermarks,
@@ -75,7 +66,8 @@ export function renderStatus(status: StatusReport): string {
   for (const [table, w] of Object.entries(status.watermarks).sort()) marks.push([table, w.lastUpdated]);
   const rows = textTable(['zone', 'table', 'rows'], ['left', 'left', 'right']);
   for (const [zone, tables] of Object.entries(status.zones)) {
-    for (const [table, n] of Object.entries(tables)) rows.push([zone, table, formatCount(n)]);
+    for (const [table, n] of Object.entries(tables))
+      rows.push([zone, table, typeof n === 'number' ? formatCount(n) : countErrorCell(n)]);
   }
   for (const [table, n] of Object.entries(status.warehouse)) rows.push(['warehouse', table, formatCount(n)]);
   return [
@@ -99,7 +91,9 @@ export function registerStatus(program: Command, setCode: (code: number) => void
           console.log(options.json ? JSON.stringify(status, null, 2) : renderStatus(status));
           const gap = await findWarehouseGap(runtime);
           if (gap) console.error(`warning: ${renderGap(runtime, gap)}`);
-          setCode(0);
+          const failures = countFailures(status.zones);
+          for (const line of failures) console.error(`error: ${line}`);
+          setCode(failures.length ? 1 : 0);
         },
         { readOnly: true },
       );

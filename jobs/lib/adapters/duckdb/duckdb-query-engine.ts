@@ -17,6 +17,7 @@ import { assertRunId } from '../../core/run-id';
 import { goodRowsSql, rejectRowsSql } from '../../core/sql/materialize';
 import { renderModel } from '../../core/sql/render';
 import { queryRows, type DuckDBConnection } from './duckdb';
+import { explainUnreadableFile } from './duckdb-read-error';
 
 /** File name of the single Parquet part a model run writes. */
 export const PART_FILE = 'part-00000.parquet';
@@ -94,7 +95,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       try {
         await this.conn.run(`copy (\n${rendered}\n) to ${quoteLiteral(scratch)} (format parquet, compression uncompressed)`);
       } catch (error) {
-        throw new TerminalError(`model ${name} (run ${runId}) failed in DuckDB: ${errorMessage(error)}`, { cause: error });
+        throw modelFailed(name, runId, error);
       }
       const evaluated = `select * from read_parquet(${quoteLiteral(scratch)})`;
       const rows = await this.copyToFile(name, runId, goodRowsSql(zone, table, evaluated), folder, true);
@@ -180,7 +181,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       count = Number(result.rowsChanged);
     } catch (error) {
       await fs.rm(temp, { force: true });
-      throw new TerminalError(`model ${name} (run ${runId}) failed in DuckDB: ${errorMessage(error)}`, { cause: error });
+      throw modelFailed(name, runId, error);
     }
     if (count === 0 && !keepEmpty) {
       await fs.rm(folder, { recursive: true, force: true });
@@ -189,4 +190,16 @@ export class DuckDbQueryEngine implements QueryEngine {
     await fs.rename(temp, join(folder, format.file));
     return count;
   }
+}
+
+/** The error of a model DuckDB could not run; names the file and what to do when one lake file is unreadable. */
+function modelFailed(name: string, runId: string, error: unknown): TerminalError {
+  const message = errorMessage(error);
+  const explained = explainUnreadableFile(message);
+  return new TerminalError(
+    `model ${name} (run ${runId}) failed in DuckDB: ${explained ? `${explained} (${message})` : message}`,
+    {
+      cause: error,
+    },
+  );
 }

@@ -91,12 +91,27 @@ function checkOrder(def: SourceTableDef): ColumnDef[] {
   return [...grain.map((name) => byName.get(name)!), ...def.columns.filter((c) => !grain.includes(c.name))];
 }
 
-/** The `when … then '<reason>'` lines for one column: none for a nullable text column. */
+/**
+ * The `when … then '<reason>'` lines for one column: none for a nullable text
+ * column without a length limit. A text column with `maxLength` (the
+ * warehouse column's varchar(n), tables.ts) is rejected as
+ * "<column> is longer than <n> characters: '<text>'" (`length` counts
+ * characters on DuckDB and Trino alike, as PostgreSQL's varchar(n) does).
+ */
 function rejectChecks(def: SourceTableDef, column: ColumnDef): string[] {
   const name = column.name;
   const required = !column.nullable || name === def.primaryKey || name === VERSION_COLUMN;
   const parser = parserOf(def.name, column);
-  if (!parser) return required ? [`when ${name} is null then '${name} is missing'`] : [];
+  if (!parser) {
+    const max = column.maxLength;
+    if (max !== undefined && !(Number.isSafeInteger(max) && max > 0))
+      throw new TerminalError(`source column ${def.name}.${name} has a maxLength that is not a positive integer: ${max}`);
+    const tooLong =
+      max === undefined
+        ? []
+        : [`when length(${name}) > ${max} then '${name} is longer than ${max} characters: ''' || ${name} || ''''`];
+    return [...(required ? [`when ${name} is null then '${name} is missing'`] : []), ...tooLong];
+  }
   const text = name + TEXT_SUFFIX;
   const notTyped = `'${name} is not ${parser.expected}: ''' || ${text} || ''''`;
   if (!required) return [`when ${text} is not null and ${name} is null then ${notTyped}`];
@@ -119,7 +134,8 @@ const VARIANT_NUMBER = 'variant_number';
  * Typing: a column that is not nullable, and the grain (primary key and
  * `last_updated`) always, is rejected as "<column> is missing" when NULL; a
  * typed column whose text does not parse is rejected as "<column> is not
- * <type>: '<text>'". Checks run in the order of checkOrder; the first that
+ * <type>: '<text>'"; a text column longer than its `maxLength` (the warehouse
+ * column's varchar(n)) as "<column> is longer than <n> characters: '<text>'". Checks run in the order of checkOrder; the first that
  * fails gives the reason.
  *
  * Versions (docs/architecture.md "Data contracts", README "Rejects and schema
@@ -145,7 +161,8 @@ const VARIANT_NUMBER = 'variant_number';
  *   a typed column's text name collides with another column, a column is
  *   named like the relation's own columns (reject_reason, reject_original,
  *   typing_reason, version_number, variant_number), the grain columns are
- *   missing, or a column has a type with no text parser (bigint, time)
+ *   missing, a column has a type with no text parser (bigint, time), or a
+ *   `maxLength` that is not a positive integer
  */
 export function typedSourceSql(def: SourceTableDef, source: string, engine: Engine, withOp = false): string {
   const names = def.columns.map((c) => c.name);
