@@ -54,6 +54,9 @@ async function readSnapshot(store: ObjectStore): Promise<{ seededAt: Date; newes
   }
 }
 
+/** A well-formed run id later than any run's: `{{ cleaned.<t>:all }}` rendered for it reads every run. */
+const AFTER_EVERY_RUN = '99991231t235959z';
+
 /** A table's freshness state: `fresh`, or the severity whose threshold its age passed. */
 export type FreshnessState = 'fresh' | 'warn' | 'error';
 
@@ -125,8 +128,9 @@ export async function checkSourceFreshness(deps: SourceFreshnessDeps): Promise<F
   const results: QualityResult[] = [];
   for (const f of declared) {
     try {
-      // Rendered with a run stamp (the `:all` view ignores it), recorded under the freshness id.
-      const result = { ...(await checkFreshness(f, runStamp(now), deps, snapshot)), run_id: runId };
+      // Rendered as of a run id after every run (the `:all` view reads runs up to it): every row the lake
+      // holds counts; recorded under the freshness id.
+      const result = { ...(await checkFreshness(f, AFTER_EVERY_RUN, deps, snapshot)), run_id: runId };
       // No rows in the lake yet (nothing extracted): no source age to judge, not a stale source.
       if (result.sample_keys.length) results.push(result);
     } catch (error) {
