@@ -6,9 +6,11 @@
  * prints a line per stale table and its exit stays ok (freshness never
  * blocks a load).
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
@@ -100,5 +102,81 @@ describe('source freshness on every pass', () => {
       'freshness-20260109t093000z pass',
       'freshness-20260109t100000z pass',
     ]);
+  });
+});
+
+const BIN = resolve(__dirname, '../../scripts/bin/lakehouse.js');
+
+/** A copy of the SQL folder where cleaned.currency declares freshness. */
+function sqlWithCurrencyFreshness(dir: string): string {
+  const sqlDir = join(dir, 'sql');
+  cpSync(resolve(__dirname, '../../sql'), sqlDir, { recursive: true });
+  const decl = join(sqlDir, 'cleaned', 'currency.tests.yaml');
+  writeFileSync(decl, `freshness:\n  warn_after: 1d\n  error_after: 7d\n${readFileSync(decl, 'utf8')}`);
+  return sqlDir;
+}
+
+describe('lakehouse run (the package bin) on a stale source', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lakehouse-freshness-cli-'));
+  const home = join(dir, '.lakehouse');
+  const sqlDir = sqlWithCurrencyFreshness(dir);
+  const lakehouse = async (args: string[]) => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+        env: {
+          ...process.env,
+          LAKEHOUSE_HOME: home,
+          LAKEHOUSE_SOURCE_URL: '',
+          LAKEHOUSE_WAREHOUSE_URL: '',
+          LAKEHOUSE_SQL_DIR: sqlDir,
+        },
+        timeout: 150_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  beforeAll(async () => {
+    const rt = await openLocalRuntime(readSettings({ LAKEHOUSE_HOME: home }));
+    try {
+      await (await rt.sourceClient()).exec(
+        'create table currency (currency_id int primary key, currency_code text, created_at timestamp, last_updated timestamp)',
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('prints the stale table, alerts on the first pass only, exits 0, and records each check', async () => {
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString().replace('Z', '');
+    const folder = join(home, 'zones', 'raw', 'landing', 'currency');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'old.jsonl'), currency(1, 'GBP', tenDaysAgo));
+
+    const first = await lakehouse(['run']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^stale source: cleaned\.currency \(error\): newest last_updated .* is 240\.\d h old/m);
+    expect(first.stdout).toMatch(/^alert sent \(written to .*outbox\)/m);
+
+    const second = await lakehouse(['run']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^stale source: cleaned\.currency \(error\): .*\(already alerted\)$/m);
+    expect(second.stdout).not.toMatch(/alert sent/);
+    expect(readdirSync(join(home, 'outbox'))).toHaveLength(1);
+
+    // Each check's results, under run_id=freshness-<stamp> in the transformed zone (the files of quality.results).
+    const results = join(home, 'zones', 'transformed', 'quality', 'results');
+    const checks = readdirSync(results).filter((d) => /^run_id=freshness-\d{8}t\d{6}z$/.test(d));
+    expect(checks).toHaveLength(2);
+    for (const check of checks) {
+      const [result] = readFileSync(join(results, check, 'cleaned.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(result).toMatchObject({ model: 'currency', kind: 'freshness', severity: 'error', status: 'fail' });
+    }
   });
 });
