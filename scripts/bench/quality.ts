@@ -7,6 +7,7 @@
 import type { QualityResult } from '../../jobs/lib/core/quality/results';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { keys } from '../../jobs/lib/definition/object-keys';
+import type { FreshnessCheck } from '../../jobs/lib/core/quality/source-freshness';
 
 /** Tests run and the time they took in one pass. */
 export interface QualityFigures {
@@ -19,11 +20,17 @@ export interface QualityFigures {
 }
 
 /**
- * Reads the run's results of both zones and sums their time.
+ * Reads the run's results of both zones, adds the pass's source freshness
+ * check when given (it runs on every pass), and sums their time.
  * @throws when a zone's results are missing (the quality gate did not run)
  */
-export async function qualityFigures(runtime: LocalRuntime, runId: string, passMs: number): Promise<QualityFigures> {
-  const results: QualityResult[] = [];
+export async function qualityFigures(
+  runtime: LocalRuntime,
+  runId: string,
+  passMs: number,
+  freshness?: FreshnessCheck,
+): Promise<QualityFigures> {
+  const results: QualityResult[] = (freshness?.tables ?? []).map((t) => t.result);
   for (const zone of ['cleaned', 'transformed'] as const) {
     const text = (await runtime.lake.transformed.get(keys.qualityResults(runId, zone))).toString('utf8');
     for (const line of text.split('\n')) if (line.trim()) results.push(JSON.parse(line) as QualityResult);

@@ -255,7 +255,7 @@ export async function measureScale(input: MeasureInput, log: (line: string) => v
     meter.start();
     const pass = await measuredPass(runtime, meter);
     const run = await newestRun(runtime);
-    const quality = await qualityFigures(runtime, run.runId, pass.ms);
+    const quality = await qualityFigures(runtime, run.runId, pass.ms, pass.freshness);
     const stageMeasures = new Map(meter.stages);
     const passPeak = meter.peakRss;
 

@@ -3,6 +3,16 @@ import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { isSourceEmpty, seedSource } from '../seed/seed-source';
 import { type Progress, seconds } from './progress';
 import { formatCount } from './text-table';
+import { recordSeedSnapshot } from '../../jobs/lib/core/quality/source-freshness';
+
+/** Records the seed time and the newest last_updated seeded, for source freshness (README "Data quality"). */
+async function recordSeed(runtime: LocalRuntime, tables: string[]): Promise<void> {
+  const db = await runtime.sourceClient();
+  const maxes = tables.map((t) => `select max(last_updated) as m from "${t.replace(/"/g, '""')}"`).join(' union all ');
+  const [row] = await db.query<{ newest: unknown }>(`select cast(max(m) as text) as newest from (${maxes}) x`);
+  if (row?.newest === null || row?.newest === undefined) return;
+  await recordSeedSnapshot(runtime.lake.transformed, { seededAt: runtime.clock.now().toISOString(), newest: String(row.newest) });
+}
 
 /**
  * Seeds the runtime's source when it is empty, at `scale` (default 1, the
@@ -32,6 +42,7 @@ export async function seedWithProgress(
     (seeded) =>
       `seeded the source: ${formatCount(Object.values(seeded.tables).reduce((a, b) => a + b, 0))} rows in ${Object.keys(seeded.tables).length} tables`,
   );
+  await recordSeed(runtime, Object.keys(tables));
   runtime.logger.info('source seeded', { step: 'seed', scale, reset: !!options.reset, tables });
   return { tables, ms: performance.now() - started };
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { RunRecord } from '../../../jobs/lib/core/ports';
 import type { Delivery } from '../../../jobs/lib/runtimes/local/event-bus';
-import { runPass } from '../../../jobs/lib/runtimes/local/run-pass';
+import { type PassResult, runPass } from '../../../jobs/lib/runtimes/local/run-pass';
 import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
 import { STAR_TABLES } from '../../../jobs/lib/definition/tables';
 import { describeDatabases, renderSummary } from '../summary';
@@ -10,6 +10,7 @@ import { Progress, type ProgressMode, progressMode } from '../progress';
 import { seedWithProgress } from '../seed-progress';
 import { landingReport } from '../landing-report';
 import { qualitySummary } from '../../../jobs/lib/core/quality/results';
+import { freshnessLines } from '../../../jobs/lib/core/quality/source-freshness';
 import { formatCount } from '../text-table';
 import { withRuntime } from '../with-runtime';
 import { interruptible } from '../interruptible';
@@ -79,9 +80,11 @@ async function passReport(
   if (unmatched) lines.push(unmatched);
   const landing = landingReport(pass.deliveries);
   lines.push(...landing.lines);
+  lines.push(...freshnessLines(pass.freshness));
   if (!runs.length && !pass.failures.length && unmatched) return { ok: false, text: lines.join('\n') };
   if (!runs.length && !pass.failures.length) {
     lines.push('no changes in the source since the last run: nothing extracted, no new run');
+    lines.push(...alertLines(runtime, pass));
     return { ok: landing.quarantined === 0, text: lines.join('\n') };
   }
   const databases = describeDatabases(runtime.settings, runtime.paths);
@@ -92,16 +95,22 @@ async function passReport(
   if (rejected.length)
     lines.push(`rejected rows: ${rejected.join(', ')} (see them: lakehouse query "select * from cleaned._rejects")`);
   lines.push(...runs.filter((r) => r.quality).map((r) => `data-quality tests of run ${r.runId}: ${qualitySummary(r.quality)}`));
-  if (pass.alerts.notified) {
-    const where = runtime.settings.smtpUrl ? `emailed to ${runtime.settings.alertEmail}` : `written to ${runtime.paths.outbox}`;
-    lines.push(`alert sent (${where}): ${pass.alerts.subject}`);
-  } else if (pass.alerts.notSent) lines.push(alertNotSentLine(runtime, pass.alerts.notSent));
+  lines.push(...alertLines(runtime, pass));
   lines.push(`log: ${runtime.logFile}`);
   return {
     ok: pass.failures.length === 0 && !unmatched && landing.quarantined === 0,
     text: lines.join('\n'),
     alertNotSent: !!pass.alerts.notSent,
   };
+}
+
+/** The alert line of a pass (sent, or kept in the outbox), if it alerted (e.g. a source freshness change on a pass with no changes). */
+function alertLines(runtime: LocalRuntime, pass: PassResult): string[] {
+  if (pass.alerts.notified) {
+    const where = runtime.settings.smtpUrl ? `emailed to ${runtime.settings.alertEmail}` : `written to ${runtime.paths.outbox}`;
+    return [`alert sent (${where}): ${pass.alerts.subject}`];
+  }
+  return pass.alerts.notSent ? [alertNotSentLine(runtime, pass.alerts.notSent)] : [];
 }
 
 /**

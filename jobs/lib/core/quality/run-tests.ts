@@ -182,9 +182,16 @@ function sampleKey(row: Record<string, unknown>, singular: boolean): string {
  * `last_updated` in its cleaned table across every run up to this one. Source
  * timestamps carry no zone; they are read as UTC. A table with no rows yet is
  * stale by definition (age unknown) only when thresholds exist: it fails at
- * the highest declared severity.
+ * the highest declared severity. With `snapshot` (a seeded source), a table
+ * holding nothing newer than the snapshot's newest change is aged from the
+ * seed time instead.
  */
-async function checkFreshness(f: FreshnessDeclaration, runId: string, deps: QualityDeps): Promise<QualityResult> {
+export async function checkFreshness(
+  f: FreshnessDeclaration,
+  runId: string,
+  deps: QualityDeps,
+  snapshot?: { seededAt: Date; newest: Date },
+): Promise<QualityResult> {
   const started = performance.now();
   const sql = `select cast(max(m.last_updated) as varchar) as newest from {{ cleaned.${f.table}:all }} m`;
   const rows = await deps.engine.query(await deps.engine.render(sql, runId));
@@ -193,7 +200,10 @@ async function checkFreshness(f: FreshnessDeclaration, runId: string, deps: Qual
   const newest = newestText
     ? new Date(`${newestText.replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(newestText) ? '' : 'Z'}`)
     : undefined;
-  const ageMs = newest && !Number.isNaN(newest.getTime()) ? now.getTime() - newest.getTime() : Number.POSITIVE_INFINITY;
+  const valid = newest && !Number.isNaN(newest.getTime()) ? newest : undefined;
+  // A seeded snapshot counts as taken when seeded, as long as the table holds nothing newer than the snapshot.
+  const fromSeed = valid && snapshot && valid.getTime() <= snapshot.newest.getTime() ? snapshot.seededAt : undefined;
+  const ageMs = valid ? now.getTime() - (fromSeed ?? valid).getTime() : Number.POSITIVE_INFINITY;
   const overError = f.errorAfterMs !== undefined && ageMs > f.errorAfterMs;
   const overWarn = f.warnAfterMs !== undefined && ageMs > f.warnAfterMs;
   const severity = overError || f.warnAfterMs === undefined ? 'error' : 'warn';
@@ -213,7 +223,7 @@ async function checkFreshness(f: FreshnessDeclaration, runId: string, deps: Qual
     seconds: Math.round(performance.now() - started) / 1000,
     tested_at: now.toISOString(),
     detail: failing
-      ? `newest last_updated ${newestText ?? '(none)'} is ${age} old at ${now.toISOString()} (${severity} after ${((limit ?? 0) / 3_600_000).toFixed(1)} h)`
+      ? `newest last_updated ${newestText ?? '(none)'}${fromSeed ? ` (seeded snapshot, seeded ${fromSeed.toISOString()})` : ''} is ${age} old at ${now.toISOString()} (${severity} after ${((limit ?? 0) / 3_600_000).toFixed(1)} h)`
       : '',
   };
 }

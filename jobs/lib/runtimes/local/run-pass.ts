@@ -9,6 +9,7 @@ import { endPass, removeLeftovers, type LeftoversRemoved } from '../../adapters/
 import { LANDING_PREFIX } from '../../definition/object-keys';
 import { ZONES } from '../../definition/zones';
 import type { Logger } from '../../core/logger';
+import { checkSourceFreshness, type FreshnessCheck } from '../../core/quality/source-freshness';
 import type { Delivery, ProgressListener } from './event-bus';
 import type { LocalRuntime } from './local-runtime';
 
@@ -22,6 +23,8 @@ export interface PassResult {
   alerts: LocalScanResult;
   /** Leftovers of a killed process removed before the pass (jobs/lib/adapters/fs/leftovers.ts). */
   leftovers: LeftoversRemoved;
+  /** The source freshness check made after the bus drained (source-freshness.ts); undefined when nothing is declared or checkable. */
+  freshness?: FreshnessCheck;
 }
 
 /**
@@ -90,9 +93,16 @@ async function drainPass(
   for (const failure of deliveries.filter((d) => d.error)) {
     runtime.logger.error('step failed', { step: failure.step, route: failure.route, error: failure.error });
   }
+  // Source freshness on every pass: results to quality.results, an alert line only when a table's state changes.
+  const freshness = await checkSourceFreshness({
+    engine: runtime.engine,
+    clock: runtime.clock,
+    logger: runtime.logger,
+    results: runtime.lake.transformed,
+  });
   // The local stand-in for the log subscription: scan what this pass logged and alert once on errors.
   const alerts = await scanLogsLocal(runtime, offset);
-  return { deliveries, failures: deliveries.filter((d) => d.error), ms: performance.now() - started, alerts };
+  return { deliveries, failures: deliveries.filter((d) => d.error), ms: performance.now() - started, alerts, freshness };
 }
 
 /** Rows per table of a load's `tables` log attribute (`{ staged, changed }` per table): the changed rows. */
