@@ -155,7 +155,7 @@ export class DuckDbCatalog implements Catalog {
     }
 
     for (const existing of await this.viewNames(zone)) {
-      if (!found.has(existing) && !(zone === 'cleaned' && existing === REJECTS_TABLE)) {
+      if (!found.has(existing)) {
         await execSql(this.conn, `drop view if exists ${schema}.${quoteIdent(existing)}`);
         report.dropped.push(existing);
       }
@@ -372,7 +372,8 @@ export class DuckDbCatalog implements Catalog {
       this.conn,
       `select view_name from duckdb_views() where schema_name = ${quoteLiteral(zone)} and not internal order by view_name`,
     );
-    return rows.map((r) => String(r.view_name));
+    // Zone tables only: bookkeeping views such as `cleaned._rejects` are not named like a table.
+    return rows.map((r) => String(r.view_name)).filter((name) => TABLE_NAME.test(name));
   }
 
   private async columnsOf(zone: Zone, table: string): Promise<{ name: string; type: string }[]> {
