@@ -192,7 +192,7 @@ describe('a new, empty warehouse: detected, reloaded, fully refreshed; query rea
     expect(after.runs).toEqual(before.runs);
     expect(existsSync(warehouseDb)).toBe(false);
     const lone = await lakehouse(['run', '--dry-run'], env);
-    expect(lone.code).toBe(1);
+    expect(lone.code).toBe(2); // a usage error (README "Exit codes")
     expect(lone.stderr).toMatch(/--dry-run goes with --full-refresh/);
   });
 
