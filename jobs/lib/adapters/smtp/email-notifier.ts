@@ -22,9 +22,9 @@ export interface EmailNotifierOptions {
   /** SMTP URL (`smtp://host:port`, `smtps://user:pass@host`); when absent, emails go to `outbox`. */
   smtpUrl?: string;
   /**
-   * Milliseconds the SMTP server may take to accept the connection, to send its
-   * greeting, and to answer each command (nodemailer's connectionTimeout,
-   * greetingTimeout and socketTimeout). Default {@link DEFAULT_SMTP_TIMEOUT_MS}.
+   * Milliseconds the SMTP server may take to accept the connection and to send
+   * its greeting (nodemailer's connectionTimeout and greetingTimeout); twice
+   * that for a silent socket afterwards (socketTimeout). Default {@link DEFAULT_SMTP_TIMEOUT_MS}.
    */
   timeoutMs?: number;
   /** Folder for `.eml` files: every email without an SMTP URL, and any the SMTP server did not take. */
@@ -79,7 +79,9 @@ export class EmailNotifier implements Notifier {
           url: options.smtpUrl,
           connectionTimeout: timeout,
           greetingTimeout: timeout,
-          socketTimeout: timeout,
+          // Longer than the greeting's, so a server that accepts and never greets is always reported as such
+          // (equal timers race, and the idle-socket one says only "Timeout").
+          socketTimeout: 2 * timeout,
         })
       : undefined;
     this.outboxTransport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
