@@ -9,7 +9,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Client } from 'pg';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
@@ -17,51 +16,12 @@ import { runOnce } from '../../scripts/cli/commands/run';
 import { loadTablesForRun } from '../../jobs/load/load';
 import { tempDirs } from '../support/temp-dirs';
 import { describeEach } from '../support/pg-test-db';
+import { runtimeBackends } from '../support/runtime-backends';
 
 const tempDir = tempDirs();
 
-const serverUrl = process.env.TEST_DATABASE_URL;
-
-interface Backend {
-  name: string;
-  /** Extra environment for the runtime (database URLs). */
-  env: () => Promise<Record<string, string>>;
-  cleanup: () => Promise<void>;
-}
-
-const created: string[] = [];
-async function createDatabase(purpose: string): Promise<string> {
-  const name = `lakehouse_test_${purpose}_${process.pid}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  created.push(name);
-  const url = new URL(serverUrl!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-async function dropDatabases(): Promise<void> {
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  for (const name of created.splice(0)) await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
-}
-
 // The server variant is declared without TEST_DATABASE_URL too, and reported as skipped.
-const backends: (Backend & { skip: boolean })[] = [
-  { name: 'embedded PGlite', env: async () => ({}), cleanup: async () => undefined, skip: false },
-  {
-    name: 'PostgreSQL server',
-    env: async () => ({
-      LAKEHOUSE_SOURCE_URL: await createDatabase('source'),
-      LAKEHOUSE_WAREHOUSE_URL: await createDatabase('warehouse'),
-    }),
-    cleanup: dropDatabases,
-    skip: !serverUrl,
-  },
-];
+const backends = runtimeBackends('');
 
 const count = async (rt: LocalRuntime, table: string) =>
   Number((await (await rt.warehouse()).query(`select count(*) as n from ${table}`))[0].n);

@@ -16,63 +16,21 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { Client } from 'pg';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 import { reconcileLocal } from '../../jobs/reconcile/local';
 import { runOnce } from '../../scripts/cli/commands/run';
+import { describeEach } from '../support/pg-test-db';
+import { runtimeBackends } from '../support/runtime-backends';
 
-const serverUrl = process.env.TEST_DATABASE_URL;
 const BIN = resolve(__dirname, '../../scripts/bin/lakehouse.js');
 
 // Seeding and loading the real data takes minutes on a busy machine.
 jest.setTimeout(900_000);
 
-const created: string[] = [];
-async function createDatabase(purpose: string): Promise<string> {
-  const name = `lakehouse_test_${purpose}_${process.pid}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  created.push(name);
-  const url = new URL(serverUrl!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-async function dropDatabases(): Promise<void> {
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  for (const name of created.splice(0)) await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
-}
-
-interface Backend {
-  name: string;
-  env: () => Promise<Record<string, string>>;
-  cleanup: () => Promise<void>;
-}
-const backends: Backend[] = [
-  { name: 'embedded PGlite', env: async () => ({}), cleanup: async () => undefined },
-  ...(serverUrl
-    ? [
-        {
-          name: 'PostgreSQL server',
-          env: async () => ({
-            LAKEHOUSE_SOURCE_URL: await createDatabase('reconcile_source'),
-            LAKEHOUSE_WAREHOUSE_URL: await createDatabase('reconcile_warehouse'),
-          }),
-          cleanup: dropDatabases,
-        },
-      ]
-    : []),
-];
-if (!serverUrl) {
-  // Said where a person running the tests sees it: the server variant did not run.
-  it.skip('reconcile on a PostgreSQL server (set TEST_DATABASE_URL)', () => undefined);
-}
+// The server variant is declared without TEST_DATABASE_URL too, and reported as skipped.
+const backends = runtimeBackends('reconcile_');
 
 type Row = Record<string, string | null>;
 const reference = (table: string): Row[] =>
@@ -99,7 +57,7 @@ const DESIGN_VALUES = ['design_name', 'file_location', 'file_name'];
 /** Source column of each fact column the reference orders differ in. */
 const ORDER_SOURCE: Record<string, string> = { sales_staff_id: 'staff_id' };
 
-describe.each(backends)('reconcile: deletes and silent updates reach the warehouse ($name)', (backend) => {
+describeEach(backends)('reconcile: deletes and silent updates reach the warehouse ($name)', (backend) => {
   let rt: LocalRuntime;
   let home: string;
   let env: Record<string, string>;
