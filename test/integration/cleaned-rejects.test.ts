@@ -1,31 +1,9 @@
-/**
- * Rejects and schema drift through the package bin, on the embedded default
- * (issue 13 findings 5 and 7, issue 12 item 15): a landed file with identical
- * and conflicting versions, a value that cannot be typed and a column the
- * contract lacks; then `query` of `cleaned._rejects` (text and JSON),
- * `status` (text and JSON) and the alerts in the outbox.
- */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { lakehouseBin } from '../support/lakehouse-bin';
 
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../scripts/bin/lakehouse.js');
-
-async function lakehouse(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, LAKEHOUSE_HOME: home, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '' },
-      timeout: 600_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lakehouse = (args: string[], home: string) => lakehouseBin(args, home, { timeoutMs: 600_000 });
 
 const T1 = '2022-11-03T14:20:49.962';
 const T2 = '2022-11-04T09:00:00.000';

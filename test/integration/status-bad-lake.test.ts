@@ -1,16 +1,5 @@
-/**
- * Nothing in the lake breaks `lakehouse status` (issue 13): a raw partition
- * holding a row longer than the lake reads (written before the raw row limit
- * existed, or by hand) makes that table's count fail; status still prints
- * everything else, shows the error in that table's cell (text) or an `error`
- * field (--json), says which partition to move out, and exits non-zero.
- * The cleaned transform of that run fails naming the file and what to do.
- * The home is built directly (raw part, manifest, crawled catalog), not by a run.
- */
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openDuckDb } from '../../jobs/lib/adapters/duckdb/duckdb';
 import { DuckDbCatalog } from '../../jobs/lib/adapters/duckdb/duckdb-catalog';
@@ -19,23 +8,11 @@ import { DuckDbQueryEngine } from '../../jobs/lib/adapters/duckdb/duckdb-query-e
 import { TerminalError } from '../../jobs/lib/core/errors';
 import { loadModel } from '../../jobs/lib/core/sql/models';
 import { tempDirs } from '../support/temp-dirs';
+import { lakehouseBin } from '../support/lakehouse-bin';
 
 const tempDir = tempDirs();
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../scripts/bin/lakehouse.js');
 
-async function lakehouse(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, LAKEHOUSE_HOME: home, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '' },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lakehouse = (args: string[], home: string) => lakehouseBin(args, home, { timeoutMs: 60_000 });
 
 const RUN = '20250101t000000z';
 const stamp = '2022-11-03T14:20:49.962';
