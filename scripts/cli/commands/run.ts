@@ -4,7 +4,7 @@ import type { RunRecord } from '../../../jobs/lib/core/ports';
 import type { Delivery } from '../../../jobs/lib/runtimes/local/event-bus';
 import { type PassResult, runPass } from '../../../jobs/lib/runtimes/local/run-pass';
 import type { LocalRuntime } from '../../../jobs/lib/runtimes/local/local-runtime';
-import { STAR_TABLES } from '../../../jobs/lib/definition/tables';
+import { readWarehouseCounts } from '../warehouse-gap';
 import { describeDatabases, renderSummary } from '../summary';
 import { Progress, type ProgressMode, progressMode } from '../progress';
 import { seedWithProgress } from '../seed-progress';
@@ -19,18 +19,6 @@ import { withOpenRuns } from '../open-runs';
 import { alertNotSentLine } from '../alert-not-sent';
 import { EXIT, passExitCode } from '../exit-codes';
 import { finishFullRefresh, fullRefreshDryRun, refuseIfPartial, startFullRefresh } from '../full-refresh';
-
-/** Row counts of every star table in the warehouse (0 for a table not created yet). */
-export async function warehouseCounts(runtime: LocalRuntime): Promise<Record<string, number>> {
-  const warehouse = await runtime.warehouse();
-  await warehouse.ensureSchema();
-  const counts: Record<string, number> = {};
-  for (const t of STAR_TABLES) {
-    const [row] = await warehouse.query(`select count(*) as n from ${t.name}`);
-    counts[t.name] = Number(row.n);
-  }
-  return counts;
-}
 
 /**
  * Runs one pass and returns its printable report, whether every step succeeded
@@ -88,7 +76,7 @@ async function passReport(
     return { ok: landing.quarantined === 0, text: lines.join('\n') };
   }
   const databases = describeDatabases(runtime.settings, runtime.paths);
-  const warehouseRows = await warehouseCounts(runtime);
+  const warehouseRows = await readWarehouseCounts(runtime);
   lines.push(...renderSummary({ runs, deliveries: pass.deliveries, totalMs: pass.ms, warehouseRows, databases }));
   for (const f of pass.failures) lines.push(`FAILED ${f.route} (${f.step}): ${f.error}`);
   const rejected = runs.flatMap((r) => Object.entries(r.rejects ?? {}).map(([t, n]) => `${n} in ${t} (run ${r.runId})`));
