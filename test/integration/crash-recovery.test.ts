@@ -234,10 +234,10 @@ describe('crash recovery and stop signals of lakehouse run', () => {
     'a second SIGTERM stops at once (exit 143), and the next run recovers',
     async () => {
       const twice = copyOfTemplate();
-      const second = start(['run'], twice);
-      // Once the extract has claimed its run id it is under way: the first signal waits for it, the second does not.
-      const claimed = () => readdirSync(join(twice, 'ledger', 'open')).some((n) => n !== '_complete.json');
-      await until(() => existsSync(join(twice, 'ledger', 'open')) && claimed());
+      // The hook holds the extract after its first raw part: the step is surely in progress at both signals,
+      // so the first waits for it and the second cannot find it finished.
+      const second = start(['run'], twice, { LAKEHOUSE_TEST_KILL_AFTER: 'hold-raw-part:1' });
+      await until(() => /holding the extract/.test(second.stderr()));
       second.child.kill('SIGTERM');
       await until(() => /SIGTERM received/.test(second.stderr()));
       second.child.kill('SIGTERM');

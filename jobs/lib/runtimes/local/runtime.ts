@@ -171,8 +171,8 @@ export async function openLocalRuntime(settings: LocalSettings, options: Runtime
   const lake = Object.fromEntries(
     ZONES.map((zone) => [
       zone,
-      new FsObjectStore(zone, paths.zone(zone), (key, size) => {
-        if (zone === 'raw') killOnRawPart(key); // crash tests only (test-kill-hook.ts)
+      new FsObjectStore(zone, paths.zone(zone), async (key, size) => {
+        if (zone === 'raw') await killOnRawPart(key); // crash tests only (test-kill-hook.ts)
         return bus.publish({
           source: 'aws.s3',
           'detail-type': 'Object Created',

@@ -12,7 +12,10 @@
  *   leaves parts of a run the ledger never recorded;
  * - `load-staging:<n>`: when the load prepares its n-th table (1-based),
  *   inside the open warehouse transaction, with earlier tables already
- *   written in it: a kill in the middle of a load.
+ *   written in it: a kill in the middle of a load;
+ * - `hold-raw-part:<n>`: not a kill but a hold: when the n-th raw part file
+ *   is complete, the extract waits (up to ten minutes) before going on, so a
+ *   signal test can act while a step is surely still running.
  */
 import type { ParquetStaging } from '../../core/parquet-staging';
 
@@ -31,10 +34,20 @@ export function killAfterRoute(route: string, env: NodeJS.ProcessEnv = process.e
 
 let rawParts = 0;
 
-/** Kills the process when the hook names `raw-part:<n>` and `key` (raw zone) completes the n-th raw part file. */
-export function killOnRawPart(key: string, env: NodeJS.ProcessEnv = process.env): void {
-  const m = /^raw-part:(\d+)$/.exec(env[TEST_KILL_VARIABLE] ?? '');
-  if (m && /\/run_id=[^/]+\/part-/.test(key) && ++rawParts === Number(m[1])) killSelf(m[0]);
+/** How long a `hold-raw-part:<n>` point holds the extract, in milliseconds. */
+const HOLD_MS = 600_000;
+
+/**
+ * Kills the process when the hook names `raw-part:<n>` and `key` (raw zone)
+ * completes the n-th raw part file; with `hold-raw-part:<n>`, resolves only
+ * after {@link HOLD_MS} instead (the step in progress stays in progress).
+ */
+export async function killOnRawPart(key: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const m = /^(hold-)?raw-part:(\d+)$/.exec(env[TEST_KILL_VARIABLE] ?? '');
+  if (!m || !/\/run_id=[^/]+\/part-/.test(key) || ++rawParts !== Number(m[2])) return;
+  if (!m[1]) return killSelf(m[0]);
+  process.stderr.write(`${TEST_KILL_VARIABLE}=${m[0]}: holding the extract (pid ${process.pid})\n`);
+  await new Promise((resume) => setTimeout(resume, HOLD_MS));
 }
 
 /**
