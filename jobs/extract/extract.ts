@@ -42,6 +42,8 @@ export interface ExtractInput {
    * serves them in turn).
    */
   concurrency?: number;
+  /** Read every row of every table, ignoring the watermarks (the initial load of change capture). Default false. */
+  full?: boolean;
 }
 
 export interface ExtractDeps {
@@ -286,7 +288,7 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
           table,
           runId,
           { lookbackMs: input.lookbackMs, partRows, pageSize: input.pageSize },
-          watermarks[table],
+          input.full ? undefined : watermarks[table],
           deps,
         ),
       );

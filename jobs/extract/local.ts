@@ -3,13 +3,17 @@
  * runtime's PGlite or `LAKEHOUSE_SOURCE_URL` server, the raw zone a folder,
  * the ledger a file. On a server each table may stream on a connection of its
  * own; those extra connections close when the job ends, the source client
- * stays open until the runtime closes.
+ * stays open until the runtime closes. With `LAKEHOUSE_CAPTURE=cdc` the job
+ * reads the source's replication slot instead (change-extract.ts).
  */
-import type { LocalStep } from '../lib/runtimes/local/local-runtime';
+import { localChangeCapture } from '../lib/runtimes/local/local-change-capture';
+import type { LocalRuntime, LocalStep } from '../lib/runtimes/local/local-runtime';
+import { changeExtract } from './change-extract';
 import { extract } from './extract';
 
 /** Runs extract once over the local adapters; resolves to the job's result. */
 export const extractLocal: LocalStep = async (runtime) => {
+  if (runtime.settings.capture === 'cdc') return changeExtractLocal(runtime);
   const source = await runtime.source();
   try {
     const { include, exclude, lookbackMs } = runtime.settings;
@@ -21,3 +25,25 @@ export const extractLocal: LocalStep = async (runtime) => {
     await source.close();
   }
 };
+
+async function changeExtractLocal(runtime: LocalRuntime) {
+  const capture = await localChangeCapture(runtime);
+  const source = await runtime.source();
+  try {
+    const { include, exclude } = runtime.settings;
+    return await changeExtract(
+      { include, exclude },
+      {
+        capture,
+        describe: (table) => source.describe(table),
+        listTables: () => source.listTables(),
+        raw: runtime.lake.raw,
+        ledger: runtime.ledger,
+        clock: runtime.clock,
+        logger: runtime.logger,
+      },
+    );
+  } finally {
+    await source.close();
+  }
+}

@@ -27,6 +27,18 @@ export const CLI_VARIABLES: readonly CliVariable[] = [
     default: '_prisma_migrations',
     description: 'comma-separated globs of source tables to skip',
   },
+  {
+    name: 'LAKEHOUSE_CAPTURE',
+    default: 'watermark',
+    description: 'how changes are found: watermark (last_updated) or cdc (logical replication; needs a server source)',
+  },
+  { name: 'LAKEHOUSE_CDC_SLOT', default: 'lakehouse', description: 'replication slot of change capture' },
+  { name: 'LAKEHOUSE_CDC_PUBLICATION', default: 'lakehouse', description: 'publication of change capture' },
+  {
+    name: 'LAKEHOUSE_CDC_MAX_LAG',
+    default: '1GB',
+    description: 'slot lag (WAL not yet captured) past which every pass alerts (512MB, 1GB)',
+  },
   { name: 'LAKEHOUSE_SMTP_URL', default: 'outbox folder', description: 'SMTP server for alert emails (smtp://host:port)' },
   {
     name: 'LAKEHOUSE_SMTP_TIMEOUT',

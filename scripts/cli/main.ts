@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { registerCdc } from './commands/cdc';
 import { registerCrawl } from './commands/crawl';
 import { registerLifecycle } from './commands/lifecycle';
 import { registerLogs } from './commands/logs';
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   registerReload(program, setCode);
   registerCrawl(program, setCode);
   registerReconcile(program, setCode);
+  registerCdc(program, setCode);
   try {
     await program.parseAsync(argv);
   } catch (error) {

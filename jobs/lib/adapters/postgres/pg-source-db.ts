@@ -62,6 +62,13 @@ export interface PgSourceDbOptions {
    * the TypeScript sources only (the local runtime), not from a bundle.
    */
   renderWorkers?: boolean;
+  /**
+   * An exported snapshot (`pg_export_snapshot()` or a replication slot's
+   * `EXPORT_SNAPSHOT`) every server stream reads in (`SET TRANSACTION
+   * SNAPSHOT`), so that several connections see one state: the change
+   * capture's initial load (pg-cdc-setup.ts). Valid while its exporter keeps it.
+   */
+  snapshot?: string;
 }
 
 /** A `since` bound: ISO date and time, `T` or space, up to microseconds, no zone. */
@@ -348,6 +355,8 @@ export class PgSourceDb implements SourceDb {
     await db.exec('begin transaction isolation level repeatable read, read only');
     let ok = false;
     try {
+      // Before any query of the transaction (PostgreSQL "SET TRANSACTION"); snapshot ids are server-made, quoted anyway.
+      if (this.options.snapshot) await db.exec(`set transaction snapshot ${quoteLiteral(this.options.snapshot)}`);
       await db.exec("set local datestyle to 'ISO, YMD'");
       yield* items;
       ok = true;

@@ -4,12 +4,15 @@
  * tick) and lets the bus deliver them along the routes until the chain is
  * quiet. The order of the steps comes from the routes, not from this file.
  */
+import { errorMessage } from '../../core/errors';
 import { type LocalScanResult, logOffset, scanLogsLocal } from '../../../scan-logs/local';
 import { endPass, removeLeftovers, type LeftoversRemoved } from '../../adapters/fs/leftovers';
 import { LANDING_PREFIX } from '../../definition/object-keys';
 import { ZONES } from '../../definition/zones';
 import type { Logger } from '../../core/logger';
 import { checkSourceFreshness, type FreshnessCheck } from '../../core/quality/source-freshness';
+import type { SlotLagCheck } from '../../core/slot-lag';
+import { localSlotLag } from './local-change-capture';
 import type { Delivery, ProgressListener } from './event-bus';
 import type { LocalRuntime } from './local-runtime';
 
@@ -25,6 +28,8 @@ export interface PassResult {
   leftovers: LeftoversRemoved;
   /** The source freshness check made after the bus drained (source-freshness.ts); undefined when nothing is declared or checkable. */
   freshness?: FreshnessCheck;
+  /** In capture mode `cdc`, the replication slot's lag check (slot-lag.ts); undefined in watermark mode or when it could not be read. */
+  slotLag?: SlotLagCheck;
 }
 
 /**
@@ -100,9 +105,14 @@ async function drainPass(
     logger: runtime.logger,
     results: runtime.lake.transformed,
   });
+  // Change capture: a slot nobody consumes keeps WAL on the source's disk, so its lag is checked on every pass.
+  const slotLag = await localSlotLag(runtime).catch((error: unknown) => {
+    runtime.logger.error('change capture slot unreadable', { step: 'extract', error: errorMessage(error) });
+    return undefined;
+  });
   // The local stand-in for the log subscription: scan what this pass logged and alert once on errors.
   const alerts = await scanLogsLocal(runtime, offset);
-  return { deliveries, failures: deliveries.filter((d) => d.error), ms: performance.now() - started, alerts, freshness };
+  return { deliveries, failures: deliveries.filter((d) => d.error), ms: performance.now() - started, alerts, freshness, slotLag };
 }
 
 /** Rows per table of a load's `tables` log attribute (`{ staged, changed }` per table): the changed rows. */
