@@ -18,8 +18,12 @@
  * versions) is the source's own when the change moved it forward; a delete,
  * or an update that left `last_updated` unchanged (or moved it back), gets
  * its commit time instead, at least one millisecond after the version it
- * replaces, the same rule as reconcile (jobs/reconcile/reconcile.ts). Within
- * one run the versions of a key strictly increase in log order.
+ * replaces, the same rule as reconcile (jobs/reconcile/reconcile.ts). An
+ * insert keeps its own `last_updated` unless that is older than its commit
+ * by more than the lookback (`LAKEHOUSE_LOOKBACK`): a row inserted again with
+ * old values (after a delete, whose version is a later commit time) must
+ * outrank the delete, so it takes its commit time too. Within one run the
+ * versions of a key strictly increase in log order.
  */
 import picomatch from 'picomatch';
 import type { CapturedChange, ChangeCapture } from '../lib/core/change-capture';
@@ -50,6 +54,8 @@ export interface ChangeExtractInput {
   limit?: number;
   /** Rows per part file, default 100,000. */
   partRows?: number;
+  /** The lookback in milliseconds: an insert whose `last_updated` is older than its commit by more is versioned by its commit (module comment). */
+  lookbackMs: number;
 }
 
 export interface ChangeExtractDeps {
@@ -82,11 +88,16 @@ const STEP = 'extract';
 const msOf = (iso: string) => Date.parse(`${iso.length === 10 ? `${iso}T00:00:00` : iso}Z`);
 const isoOf = (ms: number) => new Date(ms).toISOString().slice(0, 23);
 
-/** The version a change gets (module comment); `previous` is the key's version earlier in this run. */
-export function changeVersion(change: CapturedChange, previous: string | undefined): string {
+/**
+ * The version a change gets (module comment), zone-less ISO with milliseconds.
+ * @param previous  the key's version earlier in this run, if any
+ * @param staleMs   how much older than its commit an insert's own `last_updated` may be and still be its version
+ */
+export function changeVersion(change: CapturedChange, previous: string | undefined, staleMs: number): string {
   const stamp = typeof change.row.last_updated === 'string' ? change.row.last_updated : null;
   const before = change.old && typeof change.old.last_updated === 'string' ? change.old.last_updated : null;
-  const moved = change.op !== 'delete' && stamp !== null && (before === null || msOf(stamp) > msOf(before));
+  const stale = change.op === 'insert' && stamp !== null && msOf(change.commitTime) - msOf(stamp) > staleMs;
+  const moved = change.op !== 'delete' && !stale && stamp !== null && (before === null || msOf(stamp) > msOf(before));
   let ms: number;
   if (moved) ms = msOf(stamp);
   else {
@@ -188,7 +199,7 @@ export async function changeExtract(input: ChangeExtractInput, deps: ChangeExtra
           if (key.some((k) => change.row[k] === null || change.row[k] === undefined)) {
             throw new TerminalError(`${table}: a ${change.op} at ${change.lsn} carries no key (${key.join(', ')})`);
           }
-          const version = changeVersion(change, versions.get(keyText));
+          const version = changeVersion(change, versions.get(keyText), input.lookbackMs);
           versions.set(keyText, version);
           const row: RawRow = {
             ...change.row,

@@ -30,9 +30,9 @@ async function changeExtractLocal(runtime: LocalRuntime) {
   const capture = await localChangeCapture(runtime);
   const source = await runtime.source();
   try {
-    const { include, exclude } = runtime.settings;
+    const { include, exclude, lookbackMs } = runtime.settings;
     return await changeExtract(
-      { include, exclude },
+      { include, exclude, lookbackMs },
       {
         capture,
         describe: (table) => source.describe(table),

@@ -20,7 +20,7 @@ export async function lakehouseBin(
   args: string[],
   home: string,
   options: { env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<{ code: number; stdout: string; stderr: string; signal?: string | null }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [LAKEHOUSE_BIN, ...args], {
       env: { ...process.env, LAKEHOUSE_HOME: home, LAKEHOUSE_SOURCE_URL: '', LAKEHOUSE_WAREHOUSE_URL: '', ...options.env },
@@ -28,7 +28,7 @@ export async function lakehouseBin(
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    const e = error as { code: number; stdout: string; stderr: string; signal?: string | null };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr, signal: e.signal };
   }
 }

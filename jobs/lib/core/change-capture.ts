@@ -37,8 +37,9 @@ export interface ChangeBatch {
   /** Row changes of whole committed transactions, in commit order. */
   changes: CapturedChange[];
   /**
-   * The position to confirm once these changes are safely written (the end
-   * of the last transaction read); null when nothing was read.
+   * The position to confirm once these changes are safely written: the
+   * source position the read went up to, or, when it stopped at its limit,
+   * the end of the last transaction read (null: nothing to confirm).
    */
   endLsn: string | null;
   /** Tables truncated in the batch: a truncate carries no rows, so it is reported, not captured. */

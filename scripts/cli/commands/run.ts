@@ -69,11 +69,14 @@ async function passReport(
   const landing = landingReport(pass.deliveries);
   lines.push(...landing.lines);
   lines.push(...freshnessLines(pass.freshness));
+  // Change capture: a slot over its lag threshold (or gone) is a problem even when everything else went well.
+  const slotProblems = pass.slotLag?.problems ?? [];
+  lines.push(...slotProblems.map((p) => `change capture: ${p}`));
   if (!runs.length && !pass.failures.length && unmatched) return { ok: false, text: lines.join('\n') };
   if (!runs.length && !pass.failures.length) {
     lines.push('no changes in the source since the last run: nothing extracted, no new run');
     lines.push(...alertLines(runtime, pass));
-    return { ok: landing.quarantined === 0, text: lines.join('\n') };
+    return { ok: landing.quarantined === 0 && slotProblems.length === 0, text: lines.join('\n') };
   }
   const databases = describeDatabases(runtime.settings, runtime.paths);
   const warehouseRows = await readWarehouseCounts(runtime);
@@ -86,7 +89,7 @@ async function passReport(
   lines.push(...alertLines(runtime, pass));
   lines.push(`log: ${runtime.logFile}`);
   return {
-    ok: pass.failures.length === 0 && !unmatched && landing.quarantined === 0,
+    ok: pass.failures.length === 0 && !unmatched && landing.quarantined === 0 && slotProblems.length === 0,
     text: lines.join('\n'),
     alertNotSent: !!pass.alerts.notSent,
   };

@@ -103,9 +103,10 @@ export class PgChangeCapture implements ChangeCapture {
         `no replication slot ${this.names.slot} on the source: run \`lakehouse cdc setup\` first (or set LAKEHOUSE_CAPTURE=watermark)`,
       );
     }
+    let upto = '';
     const rows = await this.db.transaction(async (tx) => {
       await tx.exec("set local datestyle to 'ISO, YMD'; set local timezone to 'UTC'");
-      const [{ lsn: upto }] = await tx.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+      [{ lsn: upto }] = await tx.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
       return tx.query<{ lsn: string; data: Buffer }>(
         `select lsn::text as lsn, data from pg_logical_slot_peek_binary_changes($1, $2::pg_lsn, $3,
            'proto_version', '1', 'publication_names', $4)`,
@@ -155,7 +156,11 @@ export class PgChangeCapture implements ChangeCapture {
           break; // type, origin and logical messages carry no rows
       }
     }
-    return { changes, endLsn, truncated: [...truncated].sort(), more: rows.length >= limit };
+    const more = rows.length >= limit;
+    // Without a stop at the limit, every transaction committed before `upto` was read (the slot keeps those still
+    // open), so `upto` may be confirmed even when nothing was published: else WAL of other tables and databases
+    // would count as lag and be kept forever.
+    return { changes, endLsn: more ? endLsn : upto, truncated: [...truncated].sort(), more };
   }
 
   /**
