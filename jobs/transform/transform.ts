@@ -99,7 +99,14 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
       try {
         await assertInputsRegistered(deps, target, run);
         if (target === 'cleaned' && deps.drift) await checkSchemaDrift(deps, deps.drift, run.runId);
+        const extracted = run.counts.extracted ?? {};
         for (const model of models) {
+          // A cleaned model reads only its own table's raw rows of this run: with none, it would write nothing,
+          // so it is not run (on Athena, one query and its cost less per table the run did not touch).
+          if (target === 'cleaned' && !((extracted[model.table] ?? 0) > 0)) {
+            results.push({ table: model.table, runId: run.runId, rows: 0, rejects: 0 });
+            continue;
+          }
           results.push(await deps.engine.materialize({ zone: target, table: model.table, sql: model.sql, runId: run.runId }));
         }
         if (target === 'cleaned') assertNothingMissing(run.runId, run.counts.extracted ?? {}, results);

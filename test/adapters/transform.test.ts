@@ -99,6 +99,23 @@ describe('transform job', () => {
     expect(second).toMatchObject({ stage: 'cleaned', counts: { cleaned: { currency: 1 } } });
   });
 
+  it('runs only the cleaned models of the tables the run extracted rows of', async () => {
+    await newRun(RUN_1, { currency: 1, address: 0 });
+    await land(RUN_1, [currency(1, 'GBP', '2022-11-03T14:20:49.962')]);
+    await catalog.crawl('raw');
+    const ran: string[] = [];
+    const counting = {
+      ...engine,
+      materialize: (model: Parameters<DuckDbQueryEngine['materialize']>[0]) => {
+        ran.push(model.table);
+        return engine.materialize(model);
+      },
+    } as unknown as DuckDbQueryEngine;
+    await transform({ target: 'cleaned' }, { ...deps(), engine: counting });
+    expect(ran).toEqual(['currency']);
+    expect((await ledger.getRun(RUN_1))?.counts.cleaned).toMatchObject({ currency: 1, address: 0, sales_order: 0 });
+  });
+
   it('with maxRuns, transforms the oldest run only and announces the input zone again for the runs still waiting', async () => {
     await newRun(RUN_1, { currency: 1 });
     await newRun(RUN_2, { currency: 1 });

@@ -75,4 +75,6 @@ export interface ChangeCapture {
   confirm(lsn: string): Promise<void>;
   /** The slot's lag and retained WAL; null when the slot does not exist. */
   status(): Promise<SlotStatus | null>;
+  /** Whether a committed change of the captured tables waits to be read (cheap; for streaming `watch`). */
+  pending(): Promise<boolean>;
 }

@@ -176,6 +176,21 @@ export class PgChangeCapture implements ChangeCapture {
     );
   }
 
+  /**
+   * Whether a committed change waits: peeks one message from the confirmed
+   * position (decoding stops at the first; pgoutput sends no empty
+   * transactions from PostgreSQL 15, earlier an empty one counts too, which
+   * only costs a pass that finds nothing).
+   * @throws driver errors (slot missing, connection lost)
+   */
+  async pending(): Promise<boolean> {
+    const rows = await this.db.query(
+      `select 1 from pg_logical_slot_peek_binary_changes($1, null, 1, 'proto_version', '1', 'publication_names', $2)`,
+      [this.names.slot, this.names.publication],
+    );
+    return rows.length > 0;
+  }
+
   /** The slot's lag and retained WAL in bytes, or null when it does not exist. */
   async status(): Promise<SlotStatus | null> {
     const [row] = await this.db.query<{
