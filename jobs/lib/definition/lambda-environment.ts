@@ -125,5 +125,6 @@ export const ENV_BY_STEP: Record<Step, readonly EnvKey[]> = {
     'sqlDir',
   ],
   'scan-logs': [...LOGGING, 'alertTopicArn'],
-  sweep: [...LOGGING, ...NAMES, ...LEDGER, 'sweepThreshold'],
+  // The cleaned database and the freshness declarations (sql/cleaned/*.tests.yaml): source freshness on every sweep.
+  sweep: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sweepThreshold', 'sqlDir'],
 };
