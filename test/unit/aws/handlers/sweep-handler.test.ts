@@ -240,6 +240,30 @@ describe('sweep handler', () => {
     expect(again).toMatchObject({ status: 'ok', result: { unrecorded: [] } });
   });
 
+  it('still checks freshness when the removal fails, then fails the invocation with the removal’s error', async () => {
+    let clock = Date.now() - 3 * HOUR;
+    const lake = fakeS3(s3, 1000, () => new Date(clock));
+    const ghost = runStamp(new Date(clock));
+    lake.put(BUCKETS.raw, keys.rawPart('address', ghost, 0), 'x');
+    clock = Date.now();
+    glue.on(GetTablesCommand).resolves({ TableList: [{ Name: 'sales_order' }] });
+    freshnessAnswers({ sales_order: new Date(Date.now() - 8 * 24 * HOUR) });
+    // S3 answers DeleteObjects with 200 and per-key errors (Amazon S3 API Reference, "DeleteObjects").
+    s3.on(DeleteObjectsCommand).resolves({
+      Errors: [{ Key: keys.rawPart('address', ghost, 0), Code: 'AccessDenied', Message: 'Access Denied' }],
+    });
+    const { result: out, lines } = await withLogLines(logger, () =>
+      handler(fixture('scheduled-tick-sweep'), lambdaContext('sweep')),
+    );
+    expect(out).toMatchObject({
+      status: 'failed',
+      error: { name: 'TerminalError', message: expect.stringMatching(/AccessDenied/) },
+    });
+    expect(lines.filter((l) => l.level === 'ERROR').map((l) => l.message)).toEqual(['source freshness changed', 'sweep failed']);
+    expect(lake.get(BUCKETS.transformed, FRESHNESS_STATE_KEY)).toBeDefined();
+    expect(lake.keys(BUCKETS.raw, 'address/')).toEqual([keys.rawPart('address', ghost, 0)]);
+  });
+
   it('rejects the extract tick', async () => {
     fakeS3(s3);
     expect(await handler(fixture('scheduled-tick-extract'), lambdaContext('sweep'))).toMatchObject({
