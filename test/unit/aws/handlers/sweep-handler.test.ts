@@ -12,6 +12,7 @@ import { findError } from '../../../../jobs/scan-logs/scan-logs';
 import { fakeAthena } from '../athena-fake';
 import { BUCKETS, DATABASES } from '../handler-env';
 import { runAt } from '../helpers';
+import { trinoParser } from '../trino-parser';
 import { fakeS3 } from '../s3-fake';
 import { contextFields, fixture, lambdaContext, withLogLines } from './fixtures';
 
@@ -106,6 +107,8 @@ describe('sweep handler', () => {
     }
     expect(queries.sqls().filter((sql) => sql.includes(`"${DATABASES.cleaned}"."payment"`))).toEqual([]);
     expect(queries.sqls().filter((sql) => sql.includes(`"${DATABASES.cleaned}"."sales_order"`))).toHaveLength(1);
+    // What was sent is Trino SQL, as Athena engine v3 parses it (the empty relation of payment included).
+    for (const sql of queries.sqls()) expect({ sql, errors: trinoParser().validate(sql) }).toEqual({ sql, errors: [] });
     // Glue is asked once per invocation which cleaned tables exist.
     expect(glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input.DatabaseName)).toEqual([DATABASES.cleaned]);
 
