@@ -248,7 +248,8 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
         // Athena lists and reads the cleaned tables' files with the caller's permissions.
         { sid: 'ListCleanedZone', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket(cleaned)] },
         { sid: 'ReadCleanedZone', actions: ['s3:GetObject'], resources: [objects(cleaned)] },
-        // HeadObject of a state file not written yet answers 404 (not 403) only with ListBucket on the bucket.
+        // HeadObject of a state file not written yet answers 404 (not 403) only with ListBucket on the bucket
+        // (Amazon S3 API Reference, "HeadObject", Permissions).
         { sid: 'ListTransformedZone', actions: ['s3:ListBucket'], resources: [bucket(transformed)] },
         {
           // quality/results/run_id=freshness-<stamp>/cleaned.jsonl, quality/freshness-state.json, quality/seed-snapshot.json.
@@ -259,7 +260,8 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
         ...queryResults,
         {
           // Parts of runs the ledger never recorded (core/unrecorded-runs.ts): DeleteObjects needs
-          // s3:DeleteObject on each key; only the source tables' run folders. Listing them is ListLedgerBucket's.
+          // s3:DeleteObject on each key (Amazon S3 API Reference, "DeleteObjects", Permissions); only the
+          // source tables' run folders. Listing them is ListLedgerBucket's (the whole raw bucket already).
           sid: 'RemoveUnrecordedRunParts',
           actions: ['s3:DeleteObject'],
           resources: SOURCE_TABLES.map((t) => objects(raw, `${keys.runFolder(t.name, '*')}*`)),
