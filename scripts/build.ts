@@ -3,7 +3,7 @@
  *
  * For every step with a `jobs/<step>/handler.ts` it writes
  *   dist/lambda/<step>/index.js          one CommonJS bundle for the jobs' Lambda runtime, handler `index.handler`
- *   dist/lambda/<step>/sql/…             the SQL files, for the steps that read them (transform, load)
+ *   dist/lambda/<step>/sql/…             the SQL files, for the steps that read them (transform, load, sweep)
  *   dist/lambda/<step>.zip               the folder zipped (deflate), the artefact the pipeline stack deploys
  * and prints each bundle's size.
  *
@@ -50,6 +50,8 @@ export const LAMBDA_NODE_TARGET = JOB_RUNTIME.replace(/^nodejs(\d+)\.x$/, 'node$
 export const SQL_NEEDED: Partial<Record<Step, string[]>> = {
   transform: ['cleaned', 'transformed'],
   load: ['warehouse'],
+  // The source freshness declarations (`freshness:` in sql/cleaned/<table>.tests.yaml), checked on every sweep.
+  sweep: ['cleaned'],
 };
 
 /** The banner of bundles that ship SQL: point the model loader at the bundled `sql/` folder. */

@@ -149,7 +149,8 @@ const JOB_SIZING: Record<Step, JobSizing> = {
   transform: { timeoutSeconds: 900, memoryMb: 512 },
   load: { timeoutSeconds: 900, memoryMb: 512 },
   'scan-logs': { timeoutSeconds: 60, memoryMb: 256 },
-  sweep: { timeoutSeconds: 60, memoryMb: 256 },
+  // Besides its ledger reads: one Athena SELECT per declared source freshness, and listing a week of raw run folders.
+  sweep: { timeoutSeconds: 300, memoryMb: 256 },
 };
 
 /** Every hour on the hour (Glue cron: minutes hours day-of-month month day-of-week year). */

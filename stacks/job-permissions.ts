@@ -13,8 +13,9 @@
  * permissions-coverage test checks against the synthesized roles.
  */
 import { LEDGER_PREFIX } from '../jobs/lib/definition/lambda-environment';
-import { LANDING_PREFIX } from '../jobs/lib/definition/object-keys';
+import { keys, LANDING_PREFIX, QUALITY_RESULTS_PREFIX } from '../jobs/lib/definition/object-keys';
 import type { Step } from '../jobs/lib/definition/run-stages';
+import { SOURCE_TABLES } from '../jobs/lib/definition/tables';
 import type { NetworkPlacement } from './config';
 import type { AwsContext } from './constructs/aws-context';
 import { lakeKeyStatements, type Statement } from './constructs/policy';
@@ -65,6 +66,12 @@ const ATHENA_QUERY = [
   'athena:BatchGetQueryExecution',
 ];
 
+/** Athena calls of an ad-hoc SELECT (athena-query-engine.ts `query`): start, wait, read the rows. */
+const FRESHNESS_QUERY = ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'];
+
+/** The transformed zone's data-quality prefix: results, the freshness state, the seed snapshot (definition/object-keys.ts). */
+const QUALITY_PREFIX = QUALITY_RESULTS_PREFIX.slice(0, QUALITY_RESULTS_PREFIX.indexOf('/') + 1);
+
 /**
  * The IAM statements of `step`'s role (besides its own log group and
  * on-failure queue, which the job function construct adds).
@@ -97,6 +104,20 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
     resources: aws.glueTableArns([n.databases.raw]),
   };
   const putEvents: Statement = { sid: 'PublishPipelineEvents', actions: ['events:PutEvents'], resources: [r.eventBusArn] };
+  /** Athena writes a query's results to the workgroup's results location as the caller, and GetQueryResults reads them. */
+  const queryResults: Statement[] = [
+    {
+      sid: 'QueryResultsBucket',
+      actions: ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+      resources: [bucket(n.queryResultsBucket)],
+    },
+    {
+      // Only the pipeline workgroup's results location (the workgroup's default, which the engine uses).
+      sid: 'QueryResults',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      resources: [objects(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}*`)],
+    },
+  ];
 
   switch (step) {
     case 'extract':
@@ -177,17 +198,7 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
           resources: [objects(cleaned), objects(transformed)],
         },
-        {
-          sid: 'QueryResultsBucket',
-          actions: ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
-          resources: [bucket(n.queryResultsBucket)],
-        },
-        {
-          // Only the transform workgroup's results location (the workgroup's default, which the engine uses).
-          sid: 'QueryResults',
-          actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-          resources: [objects(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}*`)],
-        },
+        ...queryResults,
         putEvents,
         ...kms,
       ];
@@ -218,7 +229,45 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
     case 'scan-logs':
       return [{ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [r.alertTopicArn] }];
     case 'sweep':
-      return [...ledger(true), putEvents, ...kms];
+      return [
+        ...ledger(true),
+        putEvents,
+        // Source freshness on every sweep (core/quality/source-freshness.ts): one SELECT per declared
+        // cleaned table, in the pipeline's workgroup, read back from its results location.
+        {
+          sid: 'RunFreshnessQueries',
+          actions: FRESHNESS_QUERY,
+          resources: [aws.arn('athena', `workgroup/${n.transformWorkgroup}`)],
+        },
+        {
+          // GetTables: which cleaned tables are crawled yet; the rest is Athena planning the SELECT as the caller.
+          sid: 'ReadCleanedCatalog',
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+          resources: aws.glueTableArns([n.databases.cleaned]),
+        },
+        // Athena lists and reads the cleaned tables' files with the caller's permissions.
+        { sid: 'ListCleanedZone', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket(cleaned)] },
+        { sid: 'ReadCleanedZone', actions: ['s3:GetObject'], resources: [objects(cleaned)] },
+        // HeadObject of a state file not written yet answers 404 (not 403) only with ListBucket on the bucket
+        // (Amazon S3 API Reference, "HeadObject", Permissions).
+        { sid: 'ListTransformedZone', actions: ['s3:ListBucket'], resources: [bucket(transformed)] },
+        {
+          // quality/results/run_id=freshness-<stamp>/cleaned.jsonl, quality/freshness-state.json, quality/seed-snapshot.json.
+          sid: 'ReadWriteFreshnessResults',
+          actions: ['s3:GetObject', 's3:PutObject'],
+          resources: [objects(transformed, `${QUALITY_PREFIX}*`)],
+        },
+        ...queryResults,
+        {
+          // Parts of runs the ledger never recorded (core/unrecorded-runs.ts): DeleteObjects needs
+          // s3:DeleteObject on each key (Amazon S3 API Reference, "DeleteObjects", Permissions); only the
+          // source tables' run folders. Listing them is ListLedgerBucket's (the whole raw bucket already).
+          sid: 'RemoveUnrecordedRunParts',
+          actions: ['s3:DeleteObject'],
+          resources: SOURCE_TABLES.map((t) => objects(raw, `${keys.runFolder(t.name, '*')}*`)),
+        },
+        ...kms,
+      ];
   }
 }
 

@@ -5,9 +5,11 @@
  * all publishing to the alert topic.
  *
  * Failed Athena queries get no rule of their own: every query in the
- * pipeline's workgroup is the transform job's, which handles the failure
- * itself (retryable ones are retried, a leftover location is cleared and the
- * CTAS run again, a cached failure is followed by a fresh query) and logs at
+ * pipeline's workgroup is the transform job's or the sweep's (source
+ * freshness), which handle the failure themselves (the transform retries
+ * retryable ones, clears a leftover location and runs the CTAS again, follows
+ * a cached failure with a fresh query; the freshness check logs a table it
+ * could not check at WARN and tries again on the next tick) and log at
  * ERROR, which scan-logs turns into an alert, only when a person must act. An
  * event rule would email every one of those handled failures too.
  */

@@ -108,6 +108,9 @@ describe('npm run build', () => {
     expect(readdirSync(join(byStep.transform.dir, 'sql')).sort()).toEqual(['cleaned', 'transformed']);
     expect(readdirSync(join(byStep.transform.dir, 'sql', 'cleaned'))).toContain('sales_order.sql');
     expect(readdirSync(join(byStep.load.dir, 'sql'))).toEqual(['warehouse']);
+    // The sweep checks source freshness: the cleaned declarations (`freshness:` in <table>.tests.yaml).
+    expect(readdirSync(join(byStep.sweep.dir, 'sql'))).toEqual(['cleaned']);
+    expect(readdirSync(join(byStep.sweep.dir, 'sql', 'cleaned'))).toContain('sales_order.tests.yaml');
     expect(existsSync(join(byStep.crawl.dir, 'sql'))).toBe(false);
   });
 
@@ -152,7 +155,7 @@ describe('npm run build', () => {
         execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
       );
       expect(out.handler).toBe('function');
-      if (b.step === 'transform' || b.step === 'load') {
+      if (b.step === 'transform' || b.step === 'load' || b.step === 'sweep') {
         expect(out.sqlDir).toBe(join(b.dir, 'sql'));
         expect(out.models).toBeGreaterThanOrEqual(11);
       } else {

@@ -22,8 +22,15 @@ beforeAll(() => {
 });
 afterAll(() => synth?.cleanup());
 
+/** One Allow statement of a role, as the checks read it. */
+interface Grant {
+  sid?: string;
+  actions: string[];
+  resources: string[];
+}
+
 /** The Allow statements of a job role's inline policy, with account and partition references made concrete. */
-function grants(step: Step, from: Synthesized = synth): { actions: string[]; resources: string[] }[] {
+function grants(step: Step, from: Synthesized = synth): Grant[] {
   const tf = from.pipeline;
   const fnName = nameOf(tf, 'aws_lambda_function', (f) => f.function_name === names.jobFunction(step));
   const role = parseRef(tf.resource.aws_lambda_function[fnName].role)!.name;
@@ -31,6 +38,7 @@ function grants(step: Step, from: Synthesized = synth): { actions: string[]; res
   return statementsOf(tf, policy)
     .filter((s) => (s.effect ?? 'Allow') === 'Allow')
     .map((s) => ({
+      sid: s.sid as string | undefined,
       actions: s.actions as string[],
       resources: (s.resources as string[]).map((r) =>
         r.replace(/\$\{data\.aws_partition\.[^}]+\}/g, 'aws').replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, SAMPLE_ACCOUNT),
@@ -52,7 +60,11 @@ const reaches = (resource: string, target: Target) =>
 
 /** The needs of `step` no statement grants, as `action on target (why)` lines. */
 function missing(step: Step, needs: Need[], from: Synthesized = synth): string[] {
-  const granted = grants(step, from);
+  return notGranted(grants(step, from), needs);
+}
+
+/** The needs no statement of `granted` allows, as `action on target (why)` lines. */
+function notGranted(granted: Grant[], needs: Need[]): string[] {
   const out: string[] = [];
   for (const need of needs) {
     for (const action of need.actions) {
@@ -85,6 +97,37 @@ describe('job permissions cover the calls', () => {
 
   it.each(STEPS)('%s: its role allows what AWS services do on its behalf', (step) => {
     expect(missing(step, calls[step].onBehalf)).toEqual([]);
+  });
+
+  it('sweep: every statement of its role is needed, so dropping any one leaves a call uncovered', () => {
+    // The sweep's statements: the ledger read, PutEvents, and the freshness check's and the unrecorded-run
+    // removal's grants. The KMS statements (checked below), its log group and its dead-letter queue are the
+    // job function construct's.
+    const granted = grants('sweep');
+    const needs = [...calls.sweep.calls.flatMap((c) => c.needs), ...calls.sweep.onBehalf];
+    expect(notGranted(granted, needs)).toEqual([]);
+    const own = granted.filter((g) => !g.actions.every((a) => /^(kms|logs|sqs):/.test(a)));
+    expect(own.map((g) => g.sid).sort()).toEqual([
+      'ListCleanedZone',
+      'ListLedgerBucket',
+      'ListTransformedZone',
+      'PublishPipelineEvents',
+      'QueryResults',
+      'QueryResultsBucket',
+      'ReadCleanedCatalog',
+      'ReadCleanedZone',
+      'ReadRunLedger',
+      'ReadWriteFreshnessResults',
+      'RemoveUnrecordedRunParts',
+      'RunFreshnessQueries',
+    ]);
+    for (const statement of own) {
+      const without = granted.filter((g) => g !== statement);
+      expect({ dropped: statement.sid, uncovered: notGranted(without, needs).length > 0 }).toEqual({
+        dropped: statement.sid,
+        uncovered: true,
+      });
+    }
   });
 
   it('catches a missing grant (the check itself)', () => {

@@ -11,6 +11,7 @@ import { matchesEventPattern } from './support/event-pattern-matcher';
 import { matchesLogFilter } from './support/log-filter-matcher';
 import { chainRoutes, ROUTES, type Route } from '../../jobs/lib/definition/routes';
 import { STEPS, type Step } from '../../jobs/lib/definition/run-stages';
+import { SOURCE_TABLES } from '../../jobs/lib/definition/tables';
 import { ERROR_FILTER_PATTERN } from '../../stacks/constructs/log-subscriptions';
 import { isDeprecatedRuntime, JOB_RUNTIME } from '../../stacks/constructs/lambda-runtime';
 import { deployedNames, resourceNames } from '../../stacks/names';
@@ -142,7 +143,7 @@ describe('least privilege', () => {
 
   it('gives each service action only to the jobs that call it', () => {
     expect(holders('glue:StartCrawler')).toEqual(['crawl']);
-    expect(holders('athena:StartQueryExecution')).toEqual(['transform']);
+    expect(holders('athena:StartQueryExecution')).toEqual(['transform', 'sweep']);
     expect(holders('glue:CreateTable')).toEqual(['transform']);
     expect(holders('redshift-data:BatchExecuteStatement')).toEqual(['load']);
     expect(holders('events:PutEvents')).toEqual(['transform', 'load', 'sweep']);
@@ -198,8 +199,18 @@ describe('least privilege', () => {
       'lakehouse-dev-transformed/*',
     ]);
     expect(paths('load', 's3:PutObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
-    expect(paths('sweep', 's3:PutObject')).toEqual([]);
-    expect(paths('sweep', 's3:GetObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
+    // The sweep writes only the freshness results and state, and reads those, the ledger, the cleaned tables
+    // (Athena reads as the caller) and its query results.
+    expect(paths('sweep', 's3:PutObject')).toEqual([
+      'lakehouse-dev-athena-results/transform-results/*',
+      'lakehouse-dev-transformed/quality/*',
+    ]);
+    expect(paths('sweep', 's3:GetObject')).toEqual([
+      'lakehouse-dev-athena-results/transform-results/*',
+      'lakehouse-dev-cleaned/*',
+      'lakehouse-dev-raw/_ledger/*',
+      'lakehouse-dev-transformed/quality/*',
+    ]);
     // Ingest deletes landed files, the parts of a run it discards, and ledger index markers (a released run id claim).
     expect(paths('ingest', 's3:DeleteObject')).toEqual([
       'lakehouse-dev-raw/*/run_id=*',
@@ -207,7 +218,8 @@ describe('least privilege', () => {
       'lakehouse-dev-raw/landing/*',
     ]);
     expect(paths('load', 's3:DeleteObject')).toEqual(['lakehouse-dev-raw/_ledger/*']);
-    expect(paths('sweep', 's3:DeleteObject')).toEqual([]);
+    // The sweep deletes only the source tables' raw run folders (parts of runs the ledger never recorded).
+    expect(paths('sweep', 's3:DeleteObject')).toEqual(SOURCE_TABLES.map((t) => `lakehouse-dev-raw/${t.name}/run_id=*/*`).sort());
   });
 
   it('limits the Data API statement reads to the role’s own statements', () => {

@@ -315,3 +315,40 @@ export interface Notifier {
 export interface Clock {
   now(): Date;
 }
+
+/** One table's folder of one run in the raw zone: `<table>/run_id=<run>/`. */
+export interface RawRunFolder {
+  table: string;
+  runId: string;
+  /** The folder's key prefix in the raw zone, `<table>/run_id=<run>/` (definition/object-keys.ts `runFolder`). */
+  folder: string;
+  /** When the folder was last written to (UTC): its newest object's LastModified on S3, the folder's mtime locally. */
+  modified: Date;
+}
+
+/**
+ * The raw zone's run folders, as the removal of runs the ledger never recorded
+ * sees them (core/unrecorded-runs.ts). Adapters: a local folder
+ * (adapters/fs/fs-raw-run-folders.ts) and an S3 bucket (adapters/aws/s3-raw-run-folders.ts).
+ */
+export interface RawRunFolders {
+  /**
+   * The run folders of the raw tables, in key order: all of them, or with
+   * `since` (a run id stamp, `yyyymmddthhmmssz`) only those of runs whose id
+   * sorts at or after it (run ids sort by time).
+   */
+  list(since?: string): Promise<RawRunFolder[]>;
+  /** The ids of the runs that have a manifest (`_manifests/<run>.json`): all, or those at or after `since`. */
+  manifests(since?: string): Promise<Set<string>>;
+  /** Removes everything in the folder; returns how many objects (files) were removed. */
+  remove(folder: RawRunFolder): Promise<number>;
+}
+
+/**
+ * The claims in a ledger's open-runs index (RunLedger.reserveRun): every run
+ * id with a marker under `open/`, recorded or not, and when its marker was
+ * last written (UTC). Readers only: nothing is dropped.
+ */
+export interface RunClaims {
+  claims(): Promise<Map<string, Date>>;
+}

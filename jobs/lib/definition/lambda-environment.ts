@@ -26,7 +26,7 @@ export const ENV = {
   /** Glue crawler of the transformed zone. */
   transformedCrawler: 'LAKEHOUSE_TRANSFORMED_CRAWLER',
   /**
-   * Athena workgroup the transform runs its CTAS in: the pipeline's own workgroup, which does not
+   * Athena workgroup the transform runs its CTAS in (and the sweep its source freshness SELECTs): the pipeline's own workgroup, which does not
    * enforce its configuration (an enforced results location makes Athena fail every CTAS that sets
    * `external_location`); its default results location is encrypted and its scan limit applies.
    */
@@ -125,5 +125,6 @@ export const ENV_BY_STEP: Record<Step, readonly EnvKey[]> = {
     'sqlDir',
   ],
   'scan-logs': [...LOGGING, 'alertTopicArn'],
-  sweep: [...LOGGING, ...NAMES, ...LEDGER, 'sweepThreshold'],
+  // The cleaned database and the freshness declarations (sql/cleaned/*.tests.yaml): source freshness on every sweep.
+  sweep: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sweepThreshold', 'sqlDir'],
 };

@@ -26,6 +26,7 @@
 import { LEDGER_PREFIX } from '../../../jobs/lib/definition/lambda-environment';
 import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../../../jobs/lib/definition/object-keys';
 import type { Step } from '../../../jobs/lib/definition/run-stages';
+import { FRESHNESS_STATE_KEY, SEED_SNAPSHOT_KEY } from '../../../jobs/lib/core/quality/source-freshness';
 import type { ResourceNames } from '../../../stacks/names';
 import { QUERY_RESULTS_PREFIXES } from '../../../stacks/names';
 
@@ -69,6 +70,7 @@ const EVENTS = 'jobs/lib/adapters/aws/eventbridge-publisher.ts';
 const REDSHIFT = 'jobs/lib/adapters/aws/redshift-warehouse.ts';
 const SNS = 'jobs/lib/adapters/aws/sns-notifier.ts';
 const SECRET = 'jobs/lib/adapters/aws/source-secret.ts';
+const S3_RAW_FOLDERS = 'jobs/lib/adapters/aws/s3-raw-run-folders.ts';
 
 /** Every S3ObjectStore command, for steps that reach the file without using (some of) them. */
 const STORE_COMMANDS = [
@@ -103,6 +105,8 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
   const openMarker = s3(raw, `${LEDGER_PREFIX}open/${RUN}.json`);
   const watermarks = s3(raw, `${LEDGER_PREFIX}watermarks.json`);
   const landed = `${LANDING_PREFIX}sales_order/new.csv`;
+  const freshnessState = s3(transformed, FRESHNESS_STATE_KEY);
+  const seedSnapshot = s3(transformed, SEED_SNAPSHOT_KEY);
   const eventBus = /^\$\{aws_cloudwatch_event_bus\.[^.]+\.arn\}$/;
 
   /** The run ledger: list runs and open-run markers, read records, write them with conditions, drop markers of loaded runs. */
@@ -539,13 +543,133 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
           source: EVENTS,
           needs: [{ actions: ['events:PutEvents'], on: [eventBus], why: 're-emit a stuck run’s event' }],
         },
+        ...['StartQueryExecutionCommand', 'GetQueryExecutionCommand', 'GetQueryResultsCommand'].map((command) => ({
+          command,
+          source: ATHENA,
+          needs: [
+            {
+              actions: [`athena:${command.replace(/Command$/, '')}`],
+              on: [arn('athena', `workgroup/${n.transformWorkgroup}`)],
+              why: 'source freshness: one SELECT per declared cleaned table in the pipeline’s workgroup',
+            },
+          ],
+        })),
+        {
+          command: 'GetTablesCommand',
+          source: GLUE,
+          needs: [
+            {
+              actions: ['glue:GetTables'],
+              on: [arn('glue', 'catalog'), arn('glue', `database/${n.databases.cleaned}`)],
+              why: 'which cleaned tables are crawled yet (one not crawled reads as empty, not stale)',
+            },
+          ],
+        },
+        {
+          command: 'HeadObjectCommand',
+          source: S3_STORE,
+          needs: [
+            { actions: ['s3:GetObject'], on: [freshnessState, seedSnapshot], why: 'is there a freshness state / seed snapshot' },
+            {
+              actions: ['s3:ListBucket'],
+              on: [s3(transformed)],
+              why: 'HeadObject of a key not written yet answers 404 only with ListBucket (403 without)',
+            },
+          ],
+        },
+        {
+          command: 'GetObjectCommand',
+          source: S3_STORE,
+          needs: [
+            { actions: ['s3:GetObject'], on: [freshnessState, seedSnapshot], why: 'read the last freshness state per table' },
+          ],
+        },
+        {
+          command: 'PutObjectCommand',
+          source: S3_STORE,
+          needs: [
+            {
+              actions: ['s3:PutObject'],
+              on: [s3(transformed, keys.qualityResults(`freshness-${RUN}`, 'cleaned')), freshnessState],
+              why: 'the freshness results (quality.results) and the state per table',
+            },
+          ],
+        },
+        {
+          command: 'ListObjectsV2Command',
+          source: S3_RAW_FOLDERS,
+          needs: [
+            {
+              actions: ['s3:ListBucket'],
+              on: [s3(raw)],
+              why: 'list the raw tables’ run folders and the manifests, from the look-back on (StartAfter)',
+            },
+          ],
+        },
+        {
+          command: 'ListObjectsV2Command',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:ListBucket'], on: [s3(raw)], why: 'list an unrecorded run’s folder before deleting it' }],
+        },
+        {
+          command: 'DeleteObjectsCommand',
+          source: S3_STORE,
+          needs: [
+            {
+              actions: ['s3:DeleteObject'],
+              on: [rawPart, s3(raw, keys.rawPart('address', RUN, 3))],
+              why: 'remove the parts of a run the ledger never recorded (DeleteObjects needs DeleteObject on each key)',
+            },
+          ],
+        },
       ],
       unused: [
-        ...unusedStore([], 'the sweep only reads the ledger'),
+        ...unusedStore(
+          ['HeadObjectCommand', 'GetObjectCommand', 'PutObjectCommand', 'ListObjectsV2Command', 'DeleteObjectsCommand'],
+          'the sweep writes small result files and deletes folders in bulk',
+        ),
         { command: 'PutObjectCommand', source: LEDGER, why: 'index upkeep is best effort; the sweep reads the ledger only' },
         { command: 'DeleteObjectCommand', source: LEDGER, why: 'index upkeep is best effort; the sweep reads the ledger only' },
+        ...['ListQueryExecutionsCommand', 'BatchGetQueryExecutionCommand', 'StopQueryExecutionCommand'].map((command) => ({
+          command,
+          source: ATHENA,
+          why: 'the sweep runs SELECTs only; these find a CTAS left running, which only a model write needs',
+        })),
+        ...[
+          'GetPartitionsCommand',
+          'GetPartitionCommand',
+          'GetTableCommand',
+          'CreateTableCommand',
+          'BatchCreatePartitionCommand',
+          'StartCrawlerCommand',
+        ].map((command) => ({ command, source: GLUE, why: 'the sweep only asks which cleaned tables exist' })),
       ],
-      onBehalf: [],
+      onBehalf: [
+        {
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions'],
+          on: glueTable(n.databases.cleaned, 'sales_order'),
+          why: 'Athena plans the freshness SELECT over the cleaned table (and checks the default database) as the caller',
+        },
+        {
+          actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+          on: [s3(cleaned)],
+          why: 'Athena lists the cleaned table’s location',
+        },
+        { actions: ['s3:GetObject'], on: [cleanedPart], why: 'Athena reads the cleaned table’s files as the caller' },
+        {
+          actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+          on: [s3(n.queryResultsBucket)],
+          why: 'Athena checks the results location',
+        },
+        {
+          actions: ['s3:PutObject', 's3:GetObject'],
+          on: [
+            s3(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}0000-query.csv`),
+            s3(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}0000-query.csv.metadata`),
+          ],
+          why: 'results and metadata in the workgroup’s results location; GetQueryResults reads them',
+        },
+      ],
     },
   };
 }

@@ -2,7 +2,7 @@
  * An in-memory S3 behind aws-sdk-client-mock for the handler tests: buckets
  * of objects with ETags, If-None-Match / If-Match preconditions (412 as S3
  * answers), paginated ListObjectsV2 (`pageSize` keys per page, LastModified
- * from `now` at the write), deletes, and multipart uploads (the object appears
+ * from `now` at the write; `StartAfter`), deletes, and multipart uploads (the object appears
  * only when the upload completes, as on S3; `uploads` holds the ones still
  * open). The multipart calls answer with promises: lib-storage chains `.then`
  * on `send`.
@@ -70,10 +70,22 @@ export function fakeS3(s3: AwsStub<any, any, any>, pageSize = 1000, now: () => D
     return {};
   });
   s3.on(ListObjectsV2Command).callsFake(
-    ({ Bucket, Prefix = '', ContinuationToken }: { Bucket: string; Prefix?: string; ContinuationToken?: string }) => {
+    ({
+      Bucket,
+      Prefix = '',
+      ContinuationToken,
+      StartAfter,
+    }: {
+      Bucket: string;
+      Prefix?: string;
+      ContinuationToken?: string;
+      StartAfter?: string;
+    }) => {
+      // Keys in UTF-8 binary order (ASCII keys here), those after StartAfter only, as S3 lists them.
       const keys = [...objects.keys()]
         .filter((k) => k.startsWith(`${Bucket}/${Prefix}`))
         .map((k) => k.slice(Bucket.length + 1))
+        .filter((k) => StartAfter === undefined || k > StartAfter)
         .sort();
       const start = ContinuationToken ? Number(ContinuationToken) : 0;
       const page = keys.slice(start, start + pageSize);

@@ -39,6 +39,28 @@ describe('S3RunLedger', () => {
     await expect(ledger().createRun(run('20250225t132609z'))).rejects.toBeInstanceOf(ConflictError);
   });
 
+  it('lists its claims: every open-runs marker over all pages with its LastModified, not the completion marker', async () => {
+    const at = new Date('2025-02-25T13:26:10.000Z');
+    s3.on(ListObjectsV2Command, { Prefix: '_ledger/open/' })
+      .resolvesOnce({
+        Contents: [
+          { Key: '_ledger/open/20250225t132609z.json', LastModified: at },
+          { Key: '_ledger/open/_complete.json', LastModified: at },
+        ],
+        IsTruncated: true,
+        NextContinuationToken: 'page-2',
+      })
+      .resolvesOnce({ Contents: [{ Key: '_ledger/open/20250225t140000z_2.json', LastModified: at }], IsTruncated: false });
+    expect(await ledger().claims()).toEqual(
+      new Map([
+        ['20250225t132609z', at],
+        ['20250225t140000z_2', at],
+      ]),
+    );
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.ContinuationToken)).toEqual([undefined, 'page-2']);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('reads a run, and an absent run is undefined', async () => {
     s3.on(GetObjectCommand, { Key: '_ledger/runs/20250225t132609z.json' }).resolves({
       Body: sdkBody(JSON.stringify(run('20250225t132609z'))) as never,

@@ -92,6 +92,14 @@ export interface AthenaEngineConfig {
    * with TABLE_NOT_FOUND).
    */
   tables?: (zone: Zone) => Promise<ReadonlySet<string>>;
+  /**
+   * The zone whose database is the default schema (QueryExecutionContext) of
+   * ad-hoc queries ({@link AthenaQueryEngine.query}). Default raw. Athena
+   * requires that database to exist in the catalog (Athena API reference,
+   * "QueryExecutionContext"), so a caller granted only one zone's catalog
+   * (the sweep: cleaned) names that zone.
+   */
+  queryZone?: Zone;
 }
 
 /** How far back a still-running writer of a run location is looked for: longer than a Lambda can run (15 min). */
@@ -438,13 +446,13 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   /**
-   * Runs an ad-hoc SELECT in the workgroup (raw zone database as default
-   * schema) with a fresh random token (never a cached result) and returns
+   * Runs an ad-hoc SELECT in the workgroup (`config.queryZone`'s database,
+   * default raw, as default schema) with a fresh random token (never a cached result) and returns
    * all rows, numbers and booleans typed from Athena's column types.
    * Throws AthenaQueryFailedError on bad SQL, TransientError on throttling.
    */
   async query(sql: string): Promise<Record<string, unknown>[]> {
-    const id = await this.execute(sql, 'raw', [undefined]);
+    const id = await this.execute(sql, this.config.queryZone ?? 'raw', [undefined]);
     return this.results(id);
   }
 }

@@ -40,7 +40,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { z } from 'zod';
 import { ConflictError, NotFoundError, TerminalError } from '../../core/errors';
 import { RUN_STAGES, type RunStage } from '../../definition/run-stages';
-import type { RunLedger, RunRecord, Watermarks } from '../../core/ports';
+import type { RunClaims, RunLedger, RunRecord, Watermarks } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
 import { awsCall, awsErrorName, classifyAwsError } from './classify-aws-error';
 import { LEDGER_PREFIX } from '../../definition/lambda-environment';
@@ -82,7 +82,7 @@ function isConflict(error: unknown): boolean {
 }
 
 /** RunLedger as JSON objects in S3 with conditional writes (module comment). */
-export class S3RunLedger implements RunLedger {
+export class S3RunLedger implements RunLedger, RunClaims {
   /**
    * @param client S3 client
    * @param bucket the bucket holding the ledger (the raw zone bucket by default in the stacks)
@@ -279,6 +279,21 @@ export class S3RunLedger implements RunLedger {
       if (record || abandoned) await this.remove(markers[i].key).catch(() => undefined); // best effort: a spare marker costs a read, nothing more
     }
     return open.sort(byRunId);
+  }
+
+  /**
+   * Every marker of the open-runs index (claims and open runs alike) with
+   * its LastModified, UTC (core/ports.ts RunClaims): one listing of `open/`,
+   * every page. Writes nothing.
+   */
+  async claims(): Promise<Map<string, Date>> {
+    const out = new Map<string, Date>();
+    for (const o of await this.listKeys(this.openPrefix)) {
+      if (o.key.endsWith(`/${INDEX_COMPLETE}`)) continue;
+      // A listing without a time (S3 always sends one) counts as claimed now: never taken for an abandoned claim.
+      out.set(o.key.slice(this.openPrefix.length, -'.json'.length), o.modified ?? this.now());
+    }
+    return out;
   }
 
   /**

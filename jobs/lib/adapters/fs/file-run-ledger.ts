@@ -18,7 +18,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '../../core/errors';
 import type { RunStage } from '../../definition/run-stages';
-import type { RunLedger, RunRecord, Watermarks } from '../../core/ports';
+import type { RunClaims, RunLedger, RunRecord, Watermarks } from '../../core/ports';
 import { assertRunId } from '../../core/run-id';
 import { tempPathFor } from './temp-path';
 
@@ -68,7 +68,7 @@ async function jsonNames(dir: string): Promise<string[]> {
 }
 
 /** RunLedger over a local folder (module comment). */
-export class FileRunLedger implements RunLedger {
+export class FileRunLedger implements RunLedger, RunClaims {
   private readonly runsDir: string;
   private readonly openDir: string;
   private readonly watermarkPath: string;
@@ -144,6 +144,20 @@ export class FileRunLedger implements RunLedger {
       );
       if (modified === undefined || modified >= before.getTime()) continue;
       if (!(await this.getRun(runId))) out.push(runId);
+    }
+    return out;
+  }
+
+  /**
+   * Every marker of the open-runs index (claims and open runs alike) with its
+   * mtime, UTC (core/ports.ts RunClaims). Reads `open/` only; writes nothing.
+   */
+  async claims(): Promise<Map<string, Date>> {
+    const out = new Map<string, Date>();
+    for (const name of await jsonNames(this.openDir)) {
+      if (name === INDEX_COMPLETE) continue;
+      const stat = await fs.stat(join(this.openDir, name)).catch(() => undefined);
+      if (stat) out.set(name.slice(0, -'.json'.length), stat.mtime);
     }
     return out;
   }

@@ -3,9 +3,10 @@
  * next pass (docs/architecture.md "Crash recovery"):
  *
  * - parts of runs the ledger never recorded: `<table>/run_id=<run>/` folders
- *   in the raw zone with no manifest and no ledger record, written before this
- *   process started, and claims (`open/<run>.json`) with no record from
- *   before this process started, which are released;
+ *   in the raw zone with no manifest and no ledger record, written (and
+ *   claimed) before this process started, by the rule the deployed sweep
+ *   applies too (core/unrecorded-runs.ts), and claims (`open/<run>.json`)
+ *   with no record from before this process started, which are released;
  * - files of writes in progress (`<name>.tmp-<pid>-<n>`,
  *   jobs/lib/definition/object-keys.ts) of another process, from before this
  *   one started, in the zones and the ledger. Finding them means walking the
@@ -23,8 +24,9 @@ import { type Dirent, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScratchPid } from '../../core/scratch-folders';
-import { assertRunId } from '../../core/run-id';
-import { isInProgressWrite, MANIFEST_PREFIX } from '../../definition/object-keys';
+import { removeUnrecordedRuns } from '../../core/unrecorded-runs';
+import { isInProgressWrite } from '../../definition/object-keys';
+import { FsRawRunFolders } from './fs-raw-run-folders';
 import type { FileRunLedger } from './file-run-ledger';
 
 /** What {@link removeLeftovers} needs. */
@@ -52,7 +54,6 @@ export interface LeftoversRemoved {
   crashed: number[];
 }
 
-const PARTITION = /^run_id=(.+)$/;
 const TEMP_PID = /\.tmp-(\d+)-\d+$/;
 
 /** When this process started, from its uptime. */
@@ -106,22 +107,12 @@ export async function removeLeftovers(places: LeftoverPlaces): Promise<Leftovers
     removed.crashed.push(pid);
   }
 
-  // Parts of unrecorded runs, then claims never recorded.
-  const manifests = new Set((await entries(join(places.raw, MANIFEST_PREFIX))).map((e) => e.name.replace(/\.json$/, '')));
-  const gone = new Set<string>();
-  for (const table of await entries(places.raw)) {
-    if (!table.isDirectory() || table.name.startsWith('_') || table.name === 'landing') continue;
-    for (const part of await entries(join(places.raw, table.name))) {
-      const runId = part.isDirectory() ? PARTITION.exec(part.name)?.[1] : undefined;
-      if (!runId || manifests.has(runId)) continue;
-      const folder = join(places.raw, table.name, part.name);
-      if (!(await modifiedBefore(folder, startedAt))) continue;
-      assertRunId(runId);
-      if (await places.ledger.getRun(runId)) continue; // recorded, manifest not written yet: a failed run `retry` finishes
-      await fs.rm(folder, { recursive: true, force: true });
-      gone.add(runId);
-    }
-  }
+  // Parts of unrecorded runs (the rule both runtimes share: core/unrecorded-runs.ts), then claims never recorded.
+  const parts = await removeUnrecordedRuns(
+    { writtenBefore: startedAt },
+    { folders: new FsRawRunFolders(places.raw), ledger: places.ledger },
+  );
+  const gone = new Set(parts.map((p) => p.runId));
   for (const runId of await places.ledger.abandonedClaims(startedAt)) gone.add(runId);
   for (const runId of gone) await places.ledger.releaseRun(runId);
   removed.runs = [...gone].sort();
