@@ -242,9 +242,9 @@ export function alertBody(groups: ErrorGroup[]): string {
   }
   if (warnings) {
     out.push(
-      `${errors ? 'A warning' : 'What to do: a warning'} stopped nothing (a data-quality test of severity warn, or a`,
-      'source freshness change): the run went on to load. Look at the named test, table and sample keys; fix the',
-      'source data, or the declaration (sql/<zone>/<model>.tests.yaml) if the data is right.',
+      `${errors ? 'A warning' : 'What to do: a warning'} stopped nothing (a data-quality test of severity warn, or a source freshness change):`,
+      'the run went on to load. Look at the named test, table and sample keys; fix the source data, or the',
+      'declaration (sql/<zone>/<model>.tests.yaml) if the data is right.',
     );
   }
   return out.join('\n');
