@@ -10,10 +10,13 @@
  * or CRITICAL; the job is its `service`, the run its `runId`), or a plain line
  * containing the word `ERROR` or Lambda's `Task timed out` (the job is taken
  * from the log group `/aws/lambda/<prefix>-<step>` or the log file name, the
- * run from the first run id in the text).
+ * run from the first run id in the text). A structured error line marked
+ * `"alert":"warning"` (WARNING_ALERT in core/logger.ts: a failed data-quality
+ * test of severity `warn`, a source going stale at warn level) still alerts,
+ * but is counted and named as a warning, not an error.
  */
 import { basename } from 'node:path';
-import type { Logger } from '../lib/core/logger';
+import { WARNING_ALERT, type Logger } from '../lib/core/logger';
 import { STEPS } from '../lib/definition/run-stages';
 import type { Notifier } from '../lib/core/ports';
 
@@ -46,13 +49,16 @@ export interface ScanLogsDeps {
   logger?: Logger;
 }
 
-/** The errors of one job and run. */
+/** The alert lines (errors and warnings) of one job and run. */
 export interface ErrorGroup {
   job: string;
-  /** The run the errors concern, when the lines name one. */
+  /** The run the lines concern, when they name one. */
   runId?: string;
+  /** Error lines. */
   count: number;
-  /** The first error lines (`<ISO time>  <text>`), at most `maxLinesPerGroup`. */
+  /** Warning lines (error-level lines marked WARNING_ALERT); absent or 0 when none. */
+  warnings?: number;
+  /** The first lines of either kind (`<ISO time>  <text>`), in log order, at most `maxLinesPerGroup`. */
   lines: string[];
   /** Where to read the full log: a CloudWatch console URL, or the local log file path. */
   link?: string;
@@ -61,8 +67,10 @@ export interface ErrorGroup {
 /** What the scan found and whether it alerted. */
 export interface ScanLogsResult {
   errors: number;
+  /** Warning lines (error-level lines marked WARNING_ALERT). */
+  warnings: number;
   groups: ErrorGroup[];
-  /** Whether an alert was sent (only when there were errors). */
+  /** Whether an alert was sent (only when there were errors or warnings). */
   notified: boolean;
   subject?: string;
 }
@@ -95,6 +103,8 @@ interface Found {
   job: string;
   runId?: string;
   text: string;
+  /** A line marked WARNING_ALERT: alert, but as a warning. */
+  warning: boolean;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -134,11 +144,11 @@ export function findError(record: LogRecord): Found | undefined {
       const service = str(line.service);
       const job = str(line.step) ?? (service && service !== 'service_undefined' ? service : fallbackJob);
       const runId = str(line.runId) ?? str(line.run_id) ?? RUN_ID_IN_TEXT.exec(text)?.[0];
-      return { job, runId, text: structuredText(line) };
+      return { job, runId, text: structuredText(line), warning: line.alert === WARNING_ALERT.alert };
     }
   }
   if (!/\bERROR\b/.test(text) && !/Task timed out/.test(text)) return undefined;
-  return { job: fallbackJob, runId: RUN_ID_IN_TEXT.exec(text)?.[0], text: plainText(text) };
+  return { job: fallbackJob, runId: RUN_ID_IN_TEXT.exec(text)?.[0], text: plainText(text), warning: false };
 }
 
 /** Lambda's runtime line prefix: `<ISO time>\t<request id>\t<LEVEL>\t`. */
@@ -166,38 +176,77 @@ function plainText(text: string): string {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** The alert subject, e.g. `lakehouse: 3 errors in transform (run 20250225t132609z)`. */
+/** `2 errors`, `1 warning`, `2 errors and 1 warning` (of `unit`: `2 error lines and 1 warning line`). */
+function tally(errors: number, warnings: number, unit = ''): string {
+  const parts = [
+    ...(errors || !warnings ? [plural(errors, `error${unit}`)] : []),
+    ...(warnings ? [plural(warnings, `warning${unit}`)] : []),
+  ];
+  return parts.join(' and ');
+}
+
+const sum = (groups: ErrorGroup[], of: (g: ErrorGroup) => number) => groups.reduce((n, g) => n + of(g), 0);
+const warningsOf = (g: ErrorGroup) => g.warnings ?? 0;
+
+/**
+ * The alert subject, counting errors and warnings apart, e.g.
+ * `lakehouse: 3 errors in transform (run 20250225t132609z)`,
+ * `lakehouse: 1 warning in transform (run 20250225t132609z)`,
+ * `lakehouse: 2 errors and 1 warning in 2 jobs (ingest, transform), 2 runs`.
+ */
 export function alertSubject(groups: ErrorGroup[]): string {
-  const total = groups.reduce((n, g) => n + g.count, 0);
+  const counted = tally(
+    sum(groups, (g) => g.count),
+    sum(groups, warningsOf),
+  );
   if (groups.length === 1) {
     const g = groups[0];
-    return `lakehouse: ${plural(total, 'error')} in ${g.job}${g.runId ? ` (run ${g.runId})` : ''}`;
+    return `lakehouse: ${counted} in ${g.job}${g.runId ? ` (run ${g.runId})` : ''}`;
   }
   const jobs = [...new Set(groups.map((g) => g.job))];
   const runs = new Set(groups.map((g) => g.runId).filter(Boolean));
   const where = jobs.length === 1 ? jobs[0] : `${jobs.length} jobs (${jobs.join(', ')})`;
-  return `lakehouse: ${plural(total, 'error')} in ${where}${runs.size ? `, ${plural(runs.size, 'run')}` : ''}`;
+  return `lakehouse: ${counted} in ${where}${runs.size ? `, ${plural(runs.size, 'run')}` : ''}`;
 }
 
-/** The alert body: per job and run, the count, the log link and the first error lines, then what to do. */
+/**
+ * The alert body: per job and run, the counts (errors, warnings), the log
+ * link and the first lines, then what to do (for errors, for warnings).
+ */
 export function alertBody(groups: ErrorGroup[]): string {
-  const total = groups.reduce((n, g) => n + g.count, 0);
-  const out = [`The lakehouse pipeline logged ${plural(total, 'error line')}.`, ''];
+  const errors = sum(groups, (g) => g.count);
+  const warnings = sum(groups, warningsOf);
+  const out = [`The lakehouse pipeline logged ${tally(errors, warnings, ' line')}.`, ''];
   for (const g of groups) {
+    const w = warningsOf(g);
+    const total = g.count + w;
+    const kind = w === 0 ? 'error' : g.count === 0 ? 'warning' : 'error and warning';
     out.push(`Job: ${g.job}`);
     out.push(`Run: ${g.runId ?? '(no run id in the log lines)'}`);
-    out.push(`Errors: ${g.count}`);
+    if (g.count || !w) out.push(`Errors: ${g.count}`);
+    if (w) out.push(`Warnings: ${w}`);
     if (g.link) out.push(`Full log: ${g.link}`);
-    out.push(g.count > g.lines.length ? `First ${g.lines.length} error lines:` : 'Error lines:');
+    out.push(
+      total > g.lines.length ? `First ${g.lines.length} ${kind} lines:` : `${kind[0].toUpperCase()}${kind.slice(1)} lines:`,
+    );
     for (const line of g.lines) out.push(`  ${line}`);
-    if (g.count > g.lines.length) out.push(`  … and ${g.count - g.lines.length} more (see the full log)`);
+    if (total > g.lines.length) out.push(`  … and ${total - g.lines.length} more (see the full log)`);
     out.push('');
   }
-  out.push(
-    'What to do: open the full log for context. Transient failures (throttling, timeouts, a busy crawler) are',
-    'retried automatically and by the stuck-run sweep; an error that repeats needs a fix. A run marked failed in',
-    'the run ledger stays at its stage until it is fixed and re-run.',
-  );
+  if (errors || !warnings) {
+    out.push(
+      'What to do: open the full log for context. Transient failures (throttling, timeouts, a busy crawler) are',
+      'retried automatically and by the stuck-run sweep; an error that repeats needs a fix. A run marked failed in',
+      'the run ledger stays at its stage until it is fixed and re-run.',
+    );
+  }
+  if (warnings) {
+    out.push(
+      `${errors ? 'A warning' : 'What to do: a warning'} stopped nothing (a data-quality test of severity warn, or a source freshness change):`,
+      'the run went on to load. Look at the named test, table and sample keys; fix the source data, or the',
+      'declaration (sql/<zone>/<model>.tests.yaml) if the data is right.',
+    );
+  }
   return out.join('\n');
 }
 
@@ -220,6 +269,7 @@ function mergeRunless(groups: ErrorGroup[], maxLines: number): ErrorGroup[] {
     }
     const target = runs[0];
     target.count += group.count;
+    if (group.warnings) target.warnings = warningsOf(target) + group.warnings;
     target.lines.push(...group.lines.slice(0, Math.max(0, maxLines - target.lines.length)));
     target.link ??= group.link;
   }
@@ -227,11 +277,12 @@ function mergeRunless(groups: ErrorGroup[], maxLines: number): ErrorGroup[] {
 }
 
 /**
- * Scans `input.records` for error lines, groups them by job and run (in order
- * of first appearance; a job's lines without a run id join its only run's
- * group when there is exactly one), and when there is at least one sends ONE alert via
- * `deps.notifier` for the whole batch. Returns the groups and whether it
- * notified. Throws what the notifier throws (transient or terminal).
+ * Scans `input.records` for error lines (warnings among them counted apart),
+ * groups them by job and run (in order of first appearance; a job's lines
+ * without a run id join its only run's group when there is exactly one), and
+ * when there is at least one sends ONE alert via `deps.notifier` for the
+ * whole batch. Returns the groups and whether it notified. Throws what the
+ * notifier throws (transient or terminal).
  */
 export async function scanLogs(input: ScanLogsInput, deps: ScanLogsDeps): Promise<ScanLogsResult> {
   const maxLines = input.maxLinesPerGroup ?? 5;
@@ -247,17 +298,25 @@ export async function scanLogs(input: ScanLogsInput, deps: ScanLogsDeps): Promis
       group = { job: found.job, runId: found.runId, count: 0, lines: [], ...(link ? { link } : {}) };
       groups.set(key, group);
     }
-    group.count++;
+    if (found.warning) group.warnings = warningsOf(group) + 1;
+    else group.count++;
     if (group.lines.length < maxLines) {
       const text = found.text.length > MAX_LINE_CHARS ? `${found.text.slice(0, MAX_LINE_CHARS)}…` : found.text;
       group.lines.push(`${new Date(record.timestamp).toISOString()}  ${text}`);
     }
   }
   const list = mergeRunless([...groups.values()], maxLines);
-  const errors = list.reduce((n, g) => n + g.count, 0);
-  deps.logger?.info('logs scanned', { step: 'scan-logs', records: input.records.length, errors, groups: list.length });
-  if (errors === 0) return { errors, groups: list, notified: false };
+  const errors = sum(list, (g) => g.count);
+  const warnings = sum(list, warningsOf);
+  deps.logger?.info('logs scanned', {
+    step: 'scan-logs',
+    records: input.records.length,
+    errors,
+    warnings,
+    groups: list.length,
+  });
+  if (errors === 0 && warnings === 0) return { errors, warnings, groups: list, notified: false };
   const subject = alertSubject(list);
   await deps.notifier.notify({ subject, body: alertBody(list) });
-  return { errors, groups: list, notified: true, subject };
+  return { errors, warnings, groups: list, notified: true, subject };
 }

@@ -222,8 +222,9 @@ describe('bad landed input: every row ends up in the warehouse, the rejects or t
     land('currency/not-parquet.parquet', 'currency_id,currency_code\n33,NZD\n');
     land('currency/sheet.xlsx', 'PK\u0003\u0004 not a csv');
     land('currency/object.json', JSON.stringify(currency(34, 'NZD')));
-    // Text longer than the warehouse column it feeds (dim_currency.currency_code varchar(3)).
-    land('currency/too-long.jsonl', jsonl(currency(17, 'EURO')));
+    // Text longer than the warehouse column it feeds (dim_currency.currency_code varchar(3)), counted in UTF-8
+    // bytes as Redshift counts them: 'EU€' is 3 characters but 5 bytes.
+    land('currency/too-long.jsonl', jsonl(currency(17, 'EURO'), currency(18, 'EU€')));
     land('currency/all-bad.jsonl', '{oops\n[1]\n');
     land('no_such_table/x.jsonl', jsonl(currency(40, 'NZD')));
     land('..%2F..%2Fescape/x.jsonl', jsonl(currency(41, 'NZD')));
@@ -342,7 +343,8 @@ describe('bad landed input: every row ends up in the warehouse, the rejects or t
     expect(rejects).toEqual([
       { currency_code: 'CAD', reject_reason: "currency_id is not an integer: 'twelve'" },
       { currency_code: 'DKK', reject_reason: 'currency_id is missing' },
-      { currency_code: 'EURO', reject_reason: "currency_code is longer than 3 characters: 'EURO'" },
+      { currency_code: 'EURO', reject_reason: 'currency_code is 4 bytes in UTF-8, over varchar(3)' },
+      { currency_code: 'EU€', reject_reason: 'currency_code is 5 bytes in UTF-8, over varchar(3)' },
       { currency_code: 'INR', reject_reason: "currency_id is not an integer: '99999999999'" },
       { currency_code: 'NOK', reject_reason: 'currency_id is missing' },
       { currency_code: 'SEK', reject_reason: "last_updated is not a timestamp: '2026-02-30T10:00:00'" },
@@ -353,6 +355,7 @@ describe('bad landed input: every row ends up in the warehouse, the rejects or t
     kind('numeric overflow (integer)', 'cleaned rejects');
     kind('impossible date (2026-02-30)', 'cleaned rejects');
     kind('text longer than its warehouse column (currency_code EURO, varchar(3))', 'cleaned rejects (not a failed load)');
+    kind('3 characters but 5 UTF-8 bytes for a varchar(3) (EU€)', 'cleaned rejects (Redshift counts bytes)');
     const address = await queryRows(
       rt!.duck,
       `select cast(json_extract_string(original, '$.address_id') as integer) as address_id, reason as reject_reason

@@ -71,6 +71,19 @@ describeEach(backends)('the whole pipeline on the real ToteSys data ($name)', (b
     expect(runs).toHaveLength(1);
     expect(runs[0].stage).toBe('loaded');
     expect(runs[0].rejects ?? {}).toEqual({});
+    // Every shipped data-quality test passes on the real data, row_count included (a first run: nothing to compare).
+    expect(runs[0].quality).toMatchObject({ cleaned: { warn: 0, fail: 0 }, transformed: { warn: 0, fail: 0 } });
+    const rowCounts = await rt.engine.query(
+      `select zone || '.' || model as model, status, detail from quality.results where run_id = '${runs[0].runId}' and kind = 'row_count' order by 1`,
+    );
+    expect(rowCounts.map((r) => [r.model, r.status])).toEqual([
+      ['cleaned.purchase_order', 'pass'],
+      ['cleaned.sales_order', 'pass'],
+      ['transformed.fact_payment', 'pass'],
+      ['transformed.fact_purchase_order', 'pass'],
+      ['transformed.fact_sales_order', 'pass'],
+    ]);
+    expect(rowCounts[1].detail).toBe('12836 rows; no earlier run wrote sales_order, so there is no median to compare with yet');
   });
 
   it('carries money to the cent', async () => {
@@ -201,6 +214,18 @@ describeEach(backends)('the whole pipeline on the real ToteSys data ($name)', (b
     const latest = runs[1];
     expect(latest.stage).toBe('loaded');
     expect(latest.counts.extracted).toEqual({ address: 1, payment: 1, sales_order: 2, transaction: 1 });
+    // An incremental run of a few rows against a first run of thousands: row_count (warn) does not fire.
+    expect(latest.quality).toMatchObject({ cleaned: { warn: 0, fail: 0 }, transformed: { warn: 0, fail: 0 } });
+    expect(
+      await rt.engine.query(
+        `select model, status from quality.results where run_id = '${latest.runId}' and kind = 'row_count' order by model`,
+      ),
+    ).toEqual(
+      ['fact_payment', 'fact_purchase_order', 'fact_sales_order', 'purchase_order', 'sales_order'].map((model) => ({
+        model,
+        status: 'pass',
+      })),
+    );
 
     const wh = await warehouse();
     const versions = await wh.query(

@@ -79,6 +79,8 @@ describe('data-quality tests in the chain', () => {
     const [email] = emails();
     expect(emails()).toHaveLength(1);
     const body = readFileSync(join(rt.paths.outbox, email), 'utf8').replace(/=\r?\n/g, '');
+    // The test's line, the transform's failure and the step's failure: all errors.
+    expect(body).toMatch(new RegExp(`^Subject: lakehouse: 3 errors in transform \\(run ${failed.runId}\\)`, 'm'));
     expect(body).toContain(`Run: ${failed.runId}`);
     expect(body).toContain('data-quality test failed; the run stops before load');
     expect(body).toContain('unique_currency_code on transformed.dim_currency: 1 failing row (sample keys: GBP)');
@@ -108,6 +110,11 @@ describe('data-quality tests in the chain', () => {
     expect(await warehouseCurrencies()).toEqual([...loaded, { currency_id: 3, currency_code: 'GBP' }]);
     expect(emails()).toHaveLength(2);
     const warning = readFileSync(join(rt.paths.outbox, emails()[1]), 'utf8').replace(/=\r?\n/g, '');
+    // A warn failure alerts as a warning: the subject and the body say warning, not error.
+    expect(warning).toMatch(new RegExp(`^Subject: lakehouse: 1 warning in transform \\(run ${failed.runId}\\)`, 'm'));
+    expect(warning).toContain('The lakehouse pipeline logged 1 warning line.');
+    expect(warning).toContain('Warnings: 1');
+    expect(warning).not.toMatch(/error line|Errors:/);
     expect(warning).toContain('data-quality warning; the run loads');
     expect(warning).toContain('warn test unique_currency_code on transformed.dim_currency: 1 failing row (sample keys: GBP)');
   });

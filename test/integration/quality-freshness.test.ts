@@ -66,6 +66,8 @@ describe('source freshness on every pass', () => {
     expect(stale.text).toMatch(/alert sent/);
     expect(emails()).toHaveLength(1);
     expect(email(emails()[0])).toContain('source freshness changed');
+    // Stale at warn level stops nothing: the alert calls it a warning.
+    expect(email(emails()[0])).toMatch(/^Subject: lakehouse: 1 warning in freshness/m);
     now = new Date('2026-01-04T09:00:00Z');
     const still = await runOnce(rt);
     expect(still.text).toMatch(/stale source: cleaned\.currency \(warn\).*\(already alerted\)/);
@@ -78,6 +80,7 @@ describe('source freshness on every pass', () => {
     expect(error.ok).toBe(true);
     expect(error.text).toContain('stale source: cleaned.currency (error)');
     expect(emails()).toHaveLength(2);
+    expect(email(emails()[1])).toMatch(/^Subject: lakehouse: 1 error in freshness/m);
 
     // A new source change: fresh again, one recovery alert, no stale line.
     now = new Date('2026-01-09T09:30:00Z');
@@ -87,6 +90,7 @@ describe('source freshness on every pass', () => {
     expect(back.text).not.toContain('stale source');
     expect(emails()).toHaveLength(3);
     expect(email(emails()[2])).toContain('source freshness recovered: cleaned.currency is fresh again');
+    expect(email(emails()[2])).toMatch(/^Subject: lakehouse: 1 warning in freshness/m);
     now = new Date('2026-01-09T10:00:00Z');
     await runOnce(rt);
     expect(emails()).toHaveLength(3);

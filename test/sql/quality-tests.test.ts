@@ -6,6 +6,7 @@
 import { execSql } from '../../jobs/lib/adapters/duckdb/duckdb';
 import {
   grainColumns,
+  loadDeclarations,
   parseDeclarationFile,
   parseSingularTest,
   type ZoneDeclarations,
@@ -190,12 +191,76 @@ describe('row_count', () => {
     expect(result).toMatchObject({ status: 'warn', failing_rows: 1 });
     expect(result.detail).toBe('10 rows against a median of 100 over the last 3 run(s) (allowed 50–150)');
   });
-  it('passes the first run (no history)', async () => {
+  it('passes the first run (no history), saying there was nothing to compare with', async () => {
     const first = await runQualityTests(
       { runId: R1, declarations, counts: { fact_payment: 5 }, history: [] },
       { engine: lake.engine, clock },
     );
-    expect(only(first).status).toBe('pass');
+    expect(only(first)).toMatchObject({
+      status: 'pass',
+      failing_rows: 0,
+      detail: '5 rows; no earlier run wrote fact_payment, so there is no median to compare with yet',
+    });
+  });
+  it('leaves runs that wrote no rows of the table out of the median', async () => {
+    const withEmpty: Record<string, number>[] = [{ fact_payment: 100 }, { fact_payment: 0 }, { other: 5 }, { fact_payment: 0 }];
+    const result = only(
+      await runQualityTests(
+        { runId: R2, declarations, counts: { fact_payment: 90 }, history: withEmpty },
+        { engine: lake.engine, clock },
+      ),
+    );
+    expect(result).toMatchObject({ status: 'pass', detail: '' });
+    const onlyEmpty = only(
+      await runQualityTests(
+        { runId: R2, declarations, counts: { fact_payment: 90 }, history: [{ fact_payment: 0 }] },
+        { engine: lake.engine, clock },
+      ),
+    );
+    expect(onlyEmpty).toMatchObject({ status: 'pass' });
+    expect(onlyEmpty.detail).toContain('no median to compare with yet');
+  });
+});
+
+describe('the shipped row_count declarations (warn)', () => {
+  const shipped = (zone: 'cleaned' | 'transformed', model: string): ZoneDeclarations => {
+    const all = loadDeclarations(zone);
+    return { ...all, tests: all.tests.filter((t) => t.model === model && t.test.kind === 'row_count'), freshness: [] };
+  };
+  const check = (zone: 'cleaned' | 'transformed', model: string, rows: number, history: number[]) =>
+    runQualityTests(
+      { runId: R3, declarations: shipped(zone, model), counts: { [model]: rows }, history: history.map((n) => ({ [model]: n })) },
+      { engine: lake.engine, clock },
+    );
+
+  it('are declared on the facts and the order tables', () => {
+    const declaredOn = (zone: 'cleaned' | 'transformed') =>
+      loadDeclarations(zone)
+        .tests.filter((t) => t.test.kind === 'row_count' && t.severity === 'warn')
+        .map((t) => t.model)
+        .sort();
+    expect(declaredOn('transformed')).toEqual(['fact_payment', 'fact_purchase_order', 'fact_sales_order']);
+    expect(declaredOn('cleaned')).toEqual(['purchase_order', 'sales_order']);
+  });
+
+  it('pass the normal runs of the real data: the full first run, then small incremental ones', async () => {
+    // The ToteSys sales_order: 12,836 rows on the first run (the pipeline test's), then runs of the changed orders.
+    for (const [rows, history] of [
+      [12836, []],
+      [2, [12836]],
+      [1, [12836, 2]],
+      // Daily runs: the source averages about 15 new sales orders a day (12,836 over 2022-11 to 2025-02).
+      [35, [12836, 14, 17, 12, 20, 15, 9]],
+    ] as const) {
+      const [result] = await check('transformed', 'fact_sales_order', rows, [...history]);
+      expect([rows, history, result.status]).toEqual([rows, history, 'pass']);
+    }
+  });
+
+  it('warn on a run of over ten times the usual rows (everything re-extracted)', async () => {
+    const [result] = await check('cleaned', 'sales_order', 12836, [12836, 2, 1, 3, 5, 4, 2, 3]);
+    expect(result).toMatchObject({ status: 'warn', severity: 'warn', failing_rows: 1 });
+    expect(result.detail).toBe('12836 rows against a median of 3 over the last 7 run(s) (allowed 0–30)');
   });
 });
 

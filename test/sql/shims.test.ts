@@ -117,6 +117,11 @@ describe('DuckDB shims', () => {
     expect(await queryRows(conn, spine('cast(null as date)', 'cast(null as date)'))).toEqual([]);
   });
 
+  it('utf8_bytes counts the bytes of the UTF-8 encoding, not the characters', async () => {
+    // 'Zł€' is 3 characters of 1, 2 and 3 bytes; '😀' one character of 4 bytes.
+    expect(await evaluate('utf8_bytes', ['abc', 'Zł€', '😀', '', null])).toEqual([3, 6, 4, 0, null]);
+  });
+
   it('every shim has an Athena rendering and a description', () => {
     for (const [name, shim] of Object.entries(SHIMS)) {
       const args = shim.params.map((p) => `(${p})`);

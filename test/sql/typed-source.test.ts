@@ -180,47 +180,70 @@ describe('typed(raw.<table>)', () => {
     for (const c of sourceTable('payment').columns) expect(rendered).toContain(`'${c.name} is missing'`);
   });
 
-  it('rejects a text longer than its maxLength (the warehouse varchar(n)) with the length and the text', async () => {
+  it('rejects a text longer than its maxLength (the warehouse varchar(n)) in UTF-8 bytes, saying so', async () => {
     const limited: SourceTableDef = {
       ...gadget,
       columns: gadget.columns.map((c) =>
-        c.name === 'label' ? { ...c, maxLength: 3 } : c.name === 'note' ? { ...c, maxLength: 4 } : c,
+        c.name === 'label' ? { ...c, maxLength: 3 } : c.name === 'note' ? { ...c, maxLength: 6 } : c,
       ),
     };
     const rows = await typeRows(limited, [
-      { ...good, gadget_id: '1', label: 'GBP', note: 'four' },
+      { ...good, gadget_id: '1', label: 'GBP', note: 'Zł€' },
       { ...good, gadget_id: '2', label: 'GBPX' },
-      { ...good, gadget_id: '3', label: 'Zł€', note: 'fives' },
-      { ...good, gadget_id: '4', label: 'Zł€', note: null },
-      { ...good, gadget_id: '5', label: null },
+      { ...good, gadget_id: '3', label: 'Zł€' },
+      { ...good, gadget_id: '4', label: 'Zł', note: 'fivesx' },
+      { ...good, gadget_id: '5', label: 'abc', note: 'Zł€x' },
+      { ...good, gadget_id: '6', label: null },
+      { ...good, gadget_id: '7', label: '€', note: null },
     ]);
-    // Characters, not bytes: 'Zł€' is 3 characters (6 bytes).
+    // Bytes, not characters (Redshift's varchar(n) counts bytes): 'Zł€' is 3 characters and 6 bytes, 'Zł' 3 bytes.
     expect(rows.map((r) => [r.gadget_id, r.reject_reason]).sort(byJson)).toEqual([
       [1, null],
-      [2, "label is longer than 3 characters: 'GBPX'"],
-      [3, "note is longer than 4 characters: 'fives'"],
+      [2, 'label is 4 bytes in UTF-8, over varchar(3)'],
+      [3, 'label is 6 bytes in UTF-8, over varchar(3)'],
       [4, null],
-      [5, 'label is missing'],
+      [5, 'note is 7 bytes in UTF-8, over varchar(6)'],
+      [6, 'label is missing'],
+      [7, null],
     ]);
+    // The rejected row keeps its text as landed.
+    const three = rows.find((r) => r.gadget_id === 3);
+    expect(JSON.parse(String(three?.reject_original)).label).toBe('Zł€');
     expect(() =>
       typedSourceSql({ ...gadget, columns: [...gadget.columns, { name: 'x', type: 'varchar', maxLength: 0 }] }, 't', 'duckdb'),
     ).toThrow(TerminalError);
   });
 
-  it('checks the real contracts: a currency_code of 4 characters is rejected (dim_currency.currency_code is varchar(3))', async () => {
+  it('checks the real contracts in bytes: currency_code EURO and a 3-character code with a multibyte one are rejected', async () => {
     const rendered = renderModel('select * from {{ typed(raw.currency) }}', duck);
     expect(rendered).toContain(
-      "when length(currency_code) > 3 then 'currency_code is longer than 3 characters: ''' || currency_code || ''''",
+      "when strlen(cast((currency_code) as varchar)) > 3 then 'currency_code is ' || cast(strlen(cast((currency_code) as varchar)) as varchar) || ' bytes in UTF-8, over varchar(3)'",
     );
     const def = sourceTable('currency');
+    const stamp = '2022-11-03 14:20:49.962';
     const rows = await typeRows(def, [
-      { currency_id: '1', currency_code: 'GBP', created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' },
-      { currency_id: '2', currency_code: 'EURO', created_at: '2022-11-03 14:20:49.962', last_updated: '2022-11-03 14:20:49.962' },
+      { currency_id: '1', currency_code: 'GBP', created_at: stamp, last_updated: stamp },
+      { currency_id: '2', currency_code: 'EURO', created_at: stamp, last_updated: stamp },
+      { currency_id: '3', currency_code: 'EU€', created_at: stamp, last_updated: stamp },
     ]);
     expect(rows.map((r) => [r.currency_id, r.reject_reason]).sort(byJson)).toEqual([
       [1, null],
-      [2, "currency_code is longer than 3 characters: 'EURO'"],
+      [2, 'currency_code is 4 bytes in UTF-8, over varchar(3)'],
+      [3, 'currency_code is 5 bytes in UTF-8, over varchar(3)'],
     ]);
+  });
+
+  it('counts the bytes with the UTF-8 length function of each engine (Athena: length(to_utf8(…)))', () => {
+    const athena = renderModel('select * from {{ typed(raw.currency) }}', {
+      ...duck,
+      engine: 'athena',
+      relation: (z, t) => `"lakehouse_${z}"."${t}"`,
+    });
+    expect(athena).toContain(
+      "when length(to_utf8(cast((currency_code) as varchar))) > 3 then 'currency_code is ' || cast(length(to_utf8(cast((currency_code) as varchar))) as varchar) || ' bytes in UTF-8, over varchar(3)'",
+    );
+    expect(athena).not.toMatch(/when length\(currency_code\)/);
+    expect(athena).not.toContain('strlen(');
   });
 
   it('renders the parsing shims per engine and reads only this run of the raw table', () => {

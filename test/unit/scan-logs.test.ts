@@ -57,6 +57,7 @@ describe('findError', () => {
       job: 'load',
       runId: '20250225t132609z',
       text: 'load failed: boom',
+      warning: false,
     });
     expect(
       findError({
@@ -67,6 +68,7 @@ describe('findError', () => {
       job: 'extract',
       runId: undefined,
       text: 'x: TerminalError: bad',
+      warning: false,
     });
     expect(findError({ timestamp: at, message: '{"level":"INFO","service":"load","message":"ERROR in text"}' })).toBeUndefined();
   });
@@ -78,6 +80,7 @@ describe('findError', () => {
       job: 'load',
       runId: undefined,
       text: 'Task timed out after 900.10 seconds',
+      warning: false,
     });
     expect(findError({ timestamp: at, message: 'INFO all fine', logGroup: '/aws/lambda/lakehouse-load' })).toBeUndefined();
     expect(findError({ timestamp: at, message: 'errors: 0' })).toBeUndefined();
@@ -146,14 +149,77 @@ describe('scanLogs', () => {
     const { sent, notifier } = outbox();
     expect(await scanLogs({ records: [{ timestamp: 0, message: '{"level":"INFO","message":"ok"}' }] }, { notifier })).toEqual({
       errors: 0,
+      warnings: 0,
       groups: [],
       notified: false,
     });
     expect(sent).toEqual([]);
   });
 
-  it('builds subjects and console URLs', () => {
+  it('alerts on a warning line as a warning: the subject and body say warning, never error', async () => {
+    const { sent, notifier } = outbox();
+    // What the quality gate logs for a failed `warn` test: an ERROR-level line (so the AWS subscription forwards it)
+    // marked WARNING_ALERT.
+    const warning: LogRecord = {
+      timestamp: Date.UTC(2025, 1, 25, 14, 0, 0),
+      message: JSON.stringify({
+        level: 'ERROR',
+        message: 'data-quality warning; the run loads',
+        step: 'transform',
+        runId: '20250225t132609z',
+        table: 'transformed.dim_currency',
+        error: 'warn test unique_currency_code on transformed.dim_currency: 1 failing row (sample keys: GBP)',
+        alert: 'warning',
+      }),
+      logFile: '/srv/lakehouse/logs/lakehouse.log',
+    };
+    expect(findError(warning)).toMatchObject({ job: 'transform', warning: true });
+    const result = await scanLogs({ records: [warning] }, { notifier });
+    expect(result).toMatchObject({
+      errors: 0,
+      warnings: 1,
+      notified: true,
+      subject: 'lakehouse: 1 warning in transform (run 20250225t132609z)',
+    });
+    expect(sent).toHaveLength(1);
+    const body = sent[0].body;
+    expect(body).toContain('The lakehouse pipeline logged 1 warning line.');
+    expect(body).toContain('Warnings: 1\nFull log: /srv/lakehouse/logs/lakehouse.log\nWarning lines:\n');
+    expect(body).toContain('data-quality warning; the run loads: warn test unique_currency_code on transformed.dim_currency');
+    expect(body).toContain('What to do: a warning stopped nothing');
+    expect(body).not.toMatch(/error line|Errors:|Error lines/);
+
+    // With an error in the same batch, each is counted apart; the error's what-to-do comes first.
+    const error: LogRecord = {
+      ...warning,
+      timestamp: warning.timestamp + 1000,
+      message: JSON.stringify({ level: 'ERROR', message: 'load failed', step: 'load', runId: '20250225t132609z' }),
+    };
+    const both = await scanLogs({ records: [warning, error, { ...warning, timestamp: warning.timestamp + 2000 }] }, { notifier });
+    expect(both).toMatchObject({ errors: 1, warnings: 2 });
+    expect(sent[1].subject).toBe('lakehouse: 1 error and 2 warnings in 2 jobs (transform, load), 1 run');
+    expect(sent[1].body).toContain('The lakehouse pipeline logged 1 error line and 2 warning lines.');
+    expect(sent[1].body).toContain('Job: transform\nRun: 20250225t132609z\nWarnings: 2\n');
+    expect(sent[1].body).toContain('Job: load\nRun: 20250225t132609z\nErrors: 1\n');
+    expect(sent[1].body).toMatch(/What to do: open the full log[\s\S]*A warning stopped nothing/);
+  });
+
+  it('builds subjects, counting errors and warnings apart, and console URLs', () => {
     expect(alertSubject([{ job: 'crawl', count: 1, lines: [] }])).toBe('lakehouse: 1 error in crawl');
+    expect(alertSubject([{ job: 'transform', count: 0, warnings: 1, lines: [], runId: '20250225t132609z' }])).toBe(
+      'lakehouse: 1 warning in transform (run 20250225t132609z)',
+    );
+    expect(alertSubject([{ job: 'transform', count: 0, warnings: 3, lines: [] }])).toBe('lakehouse: 3 warnings in transform');
+    expect(alertSubject([{ job: 'transform', count: 2, warnings: 1, lines: [] }])).toBe(
+      'lakehouse: 2 errors and 1 warning in transform',
+    );
+    expect(
+      alertSubject([
+        { job: 'ingest', count: 1, lines: [], runId: 'a' },
+        { job: 'transform', count: 0, warnings: 2, lines: [], runId: 'b' },
+      ]),
+    ).toBe('lakehouse: 1 error and 2 warnings in 2 jobs (ingest, transform), 2 runs');
+    expect(alertSubject([{ job: 'crawl', count: 0, warnings: 0, lines: [] }])).toBe('lakehouse: 0 errors in crawl');
     expect(cloudWatchConsoleUrl('us-east-1', '/aws/lambda/x')).toBe(
       'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Faws$252Flambda$252Fx',
     );

@@ -18,3 +18,14 @@ export interface Logger {
   warn(message: string, attributes?: LogAttributes): void;
   error(message: string, attributes?: LogAttributes): void;
 }
+
+/**
+ * Attributes that mark an error-level line as a WARNING alert: something a
+ * person should see that stopped nothing (a data-quality test of severity
+ * `warn` failed and the run loaded; a source went stale at warn level).
+ * The line stays at level ERROR, so it reaches scan-logs on both runtimes
+ * (the AWS log subscription forwards ERROR and CRITICAL lines only), and
+ * scan-logs counts it as a warning, not an error, in the alert's subject
+ * and body (`lakehouse: 1 warning in transform`).
+ */
+export const WARNING_ALERT = { alert: 'warning' } as const;

@@ -17,7 +17,8 @@ export interface ColumnDef {
   type: ColumnType;
   nullable?: boolean;
   /**
-   * Longest text, in characters, a `varchar` source column may hold: the
+   * Longest text, in bytes of its UTF-8 encoding (Redshift's varchar(n)
+   * counts bytes, not characters), a `varchar` source column may hold: the
    * length of the `varchar(n)` warehouse column it feeds through the star
    * models (sql/warehouse/*.sql, sql/transformed/*.sql; `tables.test.ts` checks
    * they agree). A longer value is rejected where the row is typed (cleaned

@@ -3,11 +3,12 @@
  * a zone's models are materialised for a run, runs that zone's declared tests
  * on the same engine, writes the results to the lake, records the counts on
  * the run, alerts on failures (error-level log lines, which scan-logs turns
- * into one email per batch) and, when an `error` test failed, throws, so the
+ * into one email per batch; a `warn` failure's line is marked WARNING_ALERT,
+ * so the email calls it a warning) and, when an `error` test failed, throws, so the
  * transform marks the run failed and it never reaches the load.
  */
 import { TerminalError } from '../errors';
-import type { Logger } from '../logger';
+import { WARNING_ALERT, type Logger } from '../logger';
 import type { Clock, ModelResult, ObjectStore, QueryEngine, RunLedger } from '../ports';
 import { loadDeclarations, type ZoneDeclarations } from './declarations';
 import { countByStatus, describeFailure, writeResults, type QualityResult, type QualityStatus } from './results';
@@ -85,6 +86,7 @@ export async function qualityGate(
   const failures = outcome.filter((r) => r.status !== 'pass');
   for (const r of failures) {
     // Both severities alert (error-level lines reach scan-logs); only `fail` (severity error) stops the run.
+    // A `warn` failure is marked so the alert counts it as a warning, not an error.
     deps.logger.error(
       r.status === 'fail' ? 'data-quality test failed; the run stops before load' : 'data-quality warning; the run loads',
       {
@@ -95,6 +97,7 @@ export async function qualityGate(
         failingRows: r.failing_rows,
         sampleKeys: r.sample_keys,
         error: describeFailure(r),
+        ...(r.status === 'warn' ? WARNING_ALERT : {}),
       },
     );
   }

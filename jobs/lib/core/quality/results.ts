@@ -32,7 +32,10 @@ export interface QualityResult {
   seconds: number;
   /** When the test ran, ISO 8601 UTC. */
   tested_at: string;
-  /** Why it failed, in words (row_count and freshness say what they compared); empty when it passed. */
+  /**
+   * Why it failed, in words (row_count and freshness say what they compared); empty when it passed,
+   * except a row_count with no earlier run to compare with, which passes and says so.
+   */
   detail: string;
 }
 

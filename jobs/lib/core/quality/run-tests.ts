@@ -133,11 +133,20 @@ async function runOne(test: DeclaredTest, input: QualityRunInput, deps: QualityD
 
   if (test.test.kind === 'row_count') {
     const current = input.counts?.[test.model] ?? 0;
-    const earlier = (input.history ?? []).filter((h) => h[test.model] !== undefined).map((h) => h[test.model]);
+    // The runs that wrote the table: a run with no rows of it (all rejected, say) is no measure of a usual run,
+    // and a median of 0 would flag every later run.
+    const earlier = (input.history ?? []).map((h) => h[test.model]).filter((n): n is number => n !== undefined && n > 0);
     const window = earlier.slice(-test.test.runs);
-    if (window.length === 0) return finish(0, [], '');
+    if (window.length === 0) {
+      // Nothing to compare with yet (the table's first run): a pass that says so, never a failure.
+      return {
+        ...finish(0, [], ''),
+        detail: `${current} rows; no earlier run wrote ${test.model}, so there is no median to compare with yet`,
+      };
+    }
     const mid = median(window);
-    const low = mid * (1 - test.test.tolerance);
+    // A tolerance of 1 or more has no lower bound: only a run far over the median fails.
+    const low = Math.max(0, mid * (1 - test.test.tolerance));
     const high = mid * (1 + test.test.tolerance);
     const off = current < low || current > high;
     return finish(

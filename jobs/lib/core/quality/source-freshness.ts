@@ -11,7 +11,7 @@
  */
 import { errorMessage } from '../errors';
 import { runStamp } from '../run-id';
-import type { Logger } from '../logger';
+import { WARNING_ALERT, type Logger } from '../logger';
 import type { Clock, ObjectStore, QueryEngine } from '../ports';
 import { loadDeclarations, type FreshnessDeclaration } from './declarations';
 import { describeFailure, writeResults, type QualityResult } from './results';
@@ -112,7 +112,9 @@ async function readState(store: ObjectStore): Promise<Record<string, FreshnessSt
  * Tables whose cleaned zone
  * holds no data yet (nothing extracted) are skipped, not reported stale.
  * Each state change is logged at error level (fresh→warn, warn→error,
- * error→warn, back to fresh); an unchanged state only at info level.
+ * error→warn, back to fresh), so it alerts; a change to warn and a recovery
+ * are marked WARNING_ALERT (the alert calls them warnings), a change to error
+ * is an error. An unchanged state is logged only at info level.
  *
  * @returns the check, or undefined when nothing is declared or nothing could
  *   be checked (an engine failure is logged at warn level and swallowed: a
@@ -155,8 +157,14 @@ export async function checkSourceFreshness(deps: SourceFreshnessDeps): Promise<F
   for (const t of tables) {
     const attributes = { step: 'freshness', runId, table: `cleaned.${t.table}`, state: t.state, previous: t.previous ?? 'fresh' };
     if (!t.changed) deps.logger.info('source freshness unchanged', attributes);
-    else if (t.state === 'fresh') deps.logger.error(`source freshness recovered: cleaned.${t.table} is fresh again`, attributes);
-    else deps.logger.error('source freshness changed', { ...attributes, error: describeFailure(t.result) });
+    else if (t.state === 'fresh')
+      deps.logger.error(`source freshness recovered: cleaned.${t.table} is fresh again`, { ...attributes, ...WARNING_ALERT });
+    else
+      deps.logger.error('source freshness changed', {
+        ...attributes,
+        error: describeFailure(t.result),
+        ...(t.state === 'warn' ? WARNING_ALERT : {}),
+      });
   }
   return { runId, tables };
 }

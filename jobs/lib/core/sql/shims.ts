@@ -100,6 +100,19 @@ export const SHIMS: Record<string, ShimDef> = {
       athena: ([d]) => `cast(day_of_week(${d}) as integer)`,
     },
   },
+  utf8_bytes: {
+    description:
+      'Length of a text in bytes of its UTF-8 encoding (what a Redshift varchar(n) counts), as an integer; ' +
+      'NULL for NULL. `length` counts characters on both engines, so it cannot tell `Zł€` (6 bytes) from `abc`.',
+    params: ['text'],
+    render: {
+      // DuckDB: strlen is "number of bytes in string" (checked on the bundled DuckDB: strlen('Zł€') = 6, length = 3).
+      duckdb: ([t]) => `strlen(cast(${t} as varchar))`,
+      // Trino (Athena engine v3): to_utf8(string) -> varbinary, length(binary) -> bigint "length of binary in bytes"
+      // (Trino docs, "String functions" and "Binary functions and operators").
+      athena: ([t]) => `length(to_utf8(cast(${t} as varchar)))`,
+    },
+  },
   date_spine: {
     description:
       'A FROM item (use as `cross join {{ date_spine(a, b) }} as days (day_value)`) yielding one row per day ' +

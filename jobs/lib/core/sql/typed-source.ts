@@ -95,10 +95,17 @@ function checkOrder(def: SourceTableDef): ColumnDef[] {
  * The `when … then '<reason>'` lines for one column: none for a nullable text
  * column without a length limit. A text column with `maxLength` (the
  * warehouse column's varchar(n), tables.ts) is rejected as
- * "<column> is longer than <n> characters: '<text>'" (`length` counts
- * characters on DuckDB and Trino alike, as PostgreSQL's varchar(n) does).
+ * "<column> is <b> bytes in UTF-8, over varchar(<n>)" when its UTF-8
+ * encoding is longer than n bytes (the `utf8_bytes` shim). Bytes, not
+ * characters, on every engine: Redshift's varchar(n) holds n bytes ("CHAR and
+ * VARCHAR data types are defined in terms of bytes, not characters", Amazon
+ * Redshift Database Developer Guide, "Character types",
+ * https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html), so a
+ * value of n characters with a multibyte one would pass a character count and
+ * then fail the whole load. PostgreSQL counts characters and would take it;
+ * the contract is the stricter one, the same on both runtimes.
  */
-function rejectChecks(def: SourceTableDef, column: ColumnDef): string[] {
+function rejectChecks(def: SourceTableDef, column: ColumnDef, engine: Engine): string[] {
   const name = column.name;
   const required = !column.nullable || name === def.primaryKey || name === VERSION_COLUMN;
   const parser = parserOf(def.name, column);
@@ -106,10 +113,11 @@ function rejectChecks(def: SourceTableDef, column: ColumnDef): string[] {
     const max = column.maxLength;
     if (max !== undefined && !(Number.isSafeInteger(max) && max > 0))
       throw new TerminalError(`source column ${def.name}.${name} has a maxLength that is not a positive integer: ${max}`);
+    const bytes = SHIMS.utf8_bytes.render[engine]([`(${name})`]);
     const tooLong =
       max === undefined
         ? []
-        : [`when length(${name}) > ${max} then '${name} is longer than ${max} characters: ''' || ${name} || ''''`];
+        : [`when ${bytes} > ${max} then '${name} is ' || cast(${bytes} as varchar) || ' bytes in UTF-8, over varchar(${max})'`];
     return [...(required ? [`when ${name} is null then '${name} is missing'`] : []), ...tooLong];
   }
   const text = name + TEXT_SUFFIX;
@@ -135,8 +143,9 @@ const VARIANT_NUMBER = 'variant_number';
  * `last_updated`) always, is rejected as "<column> is missing" when NULL; a
  * typed column whose text does not parse is rejected as "<column> is not
  * <type>: '<text>'"; a text column longer than its `maxLength` (the warehouse
- * column's varchar(n)) as "<column> is longer than <n> characters: '<text>'". Checks run in the order of checkOrder; the first that
- * fails gives the reason.
+ * column's varchar(n)) in UTF-8 bytes as "<column> is <b> bytes in UTF-8, over
+ * varchar(<n>)" (see rejectChecks). Checks run in the order of checkOrder; the
+ * first that fails gives the reason.
  *
  * Versions (docs/architecture.md "Data contracts", README "Rejects and schema
  * drift"): the good rows keep one row per grain `(primary key, last_updated)`.
@@ -206,7 +215,7 @@ export function typedSourceSql(def: SourceTableDef, source: string, engine: Engi
         `when ${OP_COLUMN} is not null and ${OP_COLUMN} not in (${CHANGE_OPS.map((op) => `'${op}'`).join(', ')}) then '${RAW_OP_COLUMN} is not ${CHANGE_OPS.join('|')}: ''' || ${OP_COLUMN} || ''''`,
       ]
     : [];
-  const checks = [...order.flatMap((c) => rejectChecks(def, c)), ...opChecks];
+  const checks = [...order.flatMap((c) => rejectChecks(def, c, engine)), ...opChecks];
   const reason = ['case', ...checks.map((line) => `    ${line}`), `end as ${TYPING_REASON}`];
 
   // Good rows first, then the contract columns and the operation: equal rows are peers (same dense rank), NULLs equal.
