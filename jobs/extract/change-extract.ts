@@ -119,7 +119,7 @@ export function changeVersion(change: CapturedChange, previous: string | undefin
  *   manifest write marks it failed; in both cases nothing is confirmed.
  */
 export async function changeExtract(input: ChangeExtractInput, deps: ChangeExtractDeps): Promise<ChangeExtractResult> {
-  const { capture, raw, ledger, clock, logger } = deps;
+  const { capture, raw, clock, logger } = deps;
   const limit = input.limit ?? DEFAULT_CHANGE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1) throw new TerminalError(`limit must be a positive integer: ${limit}`);
   const partRows = input.partRows ?? 100_000;

@@ -56,9 +56,19 @@ export function renderScale(f: ScaleFigures): string {
   lines.push(
     `incremental: ${i.changedRows} rows changed → pass ${secs(i.seconds)} s, peak RSS ${mb(i.peakRssMb)} (slowest: ${slow.join(', ')})`,
   );
+  const c = f.changeCapture;
+  lines.push(
+    `CDC incremental: ${c.incremental.changedRows} rows changed → pass ${secs(c.incremental.seconds)} s, extract ${secs(c.incremental.extractSeconds)} s, ` +
+      `source table scans during the pass: ${c.incremental.sourceTableScans}`,
+  );
+  lines.push(
+    `CDC latency (lakehouse watch, commit → warehouse) over ${c.latency.commits} commits: p50 ${secs(c.latency.p50Seconds)} s, ` +
+      `p95 ${secs(c.latency.p95Seconds)} s, max ${secs(c.latency.maxSeconds)} s`,
+  );
   lines.push(
     `targets: end to end ≤ 2× floors ${yes(f.targets.endToEndWithin2xFloors)}; every stage ≤ 3× its floor ${yes(f.targets.everyStageWithin3xFloor)}; ` +
-      `peak RSS < 500 MB ${yes(f.targets.peakRssUnder500Mb)}; incremental < 3 s ${yes(f.targets.incrementalUnder3s)}`,
+      `peak RSS < 500 MB ${yes(f.targets.peakRssUnder500Mb)}; incremental < 3 s ${yes(f.targets.incrementalUnder3s)}; ` +
+      `CDC latency p50 < 2 s ${yes(f.targets.cdcLatencyP50Under2s)}`,
   );
   return lines.join('\n');
 }

@@ -4,6 +4,8 @@
  * covers them; the PostgreSQL server's own memory is not counted.
  */
 import type { Route } from '../../jobs/lib/definition/routes';
+import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
+import { runPass, type PassResult } from '../../jobs/lib/runtimes/local/run-pass';
 
 /** The stages of one pass, in chain order, with the route that runs each. */
 export const STAGES = [
@@ -95,4 +97,22 @@ export class StageMeter {
 /** The stage label of a route (undefined for routes outside a pass, e.g. the sweep). */
 export function stageOfRoute(route: Pick<Route, 'name'>): StageLabel | undefined {
   return STAGES.find((s) => s.route === route.name)?.label;
+}
+
+/** Runs one pass with every dispatched step measured as its stage; throws when a step failed. */
+export async function measuredPass(runtime: LocalRuntime, meter: StageMeter): Promise<PassResult> {
+  const dispatch = runtime.dispatch.bind(runtime);
+  runtime.dispatch = (route, event) => {
+    const label = stageOfRoute(route);
+    return label ? meter.measure(label, () => dispatch(route, event)) : dispatch(route, event);
+  };
+  try {
+    const pass = await runPass(runtime);
+    if (pass.failures.length) {
+      throw new Error(`the pass failed: ${pass.failures.map((f) => `${f.route}: ${f.error}`).join('; ')}`);
+    }
+    return pass;
+  } finally {
+    runtime.dispatch = dispatch;
+  }
 }

@@ -134,6 +134,10 @@ describeServer('change capture (cdc) on a PostgreSQL server, through the CLI', (
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(new RegExp(`slot ${slot}: idle, confirmed .*, lag .*, retained WAL`));
     expect(status.stdout).toMatch(/publication .*: 11 table\(s\)/);
+    // `lakehouse status` shows the slot too.
+    const overall = await lakehouse(['status']);
+    expect(overall.code).toBe(0);
+    expect(overall.stdout).toMatch(new RegExp(`change capture: slot ${slot} idle, lag [\\d.]+[KMG]?B, retained WAL`));
     // Setting up again keeps the slot where it is and loads nothing.
     const again = await lakehouse(['cdc', 'setup']);
     expect(again).toMatchObject({ code: 0 });
@@ -288,7 +292,7 @@ describeServer('change capture (cdc) on a PostgreSQL server, through the CLI', (
     const stuck = { LAKEHOUSE_TABLES_INCLUDE: 'nothing_matches', LAKEHOUSE_CDC_MAX_LAG: '64kB' };
     const status = await lakehouse(['cdc', 'status'], stuck);
     expect(status.code).toBe(1);
-    expect(status.stdout).toMatch(/problem: slot \S+ is [\d.]+[kM]B behind the source, over LAKEHOUSE_CDC_MAX_LAG \(64KB\)/);
+    expect(status.stdout).toMatch(/problem: slot \S+ is [\d.]+[KMG]?B behind the source, over LAKEHOUSE_CDC_MAX_LAG \(64KB\)/);
     const before = alerts(home).length;
     const run = await lakehouse(['run'], stuck);
     expect(run.code).not.toBe(0);
@@ -313,5 +317,8 @@ describeServer('change capture (cdc) on a PostgreSQL server, through the CLI', (
     const status = await lakehouse(['cdc', 'status']);
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/the replication slot does not exist: run `lakehouse cdc setup`/);
+    const overall = await lakehouse(['status']);
+    expect(overall.code).toBe(1);
+    expect(overall.stdout).toMatch(/change capture problem: the replication slot does not exist/);
   });
 });

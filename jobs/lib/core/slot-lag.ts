@@ -21,12 +21,10 @@ export interface SlotLagCheck {
 }
 
 /**
- * Reads the slot's status and judges it against `maxLagBytes`; logs one
- * error line (step `extract`) naming the problems when there are any.
- * @throws the capture's errors (connection lost) as it throws them
+ * Judges a slot's status against `maxLagBytes`: the problems, each a
+ * sentence (none: healthy). Pure; for readers that must not log (`status`).
  */
-export async function checkSlotLag(capture: ChangeCapture, maxLagBytes: number, logger: Logger): Promise<SlotLagCheck> {
-  const status = await capture.status();
+export function slotProblems(status: SlotStatus | null, maxLagBytes: number): string[] {
   const problems: string[] = [];
   if (!status) problems.push('the replication slot does not exist: run `lakehouse cdc setup`');
   else {
@@ -41,6 +39,18 @@ export async function checkSlotLag(capture: ChangeCapture, maxLagBytes: number, 
       );
     }
   }
+  return problems;
+}
+
+/**
+ * Reads the slot's status and judges it against `maxLagBytes`
+ * ({@link slotProblems}); logs one error line (step `extract`) naming the
+ * problems when there are any.
+ * @throws the capture's errors (connection lost) as it throws them
+ */
+export async function checkSlotLag(capture: ChangeCapture, maxLagBytes: number, logger: Logger): Promise<SlotLagCheck> {
+  const status = await capture.status();
+  const problems = slotProblems(status, maxLagBytes);
   if (problems.length) {
     logger.error('change capture slot lag', {
       step: 'extract',

@@ -10,6 +10,10 @@ import { findWarehouseGap, readWarehouseCounts, renderGap } from '../warehouse-g
 import { listSchemaDrift, type DriftRecord } from '../../../jobs/lib/core/schema-drift';
 import { renderSchemaDrift } from '../schema-drift-status';
 import { qualitySummary } from '../../../jobs/lib/core/quality/results';
+import bytes from 'bytes';
+import type { SlotStatus } from '../../../jobs/lib/core/change-capture';
+import { slotProblems } from '../../../jobs/lib/core/slot-lag';
+import { localChangeCapture } from '../../../jobs/lib/runtimes/local/local-change-capture';
 
 export interface StatusReport {
   runs: RunRecord[];
@@ -21,6 +25,8 @@ export interface StatusReport {
   attention: OpenRunsReport;
   /** Columns source data had that the table contracts lack (schema drift), once each. */
   schemaDrift: DriftRecord[];
+  /** In capture mode `cdc`: the replication slot (null when missing) and its problems (slot-lag.ts). */
+  changeCapture?: { slot: SlotStatus | null; maxLagBytes: number; problems: string[] };
 }
 
 /** Collects the status of the local lakehouse (reads the ledger, the catalog and the warehouse). */
@@ -33,7 +39,27 @@ export async function collectStatus(runtime: LocalRuntime): Promise<StatusReport
     warehouse: await readWarehouseCounts(runtime),
     attention: await openRunsReport(runtime.ledger),
     schemaDrift: await listSchemaDrift(runtime.lake.cleaned),
+    ...(runtime.settings.capture === 'cdc' ? { changeCapture: await changeCaptureStatus(runtime) } : {}),
   };
+}
+
+/** The slot's status and problems (capture mode `cdc`), read without logging. */
+async function changeCaptureStatus(runtime: LocalRuntime): Promise<NonNullable<StatusReport['changeCapture']>> {
+  const { maxLagBytes } = runtime.settings.cdc;
+  const slot = await (await localChangeCapture(runtime)).status();
+  return { slot, maxLagBytes, problems: slotProblems(slot, maxLagBytes) };
+}
+
+/** The change-capture lines of status: the slot's lag and retained WAL, then its problems. */
+function renderChangeCapture(cc: StatusReport['changeCapture']): string[] {
+  if (!cc) return [];
+  const lines = cc.slot
+    ? [
+        `change capture: slot ${cc.slot.slot} ${cc.slot.active ? 'active' : 'idle'}, lag ${bytes.format(cc.slot.lagBytes)}, ` +
+          `retained WAL ${bytes.format(cc.slot.retainedBytes)} (alert over ${bytes.format(cc.maxLagBytes)})`,
+      ]
+    : [];
+  return [...lines, ...cc.problems.map((p) => `change capture problem: ${p}`)];
 }
 
 /** How many of the most recent runs status shows besides the open ones. */
@@ -75,6 +101,7 @@ export function renderStatus(status: StatusReport): string {
     Object.keys(status.watermarks).length ? marks.toString() : 'no watermarks yet',
     rows.toString(),
     renderSchemaDrift(status.schemaDrift),
+    ...renderChangeCapture(status.changeCapture),
     ...renderOpenRuns(status.attention),
   ].join('\n');
 }
@@ -93,7 +120,7 @@ export function registerStatus(program: Command, setCode: (code: number) => void
           if (gap) console.error(`warning: ${renderGap(runtime, gap)}`);
           const failures = countFailures(status.zones);
           for (const line of failures) console.error(`error: ${line}`);
-          setCode(failures.length ? 1 : 0);
+          setCode(failures.length || status.changeCapture?.problems.length ? 1 : 0);
         },
         { readOnly: true },
       );
