@@ -99,11 +99,13 @@ export async function transform(input: TransformInput, deps: TransformDeps): Pro
       try {
         await assertInputsRegistered(deps, target, run);
         if (target === 'cleaned' && deps.drift) await checkSchemaDrift(deps, deps.drift, run.runId);
-        const extracted = run.counts.extracted ?? {};
+        const extracted = run.counts.extracted;
+        const known = extracted !== undefined && Object.keys(extracted).length > 0;
         for (const model of models) {
           // A cleaned model reads only its own table's raw rows of this run: with none, it would write nothing,
-          // so it is not run (on Athena, one query and its cost less per table the run did not touch).
-          if (target === 'cleaned' && !((extracted[model.table] ?? 0) > 0)) {
+          // so it is not run (on Athena, one query and its cost less per table the run did not touch). A record
+          // that does not say which tables the run holds runs every model.
+          if (target === 'cleaned' && known && !((extracted[model.table] ?? 0) > 0)) {
             results.push({ table: model.table, runId: run.runId, rows: 0, rejects: 0 });
             continue;
           }
