@@ -12,7 +12,8 @@
  *   package bin, default settings); the bench commits one change at a time
  *   (an update that leaves last_updated alone, which only CDC sees) and polls
  *   the warehouse every {@link POLL_MS} ms until the new value is there:
- *   commit-to-warehouse latency, p50 and p95 over {@link COMMITS} commits.
+ *   commit-to-warehouse latency, p50 and p95 over {@link COMMITS} commits,
+ *   one commit {@link GAP_MS} ms after the previous one arrived.
  *
  * The slot and publication are dropped at the end, also on failure (a slot
  * left behind keeps WAL on the server forever).
@@ -31,6 +32,8 @@ import { StageMeter, measuredPass } from './stage-meter';
 export const COMMITS = 25;
 /** How often the bench looks at the warehouse for a committed value, in milliseconds. */
 const POLL_MS = 20;
+/** Pause after a commit arrived before the next commit, in milliseconds: a stream of about one commit a second, not a burst. */
+const GAP_MS = 1_000;
 /** The longest a commit may take to reach the warehouse before the bench gives up, in milliseconds. */
 const COMMIT_TIMEOUT_MS = 120_000;
 
@@ -175,6 +178,7 @@ async function measureLatency(
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
       seconds.push((performance.now() - committed) / 1000);
+      await new Promise((r) => setTimeout(r, GAP_MS));
     }
     await source.query('update sales_order set units_sold = $2 where sales_order_id = $1', [id, rows[0].units]);
   } finally {
