@@ -1,4 +1,15 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { PgClient } from '../../jobs/lib/adapters/postgres/pg-client';
@@ -85,15 +96,20 @@ describe('the pristine PGlite image', () => {
   );
 
   it(
-    'is made in a child process when missing, once, and renamed into place whole',
+    'is made in a child process when missing, once, and renamed into place whole; abandoned scratch folders go',
     async () => {
       const cache = tempDir('lakehouse-pglite-cache-');
+      // A maker killed two hours ago left one scratch folder; another maker is at work in the second.
+      mkdirSync(join(cache, '.making-killed', 'data'), { recursive: true });
+      const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+      utimesSync(join(cache, '.making-killed'), twoHoursAgo, twoHoursAgo);
+      mkdirSync(join(cache, '.making-at-work'));
       const [first, second] = await Promise.all([ensurePristineImage(cache), ensurePristineImage(cache)]);
       expect(first).toBeDefined();
       expect(second).toBe(first);
       const image = first as string;
       expect(existsSync(join(image, 'PG_VERSION'))).toBe(true);
-      expect(readdirSync(cache)).toEqual([basename(image)]); // no scratch folder left
+      expect(readdirSync(cache).sort()).toEqual(['.making-at-work', basename(image)]); // its own scratch folder is gone too
       const made = statSync(join(image, 'PG_VERSION')).mtimeMs;
       expect(await ensurePristineImage(cache)).toBe(image);
       expect(statSync(join(image, 'PG_VERSION')).mtimeMs).toBe(made);

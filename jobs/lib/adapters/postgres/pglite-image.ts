@@ -31,15 +31,23 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PGLITE_SETTINGS } from './pglite-settings';
 
 /** The file whose presence PGlite takes for "this folder holds a database"; copied last. */
 const MARKER = 'PG_VERSION';
+
+/** Scratch folders an image is made in, under the cache. */
+const SCRATCH_PREFIX = '.making-';
+
+/** A scratch folder older than this was left by a process that was killed while making an image (milliseconds). */
+const ABANDONED_MS = 60 * 60 * 1000;
 
 /** The installed `@electric-sql/pglite`: its package folder and version. */
 export function installedPglite(): { dir: string; version: string } {
@@ -88,7 +96,8 @@ export function ensurePristineImage(cache = defaultImageCache()): Promise<string
 
 async function makeImage(cache: string, image: string): Promise<string | undefined> {
   if (!__filename.endsWith('.ts') || !writable(cache)) return undefined;
-  const scratch = mkdtempSync(join(cache, '.making-'));
+  removeAbandonedScratch(cache);
+  const scratch = mkdtempSync(join(cache, SCRATCH_PREFIX));
   try {
     const cluster = join(scratch, 'data');
     await runWriter(cluster);
@@ -100,6 +109,15 @@ async function makeImage(cache: string, image: string): Promise<string | undefin
     return image;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Removes scratch folders killed makers left (40 MB each); a maker still at work has a recent one. */
+function removeAbandonedScratch(cache: string): void {
+  for (const name of readdirSync(cache)) {
+    if (!name.startsWith(SCRATCH_PREFIX)) continue;
+    const folder = join(cache, name);
+    if (Date.now() - statSync(folder).mtimeMs > ABANDONED_MS) rmSync(folder, { recursive: true, force: true });
   }
 }
 
