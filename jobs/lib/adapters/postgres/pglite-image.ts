@@ -117,7 +117,11 @@ function removeAbandonedScratch(cache: string): void {
   for (const name of readdirSync(cache)) {
     if (!name.startsWith(SCRATCH_PREFIX)) continue;
     const folder = join(cache, name);
-    if (Date.now() - statSync(folder).mtimeMs > ABANDONED_MS) rmSync(folder, { recursive: true, force: true });
+    try {
+      if (Date.now() - statSync(folder).mtimeMs > ABANDONED_MS) rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // Another maker removed it between the listing and here.
+    }
   }
 }
 
