@@ -4,23 +4,48 @@
  * Lambda bundle (its WebAssembly files are not shipped): only the local
  * runtime's open-database.ts imports it.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { asNumber, asText, TEXT_TYPES, type PgClient, type Row } from './pg-client';
+import { copyPristineImage, ensurePristineImage } from './pglite-image';
+import { PGLITE_SETTINGS } from './pglite-settings';
 
 /** Where an embedded database lives: a data folder (created when missing), or memory only. */
 export type PgliteTarget = { dataDir: string } | { memory: true };
 
-/**
- * Server settings of every embedded database (and of its initdb). PostgreSQL's
- * default 128 MB of shared buffers is touched when PGlite starts, so each
- * embedded database cost about 330 MB resident; 16 MB (2,048 pages, more than
- * the ToteSys data's working set) brings that to about 190 MB, which keeps the
- * first `npm start` (source and warehouse open at once) under half a GB.
- */
-export const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB'];
+let compiled: Promise<WebAssembly.Module> | undefined;
 
-/** Opens PGlite on `target`. */
+/**
+ * PGlite's WebAssembly module, compiled once per process and shared by every
+ * embedded database it opens (the source and the warehouse): PGlite otherwise
+ * compiles its own copy of the 9 MB module for each.
+ */
+function pgliteModule(): Promise<WebAssembly.Module> {
+  if (!compiled) {
+    const wasm = readFileSync(require.resolve('@electric-sql/pglite/pglite.wasm'));
+    compiled = wasmApi().compile(wasm);
+    compiled.catch(() => {
+      compiled = undefined; // the next open tries again
+    });
+  }
+  return compiled;
+}
+
+/** Node's WebAssembly global: this project's TypeScript libraries (ES2022, no DOM) declare its types but not the value. */
+function wasmApi(): { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } {
+  return (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
+}
+
+/**
+ * Opens PGlite on `target`. A data folder without a database gets a copy of
+ * the pristine image (pglite-image.ts) instead of PGlite's initdb, which would
+ * take about 0.7 GB of memory for a few seconds; where no image can be made
+ * (node_modules read-only) PGlite runs initdb as before.
+ *
+ * @throws Error from the file system (a folder that cannot be written), from
+ *   making the image, or from PGlite
+ */
 export async function openPglite(target: PgliteTarget): Promise<PgClient> {
   const parsers = {
     [TEXT_TYPES.numeric]: asText,
@@ -30,11 +55,18 @@ export async function openPglite(target: PgliteTarget): Promise<PgClient> {
     [TEXT_TYPES.timestamptz]: asText,
     [TEXT_TYPES.int8]: asNumber,
   };
-  if ('dataDir' in target) mkdirSync(target.dataDir, { recursive: true });
+  if ('dataDir' in target) {
+    mkdirSync(target.dataDir, { recursive: true });
+    if (!existsSync(join(target.dataDir, 'PG_VERSION'))) {
+      const image = await ensurePristineImage();
+      if (image) copyPristineImage(image, target.dataDir);
+    }
+  }
   const db = await PGlite.create('dataDir' in target ? target.dataDir : undefined, {
     parsers,
+    pgliteWasmModule: await pgliteModule(),
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
-    initDbStartParams: PGLITE_SETTINGS,
+    initDbStartParams: [...PGLITE_SETTINGS],
   });
   return new PgliteClient(db, db);
 }
