@@ -170,48 +170,74 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   const written = new Map<string, { files: string[]; rows: number; schema: SourceColumn[] }>();
   let recorded = false;
   try {
-    for (const table of tables.filter((t) => cleaned.has(t))) {
-      const def = contract.get(table)!;
+    const order = tables.filter((t) => cleaned.has(t));
+    const scratchOf = (table: string) => `${SCRATCH_PREFIX}${runId}/${table}.tsv`;
+    /** Streams one table's `key, hash` file into the raw zone; resolves to the table's source columns. */
+    const fetchKeys = async (table: string) => {
       const columns = await deps.source.describe(table);
-      const scratch = `${SCRATCH_PREFIX}${runId}/${table}.tsv`;
-      try {
-        await raw.putStream(scratch, Readable.from(deps.source.keyHashes(def, columns)));
-        const { counts, differences } = await compare(def, runId, raw.uri(scratch), deps.engine);
-        result.tables[table] = counts;
-        logger.info('table reconciled', { step: STEP, runId, table, ...counts });
-        if (dryRun || differences.length === 0) continue;
-        const writer = new RawPartWriter(raw, table, runId, partRows);
+      await raw.putStream(scratchOf(table), Readable.from(deps.source.keyHashes(contract.get(table)!, columns)));
+      return columns;
+    };
+    // The source streams the next table's key hashes while the engine compares this one's, so the source's and the
+    // engine's work overlap (the benchmark compares reconcile with one COPY of the keys). A prefetch that fails is
+    // reported when its turn comes (or after a failure elsewhere), never as an unhandled rejection.
+    const started = (table: string) => {
+      const p = fetchKeys(table);
+      p.catch(() => undefined);
+      return p;
+    };
+    let next = order.length ? started(order[0]) : undefined;
+    try {
+      for (let i = 0; i < order.length; i++) {
+        const table = order[i];
+        const def = contract.get(table)!;
+        const scratch = scratchOf(table);
         try {
-          const fromSource = differences.filter((d) => d.op !== 'delete');
-          const byKey = new Map(fromSource.map((d) => [d.key, d]));
-          const rows = await deps.source.rowsByKey(
-            def,
-            columns,
-            fromSource.map((d) => d.key),
-          );
-          await writer.write(
-            rows.map((row) => {
-              const d = byKey.get(String(row[def.primaryKey]))!;
-              const stamp = typeof row.last_updated === 'string' ? row.last_updated : null;
-              return { ...row, last_updated: versionOf(stamp, d.lakeVersion, reconcileMs), [RAW_OP_COLUMN]: d.op };
-            }),
-          );
-          if (differences.some((d) => d.op === 'delete')) {
-            const gone = await deletedRows(def, runId, raw.uri(scratch), deps.engine);
-            await writer.write(
-              gone.map((row) => ({
-                ...row,
-                last_updated: versionOf(null, row.last_updated as string, reconcileMs),
-                [RAW_OP_COLUMN]: 'delete',
-              })),
+          const columns = await next!;
+          next = i + 1 < order.length ? started(order[i + 1]) : undefined;
+          const { counts, differences } = await compare(def, runId, raw.uri(scratch), deps.engine);
+          result.tables[table] = counts;
+          logger.info('table reconciled', { step: STEP, runId, table, ...counts });
+          if (dryRun || differences.length === 0) continue;
+          const writer = new RawPartWriter(raw, table, runId, partRows);
+          try {
+            const fromSource = differences.filter((d) => d.op !== 'delete');
+            const byKey = new Map(fromSource.map((d) => [d.key, d]));
+            const rows = await deps.source.rowsByKey(
+              def,
+              columns,
+              fromSource.map((d) => d.key),
             );
+            await writer.write(
+              rows.map((row) => {
+                const d = byKey.get(String(row[def.primaryKey]))!;
+                const stamp = typeof row.last_updated === 'string' ? row.last_updated : null;
+                return { ...row, last_updated: versionOf(stamp, d.lakeVersion, reconcileMs), [RAW_OP_COLUMN]: d.op };
+              }),
+            );
+            if (differences.some((d) => d.op === 'delete')) {
+              const gone = await deletedRows(def, runId, raw.uri(scratch), deps.engine);
+              await writer.write(
+                gone.map((row) => ({
+                  ...row,
+                  last_updated: versionOf(null, row.last_updated as string, reconcileMs),
+                  [RAW_OP_COLUMN]: 'delete',
+                })),
+              );
+            }
+          } finally {
+            await writer.close();
           }
+          if (writer.rows > 0) written.set(table, { files: writer.files, rows: writer.rows, schema: columns });
         } finally {
-          await writer.close();
+          await raw.delete(scratch).catch(() => undefined);
         }
-        if (writer.rows > 0) written.set(table, { files: writer.files, rows: writer.rows, schema: columns });
-      } finally {
-        await raw.delete(scratch).catch(() => undefined);
+      }
+    } finally {
+      // After a failure, let a prefetch still streaming end before its file is removed.
+      if (next) {
+        await next.catch(() => undefined);
+        for (const table of order) await raw.delete(scratchOf(table)).catch(() => undefined);
       }
     }
 
