@@ -81,8 +81,23 @@ export interface StackConfig {
    * https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html).
    */
   crawlerSchedule: string;
-  /** Extract settings passed to the extract Lambda (same meaning as the local settings). */
-  extract: { lookback: string; tablesInclude: string; tablesExclude: string };
+  /**
+   * Extract settings passed to the extract Lambda (same meaning as the local
+   * settings, jobs/extract/extract-settings.ts). `capture` `cdc` reads the
+   * source's replication slot `cdcSlot` (publication `cdcPublication`), which
+   * `lakehouse cdc setup` creates once (docs/architecture.md, "Change capture
+   * on AWS"); `cdcMaxLag` is the slot lag (`1GB` style) past which each
+   * extract logs an alert line.
+   */
+  extract: {
+    lookback: string;
+    tablesInclude: string;
+    tablesExclude: string;
+    capture: 'watermark' | 'cdc';
+    cdcSlot: string;
+    cdcPublication: string;
+    cdcMaxLag: string;
+  };
   /** How long a run may wait at a stage before the sweep re-emits its event (`1h` style). */
   sweepThreshold: string;
   /** Address the SNS alert topic emails (the subscription must be confirmed from the inbox). */
@@ -169,7 +184,15 @@ export const ENVIRONMENTS: Record<string, StackConfig> = {
     schedules: { extract: 'rate(30 minutes)', sweep: 'rate(1 hour)' },
     chainMode: 'crawler',
     crawlerSchedule: HOURLY_CRAWL,
-    extract: { lookback: '5m', tablesInclude: '*', tablesExclude: '_prisma_migrations' },
+    extract: {
+      lookback: '5m',
+      tablesInclude: '*',
+      tablesExclude: '_prisma_migrations',
+      capture: 'watermark',
+      cdcSlot: 'lakehouse',
+      cdcPublication: 'lakehouse',
+      cdcMaxLag: '1GB',
+    },
     sweepThreshold: '1h',
     alertEmail: 'data-team@example.com',
     logRetentionDays: 30,
@@ -194,6 +217,8 @@ const name = (max: number) =>
 const schedule = z.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'rate(…) or cron(…)');
 /** A Glue cron expression: `cron(` six space-separated fields `)`. */
 const glueCron = z.string().regex(/^cron\(\S+( \S+){5}\)$/, 'a Glue cron(…) expression of six fields');
+/** A replication slot or publication name, as extract-settings.ts accepts it. */
+const pgName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case identifier (letters, digits, _)');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)?$/, 'a duration such as 30m or 1h');
 const network = z.object({ subnetIds: z.array(z.string().min(1)).min(1), securityGroupIds: z.array(z.string().min(1)).min(1) });
 const stepRecord = <T extends z.ZodType>(value: T) =>
@@ -210,7 +235,15 @@ const schema = z.object({
   schedules: z.object({ extract: schedule, sweep: schedule }),
   chainMode: z.enum(CHAIN_MODES),
   crawlerSchedule: glueCron,
-  extract: z.object({ lookback: duration, tablesInclude: z.string().min(1), tablesExclude: z.string() }),
+  extract: z.object({
+    lookback: duration,
+    tablesInclude: z.string().min(1),
+    tablesExclude: z.string(),
+    capture: z.enum(['watermark', 'cdc']),
+    cdcSlot: pgName,
+    cdcPublication: pgName,
+    cdcMaxLag: z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb|tb)?$/i, 'a size such as 512MB or 1GB'),
+  }),
   sweepThreshold: duration,
   alertEmail: z.email(),
   logRetentionDays: z

@@ -71,6 +71,10 @@ export class PipelineStack extends TerraformStack {
       lookback: config.extract.lookback,
       tablesInclude: config.extract.tablesInclude,
       tablesExclude: config.extract.tablesExclude,
+      capture: config.extract.capture,
+      cdcSlot: config.extract.cdcSlot,
+      cdcPublication: config.extract.cdcPublication,
+      cdcMaxLag: config.extract.cdcMaxLag,
       sweepThreshold: config.sweepThreshold,
       sqlDir: LAMBDA_SQL_DIR,
       serviceName: '', // per job: the step name (below)
