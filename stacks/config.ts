@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { TerminalError } from '../jobs/lib/core/errors';
 import { CHAIN_MODES, isChainMode, type ChainMode } from '../jobs/lib/definition/routes';
-import { STEPS, type Step } from '../jobs/lib/definition/run-stages';
+import { STEPS, type ScheduledStep, type Step } from '../jobs/lib/definition/run-stages';
 import { lakeLifecycle, lifecycleProblems, type LakeLifecycle } from '../lifecycle/rules';
 
 /** Encryption at rest of buckets, secrets and the warehouse: a customer-managed KMS key, or S3-managed keys. */
@@ -65,8 +65,12 @@ export interface StackConfig {
   forceDestroy: boolean;
   /** Retention and archive rules per zone (lifecycle/rules.ts). */
   lifecycle: LakeLifecycle;
-  /** EventBridge Scheduler expressions (`rate(…)` or `cron(…)`). */
-  schedules: { extract: string; sweep: string };
+  /**
+   * EventBridge Scheduler expressions (`rate(…)` or `cron(…)`, UTC) of the
+   * scheduled steps; `reconcile` (deletes and silent updates the watermark
+   * cannot see) defaults to daily.
+   */
+  schedules: Record<ScheduledStep, string>;
   /**
    * How the steps are chained (jobs/lib/definition/routes.ts): `crawler`, every
    * zone's crawl starts the next step; `direct`, the writer's `ZoneWritten`
@@ -166,6 +170,8 @@ const JOB_SIZING: Record<Step, JobSizing> = {
   'scan-logs': { timeoutSeconds: 60, memoryMb: 256 },
   // Besides its ledger reads: one Athena SELECT per declared source freshness, and listing a week of raw run folders.
   sweep: { timeoutSeconds: 300, memoryMb: 256 },
+  // Per table: the source's key hashes to S3, two or three Athena queries, a re-read of the differing rows.
+  reconcile: { timeoutSeconds: 900, memoryMb: 1024 },
 };
 
 /** Every hour on the hour (Glue cron: minutes hours day-of-month month day-of-week year). */
@@ -181,7 +187,7 @@ export const ENVIRONMENTS: Record<string, StackConfig> = {
     encryption: 's3',
     forceDestroy: true,
     lifecycle: lakeLifecycle(30),
-    schedules: { extract: 'rate(30 minutes)', sweep: 'rate(1 hour)' },
+    schedules: { extract: 'rate(30 minutes)', sweep: 'rate(1 hour)', reconcile: 'rate(1 day)' },
     chainMode: 'crawler',
     crawlerSchedule: HOURLY_CRAWL,
     extract: {
@@ -232,7 +238,7 @@ const schema = z.object({
   encryption: z.enum(['kms', 's3']),
   forceDestroy: z.boolean(),
   lifecycle: z.custom<LakeLifecycle>((v) => typeof v === 'object' && v !== null),
-  schedules: z.object({ extract: schedule, sweep: schedule }),
+  schedules: z.object({ extract: schedule, sweep: schedule, reconcile: schedule }),
   chainMode: z.enum(CHAIN_MODES),
   crawlerSchedule: glueCron,
   extract: z.object({

@@ -98,7 +98,8 @@ export class PipelineStack extends TerraformStack {
         assetPath: config.lambdaAssets[step],
         environment: environment(step),
         statements: jobStatements(step, resources),
-        vpc: step === 'extract' ? config.sourceNetwork : undefined,
+        // Both read the source database.
+        vpc: step === 'extract' || step === 'reconcile' ? config.sourceNetwork : undefined,
       });
     }
     this.jobs = jobs;

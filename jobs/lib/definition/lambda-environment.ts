@@ -148,4 +148,6 @@ export const ENV_BY_STEP: Record<Step, readonly EnvKey[]> = {
   'scan-logs': [...LOGGING, 'alertTopicArn'],
   // The cleaned database and the freshness declarations (sql/cleaned/*.tests.yaml): source freshness on every sweep.
   sweep: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sweepThreshold', 'sqlDir'],
+  // The source (its secret), the raw zone for the run, Athena over the cleaned zone for the comparison.
+  reconcile: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sourceSecretArn', 'tablesInclude', 'tablesExclude'],
 };
