@@ -15,8 +15,11 @@
  * - the run: parts and manifest in the raw bucket, the ledger record, the raw
  *   partitions registered once the raw tables exist.
  *
- * It refuses (terminal, one alert) while runs are still in the chain: their
- * rows are not in the cleaned zone's latest versions yet. Error policy:
+ * Runs still in the chain (their rows not in the cleaned zone's latest
+ * versions yet) are waited for, up to {@link IDLE_WAIT_MS}
+ * (core/idle-chain.ts); still moving after that: TransientError, so Lambda
+ * retries the invocation later. A failed run makes reconcile refuse
+ * (terminal, one alert: it needs `lakehouse retry`). Error policy:
  * handler-kit.ts.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -28,6 +31,9 @@ import { deployedNamesFromEnv, requireEnv, zoneDatabasesFromEnv } from '../lib/r
 import { routeFor, toPipelineEvent } from '../lib/runtimes/lambda/event-schemas';
 import { ledgerFromEnv, zoneStore } from '../lib/runtimes/lambda/from-env';
 import { clientConfig, lambdaHandler, systemClock } from '../lib/runtimes/lambda/handler-kit';
+import { sleep } from '../lib/adapters/aws/retry';
+import { TransientError } from '../lib/core/errors';
+import { waitForIdleChain } from '../lib/core/idle-chain';
 import { AthenaReconcileComparison } from '../lib/adapters/aws/athena-key-table';
 import { AthenaQueryEngine } from '../lib/adapters/aws/athena-query-engine';
 import { GlueCatalog } from '../lib/adapters/aws/glue-catalog';
@@ -47,6 +53,14 @@ const glue = new GlueClient(clientConfig());
 export const logger = lambdaLogger('reconcile');
 let sourceSecret: SourceSecret | undefined; // one per container, so its cache survives warm invocations
 
+/**
+ * How long an invocation waits for runs in flight: a run reaches the warehouse
+ * in 5–13 minutes on AWS (README "Deploy to AWS"); 8 minutes leaves 7 of the
+ * function's 15 for the comparison itself.
+ */
+export const IDLE_WAIT_MS = 8 * 60_000;
+const IDLE_POLL_MS = 20_000;
+
 /** Event: the Scheduler's `{ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'reconcile' } }`. */
 export const handler = lambdaHandler('reconcile', logger, async (event) => {
   const names = deployedNamesFromEnv();
@@ -63,6 +77,15 @@ export const handler = lambdaHandler('reconcile', logger, async (event) => {
     databases,
     queryZone: 'cleaned',
   });
+  const ledger = ledgerFromEnv(s3);
+  const moving = (await waitForIdleChain(ledger, { maxWaitMs: IDLE_WAIT_MS, pollMs: IDLE_POLL_MS, clock: systemClock, sleep }))
+    .filter((run) => !run.failed)
+    .map((run) => `${run.runId} at ${run.stage}`);
+  if (moving.length > 0) {
+    throw new TransientError(
+      `${moving.length} run(s) still in the chain after ${IDLE_WAIT_MS / 60_000} minutes (${moving.slice(0, 3).join('; ')}): Lambda retries the reconcile`,
+    );
+  }
   const url = await (sourceSecret ??= new SourceSecret(secrets, requireEnv(ENV.sourceSecretArn))).url();
   const client = await openPgServer(url);
   const source = new PgSourceDb(client);
@@ -77,7 +100,7 @@ export const handler = lambdaHandler('reconcile', logger, async (event) => {
         comparison: new AthenaReconcileComparison(engine, (key) => raw.uri(key), databases.cleaned),
         cleanedTables: async () => [...(await catalog.tableNames('cleaned'))],
         catalog,
-        ledger: ledgerFromEnv(s3),
+        ledger,
         clock: systemClock,
         logger,
       },

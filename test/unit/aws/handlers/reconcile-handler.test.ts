@@ -101,10 +101,12 @@ describe('reconcile handler (no source needed)', () => {
     await admin.end();
   });
 
-  it('refuses while runs are still in the chain (their rows are not in the cleaned zone yet), before any query', async () => {
+  it('refuses while a failed run is in the chain (its rows are not in the cleaned zone; it needs a person), before any query', async () => {
     const lake = fakeS3(s3);
     const run = '20250225t132609z';
-    lake.put(BUCKETS.raw, `_ledger/runs/${run}.json`, JSON.stringify(runAt(run, 'extracted', new Date().toISOString())));
+    const at = new Date().toISOString();
+    const failed = runAt(run, 'extracted', at, { failed: { step: 'transform', at, error: 'bad SQL' } });
+    lake.put(BUCKETS.raw, `_ledger/runs/${run}.json`, JSON.stringify(failed));
     lake.put(BUCKETS.raw, `_ledger/open/${run}.json`, '{}');
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: dbUrl }) });
     const out = await handler(fixture('scheduled-tick-reconcile'), lambdaContext('reconcile'));
