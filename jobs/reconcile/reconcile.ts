@@ -316,7 +316,7 @@ interface CompareContext {
 }
 
 /** The cleaned zone's latest version of every key of `def` (render.ts `:latest`), as of run `runId`. */
-const latest = ({ def, runId, comparison }: CompareContext) =>
+const latest = (def: SourceTableDef, runId: string, comparison: ReconcileComparison) =>
   renderModel(`select * from {{ cleaned.${def.name}:latest }}`, {
     engine: comparison.dialect,
     runId,
@@ -329,7 +329,6 @@ const latest = ({ def, runId, comparison }: CompareContext) =>
  * rendering tests of both dialects.
  */
 export function comparisonSql(def: SourceTableDef, runId: string, sourceKeys: string, comparison: ReconcileComparison): string {
-  const ctx = { def, runId, sourceKeys, comparison } as CompareContext;
   const key = quoteIdent(def.primaryKey);
   const d = comparison.dialect;
   return `
@@ -338,7 +337,7 @@ lake as (
     select cast(l.${key} as varchar) as k, ${rowHashSql(def, d, 'l')} as h,
         l.${quoteIdent(OP_COLUMN)} is not distinct from 'delete' as gone,
         ${isoTextSql(d, 'l.last_updated')} as version
-    from (${latest(ctx)}) l
+    from (${latest(def, runId, comparison)}) l
 ),
 joined as (
     select
@@ -362,19 +361,17 @@ where (in_source and (not live_in_lake or differs)) or (not in_source and live_i
 
 /** The totals query of one table: keys compared, live lake keys. */
 export function totalsSql(def: SourceTableDef, runId: string, sourceKeys: string, comparison: ReconcileComparison): string {
-  const ctx = { def, runId, sourceKeys, comparison } as CompareContext;
   return (
     `select (select count(*) from ${sourceKeys}) as compared, ` +
-    `(select count(*) from (${latest(ctx)}) l where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete') as lake_keys`
+    `(select count(*) from (${latest(def, runId, comparison)}) l where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete') as lake_keys`
   );
 }
 
 /** The lake's latest values of the live keys missing in the source, as raw-row text (step 3). */
 export function deletedRowsSql(def: SourceTableDef, runId: string, sourceKeys: string, comparison: ReconcileComparison): string {
-  const ctx = { def, runId, sourceKeys, comparison } as CompareContext;
   const key = quoteIdent(def.primaryKey);
   return (
-    `select ${rawTextSql(def, 'l', comparison.dialect).join(', ')} from (${latest(ctx)}) l ` +
+    `select ${rawTextSql(def, 'l', comparison.dialect).join(', ')} from (${latest(def, runId, comparison)}) l ` +
     `where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete' ` +
     `and cast(l.${key} as varchar) not in (select k from ${sourceKeys})`
   );
