@@ -31,6 +31,7 @@ import {
   LANDING_PREFIX,
   MANIFEST_PREFIX,
   REJECTS_PREFIX,
+  RECONCILE_SCRATCH_PREFIX,
   SCHEMA_DRIFT_PREFIX,
   PROCESSED_LANDING_PREFIX,
   QUARANTINE_PREFIX,
@@ -86,6 +87,8 @@ const ZONE_EXCLUSIONS: Record<Zone, string[]> = {
     under(PROCESSED_LANDING_PREFIX),
     under(QUARANTINE_PREFIX),
     under(REJECTS_PREFIX),
+    // Reconcile's scratch key files, present while a reconcile compares (jobs/reconcile/reconcile.ts).
+    under(RECONCILE_SCRATCH_PREFIX),
   ],
   // Rejected rows are read by the `_rejects` table the lake stack declares (stacks/constructs/rejects-table.ts),
   // never crawled into their tables; schema drift records are bookkeeping (jobs/lib/core/schema-drift.ts).

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { TerminalError } from '../jobs/lib/core/errors';
 import { CHAIN_MODES, isChainMode, type ChainMode } from '../jobs/lib/definition/routes';
-import { STEPS, type Step } from '../jobs/lib/definition/run-stages';
+import { STEPS, type ScheduledStep, type Step } from '../jobs/lib/definition/run-stages';
 import { lakeLifecycle, lifecycleProblems, type LakeLifecycle } from '../lifecycle/rules';
 
 /** Encryption at rest of buckets, secrets and the warehouse: a customer-managed KMS key, or S3-managed keys. */
@@ -65,8 +65,12 @@ export interface StackConfig {
   forceDestroy: boolean;
   /** Retention and archive rules per zone (lifecycle/rules.ts). */
   lifecycle: LakeLifecycle;
-  /** EventBridge Scheduler expressions (`rate(…)` or `cron(…)`). */
-  schedules: { extract: string; sweep: string };
+  /**
+   * EventBridge Scheduler expressions (`rate(…)` or `cron(…)`, UTC) of the
+   * scheduled steps; `reconcile` (deletes and silent updates the watermark
+   * cannot see) defaults to daily.
+   */
+  schedules: Record<ScheduledStep, string>;
   /**
    * How the steps are chained (jobs/lib/definition/routes.ts): `crawler`, every
    * zone's crawl starts the next step; `direct`, the writer's `ZoneWritten`
@@ -81,8 +85,23 @@ export interface StackConfig {
    * https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html).
    */
   crawlerSchedule: string;
-  /** Extract settings passed to the extract Lambda (same meaning as the local settings). */
-  extract: { lookback: string; tablesInclude: string; tablesExclude: string };
+  /**
+   * Extract settings passed to the extract Lambda (same meaning as the local
+   * settings, jobs/extract/extract-settings.ts). `capture` `cdc` reads the
+   * source's replication slot `cdcSlot` (publication `cdcPublication`), which
+   * `lakehouse cdc setup` creates once (docs/architecture.md, "Change capture
+   * on AWS"); `cdcMaxLag` is the slot lag (`1GB` style) past which each
+   * extract logs an alert line.
+   */
+  extract: {
+    lookback: string;
+    tablesInclude: string;
+    tablesExclude: string;
+    capture: 'watermark' | 'cdc';
+    cdcSlot: string;
+    cdcPublication: string;
+    cdcMaxLag: string;
+  };
   /** How long a run may wait at a stage before the sweep re-emits its event (`1h` style). */
   sweepThreshold: string;
   /** Address the SNS alert topic emails (the subscription must be confirmed from the inbox). */
@@ -151,6 +170,8 @@ const JOB_SIZING: Record<Step, JobSizing> = {
   'scan-logs': { timeoutSeconds: 60, memoryMb: 256 },
   // Besides its ledger reads: one Athena SELECT per declared source freshness, and listing a week of raw run folders.
   sweep: { timeoutSeconds: 300, memoryMb: 256 },
+  // Per table: the source's key hashes to S3, two or three Athena queries, a re-read of the differing rows.
+  reconcile: { timeoutSeconds: 900, memoryMb: 1024 },
 };
 
 /** Every hour on the hour (Glue cron: minutes hours day-of-month month day-of-week year). */
@@ -166,10 +187,18 @@ export const ENVIRONMENTS: Record<string, StackConfig> = {
     encryption: 's3',
     forceDestroy: true,
     lifecycle: lakeLifecycle(30),
-    schedules: { extract: 'rate(30 minutes)', sweep: 'rate(1 hour)' },
+    schedules: { extract: 'rate(30 minutes)', sweep: 'rate(1 hour)', reconcile: 'rate(1 day)' },
     chainMode: 'crawler',
     crawlerSchedule: HOURLY_CRAWL,
-    extract: { lookback: '5m', tablesInclude: '*', tablesExclude: '_prisma_migrations' },
+    extract: {
+      lookback: '5m',
+      tablesInclude: '*',
+      tablesExclude: '_prisma_migrations',
+      capture: 'watermark',
+      cdcSlot: 'lakehouse',
+      cdcPublication: 'lakehouse',
+      cdcMaxLag: '1GB',
+    },
     sweepThreshold: '1h',
     alertEmail: 'data-team@example.com',
     logRetentionDays: 30,
@@ -194,6 +223,8 @@ const name = (max: number) =>
 const schedule = z.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'rate(…) or cron(…)');
 /** A Glue cron expression: `cron(` six space-separated fields `)`. */
 const glueCron = z.string().regex(/^cron\(\S+( \S+){5}\)$/, 'a Glue cron(…) expression of six fields');
+/** A replication slot or publication name, as extract-settings.ts accepts it. */
+const pgName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case identifier (letters, digits, _)');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)?$/, 'a duration such as 30m or 1h');
 const network = z.object({ subnetIds: z.array(z.string().min(1)).min(1), securityGroupIds: z.array(z.string().min(1)).min(1) });
 const stepRecord = <T extends z.ZodType>(value: T) =>
@@ -207,10 +238,18 @@ const schema = z.object({
   encryption: z.enum(['kms', 's3']),
   forceDestroy: z.boolean(),
   lifecycle: z.custom<LakeLifecycle>((v) => typeof v === 'object' && v !== null),
-  schedules: z.object({ extract: schedule, sweep: schedule }),
+  schedules: z.object({ extract: schedule, sweep: schedule, reconcile: schedule }),
   chainMode: z.enum(CHAIN_MODES),
   crawlerSchedule: glueCron,
-  extract: z.object({ lookback: duration, tablesInclude: z.string().min(1), tablesExclude: z.string() }),
+  extract: z.object({
+    lookback: duration,
+    tablesInclude: z.string().min(1),
+    tablesExclude: z.string(),
+    capture: z.enum(['watermark', 'cdc']),
+    cdcSlot: pgName,
+    cdcPublication: pgName,
+    cdcMaxLag: z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb|tb)?$/i, 'a size such as 512MB or 1GB'),
+  }),
   sweepThreshold: duration,
   alertEmail: z.email(),
   logRetentionDays: z

@@ -16,6 +16,7 @@ import { LEDGER_PREFIX } from '../jobs/lib/definition/lambda-environment';
 import { keys, LANDING_PREFIX, QUALITY_RESULTS_PREFIX } from '../jobs/lib/definition/object-keys';
 import type { Step } from '../jobs/lib/definition/run-stages';
 import { SOURCE_TABLES } from '../jobs/lib/definition/tables';
+import { RECONCILE_KEY_TABLE_PREFIX, RECONCILE_SCRATCH_PREFIX } from '../jobs/lib/definition/object-keys';
 import type { NetworkPlacement } from './config';
 import type { AwsContext } from './constructs/aws-context';
 import { lakeKeyStatements, type Statement } from './constructs/policy';
@@ -267,6 +268,59 @@ export function jobStatements(step: Step, r: JobResources): Statement[] {
           resources: SOURCE_TABLES.map((t) => objects(raw, `${keys.runFolder(t.name, '*')}*`)),
         },
         ...kms,
+      ];
+    case 'reconcile':
+      return [
+        ...ledger(),
+        { sid: 'ReadSourceSecret', actions: ['secretsmanager:GetSecretValue'], resources: [lake.sourceSecretArn] },
+        {
+          // The scratch key files (`_reconcile/<run>/<table>/keys.tsv`, multipart when large), the run's parts
+          // (`<table>/run_id=<run>/…`) and its manifest.
+          sid: 'WriteReconcileRuns',
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [objects(raw, `${RECONCILE_SCRATCH_PREFIX}*`), objects(raw, '*/run_id=*'), objects(raw, keys.manifest('*'))],
+        },
+        {
+          // A scratch file once compared; the parts of a run discarded before its record (run-lifecycle.ts).
+          sid: 'RemoveScratchAndDiscardedParts',
+          actions: ['s3:DeleteObject'],
+          resources: [objects(raw, `${RECONCILE_SCRATCH_PREFIX}*`), objects(raw, '*/run_id=*')],
+        },
+        registerRawPartitions,
+        // The comparison: SELECTs and the key table's DDL in the pipeline's workgroup (athena-key-table.ts).
+        {
+          sid: 'RunComparisonQueries',
+          actions: FRESHNESS_QUERY,
+          resources: [aws.arn('athena', `workgroup/${n.transformWorkgroup}`)],
+        },
+        {
+          // GetTables: which cleaned tables exist; the rest is Athena planning the comparison as the caller.
+          sid: 'ReadCleanedCatalog',
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+          resources: aws.glueTableArns([n.databases.cleaned]),
+        },
+        {
+          // CREATE EXTERNAL TABLE / DROP TABLE of the temporary key tables, only those (Athena runs the DDL as the caller).
+          sid: 'ScratchKeyTables',
+          actions: ['glue:CreateTable', 'glue:DeleteTable'],
+          resources: [
+            aws.glueArn('catalog'),
+            aws.glueArn(`database/${n.databases.cleaned}`),
+            aws.glueArn(`table/${n.databases.cleaned}/${RECONCILE_KEY_TABLE_PREFIX}*`),
+          ],
+        },
+        // Athena lists and reads the cleaned tables' files and the key files with the caller's permissions
+        // (ListBucket on the raw bucket is ListLedgerBucket's).
+        { sid: 'ListCleanedZone', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket(cleaned)] },
+        { sid: 'LocateRawBucket', actions: ['s3:GetBucketLocation'], resources: [bucket(raw)] },
+        {
+          sid: 'ReadComparedFiles',
+          actions: ['s3:GetObject'],
+          resources: [objects(cleaned), objects(raw, `${RECONCILE_SCRATCH_PREFIX}*`)],
+        },
+        ...queryResults,
+        ...kms,
+        ...(r.sourceNetwork ? vpcStatements(aws, r.sourceNetwork) : []),
       ];
   }
 }

@@ -71,6 +71,10 @@ export class PipelineStack extends TerraformStack {
       lookback: config.extract.lookback,
       tablesInclude: config.extract.tablesInclude,
       tablesExclude: config.extract.tablesExclude,
+      capture: config.extract.capture,
+      cdcSlot: config.extract.cdcSlot,
+      cdcPublication: config.extract.cdcPublication,
+      cdcMaxLag: config.extract.cdcMaxLag,
       sweepThreshold: config.sweepThreshold,
       sqlDir: LAMBDA_SQL_DIR,
       serviceName: '', // per job: the step name (below)
@@ -94,7 +98,8 @@ export class PipelineStack extends TerraformStack {
         assetPath: config.lambdaAssets[step],
         environment: environment(step),
         statements: jobStatements(step, resources),
-        vpc: step === 'extract' ? config.sourceNetwork : undefined,
+        // Both read the source database.
+        vpc: step === 'extract' || step === 'reconcile' ? config.sourceNetwork : undefined,
       });
     }
     this.jobs = jobs;

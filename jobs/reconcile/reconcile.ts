@@ -8,8 +8,10 @@
  *
  * Per table:
  *   1. the source streams `key, md5 of the row` (row-hash.ts) into a scratch
- *      object `_reconcile/<run>/<table>.tsv` in the raw zone (never the table in memory);
- *   2. the query engine (DuckDB) joins it with the cleaned zone's latest
+ *      object `_reconcile/<run>/<table>/keys.tsv` in the raw zone (headerless
+ *      TSV, a folder of its own; never the table in memory);
+ *   2. the query engine (DuckDB locally, Athena on AWS:
+ *      core/reconcile-comparison.ts) joins it with the cleaned zone's latest
  *      version of every key, hashed from the same canonical text, and returns
  *      only the keys that differ;
  *   3. keys missing in the source become `delete` rows (the lake's last values,
@@ -33,11 +35,12 @@ import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import type { Catalog, Clock, ObjectStore, QueryEngine, RawRow, RunLedger, SourceColumn } from '../lib/core/ports';
 import { RawPartWriter } from '../lib/core/raw-part-writer';
 import { registerRawPartitions } from '../lib/core/raw-partitions';
+import type { ComparisonDialect, KeyRelation, ReconcileComparison } from '../lib/core/reconcile-comparison';
 import type { ReconcileSource } from '../lib/core/reconcile-source';
 import { rowHashSql } from '../lib/core/row-hash';
 import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
 import { renderModel } from '../lib/core/sql/render';
-import { keys } from '../lib/definition/object-keys';
+import { keys, RECONCILE_SCRATCH_PREFIX } from '../lib/definition/object-keys';
 import { OP_COLUMN, RAW_OP_COLUMN, SOURCE_TABLES, type ChangeOp, type SourceTableDef } from '../lib/definition/tables';
 
 export interface ReconcileInput {
@@ -56,8 +59,13 @@ export interface ReconcileDeps {
   /** The source tables (SourceDb.listTables: those with a `last_updated` column). */
   listTables: () => Promise<string[]>;
   raw: ObjectStore;
-  /** Runs the comparison (DuckDB SQL) over the cleaned zone and the scratch key files. */
+  /** Runs the comparison over the cleaned zone and the scratch key files, in `comparison`'s dialect. */
   engine: Pick<QueryEngine, 'query'>;
+  /**
+   * The engine's dialect, table names and key-file reading (core/reconcile-comparison.ts).
+   * Default: DuckDB, zones as schemas (`"cleaned"."address"`), the key file read with `read_csv`.
+   */
+  comparison?: ReconcileComparison;
   /** The tables the cleaned zone's catalog holds (a table never cleaned is skipped: extract loads it first). */
   cleanedTables: () => Promise<string[]>;
   catalog?: Catalog;
@@ -92,22 +100,48 @@ export interface ReconcileResult {
 }
 
 const STEP = 'reconcile';
-const SCRATCH_PREFIX = '_reconcile/';
 
-/** DuckDB text of a cleaned column as a raw row carries it (ISO timestamps with ms, `yyyy-mm-dd` dates). */
-function rawTextSql(def: SourceTableDef, alias: string): string[] {
+/**
+ * A timestamp as zone-less ISO text with milliseconds (`2026-01-02T10:00:00.123`):
+ * DuckDB `strftime` (`%g`: milliseconds); Athena (Trino) `format_datetime`, a
+ * Joda-Time pattern (Trino docs, "Date and time functions": format_datetime).
+ */
+function isoTextSql(dialect: ComparisonDialect, ref: string): string {
+  return dialect === 'duckdb'
+    ? `strftime(${ref}, '%Y-%m-%dT%H:%M:%S.%g')`
+    : `format_datetime(${ref}, 'yyyy-MM-dd''T''HH:mm:ss.SSS')`;
+}
+
+/** Text of a cleaned column as a raw row carries it (ISO timestamps with ms, `yyyy-mm-dd` dates). */
+function rawTextSql(def: SourceTableDef, alias: string, dialect: ComparisonDialect): string[] {
   return def.columns.map((c) => {
     const ref = `${alias}.${quoteIdent(c.name)}`;
     const expr =
       c.type === 'timestamp'
-        ? `strftime(${ref}, '%Y-%m-%dT%H:%M:%S.%g')`
+        ? isoTextSql(dialect, ref)
         : c.type === 'date'
-          ? `strftime(${ref}, '%Y-%m-%d')`
+          ? dialect === 'duckdb'
+            ? `strftime(${ref}, '%Y-%m-%d')`
+            : `cast(${ref} as varchar)`
           : c.type === 'int' || c.type === 'boolean'
             ? ref
             : `cast(${ref} as varchar)`;
     return `${expr} as ${quoteIdent(c.name)}`;
   });
+}
+
+/** The default comparison: DuckDB over the local zones (zones as schemas), the key file read in place. */
+export function duckdbComparison(raw: Pick<ObjectStore, 'uri'>): ReconcileComparison {
+  return {
+    dialect: 'duckdb',
+    relation: (zone, table) => `${quoteIdent(zone)}.${quoteIdent(table)}`,
+    keys: async (_folder, key) => ({
+      sql:
+        `(select k, h from read_csv(${quoteLiteral(raw.uri(key))}, delim = '\\t', header = false, quote = '', escape = '', ` +
+        `columns = {'k': 'VARCHAR', 'h': 'VARCHAR'}))`,
+      release: async () => undefined,
+    }),
+  };
 }
 
 /** Zone-less ISO text with milliseconds of an instant (`2026-01-02T10:00:00.123`). */
@@ -144,6 +178,7 @@ interface Difference {
  */
 export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Promise<ReconcileResult> {
   const { raw, ledger, clock, logger } = deps;
+  const comparison = deps.comparison ?? duckdbComparison(raw);
   const dryRun = input.dryRun ?? false;
   const partRows = input.partRows ?? 100_000;
   if (!Number.isInteger(partRows) || partRows < 1) throw new TerminalError(`partRows must be a positive integer: ${partRows}`);
@@ -171,7 +206,8 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   let recorded = false;
   try {
     const order = tables.filter((t) => cleaned.has(t));
-    const scratchOf = (table: string) => `${SCRATCH_PREFIX}${runId}/${table}.tsv`;
+    const folderOf = (table: string) => `${RECONCILE_SCRATCH_PREFIX}${runId}/${table}/`;
+    const scratchOf = (table: string) => `${folderOf(table)}keys.tsv`;
     /** Streams one table's `key, hash` file into the raw zone; resolves to the table's source columns. */
     const fetchKeys = async (table: string) => {
       const columns = await deps.source.describe(table);
@@ -191,11 +227,15 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
       for (let i = 0; i < order.length; i++) {
         const table = order[i];
         const def = contract.get(table)!;
+        const folder = folderOf(table);
         const scratch = scratchOf(table);
+        let keyRelation: KeyRelation | undefined;
         try {
           const columns = await next!;
           next = i + 1 < order.length ? started(order[i + 1]) : undefined;
-          const { counts, differences } = await compare(def, runId, raw.uri(scratch), deps.engine);
+          keyRelation = await comparison.keys(folder, scratch, table, runId);
+          const ctx: CompareContext = { def, runId, sourceKeys: keyRelation.sql, engine: deps.engine, comparison };
+          const { counts, differences } = await compare(ctx);
           result.tables[table] = counts;
           logger.info('table reconciled', { step: STEP, runId, table, ...counts });
           if (dryRun || differences.length === 0) continue;
@@ -216,7 +256,7 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
               }),
             );
             if (differences.some((d) => d.op === 'delete')) {
-              const gone = await deletedRows(def, runId, raw.uri(scratch), deps.engine);
+              const gone = await deletedRows(ctx);
               await writer.write(
                 gone.map((row) => ({
                   ...row,
@@ -230,6 +270,12 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
           }
           if (writer.rows > 0) written.set(table, { files: writer.files, rows: writer.rows, schema: columns });
         } finally {
+          // Best effort: a leftover is scratch only (a later run uses folders of its own).
+          await keyRelation
+            ?.release()
+            .catch((error: unknown) =>
+              logger.warn('scratch key table not dropped', { step: STEP, runId, table, error: errorMessage(error) }),
+            );
           await raw.delete(scratch).catch(() => undefined);
         }
       }
@@ -286,34 +332,39 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
   }
 }
 
-/** The source key file as a DuckDB relation `(k, h)`. */
-const sourceKeys = (uri: string) =>
-  `(select k, h from read_csv(${quoteLiteral(uri)}, delim = '\\t', header = false, quote = '', escape = '', ` +
-  `columns = {'k': 'VARCHAR', 'h': 'VARCHAR'}))`;
+/** What the comparison queries of one table need. */
+interface CompareContext {
+  def: SourceTableDef;
+  runId: string;
+  /** The scratch key file as a relation `(k, h)` (core/reconcile-comparison.ts). */
+  sourceKeys: string;
+  engine: Pick<QueryEngine, 'query'>;
+  comparison: ReconcileComparison;
+}
 
 /** The cleaned zone's latest version of every key of `def` (render.ts `:latest`), as of run `runId`. */
-const latest = (def: SourceTableDef, runId: string) =>
+const latest = (def: SourceTableDef, runId: string, comparison: ReconcileComparison) =>
   renderModel(`select * from {{ cleaned.${def.name}:latest }}`, {
-    engine: 'duckdb',
+    engine: comparison.dialect,
     runId,
-    relation: (zone, table) => `${quoteIdent(zone)}.${quoteIdent(table)}`,
+    relation: comparison.relation,
   });
 
-/** Counts and differing keys of one table (module comment, step 2). */
-async function compare(
-  def: SourceTableDef,
-  runId: string,
-  uri: string,
-  engine: Pick<QueryEngine, 'query'>,
-): Promise<{ counts: TableReconcile; differences: Difference[] }> {
+/**
+ * The comparison query of one table: the differing keys, each with its
+ * operation and the lake's latest version (ISO text). Exported for the
+ * rendering tests of both dialects.
+ */
+export function comparisonSql(def: SourceTableDef, runId: string, sourceKeys: string, comparison: ReconcileComparison): string {
   const key = quoteIdent(def.primaryKey);
-  const sql = `
-with src as (select * from ${sourceKeys(uri)}),
+  const d = comparison.dialect;
+  return `
+with src as (select k, h from ${sourceKeys}),
 lake as (
-    select cast(l.${key} as varchar) as k, ${rowHashSql(def, 'duckdb', 'l')} as h,
+    select cast(l.${key} as varchar) as k, ${rowHashSql(def, d, 'l')} as h,
         l.${quoteIdent(OP_COLUMN)} is not distinct from 'delete' as gone,
-        strftime(l.last_updated, '%Y-%m-%dT%H:%M:%S.%g') as version
-    from (${latest(def, runId)}) l
+        ${isoTextSql(d, 'l.last_updated')} as version
+    from (${latest(def, runId, comparison)}) l
 ),
 joined as (
     select
@@ -333,11 +384,31 @@ joined as (
 select k, op, version, in_source, live_in_lake, differs from joined
 where (in_source and (not live_in_lake or differs)) or (not in_source and live_in_lake)
 `;
-  const rows = await engine.query(sql);
-  const totals = await engine.query(
-    `select (select count(*) from ${sourceKeys(uri)}) as compared, ` +
-      `(select count(*) from (${latest(def, runId)}) l where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete') as lake_keys`,
+}
+
+/** The totals query of one table: keys compared, live lake keys. */
+export function totalsSql(def: SourceTableDef, runId: string, sourceKeys: string, comparison: ReconcileComparison): string {
+  return (
+    `select (select count(*) from ${sourceKeys}) as compared, ` +
+    `(select count(*) from (${latest(def, runId, comparison)}) l where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete') as lake_keys`
   );
+}
+
+/** The lake's latest values of the live keys missing in the source, as raw-row text (step 3). */
+export function deletedRowsSql(def: SourceTableDef, runId: string, sourceKeys: string, comparison: ReconcileComparison): string {
+  const key = quoteIdent(def.primaryKey);
+  return (
+    `select ${rawTextSql(def, 'l', comparison.dialect).join(', ')} from (${latest(def, runId, comparison)}) l ` +
+    `where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete' ` +
+    `and cast(l.${key} as varchar) not in (select k from ${sourceKeys})`
+  );
+}
+
+/** Counts and differing keys of one table (module comment, step 2). */
+async function compare(ctx: CompareContext): Promise<{ counts: TableReconcile; differences: Difference[] }> {
+  const { def, runId, sourceKeys, comparison, engine } = ctx;
+  const rows = await engine.query(comparisonSql(def, runId, sourceKeys, comparison));
+  const totals = await engine.query(totalsSql(def, runId, sourceKeys, comparison));
   const differences: Difference[] = rows.map((r) => ({
     key: String(r.k),
     op: r.op as ChangeOp,
@@ -356,17 +427,6 @@ where (in_source and (not live_in_lake or differs)) or (not in_source and live_i
 }
 
 /** The lake's latest values of the live keys missing in the source, as raw rows (step 3). */
-async function deletedRows(
-  def: SourceTableDef,
-  runId: string,
-  uri: string,
-  engine: Pick<QueryEngine, 'query'>,
-): Promise<RawRow[]> {
-  const key = quoteIdent(def.primaryKey);
-  const rows = await engine.query(
-    `select ${rawTextSql(def, 'l').join(', ')} from (${latest(def, runId)}) l ` +
-      `where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete' ` +
-      `and cast(l.${key} as varchar) not in (select k from ${sourceKeys(uri)})`,
-  );
-  return rows as RawRow[];
+async function deletedRows(ctx: CompareContext): Promise<RawRow[]> {
+  return (await ctx.engine.query(deletedRowsSql(ctx.def, ctx.runId, ctx.sourceKeys, ctx.comparison))) as RawRow[];
 }

@@ -14,7 +14,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { DEFAULT_EVENT_BUS, routeTrigger, type DeployedNames } from '../../jobs/lib/definition/event-patterns';
 import type { Route } from '../../jobs/lib/definition/routes';
-import type { Step } from '../../jobs/lib/definition/run-stages';
+import type { ScheduledStep, Step } from '../../jobs/lib/definition/run-stages';
 import type { AwsContext } from './aws-context';
 import type { JobFunction } from './job-function';
 import type { Statement } from './policy';
@@ -33,7 +33,7 @@ export interface EventRoutesProps {
   /** Scheduler schedule name of a scheduled step. */
   scheduleName: (step: Step) => string;
   /** Schedule expression per scheduled step. */
-  schedules: Record<'extract' | 'sweep', string>;
+  schedules: Record<ScheduledStep, string>;
   schedulerRoleName: string;
   /** The custom event bus resource (rules on it wait for it). */
   customBus: ITerraformDependable;

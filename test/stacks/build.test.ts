@@ -79,7 +79,7 @@ afterAll(() => {
 
 describe('npm run build', () => {
   it('builds one artefact per handler', () => {
-    expect(handlerSteps()).toEqual(['extract', 'ingest', 'crawl', 'transform', 'load', 'scan-logs', 'sweep']);
+    expect(handlerSteps()).toEqual(['extract', 'ingest', 'crawl', 'transform', 'load', 'scan-logs', 'sweep', 'reconcile']);
     expect(built.map((b) => b.step)).toEqual(handlerSteps());
     for (const b of built) {
       expect(existsSync(join(b.dir, 'index.js'))).toBe(true);
@@ -112,6 +112,8 @@ describe('npm run build', () => {
     expect(readdirSync(join(byStep.sweep.dir, 'sql'))).toEqual(['cleaned']);
     expect(readdirSync(join(byStep.sweep.dir, 'sql', 'cleaned'))).toContain('sales_order.tests.yaml');
     expect(existsSync(join(byStep.crawl.dir, 'sql'))).toBe(false);
+    // Reconcile renders its comparison from the table contracts alone.
+    expect(existsSync(join(byStep.reconcile.dir, 'sql'))).toBe(false);
   });
 
   it('writes zips holding exactly the bundle folder, deflated, mode 0644, at one fixed time', async () => {

@@ -52,7 +52,7 @@ describe('stackConfig', () => {
       ...ENVIRONMENTS.dev,
       bucketPrefix: 'Has_Capitals',
       logRetentionDays: 10,
-      schedules: { extract: 'every 5 minutes', sweep: 'rate(1 hour)' },
+      schedules: { extract: 'every 5 minutes', sweep: 'rate(1 hour)', reconcile: 'rate(1 day)' },
       jobs: { ...ENVIRONMENTS.dev.jobs, load: { timeoutSeconds: 1200, memoryMb: 512 } },
       lifecycle: { ...lakeLifecycle(), archive: { ...lakeLifecycle().archive, expiryDays: 380 } },
     };

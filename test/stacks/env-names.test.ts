@@ -22,7 +22,7 @@ describe('env names', () => {
 
   it('give secrets only to the jobs that use them', () => {
     const holders = (key: keyof typeof ENV) => STEPS.filter((s) => ENV_BY_STEP[s].includes(key));
-    expect(holders('sourceSecretArn')).toEqual(['extract']);
+    expect(holders('sourceSecretArn')).toEqual(['extract', 'reconcile']);
     expect(holders('redshiftSecretArn')).toEqual(['load']);
     expect(holders('alertTopicArn')).toEqual(['scan-logs']);
   });

@@ -130,6 +130,38 @@ describe('job permissions cover the calls', () => {
     }
   });
 
+  it('reconcile: every statement of its role is needed, so dropping any one leaves a call uncovered', () => {
+    // The ledger, the source secret, the run and scratch writes, raw partition registration, and the
+    // Athena comparison's grants (queries, the cleaned catalog, the key tables, the files it reads).
+    const granted = grants('reconcile');
+    const needs = [...calls.reconcile.calls.flatMap((c) => c.needs), ...calls.reconcile.onBehalf];
+    expect(notGranted(granted, needs)).toEqual([]);
+    const own = granted.filter((g) => !g.actions.every((a) => /^(kms|logs|sqs):/.test(a)));
+    expect(own.map((g) => g.sid).sort()).toEqual([
+      'ListCleanedZone',
+      'ListLedgerBucket',
+      'LocateRawBucket',
+      'QueryResults',
+      'QueryResultsBucket',
+      'ReadCleanedCatalog',
+      'ReadComparedFiles',
+      'ReadSourceSecret',
+      'ReadWriteRunLedger',
+      'RegisterRawPartitions',
+      'RemoveScratchAndDiscardedParts',
+      'RunComparisonQueries',
+      'ScratchKeyTables',
+      'WriteReconcileRuns',
+    ]);
+    for (const statement of own) {
+      const without = granted.filter((g) => g !== statement);
+      expect({ dropped: statement.sid, uncovered: notGranted(without, needs).length > 0 }).toEqual({
+        dropped: statement.sid,
+        uncovered: true,
+      });
+    }
+  });
+
   it('catches a missing grant (the check itself)', () => {
     const absent: Need = { actions: ['s3:GetObject'], on: [`arn:aws:s3:::${names.archiveBuckets.raw}/x`], why: 'never granted' };
     expect(missing('transform', [absent])).toHaveLength(1);

@@ -143,12 +143,12 @@ describe('least privilege', () => {
 
   it('gives each service action only to the jobs that call it', () => {
     expect(holders('glue:StartCrawler')).toEqual(['crawl']);
-    expect(holders('athena:StartQueryExecution')).toEqual(['transform', 'sweep']);
-    expect(holders('glue:CreateTable')).toEqual(['transform']);
+    expect(holders('athena:StartQueryExecution')).toEqual(['transform', 'sweep', 'reconcile']);
+    expect(holders('glue:CreateTable')).toEqual(['transform', 'reconcile']);
     expect(holders('redshift-data:BatchExecuteStatement')).toEqual(['load']);
     expect(holders('events:PutEvents')).toEqual(['transform', 'load', 'sweep']);
     expect(holders('sns:Publish')).toEqual(['scan-logs']);
-    expect(holders('secretsmanager:GetSecretValue')).toEqual(['extract', 'load']);
+    expect(holders('secretsmanager:GetSecretValue')).toEqual(['extract', 'load', 'reconcile']);
   });
 
   it('scopes each job to the names it works on', () => {

@@ -56,7 +56,7 @@ describe.each(variants)('%s configuration', (_variant, get) => {
   it('encrypts every queue', () => {
     for (const [stack, tf] of stacks())
       expect({ stack, violations: encryptionViolations(tf) }).toEqual({ stack, violations: [] });
-    expect(resourcesOf(get().pipeline, 'aws_sqs_queue')).toHaveLength(7);
+    expect(resourcesOf(get().pipeline, 'aws_sqs_queue')).toHaveLength(8);
   });
 
   it('keeps the warehouse private and its password out of the configuration', () => {
@@ -115,14 +115,18 @@ describe('hardened configuration', () => {
       .filter(({ body }) => roleWithKey.has(parseRef(body.role)!.name))
       .map(({ body }) => body.function_name)
       .sort();
-    expect(jobsWithKey).toEqual(['extract', 'ingest', 'load', 'sweep', 'transform'].map((s) => `lakehouse-dev-${s}`));
+    expect(jobsWithKey).toEqual(
+      ['extract', 'ingest', 'load', 'reconcile', 'sweep', 'transform'].map((s) => `lakehouse-dev-${s}`),
+    );
   });
 
-  it('attaches the extract Lambda to the source network, managing only its own interfaces', () => {
+  it('attaches the Lambdas that read the source (extract, reconcile) to its network, managing only their own interfaces', () => {
     const fns = resourcesOf(hardened.pipeline, 'aws_lambda_function').map((f) => f.body);
-    const extract = fns.find((f) => f.function_name.endsWith('-extract'))!;
-    expect(extract.vpc_config).toEqual({ subnet_ids: ['subnet-0a1b2c3d'], security_group_ids: ['sg-0a1b2c3d'] });
-    expect(fns.filter((f) => f.vpc_config)).toHaveLength(1);
+    for (const step of ['extract', 'reconcile']) {
+      const fn = fns.find((f) => f.function_name.endsWith(`-${step}`))!;
+      expect(fn.vpc_config).toEqual({ subnet_ids: ['subnet-0a1b2c3d'], security_group_ids: ['sg-0a1b2c3d'] });
+    }
+    expect(fns.filter((f) => f.vpc_config)).toHaveLength(2);
     const statements = Object.values(hardened.pipeline.data!.aws_iam_policy_document).flatMap((d) => d.statement);
     const describe = statements.find((s) => s.sid === 'DescribeNetwork')!;
     expect(describe.resources).toEqual(['*']);

@@ -1,6 +1,7 @@
 import { CHAIN_MODES, chainRoutes, ROUTES, routesFor, type ChainMode } from '../../jobs/lib/definition/routes';
 import type { PipelineEvent } from '../../jobs/lib/definition/events';
 import { ZONES, type Zone } from '../../jobs/lib/definition/zones';
+import type { ScheduledStep } from '../../jobs/lib/definition/run-stages';
 
 const s3 = (key: string, zone: Zone = 'raw'): PipelineEvent => ({
   source: 'aws.s3',
@@ -17,7 +18,7 @@ const written = (zone: Zone): PipelineEvent => ({
   'detail-type': 'ZoneWritten',
   detail: { zone, runs: ['20250225t132609z'] },
 });
-const tick = (step: 'extract' | 'sweep'): PipelineEvent => ({
+const tick = (step: ScheduledStep): PipelineEvent => ({
   source: 'aws.scheduler',
   'detail-type': 'Scheduled Tick',
   detail: { step },
@@ -27,6 +28,7 @@ const tick = (step: 'extract' | 'sweep'): PipelineEvent => ({
 const EVENTS: Record<string, PipelineEvent> = {
   'tick extract': tick('extract'),
   'tick sweep': tick('sweep'),
+  'tick reconcile': tick('reconcile'),
   'landed file': s3('landing/sales_order/new.csv'),
   manifest: s3('_manifests/20250225t132609z.json'),
   'raw part file': s3('sales_order/run_id=20250225t132609z/part-00000.jsonl.gz'),
@@ -57,6 +59,7 @@ describe('event routes', () => {
   it.each(CHAIN_MODES)('send schedule ticks to their own step (%s mode)', (mode) => {
     expect(routesFor(tick('extract'), mode).map((r) => r.step)).toEqual(['extract']);
     expect(routesFor(tick('sweep'), mode).map((r) => r.step)).toEqual(['sweep']);
+    expect(routesFor(tick('reconcile'), mode).map((r) => r.step)).toEqual(['reconcile']);
   });
 });
 
@@ -66,6 +69,7 @@ describe('chain modes', () => {
     crawler: {
       'tick extract': ['extract'],
       'tick sweep': ['sweep'],
+      'tick reconcile': ['reconcile'],
       'landed file': ['ingest'],
       manifest: ['crawl:raw'],
       'raw part file': [],
@@ -82,6 +86,7 @@ describe('chain modes', () => {
     direct: {
       'tick extract': ['extract'],
       'tick sweep': ['sweep'],
+      'tick reconcile': ['reconcile'],
       'landed file': ['ingest'],
       manifest: ['crawl:raw'],
       'raw part file': [],

@@ -1,8 +1,8 @@
 /**
  * The row hash reconcile compares (issue 15, part 3): the md5 (lower-case hex)
  * of a row's canonical text, computed the same way from the source
- * (PostgreSQL) and from the cleaned zone (DuckDB), so a row that has not
- * changed hashes the same on both sides.
+ * (PostgreSQL) and from the cleaned zone (DuckDB locally, Athena on AWS), so
+ * a row that has not changed hashes the same on both sides.
  *
  * Canonical text: the table contract's columns (definition/tables.ts) in
  * order, except `last_updated` (the version: reconcile stamps new versions
@@ -27,7 +27,7 @@ import { VERSION_COLUMN } from './sql/typed-source';
 import type { ColumnDef, SourceTableDef } from '../definition/tables';
 
 /** The dialects a row hash is rendered for. */
-export type HashDialect = 'postgres' | 'duckdb';
+export type HashDialect = 'postgres' | 'duckdb' | 'athena';
 
 /** The NULL marker of the canonical text. */
 const NULL_TEXT = `'\\N'`;
@@ -65,6 +65,22 @@ function duckdbText(column: ColumnDef, ref: string): string {
 }
 
 /**
+ * The text of one column for the cleaned zone on Athena (Trino), typed as the
+ * contract says: `format_datetime` takes a Joda-Time pattern (`SSS`:
+ * milliseconds); a date and a decimal cast to varchar give `yyyy-mm-dd` and
+ * the declared scale, as DuckDB's casts do (Trino docs, "Date and time
+ * functions" and "Conversion functions").
+ */
+function athenaText(column: ColumnDef, ref: string): string {
+  switch (column.type) {
+    case 'timestamp':
+      return `format_datetime(${ref}, 'yyyy-MM-dd HH:mm:ss.SSS')`;
+    default:
+      return `cast(${ref} as varchar)`;
+  }
+}
+
+/**
  * The SQL expression giving the row hash of table `def` in `dialect`, over
  * columns of relation alias `alias`.
  *
@@ -83,9 +99,11 @@ export function rowHashSql(def: SourceTableDef, dialect: HashDialect, alias: str
         if (!type) throw new TerminalError(`source table ${def.name} has no column ${c.name}: cannot reconcile it`);
         text = postgresText(c, ref, type);
       } else {
-        text = duckdbText(c, ref);
+        text = dialect === 'duckdb' ? duckdbText(c, ref) : athenaText(c, ref);
       }
       return `coalesce(${text}, ${NULL_TEXT})`;
     });
-  return `md5(${parts.join(' || chr(31) || ')})`;
+  const canonical = parts.join(' || chr(31) || ');
+  // Trino's md5 hashes varbinary into varbinary: to_utf8 in, lower-case hex out (Trino docs, "Binary functions").
+  return dialect === 'athena' ? `lower(to_hex(md5(to_utf8(${canonical}))))` : `md5(${canonical})`;
 }

@@ -16,6 +16,7 @@
  */
 import { DETAIL_TYPES, EVENT_SOURCES, type PipelineEvent } from './events';
 import type { Route } from './routes';
+import type { ScheduledStep } from './run-stages';
 import { ZONES, type Zone } from './zones';
 
 /** The deployed names a route's pattern depends on (from the stack config, or a Lambda's environment). */
@@ -50,10 +51,10 @@ export interface EventPattern extends PatternObject {
 /** What triggers a route on AWS: an EventBridge rule on a bus, or a Scheduler schedule with a fixed input. */
 export type RouteTrigger =
   | { kind: 'rule'; route: Route; eventBusName: string; pattern: EventPattern }
-  | { kind: 'schedule'; route: Route; scheduleStep: 'extract' | 'sweep'; input: PipelineEvent };
+  | { kind: 'schedule'; route: Route; scheduleStep: ScheduledStep; input: PipelineEvent };
 
 /** A Scheduler tick event for `step`, exactly the input the schedule passes to the Lambda. */
-export function scheduledTick(step: 'extract' | 'sweep'): PipelineEvent {
+export function scheduledTick(step: ScheduledStep): PipelineEvent {
   return { source: EVENT_SOURCES.scheduler, 'detail-type': DETAIL_TYPES.scheduledTick, detail: { step } };
 }
 

@@ -4,6 +4,7 @@
  * "Events").
  */
 import type { Zone } from './zones';
+import type { ScheduledStep } from './run-stages';
 
 /** Event sources, with the names AWS uses so the same patterns deploy to EventBridge. */
 export const EVENT_SOURCES = {
@@ -27,7 +28,7 @@ export const DETAIL_TYPES = {
  * detail) so local and AWS events are the same data.
  */
 export type PipelineEvent =
-  | { source: 'aws.scheduler'; 'detail-type': 'Scheduled Tick'; detail: { step: 'extract' | 'sweep' } }
+  | { source: 'aws.scheduler'; 'detail-type': 'Scheduled Tick'; detail: { step: ScheduledStep } }
   | {
       source: 'aws.s3';
       'detail-type': 'Object Created';

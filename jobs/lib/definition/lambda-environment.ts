@@ -51,6 +51,14 @@ export const ENV = {
   tablesInclude: 'LAKEHOUSE_TABLES_INCLUDE',
   /** Source tables to skip (comma-separated globs), as in the local settings. */
   tablesExclude: 'LAKEHOUSE_TABLES_EXCLUDE',
+  /** Capture mode of the extract (`watermark` or `cdc`), as in the local settings (jobs/extract/extract-settings.ts). */
+  capture: 'LAKEHOUSE_CAPTURE',
+  /** Replication slot read in capture mode `cdc`. */
+  cdcSlot: 'LAKEHOUSE_CDC_SLOT',
+  /** Publication read in capture mode `cdc`. */
+  cdcPublication: 'LAKEHOUSE_CDC_PUBLICATION',
+  /** Slot lag (`1GB` style size) past which the extract logs an alert line in capture mode `cdc`. */
+  cdcMaxLag: 'LAKEHOUSE_CDC_MAX_LAG',
   /** How long a run may wait at a stage before the sweep re-emits its event (`30m` style duration). */
   sweepThreshold: 'LAKEHOUSE_SWEEP_THRESHOLD',
   /**
@@ -110,7 +118,20 @@ const NAMES: EnvKey[] = [
  * `deployedNamesFromEnv()` and map bucket / crawler names in AWS events to zones.
  */
 export const ENV_BY_STEP: Record<Step, readonly EnvKey[]> = {
-  extract: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sourceSecretArn', 'lookback', 'tablesInclude', 'tablesExclude'],
+  extract: [
+    ...LOGGING,
+    ...NAMES,
+    ...LEDGER,
+    ...ZONE_DATABASES,
+    'sourceSecretArn',
+    'lookback',
+    'tablesInclude',
+    'tablesExclude',
+    'capture',
+    'cdcSlot',
+    'cdcPublication',
+    'cdcMaxLag',
+  ],
   ingest: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES],
   crawl: [...LOGGING, ...NAMES],
   transform: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sqlDir'],
@@ -127,4 +148,6 @@ export const ENV_BY_STEP: Record<Step, readonly EnvKey[]> = {
   'scan-logs': [...LOGGING, 'alertTopicArn'],
   // The cleaned database and the freshness declarations (sql/cleaned/*.tests.yaml): source freshness on every sweep.
   sweep: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sweepThreshold', 'sqlDir'],
+  // The source (its secret), the raw zone for the run, Athena over the cleaned zone for the comparison.
+  reconcile: [...LOGGING, ...NAMES, ...LEDGER, ...ZONE_DATABASES, 'sourceSecretArn', 'tablesInclude', 'tablesExclude'],
 };

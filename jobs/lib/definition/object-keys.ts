@@ -14,6 +14,13 @@ export const PROCESSED_LANDING_PREFIX = '_processed/';
 export const QUARANTINE_PREFIX = '_quarantine/';
 /** Where the data-quality results live in the transformed zone (`quality/results/run_id=<run>/<zone>.jsonl`); not a star table. */
 export const QUALITY_RESULTS_PREFIX = 'quality/results/';
+/**
+ * Reconcile's scratch key files in the raw zone (`_reconcile/<run>/<table>/keys.tsv`,
+ * jobs/reconcile/reconcile.ts); deleted once compared. The raw crawler excludes it (crawlers/zone-crawlers.ts).
+ */
+export const RECONCILE_SCRATCH_PREFIX = '_reconcile/';
+/** Name prefix of the temporary Athena tables over those files (`tmp_reconcile_<table>_<run>`, adapters/aws/athena-key-table.ts). */
+export const RECONCILE_KEY_TABLE_PREFIX = 'tmp_reconcile_';
 
 export const keys = {
   /** Raw part file: `<table>/run_id=<run>/part-00000.jsonl.gz`. */

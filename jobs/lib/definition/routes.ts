@@ -14,7 +14,7 @@
  */
 import { LANDING_PREFIX, MANIFEST_PREFIX } from './object-keys';
 import { eventZone, type PipelineEvent } from './events';
-import type { Step } from './run-stages';
+import type { ScheduledStep, Step } from './run-stages';
 import type { Zone } from './zones';
 
 /** How the steps are chained: through the zone crawlers, or straight from the writer's event. */
@@ -48,7 +48,7 @@ export interface Route {
     /** Glue only: crawler state. */
     state?: 'Succeeded' | 'Failed';
     /** Scheduler only: which schedule. */
-    step?: 'extract' | 'sweep';
+    step?: ScheduledStep;
   };
   /** The step the route starts. */
   step: Step;
@@ -143,6 +143,13 @@ export const ROUTES: Route[] = [
     name: 'schedule-sweep',
     on: { source: 'aws.scheduler', detailType: 'Scheduled Tick', step: 'sweep' },
     step: 'sweep',
+    input: {},
+  },
+  {
+    // Deletes and silent updates the watermark cannot see (jobs/reconcile/reconcile.ts), daily by default.
+    name: 'schedule-reconcile',
+    on: { source: 'aws.scheduler', detailType: 'Scheduled Tick', step: 'reconcile' },
+    step: 'reconcile',
     input: {},
   },
 ];

@@ -4,7 +4,11 @@
  */
 
 /** The jobs of the chain. Each has `jobs/<step>/`. */
-export const STEPS = ['extract', 'ingest', 'crawl', 'transform', 'load', 'scan-logs', 'sweep'] as const;
+export const STEPS = ['extract', 'ingest', 'crawl', 'transform', 'load', 'scan-logs', 'sweep', 'reconcile'] as const;
+
+/** The steps a Scheduler schedule starts (a `Scheduled Tick` with `detail.step`). */
+export const SCHEDULED_STEPS = ['extract', 'sweep', 'reconcile'] as const;
+export type ScheduledStep = (typeof SCHEDULED_STEPS)[number];
 export type Step = (typeof STEPS)[number];
 
 /**

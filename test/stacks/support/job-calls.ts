@@ -24,7 +24,13 @@
  * is listed here, with the permission it needs.
  */
 import { LEDGER_PREFIX } from '../../../jobs/lib/definition/lambda-environment';
-import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../../../jobs/lib/definition/object-keys';
+import {
+  keys,
+  LANDING_PREFIX,
+  PROCESSED_LANDING_PREFIX,
+  QUARANTINE_PREFIX,
+  RECONCILE_SCRATCH_PREFIX,
+} from '../../../jobs/lib/definition/object-keys';
 import type { Step } from '../../../jobs/lib/definition/run-stages';
 import { FRESHNESS_STATE_KEY, SEED_SNAPSHOT_KEY } from '../../../jobs/lib/core/quality/source-freshness';
 import type { ResourceNames } from '../../../stacks/names';
@@ -105,6 +111,7 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
   const openMarker = s3(raw, `${LEDGER_PREFIX}open/${RUN}.json`);
   const watermarks = s3(raw, `${LEDGER_PREFIX}watermarks.json`);
   const landed = `${LANDING_PREFIX}sales_order/new.csv`;
+  const reconcileKeys = s3(raw, `${RECONCILE_SCRATCH_PREFIX}${RUN}/sales_order/keys.tsv`);
   const freshnessState = s3(transformed, FRESHNESS_STATE_KEY);
   const seedSnapshot = s3(transformed, SEED_SNAPSHOT_KEY);
   const eventBus = /^\$\{aws_cloudwatch_event_bus\.[^.]+\.arn\}$/;
@@ -656,6 +663,128 @@ export function jobCalls(n: ResourceNames): Record<Step, StepCalls> {
           why: 'Athena lists the cleaned table’s location',
         },
         { actions: ['s3:GetObject'], on: [cleanedPart], why: 'Athena reads the cleaned table’s files as the caller' },
+        {
+          actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+          on: [s3(n.queryResultsBucket)],
+          why: 'Athena checks the results location',
+        },
+        {
+          actions: ['s3:PutObject', 's3:GetObject'],
+          on: [
+            s3(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}0000-query.csv`),
+            s3(n.queryResultsBucket, `${QUERY_RESULTS_PREFIXES.transform}0000-query.csv.metadata`),
+          ],
+          why: 'results and metadata in the workgroup’s results location; GetQueryResults reads them',
+        },
+      ],
+    },
+    reconcile: {
+      calls: [
+        ...ledger(true),
+        {
+          command: 'SecretsProvider',
+          source: SECRET,
+          needs: [
+            {
+              actions: ['secretsmanager:GetSecretValue'],
+              on: [/terraform_remote_state\..+source-secret/],
+              why: 'the source connection',
+            },
+          ],
+        },
+        upload([reconcileKeys, rawPart], 'the scratch key file of a table, then the run’s part files (multipart when large)'),
+        {
+          command: 'PutObjectCommand',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:PutObject'], on: [s3(raw, keys.manifest(RUN))], why: 'the manifest' }],
+        },
+        {
+          command: 'DeleteObjectCommand',
+          source: S3_STORE,
+          needs: [
+            {
+              actions: ['s3:DeleteObject'],
+              on: [reconcileKeys, rawPart],
+              why: 'remove a scratch key file once compared, and the parts of a discarded run',
+            },
+          ],
+        },
+        {
+          command: 'ListObjectsV2Command',
+          source: S3_STORE,
+          needs: [{ actions: ['s3:ListBucket'], on: [s3(raw)], why: 'find the parts of a discarded run (run-lifecycle.ts)' }],
+        },
+        {
+          command: 'GetTablesCommand',
+          source: GLUE,
+          needs: [
+            {
+              actions: ['glue:GetTables'],
+              on: [arn('glue', 'catalog'), arn('glue', `database/${n.databases.cleaned}`)],
+              why: 'which source tables the cleaned zone holds (a table never cleaned is skipped)',
+            },
+          ],
+        },
+        ...['GetTableCommand', 'BatchCreatePartitionCommand'].map((command) => ({
+          command,
+          source: GLUE,
+          needs: [
+            {
+              actions: [`glue:${command.replace(/Command$/, '')}`],
+              on: glueTable(n.databases.raw, 'sales_order'),
+              why: 'register the run’s raw partitions once the raw table exists',
+            },
+          ],
+        })),
+        ...['StartQueryExecutionCommand', 'GetQueryExecutionCommand', 'GetQueryResultsCommand'].map((command) => ({
+          command,
+          source: ATHENA,
+          needs: [
+            {
+              actions: [`athena:${command.replace(/Command$/, '')}`],
+              on: [arn('athena', `workgroup/${n.transformWorkgroup}`)],
+              why: 'the comparison SELECTs and the key table DDL in the pipeline’s workgroup',
+            },
+          ],
+        })),
+      ],
+      unused: [
+        ...unusedStore(
+          ['Upload', 'PutObjectCommand', 'DeleteObjectCommand', 'ListObjectsV2Command'],
+          'reconcile writes its run and scratch files; Athena reads the lake',
+        ),
+        ...['ListQueryExecutionsCommand', 'BatchGetQueryExecutionCommand', 'StopQueryExecutionCommand'].map((command) => ({
+          command,
+          source: ATHENA,
+          why: 'reconcile runs ad-hoc statements only; these find a CTAS left running, which only a model write needs',
+        })),
+        ...['GetPartitionsCommand', 'GetPartitionCommand', 'CreateTableCommand', 'StartCrawlerCommand'].map((command) => ({
+          command,
+          source: GLUE,
+          why: 'reconcile lists cleaned tables and registers raw partitions; Athena DDL makes the key tables',
+        })),
+      ],
+      onBehalf: [
+        {
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions'],
+          on: glueTable(n.databases.cleaned, 'sales_order'),
+          why: 'Athena plans the comparison over the cleaned table (and checks the default database) as the caller',
+        },
+        {
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:DeleteTable'],
+          on: glueTable(n.databases.cleaned, `tmp_reconcile_sales_order_${RUN}`),
+          why: 'CREATE EXTERNAL TABLE / DROP TABLE of the temporary key table, and reading it',
+        },
+        {
+          actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+          on: [s3(raw), s3(cleaned)],
+          why: 'Athena lists the cleaned table’s and the key table’s locations',
+        },
+        {
+          actions: ['s3:GetObject'],
+          on: [cleanedPart, reconcileKeys],
+          why: 'Athena reads the cleaned table’s files and the scratch key file as the caller',
+        },
         {
           actions: ['s3:GetBucketLocation', 's3:ListBucket'],
           on: [s3(n.queryResultsBucket)],

@@ -59,6 +59,7 @@ describe('toPipelineEvent + routeFor', () => {
     ['zone-written-cleaned', 'crawl', 'cleaned-written-crawl'],
     ['scheduled-tick-extract', 'extract', 'schedule-extract'],
     ['scheduled-tick-sweep', 'sweep', 'schedule-sweep'],
+    ['scheduled-tick-reconcile', 'reconcile', 'schedule-reconcile'],
   ] as const)('%s starts %s by route %s', (name, step, route) => {
     expect(routeFor(toPipelineEvent(fixture(name), names), step).name).toBe(route);
   });

@@ -25,7 +25,7 @@ import { zoneOfBucket, zoneOfCrawler, type DeployedNames } from '../../definitio
 import { DETAIL_TYPES, EVENT_SOURCES, type PipelineEvent } from '../../definition/events';
 import { ROUTES, routeMatches, type Route } from '../../definition/routes';
 import { ZONES } from '../../definition/zones';
-import type { Step } from '../../definition/run-stages';
+import { SCHEDULED_STEPS, type Step } from '../../definition/run-stages';
 import { isRunId } from '../../core/run-id';
 
 /** S3 "Object Created" delivered through EventBridge (Powertools' schema, narrowed to the source and detail-type). */
@@ -75,7 +75,7 @@ export type AthenaQueryStateChangeEvent = z.infer<typeof athenaQueryStateChangeS
 export const scheduledTickSchema = z.object({
   source: z.literal(EVENT_SOURCES.scheduler),
   'detail-type': z.literal(DETAIL_TYPES.scheduledTick),
-  detail: z.object({ step: z.enum(['extract', 'sweep']) }),
+  detail: z.object({ step: z.enum(SCHEDULED_STEPS) }),
 });
 
 /** Our `ZoneWritten` as EventBridge delivers it (envelope added by PutEvents). */

@@ -24,6 +24,37 @@ beforeEach(() => {
   glue.on(GetTableCommand).rejects(awsError('EntityNotFoundException', 400));
 });
 
+/** Runs `fn` with the given variables set in process.env (undefined: unset), restoring them after. */
+async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  apply(vars);
+  try {
+    return await fn();
+  } finally {
+    apply(before);
+  }
+}
+
+describe('extract handler settings (no source needed)', () => {
+  it.each([
+    [{ LAKEHOUSE_CAPTURE: 'logical' }, /LAKEHOUSE_CAPTURE must be watermark or cdc: "logical"/],
+    [{ LAKEHOUSE_CAPTURE: 'cdc', LAKEHOUSE_CDC_SLOT: 'Lakehouse-Slot' }, /LAKEHOUSE_CDC_SLOT must be a lower-case identifier/],
+    [{ LAKEHOUSE_CAPTURE: 'cdc', LAKEHOUSE_CDC_PUBLICATION: 'pub; drop' }, /LAKEHOUSE_CDC_PUBLICATION must be a lower-case/],
+    [{ LAKEHOUSE_CAPTURE: 'cdc', LAKEHOUSE_CDC_MAX_LAG: 'lots' }, /LAKEHOUSE_CDC_MAX_LAG must be a positive size/],
+    [{ LAKEHOUSE_CAPTURE: 'cdc', LAKEHOUSE_CDC_MAX_LAG: '0' }, /LAKEHOUSE_CDC_MAX_LAG must be a positive size/],
+  ])('fails terminally on %j before reading the secret', async (vars, message) => {
+    const out = await withEnv(vars, () => handler(fixture('scheduled-tick-extract'), lambdaContext('extract')));
+    expect(out).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(message) } });
+    expect(secrets.calls()).toHaveLength(0);
+  });
+});
+
 describe('extract handler (no source needed)', () => {
   it('rejects a secret without connection fields, naming the fields and not the values', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'u', password: 'hunter2' }) });

@@ -1,0 +1,186 @@
+/**
+ * The extract Lambda in capture mode `cdc` (LAKEHOUSE_CAPTURE=cdc) against the
+ * real server's logical decoding (TEST_DATABASE_URL; the server runs with
+ * wal_level = logical): a slot and publication of this file's own, created
+ * and dropped here. A file of its own because the handler caches the source
+ * secret per container (module), and this suite's source is its own database.
+ * Without TEST_DATABASE_URL the suite is reported as skipped.
+ */
+import '../handler-env';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
+import { mockClient } from 'aws-sdk-client-mock';
+import { gunzipSync } from 'node:zlib';
+import { Client } from 'pg';
+import { handler, logger } from '../../../../jobs/extract/handler';
+import { BUCKETS } from '../handler-env';
+import { awsError } from '../helpers';
+import { fakeS3 } from '../s3-fake';
+import { fixture, lambdaContext, withLogLines } from './fixtures';
+import { UNSET_SERVER_URL } from '../../../support/pg-test-db';
+
+const s3 = mockClient(S3Client);
+const secrets = mockClient(SecretsManagerClient);
+const glue = mockClient(GlueClient);
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+beforeEach(() => {
+  s3.reset();
+  secrets.reset();
+  glue.reset();
+  glue.on(GetTableCommand).rejects(awsError('EntityNotFoundException', 400));
+});
+
+/** Runs `fn` with the given variables set in process.env (undefined: unset), restoring them after. */
+async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  apply(vars);
+  try {
+    return await fn();
+  } finally {
+    apply(before);
+  }
+}
+
+(serverUrl ? describe : describe.skip)('extract handler in capture mode cdc against postgres', () => {
+  const url = serverUrl ?? UNSET_SERVER_URL;
+  const database = `lakehouse_test_extract_cdc_${process.pid}`;
+  const slot = `lakehouse_test_xh_${process.pid}`;
+  const publication = `lakehouse_test_xh_${process.pid}`;
+  const dbUrl = (() => {
+    const u = new URL(url);
+    u.pathname = `/${database}`;
+    return u.toString();
+  })();
+  const cdcEnv = { LAKEHOUSE_CAPTURE: 'cdc', LAKEHOUSE_CDC_SLOT: slot, LAKEHOUSE_CDC_PUBLICATION: publication };
+  const sql = async (text: string) => {
+    const db = new Client({ connectionString: dbUrl });
+    await db.connect();
+    try {
+      return (await db.query(text)).rows as Record<string, unknown>[];
+    } finally {
+      await db.end();
+    }
+  };
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`drop database if exists ${database}`);
+    await admin.query(`create database ${database}`);
+    await admin.end();
+    await sql(`create table currency (
+      currency_id serial primary key,
+      currency_code varchar(3) not null,
+      created_at timestamp not null default current_timestamp,
+      last_updated timestamp not null default current_timestamp)`);
+    await sql('alter table currency replica identity full');
+    await sql(`insert into currency (currency_code, created_at, last_updated) values
+      ('GBP', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'),
+      ('USD', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962')`);
+    await sql(`create publication ${publication} for table currency`);
+    await sql(`select pg_create_logical_replication_slot('${slot}', 'pgoutput')`);
+  });
+
+  afterAll(async () => {
+    await sql(`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '${slot}'`).catch(
+      () => undefined,
+    );
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`drop database if exists ${database} with (force)`);
+    await admin.end();
+  });
+
+  it('writes the committed changes as a run, confirms the slot after the manifest, and finds nothing on the next tick', async () => {
+    const lake = fakeS3(s3);
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: dbUrl }) });
+    // Rows present before the slot are the initial load's (lakehouse cdc setup), not the slot's.
+    await sql(`insert into currency (currency_code, created_at, last_updated)
+      values ('EUR', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962')`);
+    await sql(`update currency set currency_code = 'CHF' where currency_code = 'USD'`); // last_updated unchanged
+    await sql(`delete from currency where currency_code = 'GBP'`);
+    const before = await sql(`select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = '${slot}'`);
+
+    const { result: first, lines } = await withLogLines(logger, () =>
+      withEnv(cdcEnv, () => handler(fixture('scheduled-tick-extract'), lambdaContext('extract'))),
+    );
+    expect(first).toMatchObject({ status: 'ok', result: { tables: { currency: 3 }, changes: 3 } });
+    const { runId, confirmedLsn } = (first as unknown as { result: { runId: string; confirmedLsn: string } }).result;
+    const part = lake.objects.get(`${BUCKETS.raw}/currency/run_id=${runId}/part-00000.jsonl.gz`)!.body;
+    const rows = gunzipSync(part)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(rows.map((r) => [r._op, r.currency_code])).toEqual([
+      ['insert', 'EUR'],
+      ['update', 'CHF'],
+      ['delete', 'GBP'],
+    ]);
+    expect(lake.keys(BUCKETS.raw)).toEqual(expect.arrayContaining([`_manifests/${runId}.json`, `_ledger/runs/${runId}.json`]));
+    // The slot moved past the run's changes; a healthy slot logs no error line.
+    const after = await sql(`select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = '${slot}'`);
+    expect(after[0].lsn).not.toBe(before[0].lsn);
+    expect(confirmedLsn).toBeTruthy();
+    expect(lines.filter((l) => l.level === 'ERROR')).toEqual([]);
+
+    const second = await withEnv(cdcEnv, () => handler(fixture('scheduled-tick-extract'), lambdaContext('extract')));
+    expect(second).toMatchObject({ status: 'ok', result: { runId: null, changes: 0 } });
+  });
+
+  it('logs the slot alert line when the slot does not exist (the log scan emails it)', async () => {
+    fakeS3(s3);
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: dbUrl }) });
+    const { result, lines } = await withLogLines(logger, () =>
+      withEnv({ ...cdcEnv, LAKEHOUSE_CDC_SLOT: `${slot}_missing` }, () =>
+        handler(fixture('scheduled-tick-extract'), lambdaContext('extract')),
+      ),
+    );
+    expect(result).toMatchObject({ status: 'failed' });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          level: 'ERROR',
+          message: 'change capture slot lag',
+          error: expect.stringMatching(/replication slot does not exist: run `lakehouse cdc setup`/),
+        }),
+      ]),
+    );
+  });
+
+  it('logs the slot alert line when the pipeline stops consuming and the lag passes LAKEHOUSE_CDC_MAX_LAG', async () => {
+    // The lake refuses every write, so no run completes and the slot is never confirmed.
+    s3.onAnyCommand().rejects(awsError('AccessDenied', 403));
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: dbUrl }) });
+    await sql(`insert into currency (currency_code) values ('JPY')`);
+    await sql(`insert into currency (currency_code) select 'X' || (g % 100) from generate_series(1, 500) g`);
+    const lag = await sql(
+      `select pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint as lag from pg_replication_slots where slot_name = '${slot}'`,
+    );
+    expect(Number(lag[0].lag)).toBeGreaterThan(16 * 1024);
+    const { result, lines } = await withLogLines(logger, () =>
+      withEnv({ ...cdcEnv, LAKEHOUSE_CDC_MAX_LAG: '16KB' }, () =>
+        handler(fixture('scheduled-tick-extract'), lambdaContext('extract')),
+      ),
+    );
+    expect(result).toMatchObject({ status: 'failed' });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          level: 'ERROR',
+          message: 'change capture slot lag',
+          slot,
+          error: expect.stringMatching(/behind the source, over LAKEHOUSE_CDC_MAX_LAG \(16KB\)/),
+        }),
+      ]),
+    );
+  });
+});
