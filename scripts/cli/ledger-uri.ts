@@ -4,8 +4,7 @@
  * credential chain (environment, shared config/SSO profile, instance or
  * container role) and region (`AWS_REGION` / the profile) unless one is given.
  */
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3RunLedger } from '../../jobs/lib/adapters/aws/s3-run-ledger';
+import type { S3RunLedger as S3RunLedgerType } from '../../jobs/lib/adapters/aws/s3-run-ledger';
 import { LEDGER_PREFIX } from '../../jobs/lib/definition/lambda-environment';
 
 /** Where an S3 ledger lives. */
@@ -29,8 +28,17 @@ export function parseLedgerUri(uri: string): S3LedgerLocation {
   return { bucket: m[1], prefix: rest === '' ? LEDGER_PREFIX : rest.endsWith('/') ? rest : `${rest}/` };
 }
 
-/** An S3RunLedger at `uri` (see {@link parseLedgerUri}); `region` overrides the SDK's default. */
-export function s3LedgerAt(uri: string, region?: string): S3RunLedger {
+/**
+ * An S3RunLedger at `uri` (see {@link parseLedgerUri}); `region` overrides the SDK's default.
+ * The AWS SDK is loaded only here, when a command is pointed at S3: every other
+ * command, `npm start` included, does without its tens of MB.
+ * @throws TypeError when `uri` is not an S3 ledger location
+ */
+export async function s3LedgerAt(uri: string, region?: string): Promise<S3RunLedgerType> {
   const { bucket, prefix } = parseLedgerUri(uri);
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  // A CommonJS require, so the adapter (which loads the SDK) is read only now.
+  const { S3RunLedger } =
+    require('../../jobs/lib/adapters/aws/s3-run-ledger') as typeof import('../../jobs/lib/adapters/aws/s3-run-ledger');
   return new S3RunLedger(new S3Client(region ? { region } : {}), bucket, prefix);
 }

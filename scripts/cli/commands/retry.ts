@@ -83,7 +83,7 @@ export function registerRetry(program: Command, setCode: (code: number) => void)
     .addOption(new Option('--region <region>', 'AWS region of the ledger bucket (default: the SDK default chain)'))
     .action(async (runs: string[], options: { ledger?: string; region?: string }) => {
       if (options.ledger) {
-        const ledger = s3LedgerAt(options.ledger, options.region);
+        const ledger = await s3LedgerAt(options.ledger, options.region);
         const report = await retryRuns({ ledger, clock: { now: () => new Date() } }, runs);
         console.log(renderRetry(report));
         if (report.cleared.length)
