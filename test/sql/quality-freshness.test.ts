@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../jobs/lib/core/logger';
 import { parseDeclarationFile } from '../../jobs/lib/core/quality/declarations';
-import { checkSourceFreshness, freshnessLines, recordSeedSnapshot } from '../../jobs/lib/core/quality/source-freshness';
+import { runQualityTests } from '../../jobs/lib/core/quality/run-tests';
+import {
+  checkSourceFreshness,
+  freshnessLines,
+  readSeedSnapshot,
+  recordSeedSnapshot,
+} from '../../jobs/lib/core/quality/source-freshness';
 import { keys } from '../../jobs/lib/definition/object-keys';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
 import { givenCleaned, openSqlTestLake, type SqlTestLake } from './sql-test-lake';
@@ -76,4 +82,17 @@ it('ages a seeded snapshot from its seed time while nothing newer arrived', asyn
   expect(later?.tables[0].state).toBe('warn');
   expect(later?.tables[0].result.detail).toContain('seeded snapshot, seeded 2026-01-01T09:00:00.000Z');
   expect(errors).toHaveLength(2);
+});
+
+it('ages a seeded snapshot the same way when the tests run on demand (lakehouse test)', async () => {
+  const seeded = newStore();
+  await recordSeedSnapshot(seeded, { seededAt: '2026-01-01T09:00:00.000Z', newest: '2025-02-25 10:00:00' });
+  const onDemand = async (snapshot: Awaited<ReturnType<typeof readSeedSnapshot>>) =>
+    runQualityTests(
+      { runId: '20260101t100000z', declarations: { zone: 'cleaned', tests: [], freshness: declarations, keys: {} }, snapshot },
+      { engine: lake.engine, clock: { now: () => new Date('2026-01-01T10:00:00Z') } },
+    );
+  expect((await onDemand(await readSeedSnapshot(seeded)))[0]).toMatchObject({ test: 'freshness', status: 'pass' });
+  // Without the seed record the same data is a year old.
+  expect((await onDemand(await readSeedSnapshot(newStore())))[0]).toMatchObject({ test: 'freshness', status: 'fail' });
 });

@@ -18,6 +18,8 @@ export interface QualityRunInput {
   counts?: Record<string, number>;
   /** Rows earlier runs wrote per model, oldest first (row_count tests' median). */
   history?: Record<string, number>[];
+  /** A seeded snapshot (source-freshness.ts `readSeedSnapshot`): freshness ages it from the seed time, as every pass does. */
+  snapshot?: { seededAt: Date; newest: Date };
 }
 
 /** The engine the tests run on and the clock results and freshness are timed by. */
@@ -56,7 +58,7 @@ export async function runQualityTests(input: QualityRunInput, deps: QualityDeps)
   }
   const out: QualityResult[] = [];
   for (const test of tests) out.push(batched.get(test) ?? (await runOne(test, input, deps)));
-  for (const f of input.declarations.freshness) out.push(await checkFreshness(f, input.runId, deps));
+  for (const f of input.declarations.freshness) out.push(await checkFreshness(f, input.runId, deps, input.snapshot));
   return out;
 }
 

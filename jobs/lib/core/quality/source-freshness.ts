@@ -42,7 +42,11 @@ export function utcTimestamp(text: string): Date {
   return new Date(`${text.trim().replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(text.trim()) ? '' : 'Z'}`);
 }
 
-async function readSnapshot(store: ObjectStore): Promise<{ seededAt: Date; newest: Date } | undefined> {
+/**
+ * The seeded snapshot `lakehouse seed` recorded in `store` (the transformed zone), or undefined
+ * when there is none or it cannot be read (then freshness ages tables from their newest change).
+ */
+export async function readSeedSnapshot(store: ObjectStore): Promise<{ seededAt: Date; newest: Date } | undefined> {
   if (!(await store.exists(SEED_SNAPSHOT_KEY))) return undefined;
   try {
     const s = JSON.parse((await store.get(SEED_SNAPSHOT_KEY)).toString('utf8')) as SeedSnapshot;
@@ -126,7 +130,7 @@ export async function checkSourceFreshness(deps: SourceFreshnessDeps): Promise<F
   if (!declared.length) return undefined;
   const now = deps.clock.now();
   const runId = freshnessRunId(now);
-  const snapshot = await readSnapshot(deps.results);
+  const snapshot = await readSeedSnapshot(deps.results);
   const results: QualityResult[] = [];
   for (const f of declared) {
     try {
