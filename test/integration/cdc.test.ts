@@ -138,6 +138,10 @@ describeServer('change capture (cdc) on a PostgreSQL server, through the CLI', (
     const overall = await lakehouse(['status']);
     expect(overall.code).toBe(0);
     expect(overall.stdout).toMatch(new RegExp(`change capture: slot ${slot} idle, lag [\\d.]+[KMG]?B, retained WAL`));
+    // A full refresh re-extracts by watermark, which CDC does not use: refused with what to do instead.
+    const refresh = await lakehouse(['run', '--full-refresh', '--dry-run']);
+    expect(refresh.code).toBe(2);
+    expect(refresh.stderr).toMatch(/LAKEHOUSE_CAPTURE=cdc does not use.*lakehouse cdc drop && lakehouse cdc setup/);
     // Setting up again keeps the slot where it is and loads nothing.
     const again = await lakehouse(['cdc', 'setup']);
     expect(again).toMatchObject({ code: 0 });

@@ -1,5 +1,6 @@
 /** `lakehouse run`: one pass of the event chain, then a summary. */
 import type { Command } from 'commander';
+import { readSettings } from '../../../jobs/lib/runtimes/local/settings';
 import type { RunRecord } from '../../../jobs/lib/core/ports';
 import type { Delivery } from '../../../jobs/lib/runtimes/local/event-bus';
 import { type PassResult, runPass } from '../../../jobs/lib/runtimes/local/run-pass';
@@ -157,6 +158,16 @@ export function registerRun(program: Command, setCode: (code: number) => void): 
         setCode(EXIT.usage);
         return;
       }
+      if (options.fullRefresh && readCaptureMode() === 'cdc') {
+        // A full refresh clears watermarks, which CDC does not read: it would extract nothing and say so too late.
+        console.error(
+          'lakehouse: run --full-refresh re-extracts by watermark, which LAKEHOUSE_CAPTURE=cdc does not use. ' +
+            'To reload everything in CDC mode, make a new slot and initial load: `lakehouse cdc drop && lakehouse cdc setup`; ' +
+            'or run it once with LAKEHOUSE_CAPTURE=watermark.',
+        );
+        setCode(EXIT.usage);
+        return;
+      }
       await withRuntime(
         (runtime) =>
           interruptible(runtime, setCode, async () => {
@@ -169,4 +180,13 @@ export function registerRun(program: Command, setCode: (code: number) => void): 
         { readOnly: options.dryRun },
       );
     });
+}
+
+/** The capture mode the environment sets (`LAKEHOUSE_CAPTURE`), or undefined when the settings cannot be read (the runtime reports that). */
+function readCaptureMode(): string | undefined {
+  try {
+    return readSettings().capture;
+  } catch {
+    return undefined;
+  }
 }
