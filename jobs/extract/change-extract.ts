@@ -25,17 +25,15 @@
  * outrank the delete, so it takes its commit time too. Within one run the
  * versions of a key strictly increase in log order.
  */
-import picomatch from 'picomatch';
 import type { CapturedChange, ChangeCapture } from '../lib/core/change-capture';
-import { TerminalError, errorMessage } from '../lib/core/errors';
+import { TerminalError } from '../lib/core/errors';
 import { lineReject, writeLineRejects, type LineReject } from '../lib/core/line-rejects';
 import type { Logger } from '../lib/core/logger';
-import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import type { Catalog, Clock, ObjectStore, RawRow, RunLedger, SourceColumn } from '../lib/core/ports';
 import { RAW_MAX_ROW_BYTES, RawPartWriter } from '../lib/core/raw-part-writer';
-import { registerRawPartitions } from '../lib/core/raw-partitions';
-import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
-import { keys } from '../lib/definition/object-keys';
+import { publishRun } from '../lib/core/publish-run';
+import { claimRunId, discardRun } from '../lib/core/run-lifecycle';
+import { tableFilter } from '../lib/core/table-globs';
 import { RAW_OP_COLUMN } from '../lib/definition/tables';
 import type { ExtractResult } from './extract';
 
@@ -123,11 +121,10 @@ export async function changeExtract(input: ChangeExtractInput, deps: ChangeExtra
   const limit = input.limit ?? DEFAULT_CHANGE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1) throw new TerminalError(`limit must be a positive integer: ${limit}`);
   const partRows = input.partRows ?? 100_000;
-  const included = input.include.length ? picomatch(input.include) : () => false;
-  const excluded = input.exclude.length ? picomatch(input.exclude) : () => false;
+  const captured = tableFilter(input.include, input.exclude);
 
   const available = await deps.listTables();
-  const tables = available.filter((t) => included(t) && !excluded(t));
+  const tables = available.filter(captured);
   if (tables.length === 0) {
     logger.warn('no source table matched', {
       step: STEP,
@@ -157,7 +154,7 @@ export async function changeExtract(input: ChangeExtractInput, deps: ChangeExtra
   }
   const byTable = new Map<string, CapturedChange[]>();
   for (const change of batch.changes) {
-    if (!included(change.table) || excluded(change.table)) continue;
+    if (!captured(change.table)) continue;
     const list = byTable.get(change.table) ?? [];
     list.push(change);
     byTable.set(change.table, list);
@@ -239,39 +236,13 @@ export async function changeExtract(input: ChangeExtractInput, deps: ChangeExtra
       return { runId: null, matched, available: available.length, tables: {}, confirmedLsn: batch.endLsn, ...base };
     }
 
-    const counts = Object.fromEntries([...written].map(([t, w]) => [t, w.rows]));
-    const at = clock.now().toISOString();
-    let manifest: Manifest;
-    try {
-      manifest = manifestSchema.parse({
-        runId,
-        origin: 'extract',
-        createdAt: at,
-        tables: Object.fromEntries(
-          [...written].map(([t, w]) => [
-            t,
-            {
-              files: w.files,
-              rows: w.rows,
-              schema: w.schema.map(({ name, dataType, nullable }) => ({ name, dataType, nullable })),
-            },
-          ]),
-        ),
-      });
-    } catch (error) {
-      throw new TerminalError(`manifest of run ${runId} does not match its schema: ${errorMessage(error)}`, { cause: error });
-    }
-    await recordRun(deps, runId, { origin: 'extract', counts, at });
-    recorded = true;
-    const manifestKey = keys.manifest(runId);
-    try {
-      await raw.put(manifestKey, JSON.stringify(manifest, null, 2));
-    } catch (error) {
-      await markRunFailed(deps, runId, STEP, error);
-      throw error;
-    }
-    logger.info('manifest written', { step: STEP, runId, manifestKey, rows: counts });
-    await registerRawPartitions(deps, STEP, runId, Object.keys(counts));
+    const { manifestKey, counts } = await publishRun(
+      deps,
+      STEP,
+      runId,
+      { origin: 'extract', at: clock.now().toISOString(), tables: Object.fromEntries(written) },
+      () => (recorded = true),
+    );
     // Only now: the run and its manifest are safe, so the source may forget these changes.
     await capture.confirm(batch.endLsn!);
     logger.info('change position confirmed', { step: STEP, runId, lsn: batch.endLsn, more: batch.more });

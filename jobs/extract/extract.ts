@@ -5,11 +5,8 @@
  * into the raw zone, records the run, writes the manifest that starts the
  * chain, and only then advances the watermarks.
  */
-import picomatch from 'picomatch';
 import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
 import type { Logger } from '../lib/core/logger';
-import { manifestSchema, type Manifest } from '../lib/core/manifest';
-import { keys } from '../lib/definition/object-keys';
 import type {
   Catalog,
   Clock,
@@ -22,8 +19,9 @@ import type {
 } from '../lib/core/ports';
 import { lineReject, writeLineRejects, type LineReject } from '../lib/core/line-rejects';
 import { oversizeLines, RAW_MAX_ROW_BYTES, RawPartWriter, withoutRows } from '../lib/core/raw-part-writer';
-import { registerRawPartitions } from '../lib/core/raw-partitions';
-import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
+import { publishRun } from '../lib/core/publish-run';
+import { tableFilter } from '../lib/core/table-globs';
+import { claimRunId, discardRun } from '../lib/core/run-lifecycle';
 
 export interface ExtractInput {
   /** Table globs to extract (picomatch), e.g. `['*']`. */
@@ -97,11 +95,6 @@ function keyStamp(windowKey: string): string {
  */
 function comparableStamp(stamp: string, what: string): string {
   return stamp.length === 23 && stamp.charCodeAt(10) === 84 /* T */ ? stamp : localIso(localMs(stamp, what));
-}
-
-/** A glob matcher; an empty list matches nothing. */
-function matcher(globs: string[]): (name: string) => boolean {
-  return globs.length === 0 ? () => false : picomatch(globs);
 }
 
 interface TableOutcome {
@@ -250,7 +243,7 @@ async function extractTable(
  *   and the error rethrown — the same lifecycle as ingest.
  */
 export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<ExtractResult> {
-  const { source, raw, ledger, clock, logger } = deps;
+  const { source, ledger, clock, logger } = deps;
   if (!Number.isFinite(input.lookbackMs) || input.lookbackMs < 0) {
     throw new TerminalError(`lookbackMs must be a non-negative number of milliseconds: ${input.lookbackMs}`);
   }
@@ -260,10 +253,8 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new TerminalError(`concurrency must be a positive integer: ${concurrency}`);
 
-  const included = matcher(input.include);
-  const excluded = matcher(input.exclude);
   const available = await source.listTables();
-  const tables = available.filter((t) => included(t) && !excluded(t));
+  const tables = available.filter(tableFilter(input.include, input.exclude));
   if (tables.length === 0) {
     // Not "no changes": nothing was looked at. Said as a warning so a person sees it, with what to check.
     logger.warn('no source table matched', {
@@ -301,44 +292,22 @@ export async function extract(input: ExtractInput, deps: ExtractDeps): Promise<E
       return { runId: null, matched: tables, available: available.length, tables: {} };
     }
 
-    const counts = Object.fromEntries(changed.map(([t, o]) => [t, o.rows]));
-    const ranges = Object.fromEntries(changed.map(([t, o]) => [t, { from: o.from, to: o.next!.lastUpdated }]));
-    const at = clock.now().toISOString();
-    let manifest: Manifest;
-    try {
-      manifest = manifestSchema.parse({
-        runId,
+    const { manifestKey, counts } = await publishRun(
+      deps,
+      STEP,
+      runId,
+      {
         origin: 'extract',
-        createdAt: at,
+        at: clock.now().toISOString(),
         tables: Object.fromEntries(
           changed.map(([t, o]) => [
             t,
-            {
-              files: o.files,
-              rows: o.rows,
-              watermark: ranges[t],
-              schema: o.schema.map(({ name, dataType, nullable }) => ({ name, dataType, nullable })),
-            },
+            { files: o.files, rows: o.rows, schema: o.schema, watermark: { from: o.from, to: o.next!.lastUpdated } },
           ]),
         ),
-      });
-    } catch (error) {
-      throw new TerminalError(`manifest of run ${runId} does not match its schema: ${errorMessage(error)}`, { cause: error });
-    }
-
-    await recordRun(deps, runId, { origin: 'extract', counts, watermarks: ranges, at });
-    recorded = true;
-
-    const manifestKey = keys.manifest(runId);
-    try {
-      await raw.put(manifestKey, JSON.stringify(manifest, null, 2));
-    } catch (error) {
-      await markRunFailed(deps, runId, STEP, error);
-      logger.error('manifest write failed', { step: STEP, runId, error: errorMessage(error) });
-      throw error;
-    }
-    logger.info('manifest written', { step: STEP, runId, manifestKey, rows: counts });
-    await registerRawPartitions(deps, STEP, runId, Object.keys(counts));
+      },
+      () => (recorded = true),
+    );
 
     const next: Watermarks = { ...watermarks };
     for (const [table, outcome] of outcomes) if (outcome.next) next[table] = outcome.next;

@@ -25,12 +25,11 @@
 import { ConflictError, errorMessage } from '../lib/core/errors';
 import { writeLineRejects, type LineReject } from '../lib/core/line-rejects';
 import type { Logger } from '../lib/core/logger';
-import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import { keys, LANDING_PREFIX, PROCESSED_LANDING_PREFIX, QUARANTINE_PREFIX } from '../lib/definition/object-keys';
 import type { Catalog, Clock, ObjectStore, RawRow, RunLedger } from '../lib/core/ports';
 import { RawPartWriter } from '../lib/core/raw-part-writer';
-import { registerRawPartitions } from '../lib/core/raw-partitions';
-import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
+import { publishRun } from '../lib/core/publish-run';
+import { claimRunId, discardRun } from '../lib/core/run-lifecycle';
 import { SOURCE_TABLES } from '../lib/definition/tables';
 import type { IngestSettings } from './ingest-settings';
 import { readLandedFile } from './landed-file';
@@ -140,43 +139,32 @@ export async function ingest(request: IngestInput, deps: IngestDeps): Promise<In
   const now = deps.clock.now();
   const at = now.toISOString();
   const runId = await claimRunId(deps);
-  let manifest: Manifest;
+  let manifestKey: string;
   let rejectsKey: string | undefined;
+  let recorded = false;
   try {
     const writer = new RawPartWriter(deps.raw, table, runId);
     await writer.write(rows);
     const files = await writer.close();
     rejectsKey = await writeLineRejects(deps.raw, { runId, table, stage: 'ingest', file: key }, rejects);
     const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-    manifest = manifestSchema.parse({
+    const schema = columns.map((c) => ({ name: c, dataType: 'text', nullable: true }));
+    ({ manifestKey } = await publishRun(
+      deps,
+      STEP,
       runId,
-      origin: 'ingest',
-      createdAt: at,
-      tables: {
-        [table]: {
-          files,
-          rows: rows.length,
-          schema: columns.map((c) => ({ name: c, dataType: 'text', nullable: true })),
-        },
-      },
-    });
-    await recordRun(deps, runId, { origin: 'ingest', counts: { [table]: rows.length }, at });
+      { origin: 'ingest', at, tables: { [table]: { files, rows: rows.length, schema } } },
+      () => (recorded = true),
+    ));
   } catch (error) {
     // Before the record: nothing of the run may remain (run-lifecycle.ts discardRun), as in extract.
-    const keepParts = error instanceof ConflictError;
-    await discardRun(deps, STEP, runId, [table], keepParts);
-    if (!keepParts) await deps.raw.delete(keys.lineRejects(table, runId, 'ingest')).catch(() => undefined);
+    if (!recorded) {
+      const keepParts = error instanceof ConflictError;
+      await discardRun(deps, STEP, runId, [table], keepParts);
+      if (!keepParts) await deps.raw.delete(keys.lineRejects(table, runId, 'ingest')).catch(() => undefined);
+    }
     throw error;
   }
-  const manifestKey = keys.manifest(runId);
-  try {
-    await deps.raw.put(manifestKey, JSON.stringify(manifest, null, 2));
-  } catch (error) {
-    await markRunFailed(deps, runId, STEP, error);
-    deps.logger.error('manifest write failed', { step: STEP, runId, error: errorMessage(error) });
-    throw error;
-  }
-  await registerRawPartitions(deps, STEP, runId, [table]);
   await moveObject(deps.raw, key, `${PROCESSED_LANDING_PREFIX}${key}`, body);
   deps.logger.info('landed file ingested', { step: STEP, runId, table, rows: rows.length, rejected: rejects.length, key });
   if (rejectsKey) {

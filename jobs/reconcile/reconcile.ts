@@ -26,21 +26,20 @@
  * Raw rows carry their operation in `_op` (tables.ts RAW_OP_COLUMN). The
  * watermarks are not touched.
  */
-import picomatch from 'picomatch';
 import { Readable } from 'node:stream';
 import { ConflictError, TerminalError, errorMessage } from '../lib/core/errors';
 import { quoteIdent, quoteLiteral } from '../lib/core/identifiers';
 import type { Logger } from '../lib/core/logger';
-import { manifestSchema, type Manifest } from '../lib/core/manifest';
 import type { Catalog, Clock, ObjectStore, QueryEngine, RawRow, RunLedger, SourceColumn } from '../lib/core/ports';
 import { RawPartWriter } from '../lib/core/raw-part-writer';
-import { registerRawPartitions } from '../lib/core/raw-partitions';
+import { publishRun } from '../lib/core/publish-run';
 import type { ComparisonDialect, KeyRelation, ReconcileComparison } from '../lib/core/reconcile-comparison';
 import type { ReconcileSource } from '../lib/core/reconcile-source';
 import { rowHashSql } from '../lib/core/row-hash';
-import { claimRunId, discardRun, markRunFailed, recordRun } from '../lib/core/run-lifecycle';
+import { claimRunId, discardRun } from '../lib/core/run-lifecycle';
+import { tableFilter } from '../lib/core/table-globs';
 import { renderModel } from '../lib/core/sql/render';
-import { keys, RECONCILE_SCRATCH_PREFIX } from '../lib/definition/object-keys';
+import { RECONCILE_SCRATCH_PREFIX } from '../lib/definition/object-keys';
 import { OP_COLUMN, RAW_OP_COLUMN, SOURCE_TABLES, type ChangeOp, type SourceTableDef } from '../lib/definition/tables';
 
 export interface ReconcileInput {
@@ -191,10 +190,9 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
         .join('; ')}): let them finish (lakehouse run, or lakehouse retry) before reconciling`,
     );
   }
-  const included = input.include.length ? picomatch(input.include) : () => false;
-  const excluded = input.exclude.length ? picomatch(input.exclude) : () => false;
+  const selected = tableFilter(input.include, input.exclude);
   const contract = new Map(SOURCE_TABLES.map((t) => [t.name, t]));
-  const tables = (await deps.listTables()).filter((t) => included(t) && !excluded(t) && contract.has(t));
+  const tables = (await deps.listTables()).filter((t) => selected(t) && contract.has(t));
   const cleaned = new Set(await deps.cleanedTables());
   const skipped = tables.filter((t) => !cleaned.has(t));
   const runId = await claimRunId(deps);
@@ -292,39 +290,13 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
       logger.info(dryRun ? 'dry run: nothing written' : 'source and lake agree: no run', { step: STEP, runId: null });
       return result;
     }
-    const counts = Object.fromEntries([...written].map(([t, w]) => [t, w.rows]));
-    const at = clock.now().toISOString();
-    let manifest: Manifest;
-    try {
-      manifest = manifestSchema.parse({
-        runId,
-        origin: 'reconcile',
-        createdAt: at,
-        tables: Object.fromEntries(
-          [...written].map(([t, w]) => [
-            t,
-            {
-              files: w.files,
-              rows: w.rows,
-              schema: w.schema.map(({ name, dataType, nullable }) => ({ name, dataType, nullable })),
-            },
-          ]),
-        ),
-      });
-    } catch (error) {
-      throw new TerminalError(`manifest of run ${runId} does not match its schema: ${errorMessage(error)}`, { cause: error });
-    }
-    await recordRun(deps, runId, { origin: 'reconcile', counts, at });
-    recorded = true;
-    const manifestKey = keys.manifest(runId);
-    try {
-      await raw.put(manifestKey, JSON.stringify(manifest, null, 2));
-    } catch (error) {
-      await markRunFailed(deps, runId, STEP, error);
-      throw error;
-    }
-    logger.info('manifest written', { step: STEP, runId, manifestKey, rows: counts });
-    await registerRawPartitions(deps, STEP, runId, Object.keys(counts));
+    const { manifestKey } = await publishRun(
+      deps,
+      STEP,
+      runId,
+      { origin: 'reconcile', at: clock.now().toISOString(), tables: Object.fromEntries(written) },
+      () => (recorded = true),
+    );
     return { ...result, runId, manifestKey };
   } catch (error) {
     if (!recorded) await discardRun(deps, STEP, runId, tables, error instanceof ConflictError);

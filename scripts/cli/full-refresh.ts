@@ -7,7 +7,7 @@
  * that lacks loaded runs is refused before anything is read.
  */
 import { existsSync } from 'node:fs';
-import picomatch from 'picomatch';
+import { tableFilter } from '../../jobs/lib/core/table-globs';
 import { quoteIdent } from '../../jobs/lib/core/identifiers';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { formatCount, textTable } from './text-table';
@@ -39,9 +39,7 @@ export async function fullRefreshDryRun(runtime: LocalRuntime): Promise<string> 
   const source = await runtime.source();
   let tables: string[];
   try {
-    const included = settings.include.length ? picomatch(settings.include) : () => false;
-    const excluded = settings.exclude.length ? picomatch(settings.exclude) : () => false;
-    tables = (await source.listTables()).filter((t) => included(t) && !excluded(t)).sort();
+    tables = (await source.listTables()).filter(tableFilter(settings.include, settings.exclude)).sort();
   } finally {
     await source.close();
   }

@@ -17,7 +17,7 @@
  */
 import bytes from 'bytes';
 import type { Command } from 'commander';
-import picomatch from 'picomatch';
+import { tableFilter } from '../../../jobs/lib/core/table-globs';
 import { extract, type ExtractResult } from '../../../jobs/extract/extract';
 import { dropCdc, publicationGaps, setupCdc } from '../../../jobs/lib/adapters/postgres/pg-cdc-setup';
 import { openPgServer } from '../../../jobs/lib/adapters/postgres/pg-client';
@@ -48,9 +48,7 @@ async function capturedTables(runtime: LocalRuntime): Promise<string[]> {
   const source = await runtime.source();
   try {
     const { include, exclude } = runtime.settings;
-    const inc = include.length ? picomatch(include) : () => false;
-    const exc = exclude.length ? picomatch(exclude) : () => false;
-    return (await source.listTables()).filter((t) => inc(t) && !exc(t));
+    return (await source.listTables()).filter(tableFilter(include, exclude));
   } finally {
     await source.close();
   }
