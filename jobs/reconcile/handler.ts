@@ -1,13 +1,13 @@
 /**
  * Lambda: reconcile (issue 15, part 3). Started by the reconcile schedule
- * (daily by default); compares every source key's row hash with the cleaned
+ * (daily by default); compares every source key's row text with the cleaned
  * zone's latest version of that key and writes the differences (deletes,
  * updates that left `last_updated` unchanged) as a run of origin
  * `reconcile`, which the chain carries to the warehouse like any other
  * (reconcile.ts).
  *
  * - the source: the extract's Secrets Manager secret (cached in the
- *   container); keys and hashes stream with one `COPY … TO STDOUT` per table
+ *   container); keys and row texts stream with one `COPY … TO STDOUT` per table
  *   into a scratch file `_reconcile/<run>/<table>/keys.tsv` in the raw bucket;
  * - the comparison: Athena in the pipeline's workgroup over the cleaned zone,
  *   the scratch file read through a temporary external table in the cleaned

@@ -7,13 +7,13 @@
  * them to the warehouse.
  *
  * Per table:
- *   1. the source streams `key, md5 of the row` (row-hash.ts) into a scratch
- *      object `_reconcile/<run>/<table>/keys.tsv` in the raw zone (headerless
- *      TSV, a folder of its own; never the table in memory);
+ *   1. the source streams `key, canonical text of the row` (row-text.ts) into
+ *      a scratch object `_reconcile/<run>/<table>/keys.tsv` in the raw zone
+ *      (headerless TSV, a folder of its own; never the table in memory);
  *   2. the query engine (DuckDB locally, Athena on AWS:
- *      core/reconcile-comparison.ts) joins it with the cleaned zone's latest
- *      version of every key, hashed from the same canonical text, and returns
- *      only the keys that differ;
+ *      core/reconcile-comparison.ts) hashes it and the cleaned zone's latest
+ *      version of every key, rendered as the same canonical text, joins the
+ *      two on the key in one pass and returns only the keys that differ;
  *   3. keys missing in the source become `delete` rows (the lake's last values,
  *      `last_updated` = the delete's time); keys new or changed in the source
  *      are re-read from it and become `insert` / `update` rows. The version
@@ -35,7 +35,7 @@ import { RawPartWriter } from '../lib/core/raw-part-writer';
 import { publishRun } from '../lib/core/publish-run';
 import type { ComparisonDialect, KeyRelation, ReconcileComparison } from '../lib/core/reconcile-comparison';
 import type { ReconcileSource } from '../lib/core/reconcile-source';
-import { rowHashSql } from '../lib/core/row-hash';
+import { engineHashSql, rowTextSql } from '../lib/core/row-text';
 import { claimRunId, discardRun } from '../lib/core/run-lifecycle';
 import { tableFilter } from '../lib/core/table-globs';
 import { renderModel } from '../lib/core/sql/render';
@@ -100,6 +100,9 @@ export interface ReconcileResult {
 
 const STEP = 'reconcile';
 
+/** Key files fetched ahead of the comparison (each a scratch file on disk, never in memory). */
+const FETCH_AHEAD = 3;
+
 /**
  * A timestamp as zone-less ISO text with milliseconds (`2026-01-02T10:00:00.123`):
  * DuckDB `strftime` (`%g`: milliseconds); Athena (Trino) `format_datetime`, a
@@ -129,15 +132,23 @@ function rawTextSql(def: SourceTableDef, alias: string, dialect: ComparisonDiale
   });
 }
 
-/** The default comparison: DuckDB over the local zones (zones as schemas), the key file read in place. */
+/**
+ * The default comparison: DuckDB over the local zones (zones as schemas), the
+ * key file read in place. The CSV reader's buffer is 4 MiB instead of its
+ * default 16 × the longest line (32 MiB): each thread holds buffers of that
+ * size, which with the local runtime's 192 MB memory limit left the join too
+ * little (scale 100 sales_order ran out of memory). A line may still be up to
+ * the reader's default 2 MiB (DuckDB docs, "CSV import": buffer_size,
+ * max_line_size).
+ */
 export function duckdbComparison(raw: Pick<ObjectStore, 'uri'>): ReconcileComparison {
   return {
     dialect: 'duckdb',
     relation: (zone, table) => `${quoteIdent(zone)}.${quoteIdent(table)}`,
     keys: async (_folder, key) => ({
       sql:
-        `(select k, h from read_csv(${quoteLiteral(raw.uri(key))}, delim = '\\t', header = false, quote = '', escape = '', ` +
-        `columns = {'k': 'VARCHAR', 'h': 'VARCHAR'}))`,
+        `(select k, row_text from read_csv(${quoteLiteral(raw.uri(key))}, delim = '\\t', header = false, quote = '', escape = '', buffer_size = 4194304, ` +
+        `columns = {'k': 'VARCHAR', 'row_text': 'VARCHAR'}))`,
       release: async () => undefined,
     }),
   };
@@ -206,21 +217,17 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
     const order = tables.filter((t) => cleaned.has(t));
     const folderOf = (table: string) => `${RECONCILE_SCRATCH_PREFIX}${runId}/${table}/`;
     const scratchOf = (table: string) => `${folderOf(table)}keys.tsv`;
-    /** Streams one table's `key, hash` file into the raw zone; resolves to the table's source columns. */
+    /** Streams one table's `key, row text` file into the raw zone; resolves to the table's source columns and its line count. */
     const fetchKeys = async (table: string) => {
       const columns = await deps.source.describe(table);
-      await raw.putStream(scratchOf(table), Readable.from(deps.source.keyHashes(contract.get(table)!, columns)));
-      return columns;
+      const lines = countLines(deps.source.keyTexts(contract.get(table)!, columns));
+      await raw.putStream(scratchOf(table), Readable.from(lines));
+      return { columns, compared: lines.count() };
     };
-    // The source streams the next table's key hashes while the engine compares this one's, so the source's and the
-    // engine's work overlap (the benchmark compares reconcile with one COPY of the keys). A prefetch that fails is
-    // reported when its turn comes (or after a failure elsewhere), never as an unhandled rejection.
-    const started = (table: string) => {
-      const p = fetchKeys(table);
-      p.catch(() => undefined);
-      return p;
-    };
-    let next = order.length ? started(order[0]) : undefined;
+    // The source streams the key files of the next tables while the engine compares this one's, so the source's and
+    // the engine's work overlap (the benchmark compares reconcile with one COPY of the keys): up to FETCH_AHEAD files
+    // wait on disk, whatever the tables' sizes. A fetch that fails is reported when its turn comes.
+    const fetches = fetchAhead(order, FETCH_AHEAD, fetchKeys);
     try {
       for (let i = 0; i < order.length; i++) {
         const table = order[i];
@@ -229,11 +236,10 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
         const scratch = scratchOf(table);
         let keyRelation: KeyRelation | undefined;
         try {
-          const columns = await next!;
-          next = i + 1 < order.length ? started(order[i + 1]) : undefined;
+          const { columns, compared } = await fetches.take(i);
           keyRelation = await comparison.keys(folder, scratch, table, runId);
           const ctx: CompareContext = { def, runId, sourceKeys: keyRelation.sql, engine: deps.engine, comparison };
-          const { counts, differences } = await compare(ctx);
+          const { counts, differences } = await compare(ctx, compared);
           result.tables[table] = counts;
           logger.info('table reconciled', { step: STEP, runId, table, ...counts });
           if (dryRun || differences.length === 0) continue;
@@ -278,11 +284,8 @@ export async function reconcile(input: ReconcileInput, deps: ReconcileDeps): Pro
         }
       }
     } finally {
-      // After a failure, let a prefetch still streaming end before its file is removed.
-      if (next) {
-        await next.catch(() => undefined);
-        for (const table of order) await raw.delete(scratchOf(table)).catch(() => undefined);
-      }
+      // After a failure, let fetches still streaming end before their files are removed.
+      for (const table of await fetches.stop()) await raw.delete(scratchOf(table)).catch(() => undefined);
     }
 
     if (written.size === 0) {
@@ -323,21 +326,41 @@ const latest = (def: SourceTableDef, runId: string, comparison: ReconcileCompari
   });
 
 /**
- * The comparison query of one table: the differing keys, each with its
- * operation and the lake's latest version (ISO text). Exported for the
- * rendering tests of both dialects.
+ * Every version of every key of `def` in the cleaned zone, as of run `runId`
+ * (render.ts `:all`). The comparison ranks them itself, as `:latest` does
+ * (greatest last_updated, ties to the greatest run id), after narrowing each
+ * row to its key, hash, op and version: the window then holds four columns,
+ * not the table's.
+ */
+const allVersions = (def: SourceTableDef, runId: string, comparison: ReconcileComparison) =>
+  renderModel(`select * from {{ cleaned.${def.name}:all }}`, {
+    engine: comparison.dialect,
+    runId,
+    relation: comparison.relation,
+  });
+
+/**
+ * The comparison query of one table, one pass over the key file and the
+ * lake's latest versions: the differing keys, each with its operation and the
+ * lake's latest version (ISO text). Both sides' canonical texts are hashed by
+ * the engine (row-text.ts engineHashSql) and compared per key. Exported for
+ * the rendering tests of both dialects.
  */
 export function comparisonSql(def: SourceTableDef, runId: string, sourceKeys: string, comparison: ReconcileComparison): string {
   const key = quoteIdent(def.primaryKey);
   const d = comparison.dialect;
   return `
-with src as (select k, h from ${sourceKeys}),
-lake as (
-    select cast(l.${key} as varchar) as k, ${rowHashSql(def, d, 'l')} as h,
-        l.${quoteIdent(OP_COLUMN)} is not distinct from 'delete' as gone,
-        ${isoTextSql(d, 'l.last_updated')} as version
-    from (${latest(def, runId, comparison)}) l
+with src as (select k, ${engineHashSql(d, 'row_text')} as h from ${sourceKeys}),
+versions as (
+    select cast(l.${key} as varchar) as k, ${engineHashSql(d, rowTextSql(def, d, 'l'))} as h,
+        l.${quoteIdent(OP_COLUMN)} is not distinct from 'delete' as gone, l.last_updated, l.run_id
+    from (${allVersions(def, runId, comparison)}) l
 ),
+ranked as (
+    select k, h, gone, last_updated, row_number() over (partition by k order by last_updated desc, run_id desc) as recency
+    from versions
+),
+lake as (select k, h, gone, ${isoTextSql(d, 'last_updated')} as version from ranked where recency = 1),
 joined as (
     select
         coalesce(src.k, lake.k) as k,
@@ -353,17 +376,9 @@ joined as (
     from src
     full outer join lake on lake.k = src.k
 )
-select k, op, version, in_source, live_in_lake, differs from joined
+select k, op, version from joined
 where (in_source and (not live_in_lake or differs)) or (not in_source and live_in_lake)
 `;
-}
-
-/** The totals query of one table: keys compared, live lake keys. */
-export function totalsSql(def: SourceTableDef, runId: string, sourceKeys: string, comparison: ReconcileComparison): string {
-  return (
-    `select (select count(*) from ${sourceKeys}) as compared, ` +
-    `(select count(*) from (${latest(def, runId, comparison)}) l where l.${quoteIdent(OP_COLUMN)} is distinct from 'delete') as lake_keys`
-  );
 }
 
 /** The lake's latest values of the live keys missing in the source, as raw-row text (step 3). */
@@ -376,25 +391,90 @@ export function deletedRowsSql(def: SourceTableDef, runId: string, sourceKeys: s
   );
 }
 
-/** Counts and differing keys of one table (module comment, step 2). */
-async function compare(ctx: CompareContext): Promise<{ counts: TableReconcile; differences: Difference[] }> {
+/**
+ * Counts and differing keys of one table (module comment, step 2). The live
+ * lake keys need no query of their own: they are the source keys that are
+ * live in the lake (`compared - inserted`) and the live keys the source lost
+ * (`deleted`).
+ *
+ * @param compared  the lines of the table's key file (one per source key)
+ */
+async function compare(ctx: CompareContext, compared: number): Promise<{ counts: TableReconcile; differences: Difference[] }> {
   const { def, runId, sourceKeys, comparison, engine } = ctx;
   const rows = await engine.query(comparisonSql(def, runId, sourceKeys, comparison));
-  const totals = await engine.query(totalsSql(def, runId, sourceKeys, comparison));
   const differences: Difference[] = rows.map((r) => ({
     key: String(r.k),
     op: r.op as ChangeOp,
     lakeVersion: r.version === null || r.version === undefined ? null : String(r.version),
   }));
+  const count = (op: ChangeOp) => differences.filter((d) => d.op === op).length;
+  const inserted = count('insert');
+  const deleted = count('delete');
   return {
-    counts: {
-      compared: Number(totals[0].compared),
-      lakeKeys: Number(totals[0].lake_keys),
-      inserted: differences.filter((d) => d.op === 'insert').length,
-      changed: differences.filter((d) => d.op === 'update').length,
-      deleted: differences.filter((d) => d.op === 'delete').length,
-    },
+    counts: { compared, lakeKeys: compared - inserted + deleted, inserted, changed: count('update'), deleted },
     differences,
+  };
+}
+
+/**
+ * Runs `fetch` over `items` one at a time, in order, each started as soon as
+ * the one before it has finished and at most `ahead` items beyond the last
+ * one taken. `take(i)` waits for item i (taken in order) and lets the fetch
+ * of item i + ahead start; a failed fetch stops the ones after it and its
+ * error comes out of its `take`, never as an unhandled rejection. `stop()`
+ * starts nothing more and resolves, once every started fetch has settled, to
+ * the items fetched (or being fetched) but never taken.
+ */
+function fetchAhead<T>(items: readonly string[], ahead: number, fetch: (item: string) => Promise<T>) {
+  let stopped = false;
+  const startedItems = new Set<number>();
+  const takenItems = new Set<number>();
+  const gates = items.map(() => {
+    let resolve = () => {};
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  });
+  const results: Promise<T>[] = [];
+  items.forEach((item, i) => {
+    const before = i === 0 ? Promise.resolve() : results[i - 1].then(() => undefined);
+    const turn = i < ahead ? Promise.resolve() : gates[i - ahead].promise;
+    const result = Promise.all([before, turn]).then(() => {
+      if (stopped) throw new TerminalError('reconcile stopped before this table was fetched');
+      startedItems.add(i);
+      return fetch(item);
+    });
+    result.catch(() => undefined);
+    results.push(result);
+  });
+  return {
+    take(i: number): Promise<T> {
+      takenItems.add(i);
+      gates[i].resolve();
+      return results[i];
+    },
+    async stop(): Promise<string[]> {
+      stopped = true;
+      for (const gate of gates) gate.resolve();
+      await Promise.allSettled(results);
+      return items.filter((_item, i) => startedItems.has(i) && !takenItems.has(i));
+    },
+  };
+}
+
+/**
+ * Passes a byte stream through and counts its newlines (the lines of a key
+ * file, one per source key); `count()` is final once the stream has ended.
+ */
+function countLines(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> & { count: () => number } {
+  let lines = 0;
+  return {
+    count: () => lines,
+    async *[Symbol.asyncIterator]() {
+      for await (const chunk of chunks) {
+        for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+        yield chunk;
+      }
+    },
   };
 }
 

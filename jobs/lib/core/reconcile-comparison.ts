@@ -2,8 +2,8 @@
  * The port reconcile compares through (issue 15, part 3;
  * jobs/reconcile/reconcile.ts): the query engine's SQL dialect, how it names
  * the lake's tables, and how it reads a scratch key file (the source's
- * `<key>\t<hash>` lines, headerless TSV, written to the raw zone) as a
- * relation of two text columns `k`, `h`.
+ * `<key>\t<row text>` lines, headerless TSV, written to the raw zone) as a
+ * relation of two text columns `k`, `row_text`.
  *
  * DuckDB reads the file directly (`read_csv`, the default in reconcile.ts);
  * Athena needs a table over the file's folder, created before the comparison
@@ -16,7 +16,7 @@ export type ComparisonDialect = 'duckdb' | 'athena';
 
 /** A scratch key file made readable: its relation SQL, and what undoes it. */
 export interface KeyRelation {
-  /** A parenthesised SELECT or a table name giving `(k varchar, h varchar)`. */
+  /** A parenthesised SELECT or a table name giving `(k varchar, row_text varchar)`. */
   sql: string;
   /** Undoes what made the file readable (drops an external table); idempotent. */
   release(): Promise<void>;

@@ -1,6 +1,6 @@
 /**
  * The port reconcile reads the source through (issue 15, part 3): every
- * key with its row hash, streamed, and the rows of chosen keys, rendered as
+ * key with its canonical row text, streamed, and the rows of chosen keys, rendered as
  * extract lands them. A PostgreSQL server or PGlite implements it
  * (adapters/postgres/pg-reconcile-source.ts).
  */
@@ -11,15 +11,16 @@ export interface ReconcileSource {
   /** Columns of a source table in ordinal order (as SourceDb.describe). */
   describe(table: string): Promise<SourceColumn[]>;
   /**
-   * Streams every row's `<key>\t<hash>\n` line (key as text, hash the md5 hex
-   * of row-hash.ts for `def`), in one snapshot, in chunks of text, never the
-   * whole table in memory. Key order is the source's choice.
+   * Streams every row's `<key>\t<row text>\n` line (key as text, the row's
+   * canonical text of row-text.ts for `def`, both as `COPY … TO STDOUT`
+   * writes text), in one snapshot, in chunks, never the whole table in
+   * memory. Key order is the source's choice.
    *
    * @throws TerminalError when the table's primary key is not the one column `def.primaryKey`
    */
-  keyHashes(def: SourceTableDef, columns: SourceColumn[]): AsyncIterable<Buffer>;
+  keyTexts(def: SourceTableDef, columns: SourceColumn[]): AsyncIterable<Buffer>;
   /**
-   * The current rows of the given keys (key texts as {@link keyHashes} gives
+   * The current rows of the given keys (key texts as {@link keyTexts} gives
    * them), each as extract lands it (timestamps as ISO text with
    * milliseconds, numerics as strings); keys no longer present are left out.
    */

@@ -1,6 +1,6 @@
 /**
  * `lakehouse reconcile [--dry-run]`: compares every source table's keys and
- * row hashes with the lake's latest versions (jobs/reconcile/), prints per
+ * row texts with the lake's latest versions (jobs/reconcile/), prints per
  * table the keys compared, inserted, changed and deleted, writes the
  * differences as a run and runs a pass, which carries that run to the
  * warehouse. With `--dry-run` it only compares and prints.
@@ -37,7 +37,7 @@ export function registerReconcile(program: Command, setCode: (code: number) => v
   program
     .command('reconcile')
     .description(
-      'compare source keys and row hashes with the lake; write deletes and changes the watermark cannot see as a run, then run a pass',
+      'compare source rows with the lake key by key; write deletes and changes the watermark cannot see as a run, then run a pass',
     )
     .option('--dry-run', 'compare and print only; write nothing')
     .action(async (options: { dryRun?: boolean }) => {

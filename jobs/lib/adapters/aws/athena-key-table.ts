@@ -1,7 +1,7 @@
 /**
  * Reconcile's comparison on Athena (core/reconcile-comparison.ts): the
  * scratch key file of a table (`_reconcile/<run>/<table>/keys.tsv` in the raw
- * bucket, headerless, `<key>\t<hash>` per line) becomes readable as a
+ * bucket, headerless, `<key>\t<row text>` per line) becomes readable as a
  * temporary external table `tmp_reconcile_<table>_<run>` in the cleaned
  * zone's database, created with Athena DDL before the comparison and dropped
  * after it (dropping an external table leaves its files; reconcile deletes
@@ -11,8 +11,10 @@
  * reads it with the LazySimpleSerDe, its default for TSV (Athena user guide,
  * "Lazy Simple SerDe for CSV, TSV, and custom-delimited files",
  * https://docs.aws.amazon.com/athena/latest/ug/lazy-simple-serde.html): the
- * keys are integers and the hashes hex, so no value holds a tab, a newline, a
- * quote or a backslash. Its LOCATION is the table's scratch folder, which
+ * keys are integers and the row texts as COPY writes them, with every tab,
+ * newline and backslash of a value escaped (core/row-text.ts); with no
+ * escape character declared, the SerDe keeps those escapes as they are, and
+ * the comparison escapes the lake's text the same way. Its LOCATION is the table's scratch folder, which
  * holds only that file (an Athena table reads every file under its location).
  * DDL names are backquoted (Athena user guide, "Names for tables, databases,
  * and columns"); the SELECTs name the table with double quotes.
@@ -50,7 +52,7 @@ export function keyTableName(table: string, runId: string): string {
 export function createKeyTableSql(database: string, name: string, location: string): string {
   if (!/^s3:\/\/[^'\\]+\/$/.test(location)) throw new TerminalError(`not an S3 folder: ${JSON.stringify(location)}`);
   return [
-    `create external table ${ddlName(database)}.${ddlName(name)} (k string, h string)`,
+    `create external table ${ddlName(database)}.${ddlName(name)} (k string, row_text string)`,
     "row format delimited fields terminated by '\\t'",
     'stored as textfile',
     `location ${quoteLiteral(location)}`,

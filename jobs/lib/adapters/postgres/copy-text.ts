@@ -57,6 +57,28 @@ export function isoMillis(text: string): string {
   return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}`;
 }
 
+/** COPY's text-format escapes of the characters it escapes (module comment). */
+const COPY_TEXT_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+};
+const COPY_TEXT_SPECIAL = /[\\\b\f\n\r\t\v]/g;
+
+/**
+ * A value as `COPY … TO STDOUT` (text format) writes it: backslash, backspace,
+ * form feed, newline, carriage return, tab and vertical tab as `\\`, `\b`,
+ * `\f`, `\n`, `\r`, `\t`, `\v`; every other character as itself. For lines
+ * made without COPY (PGlite) that must read like COPY's.
+ */
+export function copyTextEscape(value: string): string {
+  return value.replace(COPY_TEXT_SPECIAL, (c) => COPY_TEXT_ESCAPES[c]);
+}
+
 // Bytes.
 const TAB = 0x09;
 const NL = 0x0a;

@@ -1,12 +1,14 @@
 /**
  * ReconcileSource over a PostgreSQL server or PGlite (one PgClient):
  *
- * - on a server, `COPY (select <key>::text, <row hash> from <table>) TO STDOUT`
- *   in a read-only repeatable-read snapshot, streamed as the server sends it
- *   (pg-copy-streams through PgClient.copyOut), so no table is ever held in memory;
+ * - on a server, `COPY (select <key>::text, <row text> from <table>) TO STDOUT`
+ *   in a read-only repeatable-read snapshot with DateStyle ISO, streamed as the
+ *   server sends it (pg-copy-streams through PgClient.copyOut), so no table is
+ *   ever held in memory;
  * - on PGlite (whose COPY TO writes the whole result into one blob), keyset
- *   pages of `select <key>::text, <row hash> … where <key> > $1 order by <key> limit n`,
- *   one bounded query per page, rendered as the same text lines.
+ *   pages of `select <key>::text, <row text> … where <key> > $1 order by <key> limit n`,
+ *   one bounded query per page, written as COPY would write the same lines
+ *   (PGlite's DateStyle is ISO).
  *
  * Rows of chosen keys are read with the same column rendering extract uses
  * (pg-source-db.ts renderColumn), in batches of bound key arrays.
@@ -15,9 +17,10 @@ import { TerminalError } from '../../core/errors';
 import { assertIdentifier, quoteIdent } from '../../core/identifiers';
 import type { RawRow, SourceColumn } from '../../core/ports';
 import type { ReconcileSource } from '../../core/reconcile-source';
-import { rowHashSql } from '../../core/row-hash';
+import { rowTextSql } from '../../core/row-text';
 import type { SourceTableDef } from '../../definition/tables';
 import type { PgClient, Row } from './pg-client';
+import { copyTextEscape } from './copy-text';
 import { renderColumn } from './pg-source-db';
 
 /** Keys per keyset page (PGlite) and per re-read batch. */
@@ -51,8 +54,8 @@ export class PgReconcileSource implements ReconcileSource {
     return rows.map((r) => ({ name: r.name, dataType: r.data_type, nullable: r.nullable === 'YES' }));
   }
 
-  /** Checks the key and returns `t.<key>` plus the hash expression. */
-  private async plan(def: SourceTableDef, columns: SourceColumn[]): Promise<{ key: string; hash: string }> {
+  /** Checks the key and returns `t.<key>` plus the row text expression. */
+  private async plan(def: SourceTableDef, columns: SourceColumn[]): Promise<{ key: string; text: string }> {
     const pk = await this.db.query<{ name: string }>(
       `select a.attname as name from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
        where i.indrelid = $1::regclass and i.indisprimary`,
@@ -64,17 +67,19 @@ export class PgReconcileSource implements ReconcileSource {
       );
     }
     const types = new Map(columns.map((c) => [c.name, c.dataType]));
-    return { key: `t.${quoteIdent(def.primaryKey)}`, hash: rowHashSql(def, 'postgres', 't', types) };
+    return { key: `t.${quoteIdent(def.primaryKey)}`, text: rowTextSql(def, 'postgres', 't', types) };
   }
 
-  async *keyHashes(def: SourceTableDef, columns: SourceColumn[]): AsyncIterable<Buffer> {
-    const { key, hash } = await this.plan(def, columns);
+  async *keyTexts(def: SourceTableDef, columns: SourceColumn[]): AsyncIterable<Buffer> {
+    const { key, text } = await this.plan(def, columns);
     const from = `${this.relation(def.name)} t`;
     if (this.db.copyOut) {
       await this.db.exec('begin transaction isolation level repeatable read, read only');
       let ok = false;
       try {
-        yield* this.db.copyOut(`copy (select cast(${key} as text), ${hash} from ${from}) to stdout`);
+        // Dates and timestamps in ISO form whatever the server's default (row-text.ts).
+        await this.db.exec("set local datestyle to 'ISO, YMD'");
+        yield* this.db.copyOut(`copy (select cast(${key} as text), ${text} from ${from}) to stdout`);
         ok = true;
       } finally {
         if (ok) await this.db.exec('commit');
@@ -85,12 +90,12 @@ export class PgReconcileSource implements ReconcileSource {
     let after: unknown = null;
     for (;;) {
       const rows: Row[] = await this.db.query(
-        `select ${key} as k, cast(${key} as text) as kt, ${hash} as h from ${from}` +
+        `select ${key} as k, cast(${key} as text) as kt, ${text} as r from ${from}` +
           `${after === null ? '' : ` where ${key} > $2`} order by ${key} limit $1`,
         after === null ? [PAGE] : [PAGE, after],
       );
       if (rows.length === 0) return;
-      yield Buffer.from(rows.map((r) => `${r.kt}\t${r.h}\n`).join(''));
+      yield Buffer.from(rows.map((r) => `${r.kt}\t${copyTextEscape(String(r.r))}\n`).join(''));
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1].k;
     }

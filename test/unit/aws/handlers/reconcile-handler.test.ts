@@ -1,8 +1,8 @@
 /**
  * The reconcile Lambda: the source is the real PostgreSQL server
  * (TEST_DATABASE_URL), S3 the in-memory fake, Glue and Athena SDK mocks.
- * Athena cannot run here, so its answers are given per query (the comparison,
- * the totals, the deleted rows); what is checked is what the handler sends it
+ * Athena cannot run here, so its answers are given per query (the comparison
+ * and the deleted rows); what is checked is what the handler sends it
  * (Trino SQL that parses, the key table's DDL over the scratch folder, the
  * drop after) and what it does with the answers (re-reads the differing keys
  * from the real source and writes them as a run). That the comparison SQL
@@ -133,8 +133,6 @@ describe('reconcile handler (no source needed)', () => {
           ],
         );
       }
-      if (sql.includes('as lake_keys'))
-        return resultSet({ compared: 'bigint', lake_keys: 'bigint' }, [{ compared: 3, lake_keys: 4 }]);
       if (sql.includes('not in (select k from')) {
         return resultSet({ currency_id: 'integer', currency_code: 'varchar', created_at: 'varchar', last_updated: 'varchar' }, [
           {
@@ -158,7 +156,8 @@ describe('reconcile handler (no source needed)', () => {
     });
     const runId = (out as { result: { runId: string } }).result.runId;
 
-    // The source's keys and row hashes went to the scratch folder, one `<key>\t<md5>` line per row.
+    // The source's keys and row texts went to the scratch folder, one `<key>\t<row text>` line per row
+    // (core/row-text.ts: the columns but last_updated, joined by the unit separator).
     expect(scratch!.key).toBe(`_reconcile/${runId}/currency/keys.tsv`);
     expect(
       scratch!.text
@@ -167,7 +166,14 @@ describe('reconcile handler (no source needed)', () => {
         .map((l) => l.split('\t')[0])
         .sort(),
     ).toEqual(['1', '2', '3']);
-    for (const line of scratch!.text.trim().split('\n')) expect(line).toMatch(/^\d+\t[0-9a-f]{32}$/);
+    // Row text: id, code and created_at joined by the unit separator (chr 31).
+    for (const line of scratch!.text.trim().split('\n')) {
+      const [key, text] = line.split('\t');
+      const [id, code, createdAt] = text.split(String.fromCharCode(31));
+      expect(id).toBe(key);
+      expect(code).toMatch(/^[A-Z]{3}$/);
+      expect(createdAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,3})?$/);
+    }
 
     // Athena: drop a leftover, create the key table over the scratch folder, compare, drop it.
     const sqls = queries.sqls();
@@ -175,7 +181,7 @@ describe('reconcile handler (no source needed)', () => {
     expect(sqls[0]).toBe(`drop table if exists \`${DATABASES.cleaned}\`.\`${table}\``);
     expect(sqls[1]).toBe(
       [
-        `create external table \`${DATABASES.cleaned}\`.\`${table}\` (k string, h string)`,
+        `create external table \`${DATABASES.cleaned}\`.\`${table}\` (k string, row_text string)`,
         "row format delimited fields terminated by '\\t'",
         'stored as textfile',
         `location 's3://${BUCKETS.raw}/_reconcile/${runId}/currency/'`,
@@ -183,7 +189,7 @@ describe('reconcile handler (no source needed)', () => {
     );
     expect(sqls.at(-1)).toBe(sqls[0]);
     const selects = sqls.filter((s) => !/^(drop|create) /.test(s));
-    expect(selects).toHaveLength(3);
+    expect(selects).toHaveLength(2);
     for (const sql of selects) {
       expect(sql).toContain(`"${DATABASES.cleaned}"."${table}"`);
       expect(sql).toContain(`"${DATABASES.cleaned}"."currency"`);
