@@ -344,6 +344,43 @@ describe('several tests of a zone', () => {
     ]);
   });
 
+  it("run in batches of the engine's testsPerQuery, with the same results as one query", async () => {
+    await currencies([`(4, 'GBP', null, '${R2}')`, `(5, 'GBP', null, '${R2}')`]);
+    const yaml = [
+      'tests:',
+      '  - unique: [currency_id]',
+      '  - unique: [currency_code]',
+      '  - not_null: [currency_name]',
+      '  - expression: currency_id < 5',
+      '  - expression: currency_id < 4',
+    ].join('\n');
+    const declarations = declared('transformed', 'dim_currency', yaml);
+    const queried: string[] = [];
+    const counting = (testsPerQuery: number | undefined) => ({
+      testsPerQuery,
+      render: (sql: string, runId: string) => lake.engine.render(sql, runId),
+      query: (sql: string) => {
+        queried.push(sql);
+        return lake.engine.query(sql);
+      },
+    });
+    const summary = (results: QualityResult[]) => results.map((r) => [r.test, r.status, r.failing_rows, r.sample_keys]);
+
+    const whole = await runQualityTests({ runId: R2, declarations }, { engine: counting(undefined), clock });
+    expect(queried).toHaveLength(1);
+    queried.length = 0;
+    const batched = await runQualityTests({ runId: R2, declarations }, { engine: counting(2), clock });
+    // 2 + 2 in a query each; the fifth runs alone.
+    expect(queried).toHaveLength(3);
+    expect(summary(batched)).toEqual(summary(whole));
+    expect(summary(batched)[4]).toEqual(['expression_currency_id_4', 'fail', 2, ['4', '5']]);
+  });
+
+  it('are bounded per query on DuckDB (memory of the embedded default)', () => {
+    expect(lake.engine.testsPerQuery).toBeGreaterThan(1);
+    expect(lake.engine.testsPerQuery).toBeLessThanOrEqual(16);
+  });
+
   it('name the test whose SQL fails, when one does', async () => {
     await currencies();
     const yaml = 'tests:\n  - unique: [currency_id]\n  - expression: no_such_column > 0\n    name: broken\n';

@@ -176,6 +176,14 @@ export interface QueryEngine {
   render(sql: string, runId: string): Promise<string>;
   /** Runs an ad-hoc query over the catalog; rows as plain JSON-safe objects. */
   query(sql: string): Promise<Record<string, unknown>[]>;
+  /**
+   * How many generic data-quality tests one query may carry (a UNION ALL of
+   * their summaries); unset means all of a zone's tests in one query. An
+   * engine that runs every branch of a query at once (DuckDB, in one
+   * process's memory) sets a bound; one whose every query costs seconds of
+   * start-up (Athena) leaves it unset.
+   */
+  readonly testsPerQuery?: number;
 }
 
 /** One table of one run to load into the warehouse. */

@@ -36,6 +36,15 @@ const REJECTS_FORMAT = { file: REJECTS_FILE, options: 'format json, compression 
  */
 export class DuckDbQueryEngine implements QueryEngine {
   /**
+   * Data-quality tests per query. DuckDB runs every branch of a UNION ALL at
+   * once, each with its own hash tables: the transformed zone's 58 generic tests
+   * in one query took about 100 MB more resident memory than batches of 8 on the
+   * first run of the embedded default (npm start), which ran no slower
+   * (docs/performance.md, "Memory").
+   */
+  readonly testsPerQuery = 8;
+
+  /**
    * @param conn      a DuckDB connection whose catalog has schemas raw/cleaned/transformed (the local crawler's views)
    * @param zoneRoot  absolute folder of a zone (its "bucket")
    */

@@ -23,7 +23,7 @@ export interface QualityGateConfig {
 }
 
 export interface QualityGateDeps {
-  engine: Pick<QueryEngine, 'render' | 'query'>;
+  engine: Pick<QueryEngine, 'render' | 'query' | 'testsPerQuery'>;
   ledger: RunLedger;
   clock: Clock;
   logger: Logger;

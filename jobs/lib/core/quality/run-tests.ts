@@ -24,7 +24,7 @@ export interface QualityRunInput {
 
 /** The engine the tests run on and the clock results and freshness are timed by. */
 export interface QualityDeps {
-  engine: Pick<QueryEngine, 'render' | 'query'>;
+  engine: Pick<QueryEngine, 'render' | 'query' | 'testsPerQuery'>;
   clock: Clock;
 }
 
@@ -40,7 +40,8 @@ const statusOf = (failing: number, severity: 'error' | 'warn'): QualityStatus =>
 
 /**
  * Runs every declared test of the zone for `runId`: the generic row tests
- * together in one query ({@link runBatch}), singular tests one query each,
+ * together in batches of the engine's `testsPerQuery` (all in one query when
+ * it sets none; {@link runBatch}), singular tests one query each,
  * row_count from the counts; then the zone's freshness checks. Results are
  * in declaration order.
  *
@@ -53,8 +54,10 @@ export async function runQualityTests(input: QualityRunInput, deps: QualityDeps)
   const tests = input.declarations.tests;
   const batched = new Map<DeclaredTest, QualityResult>();
   const generic = tests.filter((t) => t.test.kind !== 'singular' && t.test.kind !== 'row_count');
-  if (generic.length > 1) {
-    for (const [test, result] of await runBatch(generic, input, deps)) batched.set(test, result);
+  const size = Math.max(1, deps.engine.testsPerQuery ?? generic.length);
+  for (let i = 0; i < generic.length; i += size) {
+    const batch = generic.slice(i, i + size);
+    if (batch.length > 1) for (const [test, result] of await runBatch(batch, input, deps)) batched.set(test, result);
   }
   const out: QualityResult[] = [];
   for (const test of tests) out.push(batched.get(test) ?? (await runOne(test, input, deps)));
