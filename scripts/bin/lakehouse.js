@@ -7,9 +7,16 @@
 // DuckDB's workers) a malloc arena of its own and keeps what they free, which
 // put about 70 MB on the resident set of a scale-100 run; two arenas cost no
 // measurable time there.
+//
+// The child also gets --wasm-num-compilation-tasks=1 (before the user's own
+// flags, so theirs win): V8 otherwise compiles the embedded PostgreSQL's
+// WebAssembly (PGlite) on up to 128 background tasks, each holding its own
+// compiler memory; one task took about 20 MB off the first run's peak at no
+// cost in wall time (docs/performance.md, "The embedded default").
 if (process.platform === 'linux' && !process.env.MALLOC_ARENA_MAX) {
   const { spawn } = require('node:child_process');
-  const child = spawn(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], {
+  const flags = ['--wasm-num-compilation-tasks=1', ...process.execArgv];
+  const child = spawn(process.execPath, [...flags, __filename, ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, MALLOC_ARENA_MAX: '2' },
   });

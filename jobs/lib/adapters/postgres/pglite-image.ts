@@ -135,9 +135,19 @@ function writable(folder: string): boolean {
   }
 }
 
-/** Runs pglite-image-writer.ts in a child process through tsx, as the CLI runs the sources. */
+/**
+ * Runs pglite-image-writer.ts in a child process through tsx, as the CLI runs
+ * the sources, with PGlite's WebAssembly compiled on one background task as
+ * the CLI launcher does (scripts/bin/lakehouse.js).
+ */
 function runWriter(cluster: string): Promise<void> {
-  const args = ['--require', require.resolve('tsx/cjs'), join(__dirname, 'pglite-image-writer.ts'), cluster];
+  const args = [
+    '--wasm-num-compilation-tasks=1',
+    '--require',
+    require.resolve('tsx/cjs'),
+    join(__dirname, 'pglite-image-writer.ts'),
+    cluster,
+  ];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (error, _stdout, stderr) => {
       if (!error) return resolve();
