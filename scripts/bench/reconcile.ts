@@ -8,6 +8,10 @@
  * runs as a dry run, so nothing is written. On PGlite (no streaming COPY out)
  * the floor reads the keys in the same key-ordered pages reconcile uses.
  *
+ * On a server it also times a second reference, one `COPY <table> TO STDOUT`
+ * of every table (every value, as any comparison of values must read them
+ * at least once), and prints reconcile's ratio to that too.
+ *
  * Prints one line per table and the totals; exit code 1 when reconcile fails.
  */
 import { quoteIdent } from '../../jobs/lib/core/identifiers';
@@ -24,7 +28,7 @@ async function main(): Promise<number> {
   const runtime = await openLocalRuntime(readSettings());
   try {
     const db = await runtime.sourceClient();
-    const floors = new Map<string, { ms: number; keys: number }>();
+    const floors = new Map<string, { ms: number; keys: number; tableMs?: number }>();
     for (const def of SOURCE_TABLES) {
       const key = quoteIdent(def.primaryKey);
       const started = performance.now();
@@ -45,21 +49,33 @@ async function main(): Promise<number> {
           after = rows[rows.length - 1].k;
         }
       }
-      floors.set(def.name, { ms: performance.now() - started, keys });
+      const ms = performance.now() - started;
+      let tableMs: number | undefined;
+      if (db.copyOut) {
+        const tableStarted = performance.now();
+        for await (const _chunk of db.copyOut(`copy ${quoteIdent(def.name)} to stdout`));
+        tableMs = performance.now() - tableStarted;
+      }
+      floors.set(def.name, { ms, keys, tableMs });
     }
     const started = performance.now();
     const result = await reconcileLocal(runtime, { dryRun: true });
     const reconcileMs = performance.now() - started;
 
-    const table = textTable(['source table', 'keys', 'key COPY (ms)'], ['left', 'right', 'right']);
-    for (const [name, f] of floors) table.push([name, formatCount(f.keys), f.ms.toFixed(0)]);
+    const table = textTable(['source table', 'keys', 'key COPY (ms)', 'table COPY (ms)'], ['left', 'right', 'right', 'right']);
+    for (const [name, f] of floors) table.push([name, formatCount(f.keys), f.ms.toFixed(0), f.tableMs?.toFixed(0) ?? '-']);
     const floorMs = [...floors.values()].reduce((n, f) => n + f.ms, 0);
+    const tableMs = [...floors.values()].reduce((n, f) => n + (f.tableMs ?? 0), 0);
     console.log(table.toString());
     const differences = Object.values(result.tables).reduce((n, t) => n + t.inserted + t.changed + t.deleted, 0);
     console.log(`source: ${db.copyOut ? 'PostgreSQL server (COPY TO STDOUT)' : 'PGlite (key-ordered pages)'}`);
     console.log(`keys COPY, all tables: ${floorMs.toFixed(0)} ms`);
     console.log(`reconcile --dry-run:   ${reconcileMs.toFixed(0)} ms (${formatCount(differences)} difference(s))`);
     console.log(`ratio: ${(reconcileMs / floorMs).toFixed(1)}x one COPY of the keys`);
+    if (db.copyOut) {
+      console.log(`table COPY, all tables: ${tableMs.toFixed(0)} ms (every value, read once)`);
+      console.log(`ratio: ${(reconcileMs / tableMs).toFixed(1)}x one COPY of every table`);
+    }
     return 0;
   } catch (error) {
     console.error(`reconcile benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
