@@ -11,7 +11,7 @@
 import { Listr } from 'listr2';
 import type { ProgressEvent, ProgressListener } from '../../jobs/lib/runtimes/local/event-bus';
 import { stageLabel } from './summary';
-import { formatCount } from './text-table';
+import { formatRows } from './text-table';
 
 /** How progress is shown: a live list (`tty`), one line per event (`plain`), or not at all (`silent`). */
 export type ProgressMode = 'tty' | 'plain' | 'silent';
@@ -105,7 +105,7 @@ export class Progress {
         }).catch(() => undefined),
       );
     } else if (event.type === 'table-done') {
-      const line = `${event.table}: ${formatCount(event.rows)} rows${event.step === 'load' ? ' new or changed' : ''}`;
+      const line = `${event.table}: ${formatRows(event.rows)}${event.step === 'load' ? ' new or changed' : ''}`;
       const step = this.step;
       if (!step) return;
       step.lines.push(line);

@@ -2,7 +2,7 @@
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { isSourceEmpty, seedSource } from '../seed/seed-source';
 import { type Progress, seconds } from './progress';
-import { formatCount } from './text-table';
+import { formatCount, formatRows } from './text-table';
 import { recordSeedSnapshot } from '../../jobs/lib/core/quality/source-freshness';
 
 /** Records the seed time and the newest last_updated seeded, for source freshness (README "Data quality"). */
@@ -37,7 +37,7 @@ export async function seedWithProgress(
       seedSource(db, {
         scale,
         reset: options.reset,
-        onTable: (table, rows, ms) => report(`${table}: ${formatCount(rows)} rows in ${seconds(ms)}`),
+        onTable: (table, rows, ms) => report(`${table}: ${formatRows(rows)} in ${seconds(ms)}`),
       }),
     (seeded) =>
       `seeded the source: ${formatCount(Object.values(seeded.tables).reduce((a, b) => a + b, 0))} rows in ${Object.keys(seeded.tables).length} tables`,

@@ -17,7 +17,7 @@ import type { LocalSettings, homePaths } from '../../jobs/lib/runtimes/local/set
 import { SOURCE_TABLES, STAR_TABLES } from '../../jobs/lib/definition/tables';
 import type { RunRecord } from '../../jobs/lib/core/ports';
 import { redactUrl } from '../redact-url';
-import { formatCount as fmt } from './text-table';
+import { formatCount as fmt, formatRows } from './text-table';
 
 /** The stage label of a delivery: `extract`, `crawl raw`, `cleaned`, `transformed`, `load`, … */
 export function stageLabel(delivery: Pick<Delivery, 'step' | 'input'>): string {
@@ -100,13 +100,13 @@ function stageRows(label: string, runs: RunRecord[]): string | undefined {
   switch (label) {
     case 'extract':
     case 'ingest':
-      return `${fmt(total(runs, (r) => (r.origin === label ? r.counts.extracted : undefined)))} rows`;
+      return formatRows(total(runs, (r) => (r.origin === label ? r.counts.extracted : undefined)));
     case 'cleaned':
-      return `${fmt(total(runs, (r) => r.counts.cleaned))} rows, ${fmt(total(runs, (r) => r.rejects))} rejected`;
+      return `${formatRows(total(runs, (r) => r.counts.cleaned))}, ${fmt(total(runs, (r) => r.rejects))} rejected`;
     case 'transformed':
-      return `${fmt(total(runs, (r) => r.counts.transformed))} rows`;
+      return formatRows(total(runs, (r) => r.counts.transformed));
     case 'load':
-      return `${fmt(total(runs, (r) => r.counts.loaded))} rows new or changed`;
+      return `${formatRows(total(runs, (r) => r.counts.loaded))} new or changed`;
     default:
       return undefined;
   }
@@ -170,7 +170,7 @@ export function renderSummary(input: SummaryInput): string[] {
   out.push('star tables (rows in the warehouse):');
   STAR_TABLES.forEach((t, i) => {
     const loaded = sum(runs, (r) => r.counts.loaded, t.name);
-    const held = input.warehouseRows ? `${fmt(input.warehouseRows[t.name] ?? 0)} rows` : 'rows not counted';
+    const held = input.warehouseRows ? formatRows(input.warehouseRows[t.name] ?? 0) : 'rows not counted';
     const change = t.kind === 'dimension' ? `${fmt(loaded)} new or changed` : `${fmt(loaded)} new`;
     out.push(progressLine(i + 1, STAR_TABLES.length, 'OK', t.name, `${held}, ${change}`));
   });

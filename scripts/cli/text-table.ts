@@ -16,3 +16,8 @@ export function textTable(head: string[], colAligns?: ('left' | 'right' | 'cente
 export function formatCount(n: number): string {
   return n.toLocaleString('en-GB');
 }
+
+/** A row count with its noun: `1 row`, `0 rows`, `12,345 rows`. */
+export function formatRows(n: number): string {
+  return `${formatCount(n)} ${n === 1 ? 'row' : 'rows'}`;
+}

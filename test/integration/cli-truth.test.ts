@@ -122,7 +122,7 @@ describe('lakehouse CLI tells the truth', () => {
         });
         expect(sockets.length).toBeGreaterThan(0); // it did try the server
         expect(ran.code).toBe(3);
-        expect(ran.stdout).toMatch(/OK +dim_currency \.+ \[1 rows, 1 new or changed\]/);
+        expect(ran.stdout).toMatch(/OK +dim_currency \.+ \[1 row, 1 new or changed\]/);
         const warning = /WARNING: the alert could not be sent to data-team@localhost \((.+)\); it is kept in (\S+\.eml)$/m.exec(
           ran.stdout,
         );
@@ -198,7 +198,7 @@ describe('lakehouse CLI tells the truth', () => {
       expect(retried.code).toBe(0);
       expect(retried.stdout).not.toMatch(/failed run/);
       expect(retried.stdout).toContain(`retrying ${runId}`);
-      expect(retried.stdout).toMatch(/OK +dim_currency \.+ \[1 rows, 1 new or changed\]/);
+      expect(retried.stdout).toMatch(/OK +dim_currency \.+ \[1 row, 1 new or changed\]/);
     },
     MANY_COMMANDS_MS,
   );

@@ -325,17 +325,18 @@ describe('freshness (frozen clock)', () => {
 });
 
 describe('several tests of a zone', () => {
+  const fourTests = [
+    'tests:',
+    '  - unique: [currency_id]',
+    '  - unique: [currency_code]',
+    '  - not_null: [currency_name]',
+    '    severity: warn',
+    '  - expression: currency_id < 5',
+  ];
+
   it('run in one query and give each test its own count and keys', async () => {
     await currencies([`(4, 'GBP', null, '${R2}')`, `(5, 'GBP', null, '${R2}')`]);
-    const yaml = [
-      'tests:',
-      '  - unique: [currency_id]',
-      '  - unique: [currency_code]',
-      '  - not_null: [currency_name]',
-      '    severity: warn',
-      '  - expression: currency_id < 5',
-    ].join('\n');
-    const results = await run('transformed', 'dim_currency', yaml);
+    const results = await run('transformed', 'dim_currency', fourTests.join('\n'));
     expect(results.map((r) => [r.test, r.status, r.failing_rows, r.sample_keys])).toEqual([
       ['unique_currency_id', 'pass', 0, []],
       ['unique_currency_code', 'fail', 1, ['GBP']],
@@ -346,14 +347,7 @@ describe('several tests of a zone', () => {
 
   it("run in batches of the engine's testsPerQuery, with the same results as one query", async () => {
     await currencies([`(4, 'GBP', null, '${R2}')`, `(5, 'GBP', null, '${R2}')`]);
-    const yaml = [
-      'tests:',
-      '  - unique: [currency_id]',
-      '  - unique: [currency_code]',
-      '  - not_null: [currency_name]',
-      '  - expression: currency_id < 5',
-      '  - expression: currency_id < 4',
-    ].join('\n');
+    const yaml = [...fourTests, '  - expression: currency_id < 4'].join('\n');
     const declarations = declared('transformed', 'dim_currency', yaml);
     const queried: string[] = [];
     const counting = (testsPerQuery: number | undefined) => ({

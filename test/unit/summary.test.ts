@@ -98,6 +98,28 @@ describe('renderSummary', () => {
   });
 });
 
+describe('row counts', () => {
+  it('say "1 row", not "1 rows", in the stage and star-table lines', () => {
+    const one = run('20260101t100000z', {
+      extracted: { currency: 1 },
+      cleaned: { currency: 1 },
+      transformed: { dim_currency: 1 },
+      loaded: { dim_currency: 1 },
+    });
+    const text = renderSummary({
+      runs: [one],
+      deliveries: [delivery('extract', {}, 100), delivery('transform', { target: 'cleaned' }, 100)],
+      totalMs: 200,
+      warehouseRows: { dim_currency: 1 },
+      databases: { source: 'embedded PGlite in /s', warehouse: 'embedded PGlite in /w' },
+    }).join('\n');
+    expect(text).toMatch(/ extract \.+ \[1 row in 0\.10s\]$/m);
+    expect(text).toMatch(/ cleaned \.+ \[1 row, 0 rejected in 0\.10s\]$/m);
+    expect(text).toMatch(/ dim_currency \.+ \[1 row, 1 new or changed\]$/m);
+    expect(text).not.toMatch(/\b1 rows\b/);
+  });
+});
+
 describe('describeDatabases', () => {
   it('redacts a server password and names an embedded database by its folder', () => {
     expect(
