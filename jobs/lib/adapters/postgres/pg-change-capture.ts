@@ -35,6 +35,8 @@ export interface CaptureNames {
 }
 
 /** Type OIDs (pg_type) whose text becomes a JSON number, a boolean or a raw timestamp. */
+/** SQLSTATE undefined_object: what the slot functions raise for a slot that does not exist (PostgreSQL docs, Appendix A). */
+const UNDEFINED_OBJECT = '42704';
 const INT_OIDS = new Set([20, 21, 23]);
 const FLOAT_OIDS = new Set([700, 701]);
 const BOOL_OID = 16;
@@ -98,21 +100,26 @@ export class PgChangeCapture implements ChangeCapture {
    */
   async read(limit: number): Promise<ChangeBatch> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer: ${limit}`);
-    if (!(await this.status())) {
-      throw new TerminalError(
-        `no replication slot ${this.names.slot} on the source: run \`lakehouse cdc setup\` first (or set LAKEHOUSE_CAPTURE=watermark)`,
-      );
-    }
     let upto = '';
-    const rows = await this.db.transaction(async (tx) => {
-      await tx.exec("set local datestyle to 'ISO, YMD'; set local timezone to 'UTC'");
-      [{ lsn: upto }] = await tx.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
-      return tx.query<{ lsn: string; data: Buffer }>(
-        `select lsn::text as lsn, data from pg_logical_slot_peek_binary_changes($1, $2::pg_lsn, $3,
-           'proto_version', '1', 'publication_names', $4)`,
-        [this.names.slot, upto, limit, this.names.publication],
-      );
-    });
+    const rows = await this.db
+      .transaction(async (tx) => {
+        await tx.exec("set local datestyle to 'ISO, YMD'; set local timezone to 'UTC'");
+        [{ lsn: upto }] = await tx.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+        return tx.query<{ lsn: string; data: Buffer }>(
+          `select lsn::text as lsn, data from pg_logical_slot_peek_binary_changes($1, $2::pg_lsn, $3,
+             'proto_version', '1', 'publication_names', $4)`,
+          [this.names.slot, upto, limit, this.names.publication],
+        );
+      })
+      .catch((error: unknown) => {
+        // The peek's own error for a missing slot (undefined_object), instead of a status query before every read.
+        if ((error as { code?: unknown } | null)?.code === UNDEFINED_OBJECT && /replication slot/.test(String(error))) {
+          throw new TerminalError(
+            `no replication slot ${this.names.slot} on the source: run \`lakehouse cdc setup\` first (or set LAKEHOUSE_CAPTURE=watermark)`,
+          );
+        }
+        throw error;
+      });
     // A new parser per read: pgoutput sends each relation again in every decoding session.
     const parser = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.names.publication] });
     const changes: CapturedChange[] = [];

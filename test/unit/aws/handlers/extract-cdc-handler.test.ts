@@ -145,6 +145,8 @@ async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Pr
       ),
     );
     expect(result).toMatchObject({ status: 'failed' });
+    // The read itself says what to do, from the peek's own error (no status query before it).
+    expect(JSON.stringify(result)).toMatch(/no replication slot \S+_missing on the source: run `lakehouse cdc setup` first/);
     expect(lines).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
