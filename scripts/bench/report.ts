@@ -56,6 +56,14 @@ export function renderScale(f: ScaleFigures): string {
   lines.push(
     `incremental: ${i.changedRows} rows changed → pass ${secs(i.seconds)} s, peak RSS ${mb(i.peakRssMb)} (slowest: ${slow.join(', ')})`,
   );
+  const r = f.reconcile;
+  lines.push(
+    `reconcile (dry run, ${int(r.differences)} differences): ${secs(r.reconcileSeconds)} s = ${ratio(r.ratioToKeyFloor)} one COPY of the keys ` +
+      `(${secs(r.keyFloorSeconds)} s)` +
+      (r.tableFloorSeconds === undefined || r.ratioToTableFloor === undefined
+        ? ''
+        : `, ${ratio(r.ratioToTableFloor)} one COPY of every table (${secs(r.tableFloorSeconds)} s)`),
+  );
   const c = f.changeCapture;
   lines.push(
     `CDC incremental: ${c.incremental.changedRows} rows changed → pass ${secs(c.incremental.seconds)} s, extract ${secs(c.incremental.extractSeconds)} s, ` +

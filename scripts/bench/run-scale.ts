@@ -27,6 +27,7 @@ import { seedSource } from '../seed/seed-source';
 import { duckDbFloor, extractFloor, loadFloor, type FloorInput, type FloorMeasure, type LoadFloorInput } from './floors';
 import { changeRows } from './incremental';
 import { measureChangeCapture, type ChangeCaptureFigures } from './change-capture';
+import { measureReconcile, type ReconcileFigures } from './reconcile-figures';
 import { createDatabase, dropDatabase } from './server';
 import { STAGES, StageMeter, measuredPass, type StageLabel } from './stage-meter';
 
@@ -67,6 +68,8 @@ export interface ScaleFigures {
     loaded: Record<string, number>;
     stages: { stage: StageLabel; seconds: number; peakRssMb: number }[];
   };
+  /** Reconcile (dry run) after the incremental pass, against one COPY of the keys and of every table (reconcile-figures.ts). */
+  reconcile: ReconcileFigures;
   /** Change capture on the same data: the 100-change CDC pass and the commit-to-warehouse latency (change-capture.ts). */
   changeCapture: ChangeCaptureFigures;
   /** The issue's targets, evaluated (reported, not asserted). */
@@ -279,6 +282,8 @@ export async function measureScale(input: MeasureInput, log: (line: string) => v
     meter.stop();
     const incrementalStagesMeasured = new Map(meter.stages);
     const incrementalPeak = meter.peakRss;
+    log(`scale ${scale}: reconcile (dry run) against its floors …`);
+    const reconcile = await measureReconcile(runtime, input.floorRepeats);
     // Change capture needs the home to itself (its latency part runs `lakehouse watch` on it).
     await runtime.close();
     runtime = undefined;
@@ -336,6 +341,7 @@ export async function measureScale(input: MeasureInput, log: (line: string) => v
         loaded: incrementalRun.counts.loaded ?? {},
         stages: incrementalStages,
       },
+      reconcile,
       changeCapture,
       targets: {
         endToEndWithin2xFloors: e2eSeconds <= 2 * floorSum,
