@@ -7,6 +7,11 @@ import type { Zone } from '../../jobs/lib/definition/zones';
 import { tempDirs } from '../support/temp-dirs';
 
 const tempDir = tempDirs();
+/** Folders made beside a temporary one (not tracked by tempDirs), removed after the suite. */
+const temps: string[] = [];
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('DuckDbCatalog (the local crawler)', () => {
   let home: string;
@@ -99,5 +104,35 @@ describe('DuckDbCatalog (the local crawler)', () => {
     await catalog.crawl('cleaned');
     expect(await catalog.tables('cleaned')).toEqual([]);
     close();
+  });
+
+  it('names the zones whose views read another folder (a moved home, also a sibling whose name extends it) and re-registers them', async () => {
+    const { conn, close } = await openDuckDb();
+    try {
+      const writeCurrency = async (root: string, code: string) => {
+        const dir = join(root, 'cleaned', 'currency', 'run_id=20250225t132609z');
+        mkdirSync(dir, { recursive: true });
+        await execSql(
+          conn,
+          `copy (select 1 as currency_id, '${code}' as currency_code) to '${join(dir, 'part-00000.parquet')}' (format parquet)`,
+        );
+      };
+      await writeCurrency(home, 'GBP');
+      await new DuckDbCatalog(conn, zoneRoot).crawl('cleaned');
+      expect(await new DuckDbCatalog(conn, zoneRoot).staleZones()).toEqual([]);
+
+      // The same catalog opened for a home whose path extends the old one (`…-2`): its views read the old folder.
+      const moved = `${home}-2`;
+      temps.push(moved);
+      await writeCurrency(moved, 'EUR');
+      const there = new DuckDbCatalog(conn, (zone) => join(moved, zone));
+      expect(await there.staleZones()).toEqual(['cleaned']);
+      expect(await queryRows(conn, 'select currency_code from cleaned.currency')).toEqual([{ currency_code: 'GBP' }]);
+      expect(await there.reregisterStaleZones()).toEqual(['cleaned']);
+      expect(await queryRows(conn, 'select currency_code from cleaned.currency')).toEqual([{ currency_code: 'EUR' }]);
+      expect(await there.staleZones()).toEqual([]);
+    } finally {
+      close();
+    }
   });
 });

@@ -6,7 +6,7 @@
  * component; read-only commands find the home as git does and create nothing.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -142,6 +142,36 @@ describe('a new, empty warehouse: detected, reloaded, fully refreshed; query rea
     const bad = await lakehouse(['crawl', 'gold'], env);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/not a zone: "gold" \(one of raw, cleaned, transformed\)/);
+  });
+
+  it('a copied or moved home reads its own files: read-only commands say to crawl, any writing command re-registers', async () => {
+    const copy = join(tempDir(), '.lakehouse');
+    cpSync(home, copy, { recursive: true });
+    const copyEnv = { LAKEHOUSE_HOME: copy };
+    // The copy's catalog still reads the original's folders: query and status refuse, naming the fix.
+    const query = await lakehouse(['query', 'select count(*) as n from cleaned.currency'], copyEnv);
+    expect(query.code).toBe(1);
+    expect(query.stderr).toMatch(
+      /reads another folder \(the home was moved or copied; zones raw, cleaned, transformed\): run `lakehouse crawl`/,
+    );
+    expect((await lakehouse(['status'], copyEnv)).code).toBe(1);
+    // Crawling only raw: opening the home for writing re-registers every zone.
+    const crawled = await lakehouse(['crawl', 'raw'], copyEnv);
+    expect(crawled).toMatchObject({ code: 0, stderr: '' });
+    const back = await lakehouse(['query', 'select count(*) as n from cleaned.currency'], copyEnv);
+    expect(back).toMatchObject({ code: 0, stderr: '' });
+    expect(back.stdout).toMatch(/│ 4 │/);
+    const { conn, close } = await openDuckDb(join(copy, 'catalog.duckdb'));
+    try {
+      const views = await conn.runAndReadAll(
+        "select sql from duckdb_views() where schema_name in ('raw', 'cleaned', 'transformed') and not internal",
+      );
+      const sqls = views.getRowObjectsJson().map((r) => String(r.sql));
+      expect(sqls.length).toBeGreaterThan(3);
+      expect(sqls.filter((sql) => sql.includes(`${home}/`))).toEqual([]);
+    } finally {
+      close();
+    }
   });
 
   it('a new, empty warehouse is detected: status warns, run refuses the delta and names both remedies', async () => {

@@ -167,6 +167,40 @@ export class DuckDbCatalog implements Catalog {
   }
 
   /**
+   * The zones with a table view that reads files outside this home's zone
+   * folder: DuckDB keeps a view's SQL as written, so a home that was moved or
+   * copied still reads the absolute paths of where it was crawled (and a
+   * read-only command, whose file access is limited to the home, fails on
+   * them; a writing one would read the old folder's files). Bookkeeping views
+   * (`cleaned._rejects`) are left out: every crawl refreshes them.
+   */
+  async staleZones(): Promise<Zone[]> {
+    const stale: Zone[] = [];
+    for (const zone of ['raw', 'cleaned', 'transformed'] as const) {
+      // The zone folder as it appears inside a SQL string literal, with the separator, so `/a/home2` is not under `/a/home`.
+      const root = quoteLiteral(join(this.zoneRoot(zone), '/')).slice(1, -1);
+      const rows = await queryRows(
+        this.conn,
+        `select view_name, sql from duckdb_views() where schema_name = ${quoteLiteral(zone)} and not internal`,
+      );
+      if (rows.some((r) => TABLE_NAME.test(String(r.view_name)) && !String(r.sql).includes(root))) stale.push(zone);
+    }
+    return stale;
+  }
+
+  /**
+   * Crawls again every zone {@link staleZones} names, without the crawl
+   * events (nothing new arrived: the views only move to this home's files).
+   * Returns those zones.
+   * @throws what {@link crawlZone} throws
+   */
+  async reregisterStaleZones(): Promise<Zone[]> {
+    const stale = await this.staleZones();
+    for (const zone of stale) await this.crawlZone(zone);
+    return stale;
+  }
+
+  /**
    * (Re)creates the view `cleaned._rejects` (definition/rejects.ts) over every
    * reject record file (`.jsonl` or `.jsonl.gz`, at any depth under `_rejects/`)
    * of the raw and cleaned zones (ingest and cleaned stages alike), with the record's `table`

@@ -139,6 +139,29 @@ function openLog(settings: LocalSettings, logFile: string) {
 }
 
 /**
+ * A home that was moved or copied keeps catalog views over the folder it was
+ * crawled in (DuckDbCatalog.staleZones). A writing runtime crawls those zones
+ * again, here, and logs it; a read-only one cannot change the catalog and
+ * says what to run.
+ * @throws TerminalError (read-only) naming `lakehouse crawl`
+ */
+async function followMovedHome(catalog: DuckDbCatalog, settings: LocalSettings, readOnly: boolean, logger: Logger) {
+  if (readOnly) {
+    const stale = await catalog.staleZones();
+    if (stale.length) {
+      throw new TerminalError(
+        `the catalog of the lakehouse home ${settings.home} reads another folder (the home was moved or copied; zones ${stale.join(', ')}): run \`lakehouse crawl\` (or any run) there once to register its own files`,
+      );
+    }
+    return;
+  }
+  const moved = await catalog.reregisterStaleZones();
+  if (moved.length) {
+    logger.info('catalog re-registered: its views read another folder (the home was moved or copied)', { zones: moved });
+  }
+}
+
+/**
  * Opens the local runtime for `settings`. Databases are opened lazily, so
  * commands that need only the lake never start PGlite. Close it when done.
  *
@@ -191,6 +214,11 @@ export async function openLocalRuntime(settings: LocalSettings, options: Runtime
       detail: { crawlerName: localCrawlerName(report.zone), state: 'Succeeded', zone: report.zone },
     }),
   );
+  await followMovedHome(catalog, settings, readOnly, logger).catch(async (error: unknown) => {
+    closeDuck();
+    await closeLog();
+    throw error;
+  });
   const engine = new DuckDbQueryEngine(duck, paths.zone);
   // `quality.results`; each transformed crawl refreshes it. A read-only command uses the view a writing one made.
   if (!readOnly) await registerQualityResults(duck, paths.zone('transformed'));
