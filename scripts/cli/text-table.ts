@@ -2,14 +2,19 @@
 import Table from 'cli-table3';
 
 /**
- * A table with the given header; numbers are right-aligned by the caller
- * through `colAligns`. cli-table3 reads `colAligns` as an array whenever the
+ * A table with the given header and no rule between body rows (a 50-row
+ * status stays 50 lines); numbers are right-aligned by the caller through
+ * `colAligns`. cli-table3 reads `colAligns` as an array whenever the
  * option is present, so it is passed only when given (an explicit
  * `undefined` crashed `status` and `query` in text mode).
  */
 export function textTable(head: string[], colAligns?: ('left' | 'right' | 'center')[]): Table.Table {
   const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-  return new Table({ head, ...(colAligns ? { colAligns } : {}), style: colour ? {} : { head: [], border: [] } });
+  return new Table({
+    head,
+    ...(colAligns ? { colAligns } : {}),
+    style: colour ? { compact: true } : { head: [], border: [], compact: true },
+  });
 }
 
 /** A count as the CLI prints it: digits grouped in thousands (`12,345`, en-GB). */
