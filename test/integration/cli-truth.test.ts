@@ -5,7 +5,7 @@
  * the package bin as a user does, in text mode unless it is about `--json`.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -143,7 +143,7 @@ describe('lakehouse CLI tells the truth', () => {
   );
 
   it(
-    'names a failed run in every later run and in status (text and --json) until it is retried; logs shows its lines',
+    'names a failed run in every later run and in status (text and --json) until it is retried; logs shows its lines; retrying it again changes nothing',
     async () => {
       const home = newHome();
       const sqlDir = join(home, '..', 'sql');
@@ -199,6 +199,15 @@ describe('lakehouse CLI tells the truth', () => {
       expect(retried.stdout).not.toMatch(/failed run/);
       expect(retried.stdout).toContain(`retrying ${runId}`);
       expect(retried.stdout).toMatch(/OK +dim_currency \.+ \[1 row, 1 new or changed\]/);
+
+      // Retrying it again has nothing to clear: it says so and runs no pass (a file landed meanwhile stays put).
+      landCurrencies(home, [{ ...GBP, currency_id: 2, currency_code: 'EUR' }], 'later.json');
+      const again = await lakehouse(['retry', runId!], home, env);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toBe(
+        `${runId} is not failed (stage loaded): nothing to clear\nno pass run (lakehouse run runs one)\n`,
+      );
+      expect(existsSync(join(home, 'zones', 'raw', 'landing', 'currency', 'later.json'))).toBe(true);
     },
     MANY_COMMANDS_MS,
   );

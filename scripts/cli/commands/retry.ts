@@ -4,7 +4,10 @@
  * lifecycle (jobs/lib/core/run-lifecycle.ts), so the chain picks them up at
  * the stage they stopped.
  *
- * - Locally (no `--ledger`): clears, then runs a pass, whose sweep re-announces them.
+ * - Locally (no `--ledger`): clears, then runs a pass, whose sweep
+ *   re-announces them. When nothing was cleared (the named runs are not
+ *   failed, or no run is) it runs no pass: a retry that has nothing to retry
+ *   changes nothing (issue 12, item 13).
  * - Against the AWS ledger (`--ledger s3://…`): clears only; the next
  *   scheduled sweep re-announces the runs (their `updatedAt` is now, so once
  *   the sweep's threshold has passed).
@@ -96,6 +99,11 @@ export function registerRetry(program: Command, setCode: (code: number) => void)
         console.log(renderRetry(report));
         if (report.missing.length) {
           setCode(1);
+          return;
+        }
+        if (!report.cleared.length) {
+          console.log('no pass run (lakehouse run runs one)');
+          setCode(0);
           return;
         }
         await interruptible(runtime, setCode, async () => {
