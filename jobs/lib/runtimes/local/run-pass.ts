@@ -33,10 +33,11 @@ export interface PassResult {
 }
 
 /**
- * Runs one pass: files waiting under `landing/` are announced as "Object
- * Created" (the local stand-in for S3 notifications), then a sweep tick (runs
- * an earlier pass left waiting are re-announced) and an extract tick; the bus drains; the lines the pass logged are scanned and one alert is
- * sent if any is an error (rejected rows, failed steps, quarantined files).
+ * Runs one pass: a sweep tick re-announces the runs an earlier pass left
+ * waiting, files waiting under `landing/` are announced as "Object Created"
+ * (the local stand-in for S3 notifications), then an extract tick; the bus
+ * drains; the lines the pass logged are scanned and one alert is sent if any
+ * is an error (rejected rows, failed steps, quarantined files).
  * Returns every delivery made; never throws for a step's failure (see `failures`).
  *
  * `onProgress` hears each step start and finish, and each table a step is
@@ -84,6 +85,9 @@ async function drainPass(
   started: number,
   onProgress?: ProgressListener,
 ): Promise<Omit<PassResult, 'leftovers'>> {
+  // The sweep goes first: it re-announces runs an earlier pass left waiting (e.g. a transient failure). Queued
+  // after the landing files, it re-announced the run their ingest had just announced, a second delivery per stage.
+  await runtime.bus.publish({ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'sweep' } });
   for (const object of await runtime.lake.raw.list(LANDING_PREFIX)) {
     await runtime.bus.publish({
       source: 'aws.s3',
@@ -91,8 +95,6 @@ async function drainPass(
       detail: { bucket: { name: 'raw' }, object: { key: object.key, size: object.size }, zone: 'raw' },
     });
   }
-  // The sweep first re-announces runs left waiting by an earlier pass (e.g. a transient failure), then the extract tick.
-  await runtime.bus.publish({ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'sweep' } });
   await runtime.bus.publish({ source: 'aws.scheduler', 'detail-type': 'Scheduled Tick', detail: { step: 'extract' } });
   const deliveries = await runtime.bus.drain((route, event) => runtime.dispatch(route, event), undefined, onProgress);
   for (const failure of deliveries.filter((d) => d.error)) {
