@@ -5,14 +5,17 @@
  * the table, the failing rows and sample keys; once the declaration is changed
  * to `warn`, `lakehouse retry` re-tests the run, which loads and alerts.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 import { clearFailures } from '../../scripts/cli/commands/retry';
 import { runOnce } from '../../scripts/cli/commands/run';
+import { tempDirs } from '../support/temp-dirs';
+
+/** Temporary homes, removed after the file's tests. */
+const tempDir = tempDirs();
 
 const currency = (id: number, code: string, stamp: string) => ({
   currency_id: id,
@@ -27,7 +30,7 @@ describe('data-quality tests in the chain', () => {
   const savedSqlDir = process.env.LAKEHOUSE_SQL_DIR;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lakehouse-quality-'));
+    const dir = tempDir('lakehouse-quality-');
     sqlDir = join(dir, 'sql');
     cpSync(resolve(__dirname, '../../sql'), sqlDir, { recursive: true });
     process.env.LAKEHOUSE_SQL_DIR = sqlDir;

@@ -6,12 +6,15 @@
  * The runs come from landed files (an embedded source with one empty table).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
+import { tempDirs } from '../support/temp-dirs';
+
+/** Temporary homes, removed after the file's tests. */
+const tempDir = tempDirs();
 
 const exec = promisify(execFile);
 const BIN = resolve(__dirname, '../../scripts/bin/lakehouse.js');
@@ -33,7 +36,7 @@ const line = (id: number, code: string, stamp: string) =>
   JSON.stringify({ currency_id: id, currency_code: code, created_at: stamp, last_updated: stamp });
 
 describe('lakehouse test, run, status and query on data quality', () => {
-  const home = join(mkdtempSync(join(tmpdir(), 'lakehouse-quality-cli-')), '.lakehouse');
+  const home = join(tempDir('lakehouse-quality-cli-'), '.lakehouse');
   const land = (name: string, text: string) => {
     const folder = join(home, 'zones', 'raw', 'landing', 'currency');
     mkdirSync(folder, { recursive: true });

@@ -7,14 +7,17 @@
  * blocks a load).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
 import { runOnce } from '../../scripts/cli/commands/run';
+import { tempDirs } from '../support/temp-dirs';
+
+/** Temporary homes, removed after the file's tests. */
+const tempDir = tempDirs();
 
 const currency = (id: number, code: string, stamp: string) =>
   JSON.stringify({ currency_id: id, currency_code: code, created_at: stamp, last_updated: stamp });
@@ -25,7 +28,7 @@ describe('source freshness on every pass', () => {
   const savedSqlDir = process.env.LAKEHOUSE_SQL_DIR;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lakehouse-freshness-'));
+    const dir = tempDir('lakehouse-freshness-');
     const sqlDir = join(dir, 'sql');
     cpSync(resolve(__dirname, '../../sql'), sqlDir, { recursive: true });
     const decl = join(sqlDir, 'cleaned', 'currency.tests.yaml');
@@ -121,7 +124,7 @@ function sqlWithCurrencyFreshness(dir: string): string {
 }
 
 describe('lakehouse run (the package bin) on a stale source', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lakehouse-freshness-cli-'));
+  const dir = tempDir('lakehouse-freshness-cli-');
   const home = join(dir, '.lakehouse');
   const sqlDir = sqlWithCurrencyFreshness(dir);
   const lakehouse = async (args: string[]) => {

@@ -11,8 +11,7 @@
  * PostgreSQL server when TEST_DATABASE_URL is set.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -23,6 +22,10 @@ import { reconcileLocal } from '../../jobs/reconcile/local';
 import { runOnce } from '../../scripts/cli/commands/run';
 import { describeEach } from '../support/pg-test-db';
 import { runtimeBackends } from '../support/runtime-backends';
+import { tempDirs } from '../support/temp-dirs';
+
+/** Temporary homes, removed after the file's tests. */
+const tempDir = tempDirs();
 
 const BIN = resolve(__dirname, '../../scripts/bin/lakehouse.js');
 
@@ -67,7 +70,7 @@ describeEach(backends)('reconcile: deletes and silent updates reach the warehous
   let silentDesigns: Row[] = [];
 
   beforeAll(async () => {
-    home = join(mkdtempSync(join(tmpdir(), 'lakehouse-reconcile-')), '.lakehouse');
+    home = join(tempDir('lakehouse-reconcile-'), '.lakehouse');
     env = { ...(await backend.env()), LAKEHOUSE_HOME: home, LAKEHOUSE_LOOKBACK: '5m' };
     rt = await openLocalRuntime(readSettings(env), { clock: { now: () => clockNow } });
   });

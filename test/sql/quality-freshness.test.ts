@@ -4,8 +4,7 @@
  * change, results under `freshness-<stamp>`, and a seeded snapshot aged from
  * its seed time while the lake holds nothing newer than the snapshot.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import type { Logger } from '../../jobs/lib/core/logger';
 import { parseDeclarationFile } from '../../jobs/lib/core/quality/declarations';
@@ -19,6 +18,10 @@ import {
 import { keys } from '../../jobs/lib/definition/object-keys';
 import { FsObjectStore } from '../../jobs/lib/adapters/fs/fs-object-store';
 import { givenCleaned, openSqlTestLake, type SqlTestLake } from './sql-test-lake';
+import { tempDirs } from '../support/temp-dirs';
+
+/** Temporary homes, removed after the file's tests. */
+const tempDir = tempDirs();
 
 let lake: SqlTestLake;
 beforeAll(async () => {
@@ -33,7 +36,7 @@ const declarations = [
   parseDeclarationFile('cleaned', 'sales_order', 'freshness: { warn_after: 1d, error_after: 7d }\n', 'x.tests.yaml').freshness!,
 ];
 
-const newStore = () => new FsObjectStore('transformed', mkdtempSync(join(tmpdir(), 'lakehouse-freshness-')));
+const newStore = () => new FsObjectStore('transformed', tempDir('lakehouse-freshness-'));
 
 function recorder(): { logger: Logger; errors: string[] } {
   const errors: string[] = [];
