@@ -177,6 +177,8 @@ describe('lakehouse CLI tells the truth', () => {
       expect(status.code).toBe(0);
       expect(status.stdout).toContain(`${runId} failed at transform:cleaned`);
       expect(status.stdout).toContain(`retry: lakehouse retry ${runId}`);
+      // Its table row names the step; the error is printed once, under the tables.
+      expect(status.stdout).toMatch(new RegExp(`│ ${runId} +│ ingest +│ extracted +│ transform:cleaned \\(error below\\) +│`));
       const json = JSON.parse((await lakehouse(['status', '--json'], home, env)).stdout);
       expect(json.attention.failed).toEqual([
         expect.objectContaining({ runId, stage: 'extracted', step: 'transform:cleaned', retry: `lakehouse retry ${runId}` }),

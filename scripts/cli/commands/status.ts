@@ -76,15 +76,19 @@ async function statusRuns(runtime: LocalRuntime): Promise<RunRecord[]> {
   return [...byId.values()].sort((a, b) => a.runId.localeCompare(b.runId));
 }
 
-/** Renders a status report as text tables. */
+/**
+ * Renders a status report as text tables. A failed run's cell names its step
+ * only: the error, often a paragraph, is printed once under the tables with
+ * the retry command (in the table it made every row 200 characters wide).
+ */
 export function renderStatus(status: StatusReport): string {
-  const runs = textTable(['run', 'origin', 'stage', 'failed', 'data-quality tests', 'created (UTC)']);
+  const runs = textTable(['run', 'origin', 'stage', 'failed at', 'data-quality tests', 'created (UTC)']);
   for (const r of status.runs)
     runs.push([
       r.runId,
       r.origin,
       r.stage,
-      r.failed ? `${r.failed.step}: ${r.failed.error}` : '',
+      r.failed ? `${r.failed.step} (error below)` : '',
       qualitySummary(r.quality),
       r.createdAt,
     ]);
