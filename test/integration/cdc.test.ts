@@ -16,53 +16,29 @@
  *
  * Without TEST_DATABASE_URL the suite is reported as skipped.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { lakehouseBin } from '../support/lakehouse-bin';
+import {
+  applySilentUpdates,
+  DESIGN_VALUES,
+  findSilentUpdates,
+  norm,
+  ORDER_VALUES,
+  type Row,
+  type SilentUpdates,
+} from '../support/reference-silent-updates';
+import { outboxEmails } from '../support/outbox';
 
 jest.setTimeout(900_000);
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 const describeServer = serverUrl ? describe : describe.skip;
 
-type Row = Record<string, string | null>;
-const reference = (table: string): Row[] =>
-  gunzipSync(readFileSync(join(__dirname, '../fixtures/reference', `${table}.jsonl.gz`)))
-    .toString()
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Row);
-const norm = (v: unknown) => (v === null || v === undefined || v === '' ? null : String(v).replace(/\\\//g, '/'));
-
-const ORDER_VALUES = [
-  'sales_staff_id',
-  'counterparty_id',
-  'units_sold',
-  'unit_price',
-  'currency_id',
-  'design_id',
-  'agreed_payment_date',
-  'agreed_delivery_date',
-  'agreed_delivery_location_id',
-];
-const ORDER_SOURCE: Record<string, string> = { sales_staff_id: 'staff_id' };
-const DESIGN_VALUES = ['design_name', 'file_location', 'file_name'];
-
-/** The alert emails in the outbox, decoded (quoted-printable soft breaks and escapes). */
-function alerts(home: string): string[] {
-  const outbox = join(home, 'outbox');
-  if (!existsSync(outbox)) return [];
-  return readdirSync(outbox)
-    .sort()
-    .map((f) =>
-      readFileSync(join(outbox, f), 'utf8')
-        .replace(/=\r?\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-    );
-}
+/** The alert emails in the home's outbox, decoded. */
+const alerts = (home: string): string[] => outboxEmails(join(home, 'outbox'));
 
 describeServer('change capture (cdc) on a PostgreSQL server, through the CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lakehouse-cdc-'));
@@ -87,8 +63,7 @@ describeServer('change capture (cdc) on a PostgreSQL server, through the CLI', (
   let source: Client;
   let warehouse: Client;
   const q = async (sql: string, params?: unknown[]) => (await warehouse.query(sql, params)).rows as Row[];
-  let silentOrders: Row[] = [];
-  let silentDesigns: Row[] = [];
+  let silent: SilentUpdates = { orders: [], designs: [] };
 
   beforeAll(async () => {
     admin = new Client({ connectionString: serverUrl });
@@ -149,44 +124,11 @@ describeServer('change capture (cdc) on a PostgreSQL server, through the CLI', (
   });
 
   it('one transaction of inserts, updates (silent too), deletes and a re-insert; a crash before the confirmation re-reads it once', async () => {
-    const ours = new Map(
-      (
-        await q(
-          `select sales_order_id::text || '|' || last_updated_date::text || '|' || last_updated_time::text as k,
-             ${ORDER_VALUES.map((c) => `${c}::text as ${c}`).join(', ')} from fact_sales_order`,
-        )
-      ).map((r) => [String(r.k), r]),
-    );
-    silentOrders = reference('fact_sales_order').filter((r) => {
-      const mine = ours.get(`${r.sales_order_id}|${r.last_updated_date}|${r.last_updated_time}`);
-      return mine && ORDER_VALUES.some((c) => norm(mine[c]) !== norm(r[c]));
-    });
-    const designs = new Map(
-      (await q('select design_id::text as design_id, design_name, file_location, file_name from dim_design')).map((r) => [
-        String(r.design_id),
-        r,
-      ]),
-    );
-    silentDesigns = reference('dim_design').filter((r) => {
-      const mine = designs.get(String(r.design_id));
-      return mine && DESIGN_VALUES.some((c) => norm(mine[c]) !== norm(r[c]));
-    });
-    expect([silentOrders.length, silentDesigns.length]).toEqual([8, 5]);
+    silent = await findSilentUpdates((sql) => q(sql));
+    expect([silent.orders.length, silent.designs.length]).toEqual([8, 5]);
 
     await source.query('begin');
-    for (const r of silentOrders) {
-      const sets = ORDER_VALUES.map((c, i) => `${ORDER_SOURCE[c] ?? c} = $${i + 2}`);
-      await source.query(`update sales_order set ${sets.join(', ')} where sales_order_id = $1`, [
-        r.sales_order_id,
-        ...ORDER_VALUES.map((c) => norm(r[c])),
-      ]);
-    }
-    for (const r of silentDesigns) {
-      await source.query('update design set design_name = $2, file_location = $3, file_name = $4 where design_id = $1', [
-        r.design_id,
-        ...DESIGN_VALUES.map((c) => norm(r[c])),
-      ]);
-    }
+    await applySilentUpdates((sql, params) => source.query(sql, params), silent);
     await source.query(`
       insert into sales_order (sales_order_id, created_at, last_updated, design_id, staff_id, counterparty_id, units_sold,
         unit_price, currency_id, agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id)
@@ -216,7 +158,7 @@ describeServer('change capture (cdc) on a PostgreSQL server, through the CLI', (
     expect(run.stdout).toMatch(/sales_order \.+ \[13 extracted, 13 cleaned, 0 rejected\]/);
 
     // The silent updates: new versions with the reference values, the old versions kept.
-    for (const r of silentOrders) {
+    for (const r of silent.orders) {
       const versions = await q(
         `select ${ORDER_VALUES.map((c) => `${c}::text as ${c}`).join(', ')}, deleted_at from fact_sales_order
          where sales_order_id = $1 order by last_updated_date desc, last_updated_time desc`,
@@ -226,7 +168,7 @@ describeServer('change capture (cdc) on a PostgreSQL server, through the CLI', (
       expect(ORDER_VALUES.map((c) => norm(versions[0][c]))).toEqual(ORDER_VALUES.map((c) => norm(r[c])));
       expect(versions[0].deleted_at).toBeNull();
     }
-    for (const r of silentDesigns) {
+    for (const r of silent.designs) {
       const [mine] = await q('select design_name, file_location, file_name from dim_design where design_id = $1', [r.design_id]);
       expect(DESIGN_VALUES.map((c) => norm(mine[c]))).toEqual(DESIGN_VALUES.map((c) => norm(r[c])));
     }

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lakehouseBin } from '../support/lakehouse-bin';
+import { outboxEmails } from '../support/outbox';
 
 const lakehouse = (args: string[], home: string) => lakehouseBin(args, home, { timeoutMs: 600_000 });
 
@@ -10,18 +11,8 @@ const T2 = '2022-11-04T09:00:00.000';
 const currency = (id: unknown, code: string, over: Record<string, unknown> = {}) =>
   JSON.stringify({ currency_id: id, currency_code: code, created_at: T1, last_updated: T1, currency_symbol: '£', ...over });
 
-/** The alert emails in the outbox, decoded (quoted-printable soft breaks and escapes). */
-function alerts(home: string): string[] {
-  const outbox = join(home, 'outbox');
-  if (!existsSync(outbox)) return [];
-  return readdirSync(outbox)
-    .sort()
-    .map((f) =>
-      readFileSync(join(outbox, f), 'utf8')
-        .replace(/=\r?\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-    );
-}
+/** The alert emails in the home's outbox, decoded. */
+const alerts = (home: string): string[] => outboxEmails(join(home, 'outbox'));
 
 describe('cleaned rejects and schema drift (CLI, embedded default)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lakehouse-rejects-'));

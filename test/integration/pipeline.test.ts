@@ -17,6 +17,7 @@ import { loadTablesForRun } from '../../jobs/load/load';
 import { tempDirs } from '../support/temp-dirs';
 import { describeEach } from '../support/pg-test-db';
 import { runtimeBackends } from '../support/runtime-backends';
+import { decodeQuotedPrintable } from '../support/outbox';
 
 const tempDir = tempDirs();
 
@@ -306,11 +307,8 @@ describeEach(backends)('the whole pipeline on the real ToteSys data ($name)', (b
 
     const outbox = readdirSync(rt.paths.outbox).sort();
     expect(outbox).toHaveLength(2);
-    // The body is quoted-printable: join soft line breaks and decode =XX escapes.
-    const read = (name: string) =>
-      readFileSync(join(rt.paths.outbox, name), 'utf8')
-        .replace(/=\r?\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    // The body is quoted-printable.
+    const read = (name: string) => decodeQuotedPrintable(readFileSync(join(rt.paths.outbox, name), 'utf8'));
     // The 2026-01-02 pass alerted once on source freshness: purchase_order had not changed since the seed 26 h
     // earlier (warn_after 1d); it stayed stale on this pass, which does not alert about it again.
     expect(read(outbox[0])).toMatch(/source freshness changed[\s\S]*cleaned\.purchase_order/);

@@ -11,10 +11,8 @@
  * PostgreSQL server when TEST_DATABASE_URL is set.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
@@ -23,6 +21,14 @@ import { runOnce } from '../../scripts/cli/commands/run';
 import { describeEach } from '../support/pg-test-db';
 import { runtimeBackends } from '../support/runtime-backends';
 import { tempDirs } from '../support/temp-dirs';
+import {
+  applySilentUpdates,
+  DESIGN_VALUES,
+  findSilentUpdates,
+  norm,
+  ORDER_VALUES,
+  type SilentUpdates,
+} from '../support/reference-silent-updates';
 
 /** Temporary homes, removed after the file's tests. */
 const tempDir = tempDirs();
@@ -35,39 +41,13 @@ jest.setTimeout(900_000);
 // The server variant is declared without TEST_DATABASE_URL too, and reported as skipped.
 const backends = runtimeBackends('reconcile_');
 
-type Row = Record<string, string | null>;
-const reference = (table: string): Row[] =>
-  gunzipSync(readFileSync(join(__dirname, '../fixtures/reference', `${table}.jsonl.gz`)))
-    .toString()
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Row);
-/** psql printed NULL and '' alike and escaped slashes (`\/usr`); compare both sides the same way. */
-const norm = (v: unknown) => (v === null || v === undefined || v === '' ? null : String(v).replace(/\\\//g, '/'));
-
-const ORDER_VALUES = [
-  'sales_staff_id',
-  'counterparty_id',
-  'units_sold',
-  'unit_price',
-  'currency_id',
-  'design_id',
-  'agreed_payment_date',
-  'agreed_delivery_date',
-  'agreed_delivery_location_id',
-];
-const DESIGN_VALUES = ['design_name', 'file_location', 'file_name'];
-/** Source column of each fact column the reference orders differ in. */
-const ORDER_SOURCE: Record<string, string> = { sales_staff_id: 'staff_id' };
-
 describeEach(backends)('reconcile: deletes and silent updates reach the warehouse ($name)', (backend) => {
   let rt: LocalRuntime;
   let home: string;
   let env: Record<string, string>;
   let clockNow = new Date('2026-01-01T09:00:00Z');
-  /** Reference orders (and their values) that differ from ours under the same version. */
-  let silentOrders: Row[] = [];
-  let silentDesigns: Row[] = [];
+  /** Reference orders and designs (and their values) that differ from ours under the same version. */
+  let silent: SilentUpdates = { orders: [], designs: [] };
 
   beforeAll(async () => {
     home = join(tempDir('lakehouse-reconcile-'), '.lakehouse');
@@ -105,45 +85,12 @@ describeEach(backends)('reconcile: deletes and silent updates reach the warehous
   });
 
   it('the watermark alone sees none of: the reference values, a silent update, deletes', async () => {
-    // The reference's values for orders whose version (key + last_updated) we hold with other values.
-    const ours = new Map(
-      (
-        await q(
-          `select sales_order_id::text || '|' || last_updated_date::text || '|' || last_updated_time::text as k,
-             ${ORDER_VALUES.map((c) => `${c}::text as ${c}`).join(', ')} from fact_sales_order`,
-        )
-      ).map((r) => [String(r.k), r]),
-    );
-    silentOrders = reference('fact_sales_order').filter((r) => {
-      const mine = ours.get(`${r.sales_order_id}|${r.last_updated_date}|${r.last_updated_time}`);
-      return mine && ORDER_VALUES.some((c) => norm(mine[c]) !== norm(r[c]));
-    });
-    const designs = new Map(
-      (await q('select design_id::text as design_id, design_name, file_location, file_name from dim_design')).map((r) => [
-        String(r.design_id),
-        r,
-      ]),
-    );
-    silentDesigns = reference('dim_design').filter((r) => {
-      const mine = designs.get(String(r.design_id));
-      return mine && DESIGN_VALUES.some((c) => norm(mine[c]) !== norm(r[c]));
-    });
-    expect([silentOrders.length, silentDesigns.length]).toEqual([8, 5]);
+    // The reference's values for orders and designs whose version (key + last_updated) we hold with other values.
+    silent = await findSilentUpdates((sql) => q(sql));
+    expect([silent.orders.length, silent.designs.length]).toEqual([8, 5]);
 
     const src = await source();
-    for (const r of silentOrders) {
-      const sets = ORDER_VALUES.map((c, i) => `${ORDER_SOURCE[c] ?? c} = $${i + 2}`);
-      await src.query(`update sales_order set ${sets.join(', ')} where sales_order_id = $1`, [
-        r.sales_order_id,
-        ...ORDER_VALUES.map((c) => norm(r[c])),
-      ]);
-    }
-    for (const r of silentDesigns) {
-      await src.query('update design set design_name = $2, file_location = $3, file_name = $4 where design_id = $1', [
-        r.design_id,
-        ...DESIGN_VALUES.map((c) => norm(r[c])),
-      ]);
-    }
+    await applySilentUpdates((sql, params) => src.query(sql, params), silent);
     await src.exec(`
       update sales_order set units_sold = 111 where sales_order_id = 20001;
       delete from sales_order where sales_order_id in (20002, 20003);
@@ -205,7 +152,7 @@ describeEach(backends)('reconcile: deletes and silent updates reach the warehous
     expect(design).toEqual({ design_name: 'Paper', at: '2026-01-04 08:30:00' });
 
     // The reference values now hold in the latest version of each order and in dim_design.
-    for (const r of silentOrders) {
+    for (const r of silent.orders) {
       const [latest] = await q(
         `select ${ORDER_VALUES.map((c) => `${c}::text as ${c}`).join(', ')}, deleted_at from fact_sales_order
          where sales_order_id = $1 order by last_updated_date desc, last_updated_time desc limit 1`,
@@ -214,7 +161,7 @@ describeEach(backends)('reconcile: deletes and silent updates reach the warehous
       expect(ORDER_VALUES.map((c) => norm(latest[c]))).toEqual(ORDER_VALUES.map((c) => norm(r[c])));
       expect(latest.deleted_at).toBeNull();
     }
-    for (const r of silentDesigns) {
+    for (const r of silent.designs) {
       const [mine] = await q('select design_name, file_location, file_name from dim_design where design_id = $1', [r.design_id]);
       expect(DESIGN_VALUES.map((c) => norm(mine[c]))).toEqual(DESIGN_VALUES.map((c) => norm(r[c])));
     }
