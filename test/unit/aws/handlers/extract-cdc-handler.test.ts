@@ -12,13 +12,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
 import { gunzipSync } from 'node:zlib';
-import { Client } from 'pg';
 import { handler, logger } from '../../../../jobs/extract/handler';
 import { BUCKETS } from '../handler-env';
 import { awsError } from '../helpers';
 import { fakeS3 } from '../s3-fake';
 import { fixture, lambdaContext, withLogLines } from './fixtures';
 import { UNSET_SERVER_URL } from '../../../support/pg-test-db';
+import { currencySource } from './currency-source';
+import { withEnv } from '../../../support/with-env';
 
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
@@ -32,71 +33,17 @@ beforeEach(() => {
   glue.on(GetTableCommand).rejects(awsError('EntityNotFoundException', 400));
 });
 
-/** Runs `fn` with the given variables set in process.env (undefined: unset), restoring them after. */
-async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
-  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  apply(vars);
-  try {
-    return await fn();
-  } finally {
-    apply(before);
-  }
-}
-
 (serverUrl ? describe : describe.skip)('extract handler in capture mode cdc against postgres', () => {
   const url = serverUrl ?? UNSET_SERVER_URL;
-  const database = `lakehouse_test_extract_cdc_${process.pid}`;
   const slot = `lakehouse_test_xh_${process.pid}`;
   const publication = `lakehouse_test_xh_${process.pid}`;
-  const dbUrl = (() => {
-    const u = new URL(url);
-    u.pathname = `/${database}`;
-    return u.toString();
-  })();
+  const { url: dbUrl, sql } = currencySource(url, 'extract_cdc', ['GBP', 'USD']);
   const cdcEnv = { LAKEHOUSE_CAPTURE: 'cdc', LAKEHOUSE_CDC_SLOT: slot, LAKEHOUSE_CDC_PUBLICATION: publication };
-  const sql = async (text: string) => {
-    const db = new Client({ connectionString: dbUrl });
-    await db.connect();
-    try {
-      return (await db.query(text)).rows as Record<string, unknown>[];
-    } finally {
-      await db.end();
-    }
-  };
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`drop database if exists ${database}`);
-    await admin.query(`create database ${database}`);
-    await admin.end();
-    await sql(`create table currency (
-      currency_id serial primary key,
-      currency_code varchar(3) not null,
-      created_at timestamp not null default current_timestamp,
-      last_updated timestamp not null default current_timestamp)`);
     await sql('alter table currency replica identity full');
-    await sql(`insert into currency (currency_code, created_at, last_updated) values
-      ('GBP', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'),
-      ('USD', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962')`);
     await sql(`create publication ${publication} for table currency`);
     await sql(`select pg_create_logical_replication_slot('${slot}', 'pgoutput')`);
-  });
-
-  afterAll(async () => {
-    await sql(`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '${slot}'`).catch(
-      () => undefined,
-    );
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.end();
   });
 
   it('writes the committed changes as a run, confirms the slot after the manifest, and finds nothing on the next tick', async () => {

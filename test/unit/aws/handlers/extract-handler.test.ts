@@ -3,7 +3,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Client } from 'pg';
 import { TransientError } from '../../../../jobs/lib/core/errors';
 import { handler, logger } from '../../../../jobs/extract/handler';
 import { BUCKETS } from '../handler-env';
@@ -11,6 +10,8 @@ import { awsError } from '../helpers';
 import { fakeS3 } from '../s3-fake';
 import { contextFields, fixture, lambdaContext, withLogLines } from './fixtures';
 import { UNSET_SERVER_URL } from '../../../support/pg-test-db';
+import { currencySource } from './currency-source';
+import { withEnv } from '../../../support/with-env';
 
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
@@ -23,23 +24,6 @@ beforeEach(() => {
   glue.reset();
   glue.on(GetTableCommand).rejects(awsError('EntityNotFoundException', 400));
 });
-
-/** Runs `fn` with the given variables set in process.env (undefined: unset), restoring them after. */
-async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
-  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  apply(vars);
-  try {
-    return await fn();
-  } finally {
-    apply(before);
-  }
-}
 
 describe('extract handler settings (no source needed)', () => {
   it.each([
@@ -94,39 +78,7 @@ describe('extract handler (no source needed)', () => {
 // Without it the suite is declared with a stand-in URL it never connects to, and reported as skipped.
 for (const { name, url } of [{ name: 'postgres', url: serverUrl ?? UNSET_SERVER_URL }])
   (serverUrl ? describe : describe.skip)(`extract handler against ${name}`, () => {
-    const database = `lakehouse_test_extract_handler_${process.pid}`;
-    const dbUrl = (() => {
-      const u = new URL(url);
-      u.pathname = `/${database}`;
-      return u.toString();
-    })();
-
-    beforeAll(async () => {
-      const admin = new Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`drop database if exists ${database}`);
-      await admin.query(`create database ${database}`);
-      await admin.end();
-      const db = new Client({ connectionString: dbUrl });
-      await db.connect();
-      await db.query(`create table currency (
-      currency_id serial primary key,
-      currency_code varchar(3) not null,
-      created_at timestamp not null default current_timestamp,
-      last_updated timestamp not null default current_timestamp)`);
-      await db.query(`insert into currency (currency_code, created_at, last_updated) values
-      ('GBP', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'),
-      ('USD', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'),
-      ('EUR', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962')`);
-      await db.end();
-    });
-
-    afterAll(async () => {
-      const admin = new Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`drop database if exists ${database} with (force)`);
-      await admin.end();
-    });
+    const { url: dbUrl } = currencySource(url, 'extract_handler', ['GBP', 'USD', 'EUR']);
 
     it('extracts changed rows to the raw bucket, then the manifest, then advances the watermarks; a second tick finds nothing new', async () => {
       const lake = fakeS3(s3);

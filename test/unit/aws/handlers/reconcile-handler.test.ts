@@ -15,7 +15,6 @@ import { GetTableCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-g
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { gunzipSync } from 'node:zlib';
-import { Client } from 'pg';
 import { handler, logger } from '../../../../jobs/reconcile/handler';
 import { fakeAthena } from '../athena-fake';
 import { BUCKETS, DATABASES } from '../handler-env';
@@ -24,6 +23,7 @@ import { fakeS3 } from '../s3-fake';
 import { trinoParser } from '../trino-parser';
 import { fixture, lambdaContext, withLogLines } from './fixtures';
 import { UNSET_SERVER_URL } from '../../../support/pg-test-db';
+import { currencySource } from './currency-source';
 
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
@@ -67,39 +67,7 @@ describe('reconcile handler (no source needed)', () => {
 
 (serverUrl ? describe : describe.skip)('reconcile handler against postgres', () => {
   const url = serverUrl ?? UNSET_SERVER_URL;
-  const database = `lakehouse_test_reconcile_handler_${process.pid}`;
-  const dbUrl = (() => {
-    const u = new URL(url);
-    u.pathname = `/${database}`;
-    return u.toString();
-  })();
-
-  beforeAll(async () => {
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`drop database if exists ${database}`);
-    await admin.query(`create database ${database}`);
-    await admin.end();
-    const db = new Client({ connectionString: dbUrl });
-    await db.connect();
-    await db.query(`create table currency (
-      currency_id serial primary key,
-      currency_code varchar(3) not null,
-      created_at timestamp not null default current_timestamp,
-      last_updated timestamp not null default current_timestamp)`);
-    await db.query(`insert into currency (currency_code, created_at, last_updated) values
-      ('GBP', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'),
-      ('CHF', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'),
-      ('EUR', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962')`);
-    await db.end();
-  });
-
-  afterAll(async () => {
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.end();
-  });
+  const { url: dbUrl } = currencySource(url, 'reconcile_handler', ['GBP', 'CHF', 'EUR']);
 
   it('refuses while a failed run is in the chain (its rows are not in the cleaned zone; it needs a person), before any query', async () => {
     const lake = fakeS3(s3);
