@@ -13,7 +13,7 @@ export function textTable(head: string[], colAligns?: ('left' | 'right' | 'cente
   return new Table({
     head,
     ...(colAligns ? { colAligns } : {}),
-    style: colour ? { compact: true } : { head: [], border: [], compact: true },
+    style: { compact: true, ...(colour ? {} : { head: [], border: [] }) },
   });
 }
 

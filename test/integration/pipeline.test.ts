@@ -8,7 +8,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { LocalRuntime } from '../../jobs/lib/runtimes/local/local-runtime';
 import { openLocalRuntime } from '../../jobs/lib/runtimes/local/runtime';
 import { readSettings } from '../../jobs/lib/runtimes/local/settings';
@@ -18,6 +17,7 @@ import { tempDirs } from '../support/temp-dirs';
 import { describeEach } from '../support/pg-test-db';
 import { runtimeBackends } from '../support/runtime-backends';
 import { decodeQuotedPrintable } from '../support/outbox';
+import { norm, reference } from '../support/reference-silent-updates';
 
 const tempDir = tempDirs();
 
@@ -143,15 +143,9 @@ describeEach(backends)('the whole pipeline on the real ToteSys data ($name)', (b
       ['dim_design', ['design_id'], 5],
       ['fact_sales_order', ['sales_order_id', 'last_updated_date', 'last_updated_time'], 8],
     ];
-    // psql prints NULL and '' alike, so compare both as null; everything else as text. Their printout
-    // escaped slashes in file paths (`\\/usr`), which the source does not hold: undo that on their side.
-    const norm = (v: unknown) => (v === null || v === undefined || v === '' ? null : String(v).replace(/\\\//g, '/'));
+    // Values compare as text, NULL and '' alike, their escaped slashes undone (reference-silent-updates.ts `norm`).
     for (const [table, key, allowedDifferences] of checks) {
-      const theirs = gunzipSync(readFileSync(join(__dirname, '../fixtures/reference', `${table}.jsonl.gz`)))
-        .toString()
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, string | null>);
+      const theirs = reference(table);
       const columns = Object.keys(theirs[0]).filter((c) => c !== 'sales_record_id');
       const keyOf = (r: Record<string, unknown>) => key.map((k) => String(r[k])).join('|');
       const ours = new Map(

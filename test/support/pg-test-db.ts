@@ -40,9 +40,22 @@ export function describeEach<T extends { skip?: boolean }>(cases: T[]): (title: 
 }
 
 /**
- * Opens a fresh, empty database on `target`: in-memory PGlite, or a database
- * `lakehouse_test_<purpose>_<pid>` created on the server (dropped first if left
- * over). `drop()` closes it and drops the server database.
+ * The URL of the database {@link openFreshDb} makes on the server at
+ * `serverUrl` for `purpose`: `lakehouse_test_<purpose>_<pid>`.
+ */
+export function freshDbUrl(serverUrl: string, purpose: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/lakehouse_test_${purpose}_${process.pid}`;
+  return url.toString();
+}
+
+/**
+ * Opens a fresh, empty database on `target`: in-memory PGlite, or the
+ * database {@link freshDbUrl} names, created on the server (dropped first if
+ * left over). `drop()` closes it and drops the server database: first any
+ * replication slot on it (a database with a slot cannot be dropped), then the
+ * database WITH (FORCE), so connections the code under test still holds (a
+ * Lambda handler caches its source connection) do not stop it.
  */
 export async function openFreshDb(
   target: PgTarget,
@@ -52,19 +65,19 @@ export async function openFreshDb(
     const db = await openPg(target);
     return { db, drop: () => db.close() };
   }
-  const name = `lakehouse_test_${purpose}_${process.pid}`;
+  const url = freshDbUrl(target.url, purpose);
+  const name = new URL(url).pathname.slice(1);
   const admin = await openPg(target);
-  await admin.exec(`drop database if exists ${name}`);
+  await admin.exec(`drop database if exists ${name} with (force)`);
   await admin.exec(`create database ${name}`);
-  const url = new URL(target.url);
-  url.pathname = `/${name}`;
-  const db = await openPg({ url: url.toString() });
+  const db = await openPg({ url });
   return {
     db,
-    url: url.toString(),
+    url,
     drop: async () => {
       await db.close();
-      await admin.exec(`drop database if exists ${name}`);
+      await admin.exec(`select pg_drop_replication_slot(slot_name) from pg_replication_slots where database = '${name}'`);
+      await admin.exec(`drop database if exists ${name} with (force)`);
       await admin.close();
     },
   };

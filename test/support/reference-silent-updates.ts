@@ -1,10 +1,11 @@
 /**
- * Test support: the real data's silent updates (issue 15). A later extract of
- * the live ToteSys database differs from the dump in 8 sales orders and 5
- * designs whose values changed while `last_updated` did not move; their later
- * values are in test/fixtures/reference/. The CDC and reconcile tests find
- * them against a warehouse loaded from the dump, apply them to the source
- * without touching `last_updated`, and check the warehouse ends with them.
+ * Test support: the reference data, star tables as a later extract of the
+ * live ToteSys database holds them (test/fixtures/reference/), and the silent
+ * updates it shows (issue 15): it differs from the dump in 8 sales orders and
+ * 5 designs whose values changed while `last_updated` did not move. The CDC
+ * and reconcile tests find those against a warehouse loaded from the dump,
+ * apply them to the source without touching `last_updated`, and check the
+ * warehouse ends with them; the pipeline test compares every table with it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,42 +1,27 @@
 /**
  * Test support for the handler tests that run against the real PostgreSQL
- * server (TEST_DATABASE_URL): a database of its own holding one `currency`
- * table, the source the handler reads through its secret.
+ * server (TEST_DATABASE_URL): a fresh database (test/support/pg-test-db.ts)
+ * holding one `currency` table, the source the handler reads through its
+ * secret.
  */
-import { Client } from 'pg';
+import { freshDbUrl, openFreshDb } from '../../../support/pg-test-db';
 
-/** A statement runner on one database: each call opens a connection, runs `text`, closes it, and returns the rows. */
+/** A statement runner on the source database: runs `text` and returns its rows. */
 export type Sql = (text: string) => Promise<Record<string, unknown>[]>;
 
-async function runOn(connectionString: string, text: string): Promise<Record<string, unknown>[]> {
-  const db = new Client({ connectionString });
-  await db.connect();
-  try {
-    return (await db.query(text)).rows as Record<string, unknown>[];
-  } finally {
-    await db.end();
-  }
-}
-
 /**
- * Declares hooks (call it in a `describe` body) that create the database
- * `lakehouse_test_<purpose>_<pid>` on `serverUrl` with a `currency` table
- * holding `codes` (ids 1…n, both stamps 2022-11-03 14:20:49.962), and drop
- * it afterwards: first any replication slot on it (a database with a slot
- * cannot be dropped), then the database with FORCE (the handler under test
- * keeps its connection cached per container). Returns the database's URL and
- * a statement runner on it.
+ * Declares hooks (call it in a `describe` body) that open a fresh database
+ * for `purpose` on `serverUrl` with a `currency` table holding `codes` (ids
+ * 1…n, both stamps 2022-11-03 14:20:49.962), and drop it afterwards (its
+ * replication slots too). Returns the database's URL, known before the hooks
+ * run, and a statement runner on it (usable once `beforeAll` has run).
  */
 export function currencySource(serverUrl: string, purpose: string, codes: string[]): { url: string; sql: Sql } {
-  const database = `lakehouse_test_${purpose}_${process.pid}`;
-  const target = new URL(serverUrl);
-  target.pathname = `/${database}`;
-  const url = target.toString();
-  const sql: Sql = (text) => runOn(url, text);
+  let fresh: Awaited<ReturnType<typeof openFreshDb>> | undefined;
+  const sql: Sql = (text) => fresh!.db.query(text);
 
   beforeAll(async () => {
-    await runOn(serverUrl, `drop database if exists ${database} with (force)`);
-    await runOn(serverUrl, `create database ${database}`);
+    fresh = await openFreshDb({ url: serverUrl }, purpose);
     await sql(`create table currency (
       currency_id serial primary key,
       currency_code varchar(3) not null,
@@ -51,9 +36,8 @@ export function currencySource(serverUrl: string, purpose: string, codes: string
   });
 
   afterAll(async () => {
-    await runOn(serverUrl, `select pg_drop_replication_slot(slot_name) from pg_replication_slots where database = '${database}'`);
-    await runOn(serverUrl, `drop database if exists ${database} with (force)`);
+    await fresh?.drop();
   });
 
-  return { url, sql };
+  return { url: freshDbUrl(serverUrl, purpose), sql };
 }
